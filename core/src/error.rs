@@ -295,6 +295,44 @@ pub enum Invalid {
     },
 }
 
+impl Invalid {
+    /// A stable snake_case name of what is wrong (`"base32_character"`, `"uri_missing_secret"`,
+    /// `"parameter"` …), exposed on every surface as the error's `detail`.
+    ///
+    /// ```
+    /// use watchword_core::Invalid;
+    /// assert_eq!(Invalid::UriMissingSecret.name(), "uri_missing_secret");
+    /// ```
+    pub const fn name(&self) -> &'static str {
+        match self {
+            Invalid::Digits { .. } => "digits",
+            Invalid::Period { .. } => "period",
+            Invalid::Skew { .. } => "skew",
+            Invalid::LookAhead { .. } => "look_ahead",
+            Invalid::SecretLength { .. } => "secret_length",
+            Invalid::TimeBeforeT0 { .. } => "time_before_t0",
+            Invalid::Algorithm => "algorithm",
+            Invalid::Base32Character { .. } => "base32_character",
+            Invalid::Base32Length { .. } => "base32_length",
+            Invalid::BufferTooSmall { .. } => "buffer_too_small",
+            Invalid::UriScheme => "uri_scheme",
+            Invalid::UriType => "uri_type",
+            Invalid::UriLabel => "uri_label",
+            Invalid::UriColon { .. } => "uri_colon",
+            Invalid::UriIssuerMismatch => "uri_issuer_mismatch",
+            Invalid::UriMissingSecret => "uri_missing_secret",
+            Invalid::UriAlgorithm => "uri_algorithm",
+            Invalid::UriDigits => "uri_digits",
+            Invalid::UriPeriod => "uri_period",
+            Invalid::UriCounter => "uri_counter",
+            Invalid::UriEncoding => "uri_encoding",
+            Invalid::UriDuplicate => "uri_duplicate",
+            Invalid::Parameter { .. } => "parameter",
+            Invalid::Record { .. } => "record",
+        }
+    }
+}
+
 /// Every failure in watchword. A wrong one-time code is never an error: verification
 /// reports it as a result.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -386,6 +424,14 @@ impl Error {
                 60306
             }),
             other => other.kind().twilio_code(),
+        }
+    }
+
+    /// What exactly is wrong, for invalid parameters ([`Invalid::name`]).
+    pub const fn detail(&self) -> Option<&'static str> {
+        match self {
+            Error::InvalidParameter(invalid) => Some(invalid.name()),
+            _ => None,
         }
     }
 
