@@ -161,9 +161,7 @@ impl ErrorKind {
     pub const fn okta_code(self) -> Option<&'static str> {
         match self {
             ErrorKind::InvalidParameter => Some("E0000001"),
-            ErrorKind::EntityNotFound | ErrorKind::FactorNotFound | ErrorKind::ChallengeNotFound => {
-                Some("E0000007")
-            }
+            ErrorKind::EntityNotFound | ErrorKind::FactorNotFound | ErrorKind::ChallengeNotFound => Some("E0000007"),
             ErrorKind::FactorCreationRateLimited
             | ErrorKind::FactorVerificationAttemptsReached
             | ErrorKind::ChallengeAttemptsReached => Some("E0000047"),
@@ -464,10 +462,9 @@ impl fmt::Display for Invalid {
                 f,
                 "invalid Base32: character {character:?} at position {position} is not in the alphabet A-Z, 2-7"
             ),
-            Invalid::Base32Length { chars } => write!(
-                f,
-                "invalid Base32: {chars} characters cannot encode whole bytes (the secret looks truncated)"
-            ),
+            Invalid::Base32Length { chars } => {
+                write!(f, "invalid Base32: {chars} characters cannot encode whole bytes (the secret looks truncated)")
+            }
             Invalid::BufferTooSmall { needed } => write!(f, "the output buffer must hold at least {needed} bytes"),
             Invalid::UriScheme => f.write_str("a key URI must start with otpauth://"),
             Invalid::UriType => f.write_str("a key URI's type must be totp or hotp"),
@@ -493,8 +490,12 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::InvalidParameter(invalid) => invalid.fmt(f),
-            Error::EntityNotFound => f.write_str("entity not found: create a factor or the entity for this identity first"),
-            Error::FactorNotFound => f.write_str("factor not found for this identity: it was deleted, swept, or never existed"),
+            Error::EntityNotFound => {
+                f.write_str("entity not found: create a factor or the entity for this identity first")
+            }
+            Error::FactorNotFound => {
+                f.write_str("factor not found for this identity: it was deleted, swept, or never existed")
+            }
             Error::ChallengeNotFound => f.write_str("challenge not found for this identity"),
             Error::EntityAlreadyExists => f.write_str("an entity with this identity already exists: fetch it instead"),
             Error::FactorLimitReached => f.write_str("the entity has the maximum number of factors: delete one first"),
@@ -502,9 +503,9 @@ impl fmt::Display for Error {
                 f.write_str("too many factors were created for this entity in the last 24 hours: try again later")
             }
             Error::FactorNotVerified => f.write_str("the factor is unverified: verify it with a code first"),
-            Error::IllegalFactorStatus(FactorStatusProblem::AlreadyVerified) => f.write_str(
-                "the factor is already verified: create a challenge to check a code",
-            ),
+            Error::IllegalFactorStatus(FactorStatusProblem::AlreadyVerified) => {
+                f.write_str("the factor is already verified: create a challenge to check a code")
+            }
             Error::IllegalFactorStatus(FactorStatusProblem::Expired) => f.write_str(
                 "the factor stayed unverified past its lifetime and can no longer be used: create a new factor",
             ),
@@ -521,10 +522,9 @@ impl fmt::Display for Error {
                 f.write_str("the challenge was already responded to: create a new challenge")
             }
             Error::ChallengeExpired => f.write_str("the challenge expired: create a new challenge"),
-            Error::FactorLocked { until: Some(t) } => write!(
-                f,
-                "the factor is locked after too many failed codes until Unix time {t}: try again after that"
-            ),
+            Error::FactorLocked { until: Some(t) } => {
+                write!(f, "the factor is locked after too many failed codes until Unix time {t}: try again after that")
+            }
             Error::FactorLocked { until: None } => {
                 f.write_str("the factor is locked after too many failed codes until it is unlocked by an administrator")
             }

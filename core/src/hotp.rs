@@ -1,4 +1,4 @@
-use subtle::{ConstantTimeEq, ConditionallySelectable, Choice};
+use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
 
 use crate::error::{Error, Invalid};
 use crate::mac::KeyState;

@@ -60,11 +60,7 @@ impl Secret {
         let mut out = [0u8; MAX_SECRET_LEN];
         let result = base32::decode_into(text, &mut out);
         let secret = match result {
-            Ok(0) => Err(Error::InvalidParameter(Invalid::SecretLength {
-                len: 0,
-                min: 1,
-                max: MAX_SECRET_LEN,
-            })),
+            Ok(0) => Err(Error::InvalidParameter(Invalid::SecretLength { len: 0, min: 1, max: MAX_SECRET_LEN })),
             Ok(n) => Ok(Secret { bytes: out, len: n as u8 }),
             Err(e) => Err(e),
         };

@@ -226,9 +226,9 @@ impl KeyUri {
         };
         let period = match period {
             None => 30,
-            Some(p) => parse_number(&p)
-                .filter(|p| (MIN_PERIOD..=MAX_PERIOD).contains(p))
-                .ok_or(invalid(Invalid::UriPeriod))?,
+            Some(p) => {
+                parse_number(&p).filter(|p| (MIN_PERIOD..=MAX_PERIOD).contains(p)).ok_or(invalid(Invalid::UriPeriod))?
+            }
         };
         let counter = match (kind, counter) {
             (OtpKind::Totp, _) => None,

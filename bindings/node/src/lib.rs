@@ -1,0 +1,1 @@
+//! watchword-node (under construction).

@@ -1,0 +1,1 @@
+//! watchword-python (under construction).

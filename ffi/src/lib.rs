@@ -1,0 +1,1 @@
+//! watchword-ffi (under construction).
