@@ -288,8 +288,10 @@ pub enum Invalid {
     },
     /// A stored record is malformed, of an unknown version, or tampered with.
     Record {
+        /// The field at fault (`"v"` for the format version).
+        field: &'static str,
         /// What is wrong with it.
-        reason: &'static str,
+        problem: &'static str,
     },
 }
 
@@ -481,7 +483,7 @@ impl fmt::Display for Invalid {
             Invalid::UriEncoding => f.write_str("the key URI has malformed percent-encoding or text that is not UTF-8"),
             Invalid::UriDuplicate => f.write_str("a parameter appears twice in the key URI"),
             Invalid::Parameter { name, expected } => write!(f, "invalid {name}: expected {expected}"),
-            Invalid::Record { reason } => write!(f, "invalid stored record: {reason}"),
+            Invalid::Record { field, problem } => write!(f, "invalid stored record: field {field:?} {problem}"),
         }
     }
 }

@@ -37,6 +37,8 @@ mod error;
 mod hotp;
 mod mac;
 mod secret;
+#[cfg(feature = "alloc")]
+pub mod service;
 mod totp;
 #[cfg(feature = "alloc")]
 mod uri;

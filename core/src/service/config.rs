@@ -1,0 +1,273 @@
+//! Service configuration: the issuer, the TOTP defaults and every limit, with Twilio's defaults.
+
+use alloc::string::String;
+
+use serde_json::{Map, Value};
+
+use super::invalid;
+use crate::{Algorithm, Error};
+
+/// Per-factor TOTP settings (`config` in Twilio's Factor resource).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FactorConfig {
+    /// HMAC hash.
+    pub alg: Algorithm,
+    /// Digits per code, 3–8 (and at least the service's `min_code_length`).
+    pub code_length: u32,
+    /// Seconds per step, 20–60.
+    pub time_step: u64,
+    /// Steps accepted each side of the current one, 0–2.
+    pub skew: u32,
+}
+
+impl FactorConfig {
+    /// Checks the ranges of SPEC §3 against `service`'s `min_code_length`.
+    pub fn validate(&self, service: &ServiceConfig) -> Result<(), Error> {
+        if !(service.min_code_length..=8).contains(&self.code_length) {
+            return Err(invalid("config.code_length", "an integer from min_code_length (default 6) to 8"));
+        }
+        if !(20..=60).contains(&self.time_step) {
+            return Err(invalid("config.time_step", "an integer from 20 to 60 seconds"));
+        }
+        if self.skew > 2 {
+            return Err(invalid("config.skew", "an integer from 0 to 2"));
+        }
+        Ok(())
+    }
+}
+
+/// One tunable number of the service: its name, default and allowed range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Setting {
+    /// The name used in settings JSON and by every binding.
+    pub name: &'static str,
+    /// The default (Twilio's, or NIST's where Twilio has none).
+    pub default: u64,
+    /// The smallest allowed value.
+    pub min: u64,
+    /// The largest allowed value.
+    pub max: u64,
+    /// What the range is, in words (for error messages).
+    pub expected: &'static str,
+}
+
+const fn setting(name: &'static str, default: u64, min: u64, max: u64, expected: &'static str) -> Setting {
+    Setting { name, default, min, max, expected }
+}
+
+/// Every numeric setting. Limits and quotas without a range in SPEC §3 accept 1 to ten times
+/// the default.
+pub const SETTINGS: [Setting; 17] = [
+    setting("code_length", 6, 3, 8, "an integer from 3 to 8, at least min_code_length"),
+    setting("min_code_length", 6, 3, 8, "an integer from 3 to 8"),
+    setting("time_step", 30, 20, 60, "an integer from 20 to 60 seconds"),
+    setting("skew", 1, 0, 2, "an integer from 0 to 2"),
+    setting("challenge_expiration", 300, 1, 3600, "an integer from 1 to 3600 seconds"),
+    setting("unverified_factor_lifetime", 3600, 60, 86_400, "an integer from 60 to 86400 seconds"),
+    setting("factor_verification_attempts", 5, 1, 50, "an integer from 1 to 50"),
+    setting("challenge_attempts", 5, 1, 50, "an integer from 1 to 50"),
+    setting("lockout_threshold", 10, 1, 100, "an integer from 1 to 100"),
+    setting("lockout_seconds", 60, 1, 600, "an integer from 1 to 600 seconds"),
+    setting("lockout_max_seconds", 3600, 1, 36_000, "an integer from 1 to 36000 seconds"),
+    setting("lockout_permanent_threshold", 100, 1, 1000, "an integer from 1 to 1000"),
+    setting("challenge_quota_short_day", 10, 1, 100, "an integer from 1 to 100"),
+    setting("challenge_quota_hour", 50, 1, 500, "an integer from 1 to 500"),
+    setting("challenge_quota_day", 100, 1, 1000, "an integer from 1 to 1000"),
+    setting("factors_per_entity", 100, 1, 1000, "an integer from 1 to 1000"),
+    setting("factor_creations_per_day", 100, 1, 1000, "an integer from 1 to 1000"),
+];
+
+/// The `min_secret_bytes` setting (kept apart: it bounds imported secrets).
+pub const MIN_SECRET_BYTES: Setting =
+    setting("min_secret_bytes", 16, 10, 64, "an integer from 10 to 64 bytes (RFC 4226 asks for 16)");
+
+/// The configuration of one verification service. Construction validates every setting and
+/// names the bad one.
+///
+/// ```
+/// use watchword_core::service::ServiceConfig;
+/// let config = ServiceConfig::from_json(r#"{"issuer": "Acme", "skew": 2}"#).unwrap();
+/// assert_eq!((config.skew, config.code_length), (2, 6));
+/// let err = ServiceConfig::from_json(r#"{"issuer": "Acme", "skew": 3}"#).unwrap_err();
+/// assert_eq!(err.to_string(), "invalid skew: expected an integer from 0 to 2");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceConfig {
+    /// Issuer shown in authenticator apps: 1–64 characters, no `:`.
+    pub issuer: String,
+    /// Default HMAC hash for new factors.
+    pub alg: Algorithm,
+    /// Default digits per code (3–8, at least `min_code_length`).
+    pub code_length: u32,
+    /// The fewest digits any factor may use (default 6, per RFC 4226 and NIST).
+    pub min_code_length: u32,
+    /// Default seconds per step (20–60).
+    pub time_step: u64,
+    /// Default skew (0–2 steps).
+    pub skew: u32,
+    /// Default challenge lifetime in seconds (at most 3600).
+    pub challenge_expiration: u64,
+    /// Seconds an unverified factor stays usable (60–86400).
+    pub unverified_factor_lifetime: u64,
+    /// Failed enrollment verifications allowed per factor (then 60310).
+    pub factor_verification_attempts: u32,
+    /// Failed answers allowed per challenge (then 60308).
+    pub challenge_attempts: u32,
+    /// Consecutive failures of a verified factor that lock it.
+    pub lockout_threshold: u32,
+    /// The first lockout's length; each further lockout doubles it.
+    pub lockout_seconds: u64,
+    /// The longest lockout.
+    pub lockout_max_seconds: u64,
+    /// Consecutive failures after which the factor stays locked until unlocked.
+    pub lockout_permanent_threshold: u32,
+    /// Challenges per factor per 24 h when `code_length` ≤ 4.
+    pub challenge_quota_short_day: u32,
+    /// Challenges per factor per hour when `code_length` ≥ 5.
+    pub challenge_quota_hour: u32,
+    /// Challenges per factor per 24 h when `code_length` ≥ 5.
+    pub challenge_quota_day: u32,
+    /// Factors an entity may have.
+    pub factors_per_entity: u32,
+    /// Factors an entity may create per 24 h.
+    pub factor_creations_per_day: u32,
+    /// The shortest imported secret, in bytes (10–64).
+    pub min_secret_bytes: usize,
+}
+
+impl ServiceConfig {
+    /// A configuration with every default and the given issuer.
+    ///
+    /// ```
+    /// let config = watchword_core::service::ServiceConfig::new("Acme").unwrap();
+    /// assert_eq!(config.time_step, 30);
+    /// assert!(watchword_core::service::ServiceConfig::new("a:b").is_err());
+    /// ```
+    pub fn new(issuer: &str) -> Result<ServiceConfig, Error> {
+        let config = ServiceConfig {
+            issuer: String::from(issuer),
+            alg: Algorithm::Sha1,
+            code_length: 6,
+            min_code_length: 6,
+            time_step: 30,
+            skew: 1,
+            challenge_expiration: 300,
+            unverified_factor_lifetime: 3600,
+            factor_verification_attempts: 5,
+            challenge_attempts: 5,
+            lockout_threshold: 10,
+            lockout_seconds: 60,
+            lockout_max_seconds: 3600,
+            lockout_permanent_threshold: 100,
+            challenge_quota_short_day: 10,
+            challenge_quota_hour: 50,
+            challenge_quota_day: 100,
+            factors_per_entity: 100,
+            factor_creations_per_day: 100,
+            min_secret_bytes: 16,
+        };
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Reads a settings object: `issuer` (required), `alg`, and any name of [`SETTINGS`] or
+    /// `min_secret_bytes`. Unknown names are rejected.
+    pub fn from_json(text: &str) -> Result<ServiceConfig, Error> {
+        let value: Value = serde_json::from_str(text).map_err(|_| invalid("settings", "a JSON object"))?;
+        let map = value.as_object().ok_or_else(|| invalid("settings", "a JSON object"))?;
+        ServiceConfig::from_map(map)
+    }
+
+    /// Reads a settings object already parsed (see [`ServiceConfig::from_json`]).
+    pub fn from_map(map: &Map<String, Value>) -> Result<ServiceConfig, Error> {
+        let issuer = match map.get("issuer") {
+            Some(Value::String(s)) => s.as_str(),
+            _ => return Err(invalid("issuer", "a non-empty string of at most 64 characters without ':'")),
+        };
+        let mut config = ServiceConfig::new(issuer)?;
+        for (name, value) in map {
+            match name.as_str() {
+                "issuer" => {}
+                "alg" => {
+                    config.alg = value
+                        .as_str()
+                        .and_then(|s| s.parse().ok())
+                        .ok_or_else(|| invalid("alg", "sha1, sha256 or sha512"))?;
+                }
+                other => {
+                    let number = value.as_u64();
+                    config.set(other, number.ok_or_else(|| invalid_setting(other))?)?;
+                }
+            }
+        }
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Sets one numeric setting by name, checking its range.
+    ///
+    /// ```
+    /// let mut config = watchword_core::service::ServiceConfig::new("Acme").unwrap();
+    /// config.set("challenge_attempts", 3).unwrap();
+    /// assert_eq!(config.challenge_attempts, 3);
+    /// assert!(config.set("challenge_attempts", 0).is_err());
+    /// assert!(config.set("no_such_setting", 1).is_err());
+    /// ```
+    pub fn set(&mut self, name: &str, value: u64) -> Result<(), Error> {
+        let setting = SETTINGS
+            .iter()
+            .chain(core::iter::once(&MIN_SECRET_BYTES))
+            .find(|s| s.name == name)
+            .ok_or_else(|| invalid("settings", "only known setting names (see the README's settings table)"))?;
+        if !(setting.min..=setting.max).contains(&value) {
+            return Err(invalid(setting.name, setting.expected));
+        }
+        // Every range above fits in u32.
+        let small = value as u32;
+        match setting.name {
+            "code_length" => self.code_length = small,
+            "min_code_length" => self.min_code_length = small,
+            "time_step" => self.time_step = value,
+            "skew" => self.skew = small,
+            "challenge_expiration" => self.challenge_expiration = value,
+            "unverified_factor_lifetime" => self.unverified_factor_lifetime = value,
+            "factor_verification_attempts" => self.factor_verification_attempts = small,
+            "challenge_attempts" => self.challenge_attempts = small,
+            "lockout_threshold" => self.lockout_threshold = small,
+            "lockout_seconds" => self.lockout_seconds = value,
+            "lockout_max_seconds" => self.lockout_max_seconds = value,
+            "lockout_permanent_threshold" => self.lockout_permanent_threshold = small,
+            "challenge_quota_short_day" => self.challenge_quota_short_day = small,
+            "challenge_quota_hour" => self.challenge_quota_hour = small,
+            "challenge_quota_day" => self.challenge_quota_day = small,
+            "factors_per_entity" => self.factors_per_entity = small,
+            "factor_creations_per_day" => self.factor_creations_per_day = small,
+            _ => self.min_secret_bytes = value as usize,
+        }
+        Ok(())
+    }
+
+    /// Checks the whole configuration, including rules between settings.
+    pub fn validate(&self) -> Result<(), Error> {
+        let chars = self.issuer.chars().count();
+        if chars == 0 || chars > 64 || self.issuer.contains(':') || self.issuer.chars().any(char::is_control) {
+            return Err(invalid("issuer", "a non-empty string of at most 64 characters without ':'"));
+        }
+        if self.code_length < self.min_code_length {
+            return Err(invalid("code_length", "an integer from 3 to 8, at least min_code_length"));
+        }
+        self.default_factor_config().validate(self)
+    }
+
+    /// The factor configuration a new factor gets without overrides.
+    pub fn default_factor_config(&self) -> FactorConfig {
+        FactorConfig { alg: self.alg, code_length: self.code_length, time_step: self.time_step, skew: self.skew }
+    }
+}
+
+fn invalid_setting(name: &str) -> Error {
+    match SETTINGS.iter().chain(core::iter::once(&MIN_SECRET_BYTES)).find(|s| s.name == name) {
+        Some(s) => invalid(s.name, s.expected),
+        None => invalid("settings", "only known setting names (see the README's settings table)"),
+    }
+}

@@ -1,0 +1,401 @@
+//! The TOTP Factor: a secret shared with one authenticator app, and its transitions.
+
+use alloc::string::String;
+
+use rand_core::{CryptoRng, RngCore};
+
+use super::VerificationResult;
+use super::{check_small_map, invalid, new_sid, Entity, FactorConfig, Metadata, ServiceConfig, Verification};
+use crate::error::FactorStatusProblem;
+use crate::{Algorithm, Check, Error, KeyUri, Secret, Totp};
+
+/// A fixed-window counter: `count` events since `start`, the window lasting a given length
+/// from its first event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Quota {
+    /// Unix seconds of the window's first event.
+    pub start: u64,
+    /// Events in the window.
+    pub count: u32,
+}
+
+impl Quota {
+    /// The counter after one more event, or `None` when the window's `limit` is reached.
+    ///
+    /// ```
+    /// use watchword_core::service::Quota;
+    /// let q = Quota::default().admit(100, 3600, 2).unwrap().admit(200, 3600, 2).unwrap();
+    /// assert_eq!(q.admit(300, 3600, 2), None);
+    /// assert_eq!(q.admit(3700, 3600, 2), Some(Quota { start: 3700, count: 1 }));
+    /// ```
+    pub fn admit(&self, now: u64, length: u64, limit: u32) -> Option<Quota> {
+        if self.count == 0 || now.saturating_sub(self.start) >= length {
+            return (limit >= 1).then_some(Quota { start: now, count: 1 });
+        }
+        (self.count < limit).then_some(Quota { start: self.start, count: self.count + 1 })
+    }
+}
+
+/// A factor's enrollment status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FactorStatus {
+    /// Created, not yet proven with a code.
+    Unverified,
+    /// Proven with a code; challenges can be created.
+    Verified,
+}
+
+impl FactorStatus {
+    /// `"unverified"` or `"verified"`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            FactorStatus::Unverified => "unverified",
+            FactorStatus::Verified => "verified",
+        }
+    }
+
+    /// The status with that name.
+    pub fn from_name(name: &str) -> Option<FactorStatus> {
+        match name {
+            "unverified" => Some(FactorStatus::Unverified),
+            "verified" => Some(FactorStatus::Verified),
+            _ => None,
+        }
+    }
+}
+
+/// A request to create a factor.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct NewFactor {
+    /// The account name shown in the authenticator app: 1–64 characters, no `:`.
+    pub friendly_name: String,
+    /// An imported Base32 secret (migration); generated when `None`.
+    pub secret: Option<String>,
+    /// Overrides the service's default algorithm.
+    pub alg: Option<Algorithm>,
+    /// Overrides the service's default code length.
+    pub code_length: Option<u32>,
+    /// Overrides the service's default time step.
+    pub time_step: Option<u64>,
+    /// Overrides the service's default skew.
+    pub skew: Option<u32>,
+    /// Host metadata (string values, at most 1024 characters serialized).
+    pub metadata: Option<Metadata>,
+}
+
+impl NewFactor {
+    /// A request with only the friendly name.
+    pub fn new(friendly_name: &str) -> NewFactor {
+        NewFactor { friendly_name: String::from(friendly_name), ..NewFactor::default() }
+    }
+
+    /// Imports an existing Base32 secret.
+    pub fn secret(mut self, base32: &str) -> NewFactor {
+        self.secret = Some(String::from(base32));
+        self
+    }
+}
+
+/// A change to a factor's friendly name, configuration or metadata (`None`: unchanged).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FactorUpdate {
+    /// New friendly name.
+    pub friendly_name: Option<String>,
+    /// New algorithm.
+    pub alg: Option<Algorithm>,
+    /// New code length.
+    pub code_length: Option<u32>,
+    /// New time step.
+    pub time_step: Option<u64>,
+    /// New skew.
+    pub skew: Option<u32>,
+    /// New metadata (replaces the old).
+    pub metadata: Option<Metadata>,
+}
+
+/// A TOTP factor (Twilio's Factor, `YF…`), with the counters that make replay protection,
+/// attempt limits, lockout and quotas hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Factor {
+    /// `YF` + 32 hex characters.
+    pub sid: String,
+    /// The entity's sid.
+    pub entity_sid: String,
+    /// The entity's identity.
+    pub identity: String,
+    /// The account name in the authenticator app.
+    pub friendly_name: String,
+    /// Enrollment status.
+    pub status: FactorStatus,
+    /// TOTP settings.
+    pub config: FactorConfig,
+    /// The shared secret. Only the stored record and the creation answer carry it.
+    pub secret: Secret,
+    /// Host metadata.
+    pub metadata: Option<Metadata>,
+    /// Unix seconds.
+    pub date_created: u64,
+    /// Unix seconds of the last change of a visible field.
+    pub date_updated: u64,
+    /// Raised by one on every change; the store's compare-and-set key.
+    pub version: u64,
+    /// The step of the last accepted code: replay floor (a code is accepted once).
+    pub last_used_step: Option<u64>,
+    /// Failed enrollment verifications (limit 60310).
+    pub enrollment_failures: u32,
+    /// Consecutive failed answers since the last success (lockout).
+    pub consecutive_failures: u32,
+    /// End of the current timed lockout, if one was set.
+    pub locked_until: Option<u64>,
+    /// Challenges created in the current hour window (quota 60312).
+    pub challenges_hour: Quota,
+    /// Challenges created in the current 24-hour window (quota 60312).
+    pub challenges_day: Quota,
+}
+
+impl Factor {
+    /// A new unverified factor for `entity` (version 1), with an imported secret or one
+    /// generated from `rng`.
+    pub fn create<R: RngCore + CryptoRng>(
+        config: &ServiceConfig,
+        entity: &Entity,
+        request: &NewFactor,
+        rng: &mut R,
+        now: u64,
+    ) -> Result<Factor, Error> {
+        check_friendly_name(&request.friendly_name)?;
+        let defaults = config.default_factor_config();
+        let factor_config = FactorConfig {
+            alg: request.alg.unwrap_or(defaults.alg),
+            code_length: request.code_length.unwrap_or(defaults.code_length),
+            time_step: request.time_step.unwrap_or(defaults.time_step),
+            skew: request.skew.unwrap_or(defaults.skew),
+        };
+        factor_config.validate(config)?;
+        if let Some(metadata) = &request.metadata {
+            check_small_map(metadata, "metadata")?;
+        }
+        let secret = match &request.secret {
+            None => Secret::generate_with(factor_config.alg, rng),
+            Some(text) => {
+                let secret = Secret::from_base32(text).map_err(|e| match e {
+                    Error::InvalidParameter(crate::Invalid::SecretLength { .. }) => secret_length_error(),
+                    other => other,
+                })?;
+                if secret.len() < config.min_secret_bytes {
+                    return Err(secret_length_error());
+                }
+                secret
+            }
+        };
+        let mut random = [0u8; 16];
+        rng.fill_bytes(&mut random);
+        Ok(Factor {
+            sid: new_sid("YF", random),
+            entity_sid: entity.sid.clone(),
+            identity: entity.identity.clone(),
+            friendly_name: request.friendly_name.clone(),
+            status: FactorStatus::Unverified,
+            config: factor_config,
+            secret,
+            metadata: request.metadata.clone(),
+            date_created: now,
+            date_updated: now,
+            version: 1,
+            last_used_step: None,
+            enrollment_failures: 0,
+            consecutive_failures: 0,
+            locked_until: None,
+            challenges_hour: Quota::default(),
+            challenges_day: Quota::default(),
+        })
+    }
+
+    /// The `otpauth://` URI an authenticator app scans: issuer from the service, account
+    /// from the friendly name, algorithm, digits and period always present.
+    pub fn binding_uri(&self, config: &ServiceConfig) -> Result<String, Error> {
+        let mut uri = KeyUri::totp(Some(&config.issuer), &self.friendly_name, self.secret.clone());
+        uri.algorithm = self.config.alg;
+        uri.digits = self.config.code_length;
+        uri.period = self.config.time_step;
+        uri.to_uri()
+    }
+
+    /// The factor's TOTP generator.
+    pub fn totp(&self) -> Result<Totp, Error> {
+        Totp::new(self.secret.as_bytes(), self.config.alg, self.config.code_length, self.config.time_step)
+    }
+
+    /// Whether the factor stayed unverified past its lifetime (60383 from then on).
+    pub fn lifetime_over(&self, config: &ServiceConfig, now: u64) -> bool {
+        self.status == FactorStatus::Unverified
+            && now.saturating_sub(self.date_created) >= config.unverified_factor_lifetime
+    }
+
+    /// The lock in force at `now`: `None` when unlocked, `Some(Some(t))` until `t`,
+    /// `Some(None)` until an explicit unlock.
+    pub fn lock(&self, config: &ServiceConfig, now: u64) -> Option<Option<u64>> {
+        if self.consecutive_failures >= config.lockout_permanent_threshold {
+            return Some(None);
+        }
+        self.locked_until.filter(|&until| until > now).map(Some)
+    }
+
+    /// Enrollment: checks the first code of an unverified factor. A right code verifies it;
+    /// a wrong one counts toward the enrollment limit (60310).
+    pub fn verify(&self, config: &ServiceConfig, code: &str, now: u64) -> Result<(Factor, Verification), Error> {
+        if self.status == FactorStatus::Verified {
+            return Err(Error::IllegalFactorStatus(FactorStatusProblem::AlreadyVerified));
+        }
+        if self.lifetime_over(config, now) {
+            return Err(Error::IllegalFactorStatus(FactorStatusProblem::Expired));
+        }
+        if self.enrollment_failures >= config.factor_verification_attempts {
+            return Err(Error::FactorVerificationAttemptsReached);
+        }
+        let (verification, step) = self.check(code, now)?;
+        let mut next = self.clone();
+        next.version += 1;
+        match step {
+            Some(step) => {
+                next.status = FactorStatus::Verified;
+                next.last_used_step = Some(step);
+                next.date_updated = now;
+            }
+            None => next.enrollment_failures += 1,
+        }
+        Ok((next, verification))
+    }
+
+    /// Authentication: checks a code of a verified factor (a challenge's answer). Locked
+    /// factors refuse; a right, fresh code resets the failure count; every other result
+    /// counts toward the lockout.
+    pub fn answer(&self, config: &ServiceConfig, code: &str, now: u64) -> Result<(Factor, Verification), Error> {
+        if let Some(until) = self.lock(config, now) {
+            return Err(Error::FactorLocked { until });
+        }
+        let (verification, step) = self.check(code, now)?;
+        let mut next = self.clone();
+        next.version += 1;
+        match step {
+            Some(step) => {
+                next.last_used_step = Some(step);
+                next.consecutive_failures = 0;
+                next.locked_until = None;
+            }
+            None => {
+                let failures = self.consecutive_failures.saturating_add(1);
+                next.consecutive_failures = failures;
+                if failures < config.lockout_permanent_threshold && failures % config.lockout_threshold == 0 {
+                    let lockouts = failures / config.lockout_threshold;
+                    let doubling = 1u64 << (lockouts - 1).min(40);
+                    let seconds = config.lockout_seconds.saturating_mul(doubling).min(config.lockout_max_seconds);
+                    next.locked_until = Some(now.saturating_add(seconds));
+                }
+            }
+        }
+        Ok((next, verification))
+    }
+
+    /// The factor after creating one more challenge: 60383 for an expired unverified factor,
+    /// 60318 for an unverified one, 60312 when the creation quota is used up.
+    pub fn admit_challenge(&self, config: &ServiceConfig, now: u64) -> Result<Factor, Error> {
+        if self.lifetime_over(config, now) {
+            return Err(Error::IllegalFactorStatus(FactorStatusProblem::Expired));
+        }
+        if self.status == FactorStatus::Unverified {
+            return Err(Error::FactorNotVerified);
+        }
+        let mut next = self.clone();
+        if self.config.code_length <= 4 {
+            next.challenges_day = self
+                .challenges_day
+                .admit(now, 86_400, config.challenge_quota_short_day)
+                .ok_or(Error::ChallengeCreationLimitReached)?;
+        } else {
+            next.challenges_hour = self
+                .challenges_hour
+                .admit(now, 3600, config.challenge_quota_hour)
+                .ok_or(Error::ChallengeCreationLimitReached)?;
+            next.challenges_day = self
+                .challenges_day
+                .admit(now, 86_400, config.challenge_quota_day)
+                .ok_or(Error::ChallengeCreationLimitReached)?;
+        }
+        next.version += 1;
+        Ok(next)
+    }
+
+    /// Changes the friendly name, configuration or metadata. Nothing else is reset.
+    pub fn update(&self, config: &ServiceConfig, update: &FactorUpdate, now: u64) -> Result<Factor, Error> {
+        if let Some(name) = &update.friendly_name {
+            check_friendly_name(name)?;
+        }
+        let factor_config = FactorConfig {
+            alg: update.alg.unwrap_or(self.config.alg),
+            code_length: update.code_length.unwrap_or(self.config.code_length),
+            time_step: update.time_step.unwrap_or(self.config.time_step),
+            skew: update.skew.unwrap_or(self.config.skew),
+        };
+        factor_config.validate(config)?;
+        if let Some(metadata) = &update.metadata {
+            check_small_map(metadata, "metadata")?;
+        }
+        if self.lifetime_over(config, now) {
+            return Err(Error::IllegalFactorStatus(FactorStatusProblem::Expired));
+        }
+        let mut next = self.clone();
+        if let Some(name) = &update.friendly_name {
+            next.friendly_name.clone_from(name);
+        }
+        if update.metadata.is_some() {
+            next.metadata.clone_from(&update.metadata);
+        }
+        next.config = factor_config;
+        next.date_updated = now;
+        next.version += 1;
+        Ok(next)
+    }
+
+    /// Lifts any lockout and clears the failure count.
+    pub fn unlock(&self) -> Factor {
+        let mut next = self.clone();
+        next.consecutive_failures = 0;
+        next.locked_until = None;
+        next.version += 1;
+        next
+    }
+
+    /// Checks `code` with the replay floor; returns the result and, when approved, the step
+    /// to store as the new floor.
+    fn check(&self, code: &str, now: u64) -> Result<(Verification, Option<u64>), Error> {
+        let check = self.totp()?.check(code, now, self.config.skew, self.last_used_step)?;
+        Ok(match check {
+            Check::Accepted(m) => {
+                (Verification { result: VerificationResult::Approved, offset: Some(m.offset) }, Some(m.step))
+            }
+            Check::Replayed(m) => (Verification { result: VerificationResult::Replayed, offset: Some(m.offset) }, None),
+            Check::OutsideWindow(m) => {
+                (Verification { result: VerificationResult::OutsideWindow, offset: Some(m.offset) }, None)
+            }
+            Check::Rejected => (Verification { result: VerificationResult::InvalidCode, offset: None }, None),
+        })
+    }
+}
+
+fn secret_length_error() -> Error {
+    invalid("secret", "Base32 of min_secret_bytes (default 16) to 128 bytes")
+}
+
+/// Checks a friendly name: 1–64 characters, no `:` (it is the URI's account name), no
+/// control characters, not starting with a space.
+pub(crate) fn check_friendly_name(name: &str) -> Result<(), Error> {
+    let chars = name.chars().count();
+    if chars == 0 || chars > 64 || name.contains(':') || name.starts_with(' ') || name.chars().any(char::is_control) {
+        return Err(invalid(
+            "friendly_name",
+            "1 to 64 characters without ':' or control characters, not starting with a space",
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,171 @@
+//! The Entity → Factor → Challenge state logic of a TOTP verification service, with Twilio
+//! Verify semantics and Okta's verification results.
+//!
+//! Records ([`Entity`], [`Factor`], [`Challenge`]) are plain values with a `version`. Every
+//! transition is a pure function of (records, input, `now`, randomness) that returns new
+//! records plus a [`Verification`] — or an error, in which case nothing changed. A [`Store`]
+//! persists records with compare-and-set on `version`; [`Verify`] (with `std`) runs the
+//! operations over a store and retries lost races.
+//!
+//! ```
+//! use watchword_core::service::{MemoryStore, NewChallenge, NewFactor, ServiceConfig, Verify, VerificationResult};
+//! use watchword_core::KeyUri;
+//!
+//! let verify = Verify::new(ServiceConfig::new("Acme").unwrap(), MemoryStore::new());
+//! let now = 1_700_000_000;
+//! let created = verify.create_factor("ff483d1f-f591-898a", NewFactor::new("Ada's phone"), now).unwrap();
+//! let app = KeyUri::parse(&created.binding.uri).unwrap(); // what the authenticator app scans
+//! let code = watchword_core::Totp::new(app.secret.as_bytes(), app.algorithm, app.digits, app.period)
+//!     .unwrap()
+//!     .generate(now)
+//!     .unwrap();
+//! let (factor, v) = verify.verify_factor("ff483d1f-f591-898a", &created.factor.sid, code.as_str(), now).unwrap();
+//! assert_eq!(v.result, VerificationResult::Approved);
+//!
+//! let later = now + 30;
+//! let next = watchword_core::Totp::new(app.secret.as_bytes(), app.algorithm, 6, 30).unwrap().generate(later).unwrap();
+//! let challenge = NewChallenge::new(&factor.sid).auth_payload(next.as_str());
+//! let (c, v) = verify.create_challenge("ff483d1f-f591-898a", challenge.clone(), later).unwrap();
+//! assert_eq!(c.status_at(later).as_str(), "approved");
+//! let (_, again) = verify.create_challenge("ff483d1f-f591-898a", challenge, later).unwrap();
+//! assert_eq!(again.unwrap().result, VerificationResult::Replayed);
+//! ```
+
+mod challenge;
+mod config;
+mod entity;
+mod factor;
+mod record;
+mod store;
+mod time;
+mod view;
+
+#[cfg(feature = "std")]
+mod dispatch;
+#[cfg(feature = "std")]
+mod memory;
+#[cfg(feature = "std")]
+mod verify;
+
+use alloc::collections::BTreeMap;
+use alloc::string::String;
+
+pub use challenge::{Challenge, ChallengeStatus, DetailField, Details, NewChallenge};
+pub use config::{FactorConfig, ServiceConfig, Setting, MIN_SECRET_BYTES, SETTINGS};
+pub use entity::Entity;
+pub use factor::{Factor, FactorStatus, FactorUpdate, NewFactor, Quota};
+pub use store::{Key, Record, Store, Write};
+pub use time::{parse_rfc3339, rfc3339};
+
+#[cfg(feature = "std")]
+pub use dispatch::OPERATIONS;
+#[cfg(feature = "std")]
+pub use memory::MemoryStore;
+#[cfg(feature = "std")]
+pub use verify::{unix_now, Binding, Created, Order, Verify, MAX_RETRIES};
+
+use crate::error::{Error, Invalid};
+
+/// String-to-string metadata (Twilio's "stringified JSON with string values only").
+pub type Metadata = BTreeMap<String, String>;
+
+/// The outcome of checking a code (Okta's `factorResult`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum VerificationResult {
+    /// The code was right and fresh: the factor or challenge is approved.
+    Approved,
+    /// The code matched nothing.
+    InvalidCode,
+    /// The code matched a step that was already used (Okta `PASSCODE_REPLAYED`, E0000082).
+    Replayed,
+    /// The code matched a step one or two steps beyond the skew window (Okta
+    /// `TIME_WINDOW_EXCEEDED`, E0000083).
+    OutsideWindow,
+}
+
+impl VerificationResult {
+    /// `"approved"`, `"invalid_code"`, `"replayed"` or `"outside_window"`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            VerificationResult::Approved => "approved",
+            VerificationResult::InvalidCode => "invalid_code",
+            VerificationResult::Replayed => "replayed",
+            VerificationResult::OutsideWindow => "outside_window",
+        }
+    }
+
+    /// The Okta error code a failed result maps to (E0000068 invalid passcode, E0000082
+    /// replayed, E0000083 outside the time window).
+    pub const fn okta_code(self) -> Option<&'static str> {
+        match self {
+            VerificationResult::Approved => None,
+            VerificationResult::InvalidCode => Some("E0000068"),
+            VerificationResult::Replayed => Some("E0000082"),
+            VerificationResult::OutsideWindow => Some("E0000083"),
+        }
+    }
+}
+
+/// A verification result with the matched step's offset from the current step (negative:
+/// the code came from the past, e.g. the phone's clock is slow).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Verification {
+    /// What happened.
+    pub result: VerificationResult,
+    /// Matched step minus current step; `None` for [`VerificationResult::InvalidCode`].
+    pub offset: Option<i64>,
+}
+
+impl Verification {
+    /// Whether the code was accepted.
+    pub fn approved(&self) -> bool {
+        self.result == VerificationResult::Approved
+    }
+}
+
+/// An invalid-parameter error naming the parameter and what it allows.
+pub(crate) fn invalid(name: &'static str, expected: &'static str) -> Error {
+    Error::InvalidParameter(Invalid::Parameter { name, expected })
+}
+
+/// Checks `identity`: 8–64 characters of dash-separated ASCII alphanumerics.
+pub(crate) fn check_identity(identity: &str) -> Result<(), Error> {
+    let ok = (8..=64).contains(&identity.len())
+        && identity.split('-').all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_alphanumeric()));
+    if ok {
+        Ok(())
+    } else {
+        Err(invalid("identity", "8 to 64 dash-separated ASCII letters and digits, e.g. a UUID"))
+    }
+}
+
+/// Checks a string-to-string map that must serialize to at most 1024 characters.
+pub(crate) fn check_small_map(map: &Metadata, name: &'static str) -> Result<(), Error> {
+    match serde_json::to_string(map) {
+        Ok(text) if text.chars().count() <= 1024 => Ok(()),
+        _ => Err(invalid(name, "an object of string values, at most 1024 characters serialized")),
+    }
+}
+
+/// Checks a sid: `prefix` + 32 lowercase hex characters.
+pub(crate) fn check_sid(sid: &str, prefix: &str, name: &'static str, expected: &'static str) -> Result<(), Error> {
+    let ok = sid.len() == 34
+        && sid.starts_with(prefix)
+        && sid[2..].bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    if ok {
+        Ok(())
+    } else {
+        Err(invalid(name, expected))
+    }
+}
+
+/// A new sid: `prefix` + 32 lowercase hex characters from `random`.
+pub(crate) fn new_sid(prefix: &str, random: [u8; 16]) -> String {
+    let mut sid = String::with_capacity(34);
+    sid.push_str(prefix);
+    for b in random {
+        sid.push(char::from(b"0123456789abcdef"[usize::from(b >> 4)]));
+        sid.push(char::from(b"0123456789abcdef"[usize::from(b & 15)]));
+    }
+    sid
+}

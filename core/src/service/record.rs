@@ -1,0 +1,384 @@
+//! The stored form of records: versioned JSON (`"v": 1`) that a host keeps in its own
+//! database. It holds the secret and every counter; `from_record` rejects unknown versions,
+//! missing or unknown fields and values no valid record can have. See `docs/records.md`.
+
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+
+use serde_json::{json, Map, Value};
+
+use super::challenge::MAX_EXPIRATION;
+use super::factor::check_friendly_name;
+use super::{check_identity, check_sid, Metadata};
+use super::{Challenge, ChallengeStatus, DetailField, Details, Entity, Factor, FactorConfig, FactorStatus, Quota};
+use crate::error::Invalid;
+use crate::{Algorithm, Error, Secret};
+
+/// The record format version this library writes and reads.
+pub const RECORD_VERSION: u64 = 1;
+
+fn bad(field: &'static str, problem: &'static str) -> Error {
+    Error::InvalidParameter(Invalid::Record { field, problem })
+}
+
+/// Reads fields out of a record object, remembering which were read so that unknown ones
+/// can be rejected.
+struct Fields<'a> {
+    map: &'a Map<String, Value>,
+    seen: usize,
+}
+
+impl<'a> Fields<'a> {
+    fn open(text: &str, kind: &'static str) -> Result<(Value, &'static str), Error> {
+        let value: Value = serde_json::from_str(text).map_err(|_| bad("record", "is not valid JSON"))?;
+        let map = value.as_object().ok_or_else(|| bad("record", "is not a JSON object"))?;
+        match map.get("v") {
+            None => return Err(bad("v", "is missing")),
+            Some(v) if v.as_u64() != Some(RECORD_VERSION) => {
+                return Err(bad("v", "is an unknown record version (this library reads version 1)"))
+            }
+            Some(_) => {}
+        }
+        match map.get("type").and_then(Value::as_str) {
+            Some(t) if t == kind => {}
+            Some(_) => return Err(bad("type", "names another kind of record")),
+            None => return Err(bad("type", "is missing")),
+        }
+        Ok((value, kind))
+    }
+
+    fn new(map: &'a Map<String, Value>) -> Fields<'a> {
+        // "v" and "type" were checked by `open`.
+        Fields { map, seen: 2 }
+    }
+
+    fn get(&mut self, field: &'static str) -> Result<&'a Value, Error> {
+        let value = self.map.get(field).ok_or_else(|| bad(field, "is missing"))?;
+        self.seen += 1;
+        Ok(value)
+    }
+
+    fn string(&mut self, field: &'static str) -> Result<String, Error> {
+        self.get(field)?.as_str().map(String::from).ok_or_else(|| bad(field, "must be a string"))
+    }
+
+    fn u64(&mut self, field: &'static str) -> Result<u64, Error> {
+        self.get(field)?.as_u64().ok_or_else(|| bad(field, "must be an unsigned integer"))
+    }
+
+    fn u32(&mut self, field: &'static str) -> Result<u32, Error> {
+        u32::try_from(self.u64(field)?).map_err(|_| bad(field, "is out of range"))
+    }
+
+    fn opt_u64(&mut self, field: &'static str) -> Result<Option<u64>, Error> {
+        match self.get(field)? {
+            Value::Null => Ok(None),
+            v => v.as_u64().map(Some).ok_or_else(|| bad(field, "must be an unsigned integer or null")),
+        }
+    }
+
+    fn metadata(&mut self, field: &'static str) -> Result<Option<Metadata>, Error> {
+        match self.get(field)? {
+            Value::Null => Ok(None),
+            v => metadata_from(v).map(Some).ok_or_else(|| bad(field, "must be an object of strings or null")),
+        }
+    }
+
+    fn quota(&mut self, field: &'static str) -> Result<Quota, Error> {
+        let v = self.get(field)?;
+        let start = v.get("start").and_then(Value::as_u64);
+        let count = v.get("count").and_then(Value::as_u64).and_then(|c| u32::try_from(c).ok());
+        match (start, count, v.as_object().map(Map::len)) {
+            (Some(start), Some(count), Some(2)) => Ok(Quota { start, count }),
+            _ => Err(bad(field, "must be {\"start\": integer, \"count\": integer}")),
+        }
+    }
+
+    fn finish(self) -> Result<(), Error> {
+        if self.seen == self.map.len() {
+            Ok(())
+        } else {
+            Err(bad("record", "has fields this version does not define"))
+        }
+    }
+}
+
+/// Reads an object of string values.
+pub(crate) fn metadata_from(value: &Value) -> Option<Metadata> {
+    value.as_object()?.iter().map(|(k, v)| Some((k.clone(), String::from(v.as_str()?)))).collect()
+}
+
+pub(crate) fn metadata_json(metadata: &Option<Metadata>) -> Value {
+    match metadata {
+        Some(m) => Value::Object(m.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect()),
+        None => Value::Null,
+    }
+}
+
+fn quota_json(q: Quota) -> Value {
+    json!({ "start": q.start, "count": q.count })
+}
+
+pub(crate) fn details_json(details: &Option<Details>) -> Value {
+    match details {
+        Some(d) => json!({
+            "message": d.message,
+            "fields": d.fields.iter().map(|f| json!({ "label": f.label, "value": f.value })).collect::<Vec<_>>(),
+        }),
+        None => Value::Null,
+    }
+}
+
+/// Reads `{message, fields: [{label, value}]}`.
+pub(crate) fn details_from(value: &Value) -> Option<Details> {
+    let map = value.as_object()?;
+    if map.keys().any(|k| k != "message" && k != "fields") {
+        return None;
+    }
+    let message = match map.get("message") {
+        None | Some(Value::Null) => String::new(),
+        Some(m) => String::from(m.as_str()?),
+    };
+    let fields = match map.get("fields") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(f) => f
+            .as_array()?
+            .iter()
+            .map(|f| {
+                let o = f.as_object()?;
+                if o.len() != 2 {
+                    return None;
+                }
+                Some(DetailField {
+                    label: String::from(o.get("label")?.as_str()?),
+                    value: String::from(o.get("value")?.as_str()?),
+                })
+            })
+            .collect::<Option<Vec<_>>>()?,
+    };
+    Some(Details { message, fields })
+}
+
+fn check_times(created: u64, updated: u64) -> Result<(), Error> {
+    if updated < created {
+        return Err(bad("date_updated", "is before date_created"));
+    }
+    Ok(())
+}
+
+fn check_version(version: u64) -> Result<u64, Error> {
+    if version == 0 {
+        return Err(bad("version", "must be at least 1"));
+    }
+    Ok(version)
+}
+
+fn record_sid(sid: String, prefix: &str) -> Result<String, Error> {
+    check_sid(&sid, prefix, "sid", "").map_err(|_| bad("sid", "is not a valid sid"))?;
+    Ok(sid)
+}
+
+fn record_identity(identity: String) -> Result<String, Error> {
+    check_identity(&identity).map_err(|_| bad("identity", "is not a valid identity"))?;
+    Ok(identity)
+}
+
+impl Entity {
+    /// The stored record (JSON, `"v": 1`).
+    ///
+    /// ```
+    /// use watchword_core::service::Entity;
+    /// let e = Entity::new("user-0001", [7; 16], 1_700_000_000).unwrap();
+    /// assert_eq!(Entity::from_record(&e.to_record()).unwrap(), e);
+    /// ```
+    pub fn to_record(&self) -> String {
+        json!({
+            "v": RECORD_VERSION,
+            "type": "entity",
+            "sid": self.sid,
+            "identity": self.identity,
+            "date_created": self.date_created,
+            "date_updated": self.date_updated,
+            "version": self.version,
+            "factor_creations": quota_json(self.factor_creations),
+        })
+        .to_string()
+    }
+
+    /// Reads a stored record, rejecting unknown versions, missing fields and invalid values.
+    pub fn from_record(text: &str) -> Result<Entity, Error> {
+        let (value, _) = Fields::open(text, "entity")?;
+        let mut f = Fields::new(value.as_object().ok_or_else(|| bad("record", "is not a JSON object"))?);
+        let entity = Entity {
+            sid: record_sid(f.string("sid")?, "YE")?,
+            identity: record_identity(f.string("identity")?)?,
+            date_created: f.u64("date_created")?,
+            date_updated: f.u64("date_updated")?,
+            version: check_version(f.u64("version")?)?,
+            factor_creations: f.quota("factor_creations")?,
+        };
+        f.finish()?;
+        check_times(entity.date_created, entity.date_updated)?;
+        Ok(entity)
+    }
+}
+
+impl Factor {
+    /// The stored record (JSON, `"v": 1`). It holds the secret: keep it in the host's
+    /// database, never hand it to clients.
+    pub fn to_record(&self) -> String {
+        json!({
+            "v": RECORD_VERSION,
+            "type": "factor",
+            "sid": self.sid,
+            "entity_sid": self.entity_sid,
+            "identity": self.identity,
+            "friendly_name": self.friendly_name,
+            "status": self.status.as_str(),
+            "config": {
+                "alg": self.config.alg.as_str(),
+                "code_length": self.config.code_length,
+                "time_step": self.config.time_step,
+                "skew": self.config.skew,
+            },
+            "secret": self.secret.to_base32(),
+            "metadata": metadata_json(&self.metadata),
+            "date_created": self.date_created,
+            "date_updated": self.date_updated,
+            "version": self.version,
+            "last_used_step": self.last_used_step,
+            "enrollment_failures": self.enrollment_failures,
+            "consecutive_failures": self.consecutive_failures,
+            "locked_until": self.locked_until,
+            "challenges_hour": quota_json(self.challenges_hour),
+            "challenges_day": quota_json(self.challenges_day),
+        })
+        .to_string()
+    }
+
+    /// Reads a stored record, rejecting unknown versions, missing fields and invalid values.
+    pub fn from_record(text: &str) -> Result<Factor, Error> {
+        let (value, _) = Fields::open(text, "factor")?;
+        let mut f = Fields::new(value.as_object().ok_or_else(|| bad("record", "is not a JSON object"))?);
+        let sid = record_sid(f.string("sid")?, "YF")?;
+        let entity_sid = f.string("entity_sid")?;
+        check_sid(&entity_sid, "YE", "entity_sid", "").map_err(|_| bad("entity_sid", "is not a valid sid"))?;
+        let identity = record_identity(f.string("identity")?)?;
+        let friendly_name = f.string("friendly_name")?;
+        check_friendly_name(&friendly_name).map_err(|_| bad("friendly_name", "is not a valid friendly name"))?;
+        let status = FactorStatus::from_name(&f.string("status")?)
+            .ok_or_else(|| bad("status", "must be \"unverified\" or \"verified\""))?;
+        let config = f.get("config")?;
+        let config = factor_config_from(config).ok_or_else(|| bad("config", "has missing or out-of-range settings"))?;
+        let secret =
+            Secret::from_base32(&f.string("secret")?).map_err(|_| bad("secret", "is not Base32 of 1 to 128 bytes"))?;
+        let factor = Factor {
+            sid,
+            entity_sid,
+            identity,
+            friendly_name,
+            status,
+            config,
+            secret,
+            metadata: f.metadata("metadata")?,
+            date_created: f.u64("date_created")?,
+            date_updated: f.u64("date_updated")?,
+            version: check_version(f.u64("version")?)?,
+            last_used_step: f.opt_u64("last_used_step")?,
+            enrollment_failures: f.u32("enrollment_failures")?,
+            consecutive_failures: f.u32("consecutive_failures")?,
+            locked_until: f.opt_u64("locked_until")?,
+            challenges_hour: f.quota("challenges_hour")?,
+            challenges_day: f.quota("challenges_day")?,
+        };
+        f.finish()?;
+        check_times(factor.date_created, factor.date_updated)?;
+        if factor.status == FactorStatus::Verified && factor.last_used_step.is_none() {
+            return Err(bad("last_used_step", "must be set on a verified factor"));
+        }
+        Ok(factor)
+    }
+}
+
+fn factor_config_from(value: &Value) -> Option<FactorConfig> {
+    let map = value.as_object()?;
+    if map.len() != 4 {
+        return None;
+    }
+    let alg: Algorithm = map.get("alg")?.as_str()?.parse().ok()?;
+    let code_length = u32::try_from(map.get("code_length")?.as_u64()?).ok().filter(|c| (3..=8).contains(c))?;
+    let time_step = map.get("time_step")?.as_u64().filter(|t| (20..=60).contains(t))?;
+    let skew = u32::try_from(map.get("skew")?.as_u64()?).ok().filter(|s| *s <= 2)?;
+    Some(FactorConfig { alg, code_length, time_step, skew })
+}
+
+impl Challenge {
+    /// The stored record (JSON, `"v": 1`).
+    pub fn to_record(&self) -> String {
+        json!({
+            "v": RECORD_VERSION,
+            "type": "challenge",
+            "sid": self.sid,
+            "entity_sid": self.entity_sid,
+            "identity": self.identity,
+            "factor_sid": self.factor_sid,
+            "status": self.status.as_str(),
+            "date_created": self.date_created,
+            "date_updated": self.date_updated,
+            "date_responded": self.date_responded,
+            "expiration_date": self.expiration_date,
+            "details": details_json(&self.details),
+            "hidden_details": metadata_json(&self.hidden_details),
+            "metadata": metadata_json(&self.metadata),
+            "failed_attempts": self.failed_attempts,
+            "version": self.version,
+        })
+        .to_string()
+    }
+
+    /// Reads a stored record, rejecting unknown versions, missing fields and invalid values.
+    pub fn from_record(text: &str) -> Result<Challenge, Error> {
+        let (value, _) = Fields::open(text, "challenge")?;
+        let mut f = Fields::new(value.as_object().ok_or_else(|| bad("record", "is not a JSON object"))?);
+        let sid = record_sid(f.string("sid")?, "YC")?;
+        let entity_sid = f.string("entity_sid")?;
+        check_sid(&entity_sid, "YE", "entity_sid", "").map_err(|_| bad("entity_sid", "is not a valid sid"))?;
+        let identity = record_identity(f.string("identity")?)?;
+        let factor_sid = f.string("factor_sid")?;
+        check_sid(&factor_sid, "YF", "factor_sid", "").map_err(|_| bad("factor_sid", "is not a valid sid"))?;
+        let status = match ChallengeStatus::from_name(&f.string("status")?) {
+            Some(s @ (ChallengeStatus::Pending | ChallengeStatus::Approved | ChallengeStatus::Denied)) => s,
+            _ => return Err(bad("status", "must be \"pending\", \"approved\" or \"denied\"")),
+        };
+        let details = match f.get("details")? {
+            Value::Null => None,
+            v => Some(details_from(v).ok_or_else(|| bad("details", "must be {message, fields} or null"))?),
+        };
+        let challenge = Challenge {
+            sid,
+            entity_sid,
+            identity,
+            factor_sid,
+            status,
+            date_created: f.u64("date_created")?,
+            date_updated: f.u64("date_updated")?,
+            date_responded: f.opt_u64("date_responded")?,
+            expiration_date: f.u64("expiration_date")?,
+            details,
+            hidden_details: f.metadata("hidden_details")?,
+            metadata: f.metadata("metadata")?,
+            failed_attempts: f.u32("failed_attempts")?,
+            version: check_version(f.u64("version")?)?,
+        };
+        f.finish()?;
+        check_times(challenge.date_created, challenge.date_updated)?;
+        let lifetime = challenge.expiration_date.checked_sub(challenge.date_created);
+        if !lifetime.is_some_and(|l| l > 0 && l <= MAX_EXPIRATION) {
+            return Err(bad("expiration_date", "must be after date_created by at most 3600 seconds"));
+        }
+        if challenge.date_responded.is_some() != (challenge.status == ChallengeStatus::Approved) {
+            return Err(bad("date_responded", "must be set exactly when the challenge is approved"));
+        }
+        Ok(challenge)
+    }
+}

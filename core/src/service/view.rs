@@ -1,0 +1,102 @@
+//! The public views: Twilio-shaped JSON (snake_case keys, RFC 3339 dates) that an API may
+//! return to clients. They never contain the secret; the creation answer alone adds
+//! `binding`.
+
+use serde_json::{json, Map, Value};
+
+use super::record::{details_json, metadata_json};
+use super::{rfc3339, Challenge, Entity, Factor, Verification};
+
+fn date(t: Option<u64>) -> Value {
+    t.map_or(Value::Null, |t| Value::String(rfc3339(t)))
+}
+
+/// Adds `result` and `result_offset` to a view.
+#[cfg(feature = "std")]
+pub(crate) fn with_result(mut view: Value, verification: Option<&Verification>) -> Value {
+    if let (Some(v), Some(map)) = (verification, view.as_object_mut()) {
+        map.insert("result".into(), Value::String(v.result.as_str().into()));
+        map.insert("result_offset".into(), v.offset.map_or(Value::Null, Value::from));
+    }
+    view
+}
+
+impl Entity {
+    /// The public view: `{sid, identity, date_created, date_updated}`.
+    pub fn view(&self) -> Value {
+        json!({
+            "sid": self.sid,
+            "identity": self.identity,
+            "date_created": rfc3339(self.date_created),
+            "date_updated": rfc3339(self.date_updated),
+        })
+    }
+}
+
+impl Factor {
+    /// The public view (no secret): `{sid, entity_sid, identity, friendly_name, status,
+    /// factor_type, config, metadata, date_created, date_updated}`.
+    ///
+    /// ```
+    /// # use watchword_core::service::*;
+    /// # let verify = Verify::new(ServiceConfig::new("Acme").unwrap(), MemoryStore::new());
+    /// let created = verify.create_factor("user-0001", NewFactor::new("phone"), 0).unwrap();
+    /// let view = created.factor.view();
+    /// assert_eq!(view["config"]["time_step"], 30);
+    /// assert!(!view.to_string().contains(&created.binding.secret));
+    /// ```
+    pub fn view(&self) -> Value {
+        json!({
+            "sid": self.sid,
+            "entity_sid": self.entity_sid,
+            "identity": self.identity,
+            "friendly_name": self.friendly_name,
+            "status": self.status.as_str(),
+            "factor_type": "totp",
+            "config": {
+                "alg": self.config.alg.as_str(),
+                "code_length": self.config.code_length,
+                "time_step": self.config.time_step,
+                "skew": self.config.skew,
+            },
+            "metadata": metadata_json(&self.metadata),
+            "date_created": rfc3339(self.date_created),
+            "date_updated": rfc3339(self.date_updated),
+        })
+    }
+}
+
+impl Challenge {
+    /// The public view as read at `now` (a pending challenge past its expiration date reads
+    /// as `expired`).
+    pub fn view(&self, now: u64) -> Value {
+        json!({
+            "sid": self.sid,
+            "entity_sid": self.entity_sid,
+            "identity": self.identity,
+            "factor_sid": self.factor_sid,
+            "status": self.status_at(now).as_str(),
+            "responded_reason": "none",
+            "factor_type": "totp",
+            "date_created": rfc3339(self.date_created),
+            "date_updated": rfc3339(self.date_updated),
+            "date_responded": date(self.date_responded),
+            "expiration_date": rfc3339(self.expiration_date),
+            "details": details_json(&self.details),
+            "hidden_details": metadata_json(&self.hidden_details),
+            "metadata": metadata_json(&self.metadata),
+        })
+    }
+}
+
+/// `binding: {secret, uri}` added to a factor view (the creation answer only).
+#[cfg(feature = "std")]
+pub(crate) fn with_binding(mut view: Value, secret: &str, uri: &str) -> Value {
+    if let Some(map) = view.as_object_mut() {
+        let mut binding = Map::new();
+        binding.insert("secret".into(), Value::String(secret.into()));
+        binding.insert("uri".into(), Value::String(uri.into()));
+        map.insert("binding".into(), Value::Object(binding));
+    }
+    view
+}
