@@ -1,0 +1,210 @@
+//! Stored records round-trip exactly, and no input — random bytes, mutated records, random
+//! dispatch arguments — makes the record readers or the service panic.
+
+use proptest::prelude::*;
+use watchword_core::service::{
+    Challenge, ChallengeStatus, DetailField, Details, Entity, Factor, FactorConfig, FactorStatus, MemoryStore,
+    Metadata, Quota, ServiceConfig, Verify, OPERATIONS,
+};
+use watchword_core::{Algorithm, Secret};
+
+fn sid(prefix: &'static str) -> impl Strategy<Value = String> {
+    "[0-9a-f]{32}".prop_map(move |hex| format!("{prefix}{hex}"))
+}
+
+fn identity() -> impl Strategy<Value = String> {
+    "[A-Za-z0-9]{8,20}(-[A-Za-z0-9]{1,10}){0,3}"
+}
+
+fn metadata() -> impl Strategy<Value = Option<Metadata>> {
+    proptest::option::of(proptest::collection::btree_map("[a-z_]{1,8}", "\\PC{0,16}", 0..5))
+}
+
+fn quota() -> impl Strategy<Value = Quota> {
+    (any::<u64>(), any::<u32>()).prop_map(|(start, count)| Quota { start, count })
+}
+
+fn times() -> impl Strategy<Value = (u64, u64)> {
+    (0u64..u64::MAX / 2, 0u64..1_000_000).prop_map(|(created, later)| (created, created + later))
+}
+
+fn entity() -> impl Strategy<Value = Entity> {
+    (sid("YE"), identity(), times(), 1u64..u64::MAX, quota()).prop_map(|(sid, identity, (c, u), version, q)| Entity {
+        sid,
+        identity,
+        date_created: c,
+        date_updated: u,
+        version,
+        factor_creations: q,
+    })
+}
+
+fn factor() -> impl Strategy<Value = Factor> {
+    (
+        (sid("YF"), sid("YE"), identity(), "[A-Za-z0-9’é@. ]{0,40}", any::<bool>()),
+        (0usize..3, 3u32..=8, 20u64..=60, 0u32..=2, proptest::collection::vec(any::<u8>(), 1..=128)),
+        (metadata(), times(), 1u64..u64::MAX, proptest::option::of(any::<u64>())),
+        (any::<u32>(), any::<u32>(), proptest::option::of(any::<u64>()), quota(), quota()),
+    )
+        .prop_map(|(ids, cfg, meta, counters)| {
+            let (sid, entity_sid, identity, name, verified) = ids;
+            let (alg, code_length, time_step, skew, secret) = cfg;
+            let (metadata, (c, u), version, last) = meta;
+            let (enrollment_failures, consecutive_failures, locked_until, challenges_hour, challenges_day) = counters;
+            Factor {
+                sid,
+                entity_sid,
+                identity,
+                friendly_name: format!("n{name}"),
+                status: if verified { FactorStatus::Verified } else { FactorStatus::Unverified },
+                config: FactorConfig { alg: Algorithm::ALL[alg], code_length, time_step, skew },
+                secret: Secret::from_bytes(&secret).unwrap(),
+                metadata,
+                date_created: c,
+                date_updated: u,
+                version,
+                last_used_step: if verified { Some(last.unwrap_or(0)) } else { last },
+                enrollment_failures,
+                consecutive_failures,
+                locked_until,
+                challenges_hour,
+                challenges_day,
+            }
+        })
+}
+
+fn details() -> impl Strategy<Value = Option<Details>> {
+    proptest::option::of(("\\PC{0,40}", proptest::collection::vec(("\\PC{0,10}", "\\PC{0,20}"), 0..4)).prop_map(
+        |(message, fields)| Details {
+            message,
+            fields: fields.into_iter().map(|(label, value)| DetailField { label, value }).collect(),
+        },
+    ))
+}
+
+fn challenge() -> impl Strategy<Value = Challenge> {
+    (
+        (sid("YC"), sid("YE"), identity(), sid("YF"), 0usize..3),
+        (times(), 1u64..=3600, 0u64..1000),
+        (details(), metadata(), metadata(), any::<u32>(), 1u64..u64::MAX),
+    )
+        .prop_map(|(ids, dates, rest)| {
+            let (sid, entity_sid, identity, factor_sid, status) = ids;
+            let ((created, updated), lifetime, responded_after) = dates;
+            let (details, hidden_details, metadata, failed_attempts, version) = rest;
+            let status = [ChallengeStatus::Pending, ChallengeStatus::Approved, ChallengeStatus::Denied][status];
+            Challenge {
+                sid,
+                entity_sid,
+                identity,
+                factor_sid,
+                status,
+                date_created: created,
+                date_updated: updated,
+                date_responded: (status == ChallengeStatus::Approved).then_some(created + responded_after),
+                expiration_date: created + lifetime,
+                details,
+                hidden_details,
+                metadata,
+                failed_attempts,
+                version,
+            }
+        })
+}
+
+/// Applies one of a few byte-level edits at a position derived from `at`.
+fn mutate(text: &str, kind: u8, at: usize, byte: u8) -> String {
+    let mut bytes = text.as_bytes().to_vec();
+    let i = at % bytes.len().max(1);
+    match kind % 4 {
+        0 => bytes[i] = byte,
+        1 => {
+            bytes.remove(i);
+        }
+        2 => bytes.insert(i, byte),
+        _ => bytes.truncate(i),
+    }
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn entity_records_round_trip(e in entity()) {
+        prop_assert_eq!(Entity::from_record(&e.to_record()).unwrap(), e);
+    }
+
+    #[test]
+    fn factor_records_round_trip(f in factor()) {
+        prop_assert_eq!(Factor::from_record(&f.to_record()).unwrap(), f);
+    }
+
+    #[test]
+    fn challenge_records_round_trip(c in challenge()) {
+        prop_assert_eq!(Challenge::from_record(&c.to_record()).unwrap(), c);
+    }
+
+    #[test]
+    fn random_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+        let text = String::from_utf8_lossy(&bytes);
+        prop_assert!(Entity::from_record(&text).is_err());
+        prop_assert!(Factor::from_record(&text).is_err());
+        prop_assert!(Challenge::from_record(&text).is_err());
+    }
+
+    #[test]
+    fn mutated_records_never_panic(f in factor(), c in challenge(), kind in any::<u8>(), at in any::<usize>(), byte in any::<u8>()) {
+        // Either the mutation is rejected, or what it reads back is a valid record that
+        // round-trips again.
+        let text = mutate(&f.to_record(), kind, at, byte);
+        if let Ok(read) = Factor::from_record(&text) {
+            prop_assert_eq!(Factor::from_record(&read.to_record()).unwrap(), read);
+        }
+        let text = mutate(&c.to_record(), kind, at, byte);
+        if let Ok(read) = Challenge::from_record(&text) {
+            prop_assert_eq!(Challenge::from_record(&read.to_record()).unwrap(), read);
+        }
+    }
+
+    #[test]
+    fn random_dispatch_arguments_never_panic(
+        op in 0usize..OPERATIONS.len(),
+        args in proptest::collection::vec(any::<u8>(), 0..200),
+        keys in proptest::collection::vec(("[a-z_]{1,16}", prop_oneof![
+            Just(serde_json::json!(null)), Just(serde_json::json!(-1)), Just(serde_json::json!(u64::MAX)),
+            Just(serde_json::json!("user-0001-abcd")), Just(serde_json::json!("YF0123")), Just(serde_json::json!([1, "a"])),
+            Just(serde_json::json!({"message": 5})), Just(serde_json::json!(1.5)), Just(serde_json::json!("")),
+        ]), 0..6),
+        now in any::<u64>(),
+    ) {
+        let verify = Verify::new(ServiceConfig::new("Acme").unwrap(), MemoryStore::new());
+        let _ = verify.call(OPERATIONS[op], &String::from_utf8_lossy(&args), now);
+        let object: serde_json::Map<String, serde_json::Value> = keys.into_iter().collect();
+        let _ = verify.dispatch(OPERATIONS[op], &serde_json::Value::Object(object), now);
+    }
+}
+
+#[test]
+fn unknown_versions_and_fields_are_named() {
+    let e = Entity::new("user-0001-abcd", [3; 16], 10).unwrap();
+    let record = e.to_record();
+    let v2 = record.replace("\"v\":1", "\"v\":2");
+    assert_eq!(
+        Entity::from_record(&v2).unwrap_err().to_string(),
+        "invalid stored record: field \"v\" is an unknown record version (this library reads version 1)"
+    );
+    let extra = record.replacen('{', "{\"admin\":true,", 1);
+    assert_eq!(
+        Entity::from_record(&extra).unwrap_err().to_string(),
+        "invalid stored record: field \"record\" has fields this version does not define"
+    );
+    let mut value: serde_json::Value = serde_json::from_str(&record).unwrap();
+    value.as_object_mut().unwrap().remove("version");
+    let missing = value.to_string();
+    assert_eq!(
+        Entity::from_record(&missing).unwrap_err().to_string(),
+        "invalid stored record: field \"version\" is missing"
+    );
+    assert!(Factor::from_record(&record).is_err(), "an entity record is not a factor record");
+}
