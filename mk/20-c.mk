@@ -1,0 +1,172 @@
+# C ABI: the cbindgen header and its check, libwatchword (shared with SONAME libwatchword.so.0,
+# and static), `make install PREFIX=…` with a pkg-config file, the C tests under ASan+UBSan and
+# under valgrind, a C++ compile check of the header, the quickstart against an installed copy,
+# and the C benchmark.
+#
+#   make header                   regenerate include/watchword.h (commit the result)
+#   make install PREFIX=/usr/local header, libwatchword.so*, libwatchword.a, watchword.pc
+#   make c-test                   everything the C surface has in `make test`
+#   make demo-c / make bench-c
+.PHONY: header header-check c-cbindgen c-tools c-lib c-lib-release c-soname c-test c-test-asan c-test-valgrind \
+	c-cpp c-quickstart demo-c bench-c install ffi-rust-test
+
+CBINDGEN_VERSION := 0.29.4
+C_TOOLS := $(TARGET_DIR)/tools
+CBINDGEN := $(C_TOOLS)/bin/cbindgen
+C_OUT := $(TARGET_DIR)/c
+C_PREFIX := $(TARGET_DIR)/c-prefix
+WW_VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' $(ROOT)/Cargo.toml | head -n 1)
+WW_ABI := 0
+
+CC ?= cc
+CXX ?= c++
+C_STD_FLAGS := -std=c99 -Wall -Wextra -Wpedantic -Werror
+C_SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+C_TEST_PROGRAMS := test_vectors test_abi
+C_TEST_SOURCES := $(ROOT)/tests/c/harness.c $(ROOT)/tests/c/json.c
+C_VECTORS := $(ROOT)/tests/vectors
+# Under valgrind everything runs about 30 times slower: the replay race repeats fewer rounds.
+C_VALGRIND := valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect,possible \
+	--errors-for-leak-kinds=definite,indirect,possible --error-exitcode=1
+
+# --- tools ------------------------------------------------------------------------------------
+
+# cbindgen, pinned, in a project-local root (built once; kept while target/ is).
+c-cbindgen:
+	@if [ -x $(CBINDGEN) ] && $(CBINDGEN) --version | grep -qx 'cbindgen $(CBINDGEN_VERSION)'; then :; else \
+		echo "installing cbindgen $(CBINDGEN_VERSION) into $(C_TOOLS)"; \
+		CARGO_TARGET_DIR=$(C_TOOLS)/build $(CARGO) install cbindgen --locked --version $(CBINDGEN_VERSION) \
+			--root $(C_TOOLS); \
+	fi
+
+# valgrind and pkg-config from Debian when the machine lacks them.
+c-tools:
+	@command -v valgrind >/dev/null && command -v pkg-config >/dev/null || { \
+		echo "installing valgrind and pkg-config"; \
+		apt-get update && apt-get install -y --no-install-recommends valgrind pkg-config; }
+
+# --- header -----------------------------------------------------------------------------------
+
+CBINDGEN_RUN = $(CBINDGEN) --quiet --config $(ROOT)/ffi/cbindgen.toml --crate watchword-ffi $(ROOT)/ffi
+
+header: c-cbindgen
+	$(CBINDGEN_RUN) --output $(ROOT)/include/watchword.h
+
+# Fails when the committed header is not what cbindgen generates from the sources.
+header-check: c-cbindgen
+	@mkdir -p $(C_OUT)
+	$(CBINDGEN_RUN) --output $(C_OUT)/watchword.h
+	@diff -u $(ROOT)/include/watchword.h $(C_OUT)/watchword.h || { \
+		echo "include/watchword.h is stale: run 'make header' and commit it"; exit 1; }
+	@echo "header-check: include/watchword.h is up to date"
+
+# --- libraries --------------------------------------------------------------------------------
+
+# Stages a cargo profile's libraries as an installed tree would have them:
+# libwatchword.so.VERSION, libwatchword.so.0 -> it, libwatchword.so -> libwatchword.so.0.
+# $(1): cargo profile directory (debug/release), $(2): destination.
+define c_stage
+	@mkdir -p $(2)
+	cp -f $(TARGET_DIR)/$(1)/libwatchword.so $(2)/libwatchword.so.$(WW_VERSION)
+	ln -sf libwatchword.so.$(WW_VERSION) $(2)/libwatchword.so.$(WW_ABI)
+	ln -sf libwatchword.so.$(WW_ABI) $(2)/libwatchword.so
+	cp -f $(TARGET_DIR)/$(1)/libwatchword.a $(2)/libwatchword.a
+endef
+
+c-lib:
+	$(CARGO) build --locked -p watchword-ffi
+	$(call c_stage,debug,$(C_OUT)/debug/lib)
+
+c-lib-release:
+	$(CARGO) build --locked --release -p watchword-ffi
+	$(call c_stage,release,$(C_OUT)/release/lib)
+
+c-soname: c-lib
+	@soname=$$(readelf -d $(TARGET_DIR)/debug/libwatchword.so | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p'); \
+	if [ "$$soname" = "libwatchword.so.$(WW_ABI)" ]; then echo "c-soname: $$soname"; \
+	else echo "c-soname: SONAME is '$$soname', wanted libwatchword.so.$(WW_ABI)"; exit 1; fi
+
+# --- install ----------------------------------------------------------------------------------
+
+PREFIX ?= /usr/local
+# Installs the release build; `FFI_PROFILE=debug` installs the debug build (what the tests use).
+FFI_PROFILE ?= release
+
+install:
+	$(CARGO) build --locked -p watchword-ffi $(if $(filter release,$(FFI_PROFILE)),--release)
+	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 644 $(ROOT)/include/watchword.h $(DESTDIR)$(PREFIX)/include/watchword.h
+	install -m 755 $(TARGET_DIR)/$(FFI_PROFILE)/libwatchword.so $(DESTDIR)$(PREFIX)/lib/libwatchword.so.$(WW_VERSION)
+	ln -sf libwatchword.so.$(WW_VERSION) $(DESTDIR)$(PREFIX)/lib/libwatchword.so.$(WW_ABI)
+	ln -sf libwatchword.so.$(WW_ABI) $(DESTDIR)$(PREFIX)/lib/libwatchword.so
+	install -m 644 $(TARGET_DIR)/$(FFI_PROFILE)/libwatchword.a $(DESTDIR)$(PREFIX)/lib/libwatchword.a
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(WW_VERSION)|' $(ROOT)/ffi/watchword.pc.in \
+		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/watchword.pc
+	@echo "installed watchword $(WW_VERSION) ($(FFI_PROFILE)) into $(DESTDIR)$(PREFIX)"
+
+# --- tests ------------------------------------------------------------------------------------
+
+# The Rust side of the ABI: status table, boundary, every export wrapped in the macro.
+ffi-rust-test:
+	$(CARGO) test --locked -p watchword-ffi
+
+# $(1): flags, $(2): output directory. Links against the staged debug shared library.
+define c_build_tests
+	@mkdir -p $(2)
+	for t in $(C_TEST_PROGRAMS); do \
+		$(CC) $(C_STD_FLAGS) -g $(1) -I$(ROOT)/include -o $(2)/$$t $(ROOT)/tests/c/$$t.c $(C_TEST_SOURCES) \
+			-L$(C_OUT)/debug/lib -Wl,-rpath,$(C_OUT)/debug/lib -lwatchword -lpthread || exit 1; \
+	done
+endef
+
+c-test-asan: c-lib
+	$(call c_build_tests,-O1 $(C_SAN_FLAGS),$(C_OUT)/asan)
+	for t in $(C_TEST_PROGRAMS); do \
+		ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		$(C_OUT)/asan/$$t $(C_VECTORS) || exit 1; \
+	done
+
+c-test-valgrind: c-lib c-tools
+	$(call c_build_tests,-O1,$(C_OUT)/plain)
+	for t in $(C_TEST_PROGRAMS); do \
+		WW_TEST_RACE_ROUNDS=20 $(C_VALGRIND) $(C_OUT)/plain/$$t $(C_VECTORS) || exit 1; \
+	done
+
+# A C++ translation unit that includes the header compiles cleanly.
+c-cpp:
+	@mkdir -p $(C_OUT)
+	$(CXX) -std=c++11 -Wall -Wextra -Werror -I$(ROOT)/include -c $(ROOT)/tests/c/header_check.cpp \
+		-o $(C_OUT)/header_check.o
+	@echo "c-cpp: the header compiles as C++"
+
+# The quickstart, built outside the repository's include path against an installed copy,
+# found through pkg-config; once linked to the shared library and once statically.
+c-quickstart: c-tools
+	$(MAKE) --no-print-directory install PREFIX=$(C_PREFIX) FFI_PROFILE=debug
+	@mkdir -p $(C_OUT)/quickstart
+	export PKG_CONFIG_PATH=$(C_PREFIX)/lib/pkgconfig; \
+	$(CC) $(C_STD_FLAGS) $$(pkg-config --cflags watchword) -o $(C_OUT)/quickstart/quickstart \
+		$(ROOT)/examples/quickstart.c $$(pkg-config --libs watchword) -Wl,-rpath,$(C_PREFIX)/lib && \
+	$(CC) $(C_STD_FLAGS) $$(pkg-config --cflags watchword) -o $(C_OUT)/quickstart/quickstart-static \
+		$(ROOT)/examples/quickstart.c $(C_PREFIX)/lib/libwatchword.a \
+		$$(pkg-config --static --libs-only-other --libs-only-l watchword | sed 's/-lwatchword//')
+	readelf -d $(C_OUT)/quickstart/quickstart | grep -q 'NEEDED.*\[libwatchword.so.$(WW_ABI)\]'
+	! readelf -d $(C_OUT)/quickstart/quickstart-static | grep -q 'libwatchword'
+	cd $(C_OUT)/quickstart && ./quickstart && ./quickstart-static > /dev/null
+
+demo-c: c-quickstart
+
+c-test: header-check ffi-rust-test c-soname c-test-asan c-test-valgrind c-cpp c-quickstart
+
+# --- benchmark --------------------------------------------------------------------------------
+
+bench-c: c-lib-release
+	@mkdir -p $(C_OUT)/bench
+	$(CC) $(C_STD_FLAGS) -O2 -I$(ROOT)/include -o $(C_OUT)/bench/bench $(ROOT)/tests/c/bench.c \
+		-L$(C_OUT)/release/lib -Wl,-rpath,$(C_OUT)/release/lib -lwatchword
+	$(C_OUT)/bench/bench
+
+TEST_TARGETS += c-test
+DEMO_TARGETS += demo-c
+BENCH_TARGETS += bench-c
