@@ -35,9 +35,9 @@ impl Saved {
                 let totp = Totp::new(key.secret.as_bytes(), key.algorithm, key.digits, key.period).unwrap();
                 Value::String(totp.generate(at).unwrap().to_string())
             }
-            Value::Object(map) => {
-                Value::Object(map.iter().map(|(k, v)| Ok((k.clone(), self.resolve(v)?))).collect::<Result<_, String>>()?)
-            }
+            Value::Object(map) => Value::Object(
+                map.iter().map(|(k, v)| Ok((k.clone(), self.resolve(v)?))).collect::<Result<_, String>>()?,
+            ),
             Value::Array(items) => Value::Array(items.iter().map(|v| self.resolve(v)).collect::<Result<_, _>>()?),
             other => other.clone(),
         })
@@ -69,10 +69,15 @@ fn check_step(step: &Value, saved: &mut Saved, verify: &Verify<MemoryStore>) -> 
         let ok = match key.as_str() {
             "status" | "result" | "result_offset" => value.get(key) == Some(want),
             "fields" => subset(want, &value),
-            "absent" => want.as_array().ok_or("absent must be a list")?.iter().all(|k| value.get(k.as_str().unwrap_or("")).is_none()),
+            "absent" => want
+                .as_array()
+                .ok_or("absent must be a list")?
+                .iter()
+                .all(|k| value.get(k.as_str().unwrap_or("")).is_none()),
             "count" => value.as_array().map(|a| a.len() as u64) == want.as_u64(),
             "sids" => {
-                let got: Vec<&Value> = value.as_array().ok_or("sids on a non-list")?.iter().map(|v| &v["sid"]).collect();
+                let got: Vec<&Value> =
+                    value.as_array().ok_or("sids on a non-list")?.iter().map(|v| &v["sid"]).collect();
                 got == want.as_array().ok_or("sids must be a list")?.iter().collect::<Vec<_>>()
             }
             "value" => &value == want,

@@ -1,0 +1,82 @@
+//! Throughput of the service on one core: `create_challenge` with a code, through
+//! `Verify<MemoryStore>`, for a right code (approved) and a wrong one (invalid_code).
+//!
+//! Codes are what the user's app computes, so they are made before the timed loop. The store
+//! grows by one challenge per call; a fresh service is set up (untimed) every `CHUNK` calls.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use watchword_core::service::{MemoryStore, NewChallenge, NewFactor, ServiceConfig, Verify, VerificationResult};
+use watchword_core::{Algorithm, Totp};
+
+const SECRET: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
+const IDENTITY: &str = "user-0001-abcd";
+const CHUNK: u64 = 500;
+/// Seconds between calls: a new step each time, and within the largest quotas allowed
+/// (500 per hour, 1000 per day).
+const SPACING: u64 = 90;
+
+fn service() -> (Verify<MemoryStore>, String) {
+    let mut config = ServiceConfig::new("Acme").unwrap();
+    for (name, value) in [
+        ("challenge_quota_hour", 500),
+        ("challenge_quota_day", 1000),
+        // Wrong codes lock for one second, which has passed by the next call.
+        ("lockout_seconds", 1),
+        ("lockout_max_seconds", 1),
+        ("lockout_permanent_threshold", 1000),
+    ] {
+        config.set(name, value).unwrap();
+    }
+    let verify = Verify::new(config, MemoryStore::new());
+    let created = verify.create_factor(IDENTITY, NewFactor::new("phone").secret(SECRET), 0).unwrap();
+    let code = totp().generate(0).unwrap();
+    verify.verify_factor(IDENTITY, &created.factor.sid, code.as_str(), 0).unwrap();
+    (verify, created.factor.sid)
+}
+
+fn totp() -> Totp {
+    Totp::new(b"12345678901234567890", Algorithm::Sha1, 6, 30).unwrap()
+}
+
+fn run(iters: u64, right: bool) -> Duration {
+    let app = totp();
+    let mut total = Duration::ZERO;
+    let mut done = 0;
+    while done < iters {
+        let n = CHUNK.min(iters - done);
+        let (verify, sid) = service();
+        let requests: Vec<(u64, NewChallenge)> = (1..=n)
+            .map(|i| {
+                let now = i * SPACING;
+                let code = if right { app.generate(now).unwrap().to_string() } else { String::from("000000") };
+                (now, NewChallenge::new(&sid).auth_payload(&code))
+            })
+            .collect();
+        let expected = if right { VerificationResult::Approved } else { VerificationResult::InvalidCode };
+        let start = Instant::now();
+        for (now, request) in requests {
+            let (_, v) = verify.create_challenge(IDENTITY, black_box(request), now).unwrap();
+            debug_assert_eq!(v.map(|v| v.result), Some(expected));
+        }
+        total += start.elapsed();
+        done += n;
+    }
+    total
+}
+
+fn bench(c: &mut Criterion) {
+    // "000000" must not be a right code at any of the times used.
+    let app = totp();
+    assert!((1..=CHUNK).all(|i| (0..=4).all(|d| app.generate_step(i * SPACING / 30 + d - 2).as_str() != "000000")));
+    let mut group = c.benchmark_group("service");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("create_challenge_right_code_approved", |b| b.iter_custom(|iters| run(iters, true)));
+    group.bench_function("create_challenge_wrong_code", |b| b.iter_custom(|iters| run(iters, false)));
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
