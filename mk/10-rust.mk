@@ -8,7 +8,7 @@ rust-clippy:
 	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
 
 rust-test:
-	$(CARGO) test --locked -p watchword-core
+	$(CARGO) test --locked -p watchword-core --all-features
 
 # A #![no_std] staticlib with its own panic handler: if anything pulls in std, the duplicate
 # panic handler fails the build. Built once with no features and once with `alloc`.

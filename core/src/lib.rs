@@ -36,6 +36,8 @@ mod code;
 mod error;
 mod hotp;
 mod mac;
+#[cfg(feature = "qr")]
+pub mod qr;
 mod secret;
 #[cfg(feature = "alloc")]
 pub mod service;

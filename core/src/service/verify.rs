@@ -72,6 +72,19 @@ pub struct Binding {
     pub uri: String,
 }
 
+#[cfg(feature = "qr")]
+impl Binding {
+    /// The URI as a QR code in SVG.
+    pub fn qr_svg(&self) -> Result<String, Error> {
+        crate::qr::svg(&self.uri)
+    }
+
+    /// The URI as a QR code drawn with Unicode half blocks for a dark terminal.
+    pub fn qr_terminal(&self) -> Result<String, Error> {
+        crate::qr::terminal(&self.uri)
+    }
+}
+
 impl core::fmt::Debug for Binding {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str("Binding { .. }")

@@ -1,0 +1,62 @@
+//! The QR codes decode back to the exact URI, from the module matrix and from the terminal text.
+#![cfg(feature = "qr")]
+
+use watchword_core::qr;
+use watchword_core::service::{MemoryStore, NewFactor, ServiceConfig, Verify};
+
+/// Decodes a bitmap (`true` = dark) scaled up `scale` times, as a camera would see it.
+fn decode(size: usize, dark: impl Fn(usize, usize) -> bool, scale: usize) -> String {
+    let mut image =
+        rqrr::PreparedImage::prepare_from_bitmap(size * scale, size * scale, |x, y| dark(x / scale, y / scale));
+    let grids = image.detect_grids();
+    assert_eq!(grids.len(), 1, "exactly one QR code is found");
+    grids[0].decode().expect("the QR code decodes").1
+}
+
+fn uris() -> Vec<String> {
+    let verify = Verify::new(ServiceConfig::new("Acme Co").unwrap(), MemoryStore::new());
+    let mut uris: Vec<String> = ["Ada’s phone", "a", "laptop ✓ 2"]
+        .iter()
+        .map(|name| verify.create_factor("user-0001-abcd", NewFactor::new(name), 0).unwrap().binding.uri)
+        .collect();
+    let sha512 = NewFactor { alg: Some(watchword_core::Algorithm::Sha512), ..NewFactor::new("long secret") };
+    uris.push(verify.create_factor("user-0001-abcd", sha512, 0).unwrap().binding.uri);
+    uris
+}
+
+#[test]
+fn module_matrix_decodes_to_the_uri() {
+    for uri in uris() {
+        let (size, modules) = qr::modules(&uri).unwrap();
+        assert_eq!(decode(size, |x, y| modules[y * size + x], 4), uri);
+    }
+}
+
+#[test]
+fn terminal_text_decodes_to_the_uri() {
+    for uri in uris() {
+        let text = qr::terminal(&uri).unwrap();
+        let rows: Vec<Vec<char>> = text.lines().map(|l| l.chars().collect()).collect();
+        let width = rows[0].len();
+        assert!(rows.iter().all(|r| r.len() == width));
+        // Each character holds two modules; a drawn half is a light module (dark terminal).
+        let light = |x: usize, y: usize| match rows[y / 2][x] {
+            '█' => true,
+            '▀' => y % 2 == 0,
+            '▄' => y % 2 == 1,
+            _ => false,
+        };
+        let size = width;
+        assert!(rows.len() * 2 >= size);
+        assert_eq!(decode(size, |x, y| !light(x, y), 4), uri);
+    }
+}
+
+#[test]
+fn svg_is_a_scalable_document_and_text_too_long_is_an_error() {
+    let uri = &uris()[0];
+    let svg = qr::svg(uri).unwrap();
+    assert!(svg.contains("<svg") && svg.contains("</svg>") && svg.contains("#000000"));
+    let err = qr::svg(&"x".repeat(5000)).unwrap_err();
+    assert_eq!(err.kind().as_str(), "invalid_parameter");
+}
