@@ -101,7 +101,7 @@ fn challenge() -> impl Strategy<Value = Challenge> {
                 status,
                 date_created: created,
                 date_updated: updated,
-                date_responded: (status == ChallengeStatus::Approved).then_some(created + responded_after),
+                date_responded: (status != ChallengeStatus::Pending).then_some(created + responded_after),
                 expiration_date: created + lifetime,
                 details,
                 hidden_details,

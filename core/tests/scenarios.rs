@@ -1,6 +1,6 @@
 //! Runs every state scenario in `tests/vectors/scenarios/*.json` against
 //! `Verify<MemoryStore>` through the JSON dispatch, exactly as the C, Python and Node suites
-//! do. The format is documented in `tests/vectors/README.md`.
+//! do. The format is documented in `tests/vectors/scenarios/README.md`.
 
 use std::collections::HashMap;
 use std::path::PathBuf;

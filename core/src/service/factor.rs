@@ -351,6 +351,16 @@ impl Factor {
         if update.metadata.is_some() {
             next.metadata.clone_from(&update.metadata);
         }
+        if factor_config.time_step != self.config.time_step {
+            // The replay floor counts steps of the old length: carry it over as the last new
+            // step that begins before the used old step ended, so no code of the time already
+            // used is accepted again and every later one is.
+            next.last_used_step = self.last_used_step.map(|step| {
+                let end = (u128::from(step) + 1) * u128::from(self.config.time_step);
+                let steps = end.div_ceil(u128::from(factor_config.time_step));
+                u64::try_from(steps - 1).unwrap_or(u64::MAX)
+            });
+        }
         next.config = factor_config;
         next.date_updated = now;
         next.version += 1;

@@ -376,8 +376,9 @@ impl Challenge {
         if !lifetime.is_some_and(|l| l > 0 && l <= MAX_EXPIRATION) {
             return Err(bad("expiration_date", "must be after date_created by at most 3600 seconds"));
         }
-        if challenge.date_responded.is_some() != (challenge.status == ChallengeStatus::Approved) {
-            return Err(bad("date_responded", "must be set exactly when the challenge is approved"));
+        let responded = matches!(challenge.status, ChallengeStatus::Approved | ChallengeStatus::Denied);
+        if challenge.date_responded.is_some() != responded {
+            return Err(bad("date_responded", "must be set exactly when the challenge is approved or denied"));
         }
         Ok(challenge)
     }
