@@ -1,1 +1,33 @@
-//! watchword-python (under construction).
+//! `watchword._native`: the Python face of watchword-core. Conversion code only: every rule of
+//! behaviour lives in core.
+
+use pyo3::prelude::*;
+
+mod convert;
+mod errors;
+mod otp;
+mod service;
+mod uri;
+
+#[pymodule]
+mod _native {
+    use super::*;
+
+    #[pymodule_export]
+    use crate::errors::sample_error;
+    #[pymodule_export]
+    use crate::otp::{base32_decode, base32_encode, generate_secret, Check, Hotp, Totp};
+    #[pymodule_export]
+    use crate::service::{unix_seconds, Service};
+    #[pymodule_export]
+    use crate::uri::KeyUri;
+
+    #[pymodule_init]
+    fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
+        errors::register(m)?;
+        m.add("SETTINGS", service::settings(m.py())?)?;
+        m.add("OPERATIONS", service::operations(m.py())?)?;
+        m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+        Ok(())
+    }
+}

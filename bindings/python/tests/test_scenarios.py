@@ -1,0 +1,162 @@
+"""The shared state scenarios (tests/vectors/scenarios/*.json, format in tests/vectors/README.md
+and scenarios/README.md), run step by step through the Python API: each step's op is the
+`Verify` method of that name, its args are the method's keywords."""
+
+from __future__ import annotations
+
+import collections.abc
+import inspect
+import typing
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import watchword
+from conftest import VECTORS
+
+SCENARIOS = sorted((VECTORS / "scenarios").glob("*.json"))
+
+
+def test_scenarios_exist() -> None:
+    assert len(SCENARIOS) >= 10, "the shared scenarios are missing"
+
+
+class Runner:
+    def __init__(self, settings: dict[str, Any]) -> None:
+        settings = dict(settings)
+        self.verify = watchword.Verify(settings.pop("issuer"), **settings)
+        self.saved: dict[str, Any] = {}
+        self.uris: dict[str, str] = {}
+
+    def resolve(self, value: Any) -> Any:
+        if isinstance(value, str) and value.startswith("$"):
+            return self.saved[value[1:]]
+        if isinstance(value, dict):
+            if set(value) == {"totp", "at"}:
+                totp = watchword.KeyUri.parse(self.uris[value["totp"]]).totp()
+                return totp.generate(value["at"])
+            return {k: self.resolve(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.resolve(v) for v in value]
+        return value
+
+    def run(self, step: dict[str, Any]) -> Any:
+        args = self.resolve(step.get("args", {}))
+        if step["op"] not in watchword.OPERATIONS:
+            raise AttributeError(f"Verify has no operation {step['op']!r}")
+        method = getattr(self.verify, step["op"])
+        answer = method(**args, now=step["now"])
+        return plain(answer)
+
+    def save(self, name: str, answer: Any) -> None:
+        if isinstance(answer, dict):
+            self.saved[name] = answer["sid"]
+            binding = answer.get("binding")
+            if binding is not None:
+                self.uris[name] = binding["uri"]
+        else:
+            self.saved[name] = answer
+
+
+def matches(value: Any, hint: Any) -> bool:
+    """Whether a JSON value is of the Python type a Verify method declares for it."""
+    origin = typing.get_origin(hint)
+    if origin is typing.Union:
+        return any(matches(value, h) for h in typing.get_args(hint))
+    if hint is type(None):
+        return value is None
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if origin is collections.abc.Mapping:
+        return isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
+    if typing.is_typeddict(hint):
+        return isinstance(value, dict)
+    return isinstance(value, hint)
+
+
+def python_rejects(verify: watchword.Verify, step: dict[str, Any], args: Any) -> bool:
+    """Whether the step cannot be a call of the typed method: no such operation, arguments that
+    are not keywords or do not bind, or a value of another type than the parameter's. Python
+    rejects those with AttributeError or TypeError before the core sees them."""
+    method = getattr(verify, step["op"], None) if step["op"] in watchword.OPERATIONS else None
+    if method is None or not isinstance(args, dict):
+        return True
+    try:
+        inspect.signature(method).bind(**args, now=step["now"])
+    except TypeError:
+        return True
+    hints = typing.get_type_hints(method)
+    return not all(matches(value, hints[name]) for name, value in args.items())
+
+
+def plain(answer: Any) -> Any:
+    """The answer in the JSON shape of the views."""
+    if isinstance(answer, (watchword.Entity, watchword.Factor, watchword.Challenge)):
+        return answer.to_dict()
+    if isinstance(answer, list):
+        return [plain(a) for a in answer]
+    return answer
+
+
+def subset(expected: Any, actual: Any, path: str) -> None:
+    if isinstance(expected, dict):
+        assert isinstance(actual, dict), f"{path}: expected an object, got {actual!r}"
+        for key, value in expected.items():
+            assert key in actual, f"{path}.{key} is missing"
+            subset(value, actual[key], f"{path}.{key}")
+    else:
+        assert actual == expected, f"{path}: expected {expected!r}, got {actual!r}"
+
+
+def check(runner: Runner, expect: dict[str, Any], answer: Any, where: str) -> None:
+    expect = runner.resolve(expect)
+    for key in ("status", "result", "result_offset"):
+        if key in expect:
+            assert isinstance(answer, dict) and key in answer, f"{where}: the answer has no {key}"
+            assert answer[key] == expect[key], f"{where}: {key} is {answer[key]!r}, expected {expect[key]!r}"
+    if "fields" in expect:
+        subset(expect["fields"], answer, where)
+    for key in expect.get("absent", []):
+        assert key not in answer, f"{where}: {key} should be absent"
+    if "count" in expect:
+        assert isinstance(answer, list) and len(answer) == expect["count"], f"{where}: count {len(answer)}"
+    if "sids" in expect:
+        assert [a["sid"] for a in answer] == expect["sids"], f"{where}: sids differ"
+    if "value" in expect:
+        assert answer == expect["value"], f"{where}: value {answer!r}, expected {expect['value']!r}"
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_scenario(path: Path) -> None:
+    import json
+
+    scenario = json.loads(path.read_text(encoding="utf-8"))
+    runner = Runner(scenario["settings"])
+    assert scenario["steps"], "a scenario without steps"
+    for number, step in enumerate(scenario["steps"], 1):
+        where = f"{path.name} step {number} ({step['op']}): {step.get('note', '')}"
+        expect = step.get("expect", {})
+        for _ in range(step.get("repeat", 1)):
+            args = runner.resolve(step.get("args", {}))
+            if python_rejects(runner.verify, step, args):
+                # Not expressible as a typed call: Python refuses it (AttributeError for an
+                # unknown operation, TypeError for arguments), and the same step through the
+                # JSON entry point Verify.call must give the scenario's error.
+                assert expect.get("error") == "invalid_parameter", f"{where}: only invalid input is refused by Python"
+                with pytest.raises((AttributeError, TypeError)):
+                    runner.run(step)
+                with pytest.raises(watchword.InvalidParameter):
+                    runner.verify.call(step["op"], args, now=step["now"])
+                answer = None
+            elif "error" in expect:
+                with pytest.raises(watchword.WatchwordError) as info:
+                    runner.run(step)
+                assert info.value.kind == expect["error"], f"{where}: raised {info.value.kind}: {info.value}"
+                assert type(info.value) is watchword.ERROR_KINDS[expect["error"]]
+                answer = None
+            else:
+                answer = runner.run(step)
+                check(runner, expect, answer, where)
+        if "save" in step:
+            runner.save(step["save"], answer)

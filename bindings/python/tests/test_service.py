@@ -1,0 +1,204 @@
+"""The Verify service through the Python API: result objects, dates, records, threads."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+import watchword
+from helpers import IDENTITY, NOW, code_for, verified_factor, wrong_code
+
+
+def test_settings_keywords_are_core_settings() -> None:
+    import inspect
+
+    params = inspect.signature(watchword.Verify).parameters
+    keywords = [p for p in params if p != "issuer"]
+    assert keywords == ["alg", *watchword.SETTINGS], "Verify's keywords must be every core setting"
+    ops = {name for name in dir(watchword.Verify) if not name.startswith("_")}
+    assert set(watchword.OPERATIONS) <= ops, "every core operation is a Verify method"
+
+
+def test_factor_lifecycle_objects() -> None:
+    v = watchword.Verify("Acme Co", skew=1)
+    assert v.issuer == "Acme Co" and "Acme Co" in repr(v)
+    f = v.create_factor(IDENTITY, "Ada's phone", metadata={"os": "ios"}, now=NOW)
+    assert f.sid.startswith("YF") and len(f.sid) == 34 and f.entity_sid.startswith("YE")
+    assert (f.identity, f.friendly_name, f.status, f.factor_type) == (IDENTITY, "Ada's phone", "unverified", "totp")
+    assert f.config == watchword.FactorConfig("sha1", 6, 30, 1)
+    assert f.metadata == {"os": "ios"}
+    assert f.date_created == datetime.fromtimestamp(NOW, tz=timezone.utc) == f.date_updated
+    assert f.result is None and f.result_offset is None and not f.approved
+    assert f.binding is not None
+    uri = f.binding.key_uri()
+    assert (uri.issuer, uri.account) == ("Acme Co", "Ada's phone")
+    assert watchword.base32_encode(uri.secret) == f.binding.secret
+    assert f.binding.secret not in repr(f) and f.binding.secret not in repr(f.binding)
+    d = f.to_dict()
+    assert d["binding"] == {"secret": f.binding.secret, "uri": f.binding.uri}
+    assert d["date_created"] == datetime.fromtimestamp(NOW, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    d["friendly_name"] = "changed"
+    assert f.friendly_name == "Ada's phone", "to_dict is a copy"
+
+    fetched = v.fetch_factor(IDENTITY, f.sid, now=NOW)
+    assert fetched.binding is None and "binding" not in fetched.to_dict()
+    assert f.binding.secret not in json.dumps(fetched.to_dict())
+
+    wrong = v.verify_factor(IDENTITY, f.sid, wrong_code(f, NOW), now=NOW)
+    assert (wrong.status, wrong.result, wrong.result_offset, wrong.approved) == ("unverified", "invalid_code", None, False)
+    slow = v.verify_factor(IDENTITY, f.sid, code_for(f, NOW, -3), now=NOW)
+    assert (slow.result, slow.result_offset) == ("outside_window", -3)
+    ok = v.verify_factor(IDENTITY, f.sid, code_for(f, NOW, -1), now=NOW)
+    assert (ok.status, ok.result, ok.result_offset, ok.approved) == ("verified", "approved", -1, True)
+
+    updated = v.update_factor(IDENTITY, f.sid, friendly_name="Work phone", skew=2, now=NOW + 5)
+    assert updated.friendly_name == "Work phone" and updated.config.skew == 2
+    assert updated.date_updated == datetime.fromtimestamp(NOW + 5, tz=timezone.utc)
+    assert [x.sid for x in v.list_factors(IDENTITY)] == [f.sid]
+    assert v.fetch_entity(IDENTITY).sid == f.entity_sid
+    assert [e.identity for e in v.list_entities()] == [IDENTITY]
+    v.delete_factor(IDENTITY, f.sid, now=NOW)
+    with pytest.raises(watchword.FactorNotFound):
+        v.fetch_factor(IDENTITY, f.sid)
+    v.delete_entity(IDENTITY)
+    assert v.list_entities() == []
+
+
+def test_challenge_objects_and_dates() -> None:
+    v = watchword.Verify("Acme")
+    f = verified_factor(v)
+    start = datetime.fromtimestamp(NOW + 30, tz=timezone.utc)
+    details: watchword.ChallengeDetails = {
+        "message": "Approve the transfer?",
+        "fields": [{"label": "Amount", "value": "€10"}],
+    }
+    c = v.create_challenge(
+        IDENTITY,
+        f.sid,
+        details=details,
+        hidden_details={"ip": "192.0.2.1"},
+        metadata={"k": "v"},
+        expiration_date=start + timedelta(minutes=2),
+        now=start,
+    )
+    assert c.sid.startswith("YC") and c.factor_sid == f.sid and c.identity == IDENTITY
+    assert (c.status, c.responded_reason, c.factor_type, c.result) == ("pending", "none", "totp", None)
+    assert c.expiration_date == start + timedelta(minutes=2)
+    assert c.date_responded is None and c.date_created == start
+    assert c.details == details and c.hidden_details == {"ip": "192.0.2.1"} and c.metadata == {"k": "v"}
+
+    answered = v.update_challenge(IDENTITY, c.sid, code_for(f, NOW + 30), now=start + timedelta(seconds=5))
+    assert (answered.status, answered.result, answered.result_offset) == ("approved", "approved", 0)
+    assert answered.date_responded == start + timedelta(seconds=5)
+    again = v.create_challenge(IDENTITY, f.sid, auth_payload=code_for(f, NOW + 30), now=start + timedelta(seconds=6))
+    assert (again.status, again.result) == ("pending", "replayed")
+
+    default = v.create_challenge(IDENTITY, f.sid, now=NOW + 37)
+    assert default.expiration_date == datetime.fromtimestamp(NOW + 337, tz=timezone.utc)
+    assert v.fetch_challenge(IDENTITY, default.sid, now=NOW + 337).status == "expired"
+    rfc = v.create_challenge(IDENTITY, f.sid, expiration_date="2023-11-14T22:20:00Z", now=NOW + 38)
+    assert rfc.to_dict()["expiration_date"] == "2023-11-14T22:20:00Z"
+
+    listed = v.list_challenges(IDENTITY, factor_sid=f.sid, order="desc", now=NOW + 40)
+    assert [x.sid for x in listed] == [rfc.sid, default.sid, again.sid, c.sid]
+    assert [x.sid for x in v.list_challenges(IDENTITY, status="approved", now=NOW + 40)] == [c.sid]
+
+
+def test_records_round_trip_between_services() -> None:
+    v = watchword.Verify("Acme")
+    f = verified_factor(v)
+    c = v.create_challenge(IDENTITY, f.sid, now=NOW + 30)
+    entity = v.fetch_entity(IDENTITY)
+    records = (entity.to_record(), v.fetch_factor(IDENTITY, f.sid).to_record(), c.to_record())
+    assert json.loads(records[1])["v"] == 1
+    assert f.binding is not None and f.binding.secret in records[1], "the stored record holds the secret"
+
+    other = watchword.Verify("Acme")
+    assert watchword.Entity.from_record(records[0], other).identity == IDENTITY
+    imported = watchword.Factor.from_record(records[1], other)
+    assert imported.status == "verified" and imported.binding is None
+    assert watchword.Challenge.from_record(records[2], other).sid == c.sid
+    # Replay protection travels with the record: the enrollment code is not accepted again.
+    again = other.update_challenge(IDENTITY, c.sid, code_for(f, NOW), now=NOW + 30)
+    assert again.result == "replayed"
+    fresh = other.update_challenge(IDENTITY, c.sid, code_for(f, NOW + 30), now=NOW + 31)
+    assert fresh.approved
+
+
+def test_detached_objects_cannot_export() -> None:
+    v = watchword.Verify("Acme")
+    f = v.create_factor(IDENTITY, "x", now=NOW)
+    f._verify = None
+    with pytest.raises(RuntimeError):
+        f.to_record()
+
+
+def test_sweep_and_unlock() -> None:
+    v = watchword.Verify("Acme", unverified_factor_lifetime=60)
+    v.create_factor(IDENTITY, "old", now=NOW)
+    assert v.sweep(now=NOW + 59) == 0
+    assert v.sweep(now=NOW + 60) == 1
+    assert v.list_factors(IDENTITY) == []
+
+
+def test_sixteen_threads_one_code_one_approval() -> None:
+    # 15 replays are 15 failed answers: keep the lockout (10 by default) out of the way.
+    v = watchword.Verify("Acme", lockout_threshold=20)
+    f = verified_factor(v)
+    now = NOW + 30
+    code = code_for(f, now)
+    challenges = [v.create_challenge(IDENTITY, f.sid, now=now).sid for _ in range(16)]
+    barrier = threading.Barrier(16)
+    results: list[str] = []
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+
+    def answer(sid: str) -> None:
+        try:
+            barrier.wait()
+            r = v.update_challenge(IDENTITY, sid, code, now=now)
+            with lock:
+                results.append(str(r.result))
+        except BaseException as err:  # noqa: BLE001 - reported below
+            with lock:
+                errors.append(err)
+
+    threads = [threading.Thread(target=answer, args=(sid,)) for sid in challenges]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sorted(results) == ["approved"] + ["replayed"] * 15
+
+
+def test_sixteen_threads_one_challenge() -> None:
+    v = watchword.Verify("Acme", challenge_attempts=50, lockout_threshold=20)
+    f = verified_factor(v)
+    now = NOW + 30
+    code = code_for(f, now)
+    sid = v.create_challenge(IDENTITY, f.sid, now=now).sid
+    barrier = threading.Barrier(16)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def answer() -> None:
+        barrier.wait()
+        try:
+            r = v.update_challenge(IDENTITY, sid, code, now=now)
+            out = str(r.result)
+        except watchword.ChallengeAlreadyResponded:
+            out = "already_responded"
+        with lock:
+            outcomes.append(out)
+
+    threads = [threading.Thread(target=answer) for _ in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(outcomes) == 16 and outcomes.count("approved") == 1
+    assert set(outcomes) <= {"approved", "replayed", "already_responded"}
