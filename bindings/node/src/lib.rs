@@ -1,1 +1,34 @@
-//! watchword-node (under construction).
+//! watchword for Node.js: the RFC 4226/6238 primitives, Base32, key URIs and the Verify
+//! service of `watchword-core`, with TypeScript types. This crate converts types and errors
+//! only; every rule lives in core.
+#![deny(missing_docs)]
+
+mod args;
+mod error;
+mod json;
+mod otp;
+mod secret;
+mod service;
+mod uri;
+
+use napi::bindgen_prelude::Object;
+use napi::Env;
+use napi_derive::napi;
+
+pub use error::{error_kinds, ErrorKindInfo};
+pub use otp::{
+    Hotp, HotpOptions, HotpVerifyOptions, Totp, TotpCheck, TotpCheckOptions, TotpOptions, TotpVerifyOptions,
+};
+pub use secret::{base32_decode, base32_encode, generate_secret};
+pub use service::{
+    ChallengeDetailField, ChallengeDetails, ChallengeInstance, CreateChallengeOptions, CreateFactorOptions,
+    EntityInstance, FactorBinding, FactorConfig, FactorInstance, ListChallengesOptions, NowOptions, SettingInfo,
+    UpdateChallengeOptions, UpdateFactorOptions, Verify, VerifySettings,
+};
+pub use uri::{build_uri, parse_uri, BuildUriFields, KeyUriFields};
+
+/// Module set-up: defines `WatchwordError` for this environment.
+#[napi(module_exports)]
+pub fn init(mut exports: Object, env: Env) -> napi::Result<()> {
+    error::init(&env, &mut exports)
+}
