@@ -261,6 +261,22 @@ typedef uint32_t ww_result;
 typedef struct ww_hotp ww_hotp;
 
 /**
+ * A Verify service with Twilio Verify semantics over a thread-safe in-memory store.
+ * Create it with `ww_service_new`, free it with `ww_service_free`.
+ *
+ * Thread safety: safe to share. Any number of threads may call any `ww_service_*` function
+ * on the same handle at the same time; records change with compare-and-set, so a code is
+ * approved at most once even when several threads present it together (the others see
+ * `"replayed"`). Free it only after every other call on it has returned.
+ *
+ * Every operation takes `now`, the Unix time it happens at (`ww_unix_now()` for the system
+ * clock; tests pass fixed times), and answers with JSON text in `*out_json` that the caller
+ * frees with `ww_string_free`. A wrong code is a result in that JSON (`"result":
+ * "invalid_code"`, `"replayed"`, `"outside_window"` …), never a failure status.
+ */
+typedef struct ww_service ww_service;
+
+/**
  * A TOTP key: secret, algorithm, digits, period and epoch, with the HMAC key schedule done
  * once. Create it with `ww_totp_new`, free it with `ww_totp_free`.
  *
@@ -400,6 +416,13 @@ ww_status ww_last_error_json(char **out_json);
  * `"outside_window"`), or `"unknown"` for any other number. Static: do not free it.
  */
 const char *ww_result_name(uint32_t result);
+
+/**
+ * The Okta error code a result maps to (`"E0000082"` for `WW_RESULT_REPLAYED`,
+ * `"E0000083"` for `WW_RESULT_OUTSIDE_WINDOW`), or `""` when it has none (`WW_RESULT_APPROVED`,
+ * unknown numbers). Static: do not free it.
+ */
+const char *ww_result_okta_code(uint32_t result);
 
 /**
  * Creates a TOTP key. `secret` is `secret_len` raw bytes (1–128; the primitives accept
@@ -565,6 +588,269 @@ ww_status ww_key_uri_build_json(const char *key_json, char **out_uri);
  * detail names the problem (`uri_missing_secret`, `uri_issuer_mismatch`, `base32_character` …).
  */
 ww_status ww_key_uri_parse(const char *uri, char **out_json);
+
+/**
+ * The system clock in Unix seconds, for the `now` argument of the service functions.
+ */
+uint64_t ww_unix_now(void);
+
+/**
+ * Creates a service with an empty in-memory store. `settings_json` is a JSON object of
+ * settings: `issuer` is required; every other setting (`code_length`, `skew`, `time_step`,
+ * `alg`, `challenge_expiration`, lockout and quota limits …) defaults to Twilio's value;
+ * unknown keys are rejected (`WW_STATUS_INVALID_PARAMETER` naming the setting and its range).
+ * On success `*out_service` receives the handle.
+ */
+ww_status ww_service_new(const char *settings_json, ww_service **out_service);
+
+/**
+ * Frees a service and every record in its store. NULL is a no-op.
+ */
+void ww_service_free(ww_service *service);
+
+/**
+ * Runs the operation `op` with the JSON object `args_json` (`""` or `"{}"` for none) at Unix
+ * time `now`. Operations and their arguments (snake_case; optional ones may be left out or
+ * null; unknown ones are rejected):
+ *
+ * | op | args |
+ * |---|---|
+ * | create_entity, fetch_entity, delete_entity | identity |
+ * | list_entities, sweep | — |
+ * | create_factor | identity, friendly_name, secret?, alg?, code_length?, time_step?, skew?, metadata? |
+ * | fetch_factor, delete_factor, unlock_factor | identity, factor_sid |
+ * | list_factors | identity |
+ * | update_factor | identity, factor_sid, friendly_name?, alg?, code_length?, time_step?, skew?, metadata? |
+ * | verify_factor | identity, factor_sid, code |
+ * | create_challenge | identity, factor_sid, auth_payload?, expiration_date?, details?, hidden_details?, metadata? |
+ * | update_challenge | identity, challenge_sid, auth_payload, metadata? |
+ * | fetch_challenge | identity, challenge_sid |
+ * | list_challenges | identity, factor_sid?, status?, order? |
+ * | export_entity / export_factor / export_challenge | identity / factor_sid / challenge_sid |
+ * | import_entity / import_factor / import_challenge | record |
+ *
+ * `*out_json` receives the answer: a public view (`{"sid": …, "status": …}`; the factor
+ * created also carries `binding` {secret, uri}, this once; a verification adds `result` and
+ * `result_offset`), an array of views, a stored record as a JSON string, the number of
+ * factors `sweep` removed, or `null`. Free it with `ww_string_free`. An unknown `op` is
+ * `WW_STATUS_INVALID_PARAMETER`; the failure statuses are the service's errors
+ * (`WW_STATUS_CHALLENGE_EXPIRED` …), with details in the last error.
+ */
+ww_status ww_service_call(const ww_service *service,
+                          const char *op,
+                          const char *args_json,
+                          uint64_t now,
+                          char **out_json);
+
+/**
+ * `create_entity`: creates the entity `identity` (8–64 dash-separated ASCII letters and
+ * digits). `*out_json`: the entity view. Entities are also created with their first factor.
+ */
+ww_status ww_service_create_entity(const ww_service *service,
+                                   const char *identity,
+                                   uint64_t now,
+                                   char **out_json);
+
+/**
+ * `fetch_entity`. `*out_json`: the entity view.
+ */
+ww_status ww_service_fetch_entity(const ww_service *service,
+                                  const char *identity,
+                                  uint64_t now,
+                                  char **out_json);
+
+/**
+ * `list_entities`. `*out_json`: an array of entity views.
+ */
+ww_status ww_service_list_entities(const ww_service *service, uint64_t now, char **out_json);
+
+/**
+ * `delete_entity`: deletes the entity with its factors and challenges. `*out_json`: `null`.
+ */
+ww_status ww_service_delete_entity(const ww_service *service,
+                                   const char *identity,
+                                   uint64_t now,
+                                   char **out_json);
+
+/**
+ * `create_factor`: a new, unverified TOTP factor for `identity` (the entity is created when
+ * missing). `options_json`: `""` or an object with any of `secret` (Base32, to import one),
+ * `alg`, `code_length`, `time_step`, `skew`, `metadata`. `*out_json`: the factor view with
+ * `binding` {secret, uri} — the only answer that ever carries the secret.
+ */
+ww_status ww_service_create_factor(const ww_service *service,
+                                   const char *identity,
+                                   const char *friendly_name,
+                                   const char *options_json,
+                                   uint64_t now,
+                                   char **out_json);
+
+/**
+ * `fetch_factor`. `*out_json`: the factor view (never the secret).
+ */
+ww_status ww_service_fetch_factor(const ww_service *service,
+                                  const char *identity,
+                                  const char *factor_sid,
+                                  uint64_t now,
+                                  char **out_json);
+
+/**
+ * `list_factors`. `*out_json`: an array of factor views.
+ */
+ww_status ww_service_list_factors(const ww_service *service,
+                                  const char *identity,
+                                  uint64_t now,
+                                  char **out_json);
+
+/**
+ * `update_factor`. `options_json`: `""` or an object with any of `friendly_name`, `alg`,
+ * `code_length`, `time_step`, `skew`, `metadata`. `*out_json`: the factor view.
+ */
+ww_status ww_service_update_factor(const ww_service *service,
+                                   const char *identity,
+                                   const char *factor_sid,
+                                   const char *options_json,
+                                   uint64_t now,
+                                   char **out_json);
+
+/**
+ * `verify_factor`: checks the enrollment code (`code_len` bytes) of an unverified factor.
+ * `*out_json`: the factor view with `result` and `result_offset`; `"status": "verified"` when
+ * the code was right.
+ */
+ww_status ww_service_verify_factor(const ww_service *service,
+                                   const char *identity,
+                                   const char *factor_sid,
+                                   const char *code,
+                                   size_t code_len,
+                                   uint64_t now,
+                                   char **out_json);
+
+/**
+ * `delete_factor`: deletes the factor and its challenges. `*out_json`: `null`.
+ */
+ww_status ww_service_delete_factor(const ww_service *service,
+                                   const char *identity,
+                                   const char *factor_sid,
+                                   uint64_t now,
+                                   char **out_json);
+
+/**
+ * `unlock_factor`: lifts a lockout and resets the failure count. `*out_json`: the factor view.
+ */
+ww_status ww_service_unlock_factor(const ww_service *service,
+                                   const char *identity,
+                                   const char *factor_sid,
+                                   uint64_t now,
+                                   char **out_json);
+
+/**
+ * `create_challenge` for a verified factor. `options_json`: `""` or an object with any of
+ * `auth_payload` (the code, to answer at once), `expiration_date` (Unix seconds or RFC 3339),
+ * `details` {message, fields: [{label, value}]}, `hidden_details`, `metadata`. `*out_json`:
+ * the challenge view (`"status": "pending"`, or `"approved"` with `result` when a right
+ * `auth_payload` was given).
+ */
+ww_status ww_service_create_challenge(const ww_service *service,
+                                      const char *identity,
+                                      const char *factor_sid,
+                                      const char *options_json,
+                                      uint64_t now,
+                                      char **out_json);
+
+/**
+ * `update_challenge`: answers a pending challenge with `code` (`code_len` bytes).
+ * `options_json`: `""` or `{"metadata": {…}}`. `*out_json`: the challenge view with
+ * `result` and `result_offset`.
+ */
+ww_status ww_service_update_challenge(const ww_service *service,
+                                      const char *identity,
+                                      const char *challenge_sid,
+                                      const char *code,
+                                      size_t code_len,
+                                      const char *options_json,
+                                      uint64_t now,
+                                      char **out_json);
+
+/**
+ * `fetch_challenge`. `*out_json`: the challenge view as of `now` (a pending challenge past
+ * its expiration date reads as `"expired"`).
+ */
+ww_status ww_service_fetch_challenge(const ww_service *service,
+                                     const char *identity,
+                                     const char *challenge_sid,
+                                     uint64_t now,
+                                     char **out_json);
+
+/**
+ * `list_challenges`. `options_json`: `""` or an object with any of `factor_sid`, `status`
+ * (pending/approved/denied/expired), `order` ("asc"/"desc"). `*out_json`: an array of
+ * challenge views.
+ */
+ww_status ww_service_list_challenges(const ww_service *service,
+                                     const char *identity,
+                                     const char *options_json,
+                                     uint64_t now,
+                                     char **out_json);
+
+/**
+ * `sweep`: removes the unverified factors older than their lifetime. `*out_json`: the number
+ * removed (JSON text such as `2`).
+ */
+ww_status ww_service_sweep(const ww_service *service, uint64_t now, char **out_json);
+
+/**
+ * `export_entity`: `*out_record` receives the stored record of the entity, the versioned JSON
+ * text (`"v": 1`) a host keeps in its own database. Free it with `ww_string_free`.
+ */
+ww_status ww_service_export_entity(const ww_service *service,
+                                   const char *identity,
+                                   uint64_t now,
+                                   char **out_record);
+
+/**
+ * `export_factor`: `*out_record` receives the stored record of the factor (it holds the
+ * secret; `ww_string_free` wipes it). Free it with `ww_string_free`.
+ */
+ww_status ww_service_export_factor(const ww_service *service,
+                                   const char *factor_sid,
+                                   uint64_t now,
+                                   char **out_record);
+
+/**
+ * `export_challenge`: `*out_record` receives the stored record of the challenge. Free it
+ * with `ww_string_free`.
+ */
+ww_status ww_service_export_challenge(const ww_service *service,
+                                      const char *challenge_sid,
+                                      uint64_t now,
+                                      char **out_record);
+
+/**
+ * `import_entity`: stores an entity record (from `ww_service_export_entity` or the host's
+ * database). A malformed record or one of an unknown version is `WW_STATUS_INVALID_PARAMETER`
+ * (detail `record`). `*out_json`: the entity view.
+ */
+ww_status ww_service_import_entity(const ww_service *service,
+                                   const char *record,
+                                   uint64_t now,
+                                   char **out_json);
+
+/**
+ * `import_factor`: stores a factor record. `*out_json`: the factor view.
+ */
+ww_status ww_service_import_factor(const ww_service *service,
+                                   const char *record,
+                                   uint64_t now,
+                                   char **out_json);
+
+/**
+ * `import_challenge`: stores a challenge record. `*out_json`: the challenge view as of `now`.
+ */
+ww_status ww_service_import_challenge(const ww_service *service,
+                                      const char *record,
+                                      uint64_t now,
+                                      char **out_json);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -22,7 +22,7 @@ CC ?= cc
 CXX ?= c++
 C_STD_FLAGS := -std=c99 -Wall -Wextra -Wpedantic -Werror
 C_SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-C_TEST_PROGRAMS := test_vectors test_abi
+C_TEST_PROGRAMS := test_vectors test_abi test_service test_race
 C_TEST_SOURCES := $(ROOT)/tests/c/harness.c $(ROOT)/tests/c/json.c
 C_VECTORS := $(ROOT)/tests/vectors
 # Under valgrind everything runs about 30 times slower: the replay race repeats fewer rounds.

@@ -8,6 +8,7 @@
 use std::ffi::{c_char, CStr, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr::NonNull;
+use std::sync::{Mutex, PoisonError};
 
 use crate::error::{self, Failure};
 use crate::status::ww_status;
@@ -62,6 +63,21 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
         .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
         .unwrap_or("a panic without a message");
     format!("internal error (please report it): {text}")
+}
+
+/// A NUL-terminated copy of a static string from core (a kind name, an Okta code …), made
+/// once and kept for the life of the process, so C gets a static `const char *`.
+pub(crate) fn static_c_str(text: &'static str) -> &'static CStr {
+    static CACHE: Mutex<Vec<(&'static str, &'static CStr)>> = Mutex::new(Vec::new());
+    let mut cache = CACHE.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some((_, c)) = cache.iter().find(|(t, _)| *t == text) {
+        return c;
+    }
+    // Core's names never contain NUL; if one did, C would see it cut short there.
+    let owned = CString::new(text.split('\0').next().unwrap_or_default()).unwrap_or_default();
+    let leaked: &'static CStr = Box::leak(owned.into_boxed_c_str());
+    cache.push((text, leaked));
+    leaked
 }
 
 /// A shared reference to a handle or input struct; NULL is `WW_STATUS_NULL_ARGUMENT`.

@@ -31,8 +31,10 @@ pub mod totp;
 pub mod hotp;
 // secrets and Base32,
 pub mod secret;
-// and key URIs.
+// key URIs,
 pub mod uri;
+// and the Verify service.
+pub mod service;
 
 use std::ffi::c_char;
 

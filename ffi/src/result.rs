@@ -2,6 +2,10 @@
 
 use std::ffi::c_char;
 
+use watchword_core::service::VerificationResult;
+
+use crate::boundary::static_c_str;
+
 /// The outcome of checking a code.
 #[repr(u32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -17,6 +21,16 @@ pub enum ww_result {
 }
 
 impl ww_result {
+    /// The same result in core.
+    pub const fn core(self) -> VerificationResult {
+        match self {
+            ww_result::Approved => VerificationResult::Approved,
+            ww_result::InvalidCode => VerificationResult::InvalidCode,
+            ww_result::Replayed => VerificationResult::Replayed,
+            ww_result::OutsideWindow => VerificationResult::OutsideWindow,
+        }
+    }
+
     /// The stable name, as the service JSON spells it.
     pub const fn name(self) -> &'static std::ffi::CStr {
         match self {
@@ -52,12 +66,26 @@ pub struct ww_hotp_result {
     pub counter: u64,
 }
 
+const ALL: [ww_result; 4] =
+    [ww_result::Approved, ww_result::InvalidCode, ww_result::Replayed, ww_result::OutsideWindow];
+
+fn from_u32(value: u32) -> Option<ww_result> {
+    ALL.into_iter().find(|r| *r as u32 == value)
+}
+
 /// The stable name of a result (`"approved"`, `"invalid_code"`, `"replayed"`,
 /// `"outside_window"`), or `"unknown"` for any other number. Static: do not free it.
 #[no_mangle]
 pub extern "C" fn ww_result_name(result: u32) -> *const c_char {
-    ffi_boundary!(value(c"unknown".as_ptr()), {
-        let all = [ww_result::Approved, ww_result::InvalidCode, ww_result::Replayed, ww_result::OutsideWindow];
-        all.into_iter().find(|r| *r as u32 == result).map_or(c"unknown", ww_result::name).as_ptr()
+    ffi_boundary!(value(c"unknown".as_ptr()), { from_u32(result).map_or(c"unknown", ww_result::name).as_ptr() })
+}
+
+/// The Okta error code a result maps to (`"E0000082"` for `WW_RESULT_REPLAYED`,
+/// `"E0000083"` for `WW_RESULT_OUTSIDE_WINDOW`), or `""` when it has none (`WW_RESULT_APPROVED`,
+/// unknown numbers). Static: do not free it.
+#[no_mangle]
+pub extern "C" fn ww_result_okta_code(result: u32) -> *const c_char {
+    ffi_boundary!(value(c"".as_ptr()), {
+        from_u32(result).and_then(|r| r.core().okta_code()).map_or(c"", static_c_str).as_ptr()
     })
 }

@@ -4,10 +4,11 @@
 //! them together, so they cannot drift); the statuses from 100 on exist only at the C ABI.
 //! Numbers are never reused or renumbered; new statuses are only appended.
 
-use std::ffi::{c_char, CStr, CString};
-use std::sync::OnceLock;
+use std::ffi::{c_char, CStr};
 
 use watchword_core::ErrorKind;
+
+use crate::boundary::static_c_str;
 
 /// The outcome of a call. `WW_STATUS_OK` (0) is success; everything else is a failure, and the
 /// call wrote none of its outputs (except the size a `WW_STATUS_BUFFER_TOO_SMALL` reports).
@@ -196,21 +197,6 @@ impl ww_status {
     }
 }
 
-/// NUL-terminated copies of the static names, made once.
-fn c_static(text: &'static str) -> &'static CStr {
-    static TABLE: OnceLock<Vec<(&'static str, CString)>> = OnceLock::new();
-    let table = TABLE.get_or_init(|| {
-        let mut names: Vec<&'static str> = Vec::new();
-        for status in ww_status::ALL {
-            names.push(status.name());
-            names.push(status.okta_code());
-        }
-        names.push("unknown");
-        names.into_iter().map(|n| (n, CString::new(n).unwrap_or_default())).collect()
-    });
-    table.iter().find(|(n, _)| *n == text).map_or(c"unknown", |(_, c)| c.as_c_str())
-}
-
 /// A short static description of a status (`"factor not found"`). Never NULL; an unknown
 /// number gives `"unknown status"`. The string is static: do not free it.
 #[no_mangle]
@@ -226,7 +212,7 @@ pub extern "C" fn ww_status_message(status: u32) -> *const c_char {
 #[no_mangle]
 pub extern "C" fn ww_status_kind(status: u32) -> *const c_char {
     ffi_boundary!(value(c"unknown".as_ptr()), {
-        ww_status::from_u32(status).map_or(c"unknown", |s| c_static(s.name())).as_ptr()
+        ww_status::from_u32(status).map_or(c"unknown", |s| static_c_str(s.name())).as_ptr()
     })
 }
 
@@ -250,7 +236,7 @@ pub extern "C" fn ww_status_http_status(status: u32) -> u16 {
 #[no_mangle]
 pub extern "C" fn ww_status_okta_code(status: u32) -> *const c_char {
     ffi_boundary!(value(c"".as_ptr()), {
-        ww_status::from_u32(status).map_or(c"", |s| c_static(s.okta_code())).as_ptr()
+        ww_status::from_u32(status).map_or(c"", |s| static_c_str(s.okta_code())).as_ptr()
     })
 }
 

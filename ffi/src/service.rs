@@ -1,0 +1,570 @@
+//! `ww_service`: the Verify service (entities, factors, challenges) over the in-memory store.
+//!
+//! Every operation goes through core's JSON dispatch (`Verify::dispatch`), the one entry point
+//! the C, Python and Node surfaces share: `ww_service_call` forwards an operation name and its
+//! JSON arguments as they are, and each typed function only assembles those arguments.
+
+use std::ffi::c_char;
+
+use serde_json::{Map, Value};
+use watchword_core::service::{unix_now, MemoryStore, ServiceConfig, Verify};
+
+use crate::boundary::{arg_ref, arg_str, arg_text, Out, OutString};
+use crate::error::Failure;
+use crate::status::ww_status;
+
+/// A Verify service with Twilio Verify semantics over a thread-safe in-memory store.
+/// Create it with `ww_service_new`, free it with `ww_service_free`.
+///
+/// Thread safety: safe to share. Any number of threads may call any `ww_service_*` function
+/// on the same handle at the same time; records change with compare-and-set, so a code is
+/// approved at most once even when several threads present it together (the others see
+/// `"replayed"`). Free it only after every other call on it has returned.
+///
+/// Every operation takes `now`, the Unix time it happens at (`ww_unix_now()` for the system
+/// clock; tests pass fixed times), and answers with JSON text in `*out_json` that the caller
+/// frees with `ww_string_free`. A wrong code is a result in that JSON (`"result":
+/// "invalid_code"`, `"replayed"`, `"outside_window"` …), never a failure status.
+pub struct ww_service {
+    inner: Verify<MemoryStore>,
+}
+
+/// The system clock in Unix seconds, for the `now` argument of the service functions.
+#[no_mangle]
+pub extern "C" fn ww_unix_now() -> u64 {
+    ffi_boundary!(value(0), { unix_now() })
+}
+
+/// Creates a service with an empty in-memory store. `settings_json` is a JSON object of
+/// settings: `issuer` is required; every other setting (`code_length`, `skew`, `time_step`,
+/// `alg`, `challenge_expiration`, lockout and quota limits …) defaults to Twilio's value;
+/// unknown keys are rejected (`WW_STATUS_INVALID_PARAMETER` naming the setting and its range).
+/// On success `*out_service` receives the handle.
+#[no_mangle]
+pub extern "C" fn ww_service_new(settings_json: *const c_char, out_service: *mut *mut ww_service) -> ww_status {
+    ffi_boundary!({
+        // SAFETY: `settings_json` is NUL-terminated; `out_service` is writable.
+        let settings = unsafe { arg_str(settings_json, "settings_json") }?;
+        let out = unsafe { Out::new(out_service, "out_service") }?;
+        let config = ServiceConfig::from_json(settings)?;
+        out.write(Box::into_raw(Box::new(ww_service { inner: Verify::new(config, MemoryStore::new()) })));
+        Ok(())
+    })
+}
+
+/// Frees a service and every record in its store. NULL is a no-op.
+#[no_mangle]
+pub extern "C" fn ww_service_free(service: *mut ww_service) {
+    ffi_boundary!(value(()), {
+        if !service.is_null() {
+            // SAFETY: a non-NULL pointer came from `ww_service_new` and is freed once.
+            drop(unsafe { Box::from_raw(service) });
+        }
+    })
+}
+
+/// Runs the operation `op` with the JSON object `args_json` (`""` or `"{}"` for none) at Unix
+/// time `now`. Operations and their arguments (snake_case; optional ones may be left out or
+/// null; unknown ones are rejected):
+///
+/// | op | args |
+/// |---|---|
+/// | create_entity, fetch_entity, delete_entity | identity |
+/// | list_entities, sweep | — |
+/// | create_factor | identity, friendly_name, secret?, alg?, code_length?, time_step?, skew?, metadata? |
+/// | fetch_factor, delete_factor, unlock_factor | identity, factor_sid |
+/// | list_factors | identity |
+/// | update_factor | identity, factor_sid, friendly_name?, alg?, code_length?, time_step?, skew?, metadata? |
+/// | verify_factor | identity, factor_sid, code |
+/// | create_challenge | identity, factor_sid, auth_payload?, expiration_date?, details?, hidden_details?, metadata? |
+/// | update_challenge | identity, challenge_sid, auth_payload, metadata? |
+/// | fetch_challenge | identity, challenge_sid |
+/// | list_challenges | identity, factor_sid?, status?, order? |
+/// | export_entity / export_factor / export_challenge | identity / factor_sid / challenge_sid |
+/// | import_entity / import_factor / import_challenge | record |
+///
+/// `*out_json` receives the answer: a public view (`{"sid": …, "status": …}`; the factor
+/// created also carries `binding` {secret, uri}, this once; a verification adds `result` and
+/// `result_offset`), an array of views, a stored record as a JSON string, the number of
+/// factors `sweep` removed, or `null`. Free it with `ww_string_free`. An unknown `op` is
+/// `WW_STATUS_INVALID_PARAMETER`; the failure statuses are the service's errors
+/// (`WW_STATUS_CHALLENGE_EXPIRED` …), with details in the last error.
+#[no_mangle]
+pub extern "C" fn ww_service_call(
+    service: *const ww_service,
+    op: *const c_char,
+    args_json: *const c_char,
+    now: u64,
+    out_json: *mut *mut c_char,
+) -> ww_status {
+    ffi_boundary!({
+        // SAFETY: `service` came from `ww_service_new`; `op` and `args_json` are NUL-terminated;
+        // `out_json` is writable.
+        let service = unsafe { arg_ref(service, "service") }?;
+        let op = unsafe { arg_str(op, "op") }?;
+        let args = unsafe { arg_str(args_json, "args_json") }?;
+        let out = unsafe { OutString::new(out_json, "out_json") }?;
+        out.write(service.inner.call(op, args, now)?)
+    })
+}
+
+/// The arguments of a typed call: named parameters plus an options object.
+struct Call<'a> {
+    service: &'a ww_service,
+    args: Map<String, Value>,
+}
+
+impl<'a> Call<'a> {
+    /// # Safety
+    /// `service` must be NULL or come from `ww_service_new`.
+    unsafe fn new(service: *const ww_service) -> Result<Call<'a>, Failure> {
+        // SAFETY: forwarded promise.
+        let service = unsafe { arg_ref(service, "service") }?;
+        Ok(Call { service, args: Map::new() })
+    }
+
+    /// Adds a NUL-terminated text parameter.
+    ///
+    /// # Safety
+    /// `ptr` must be NULL or NUL-terminated.
+    unsafe fn text(mut self, name: &'static str, ptr: *const c_char) -> Result<Call<'a>, Failure> {
+        // SAFETY: forwarded promise.
+        let value = unsafe { arg_str(ptr, name) }?;
+        self.args.insert(name.to_owned(), Value::String(value.to_owned()));
+        Ok(self)
+    }
+
+    /// Adds a pointer + length code parameter.
+    ///
+    /// # Safety
+    /// `ptr` must be NULL or point to `len` readable bytes.
+    unsafe fn code(mut self, name: &'static str, ptr: *const c_char, len: usize) -> Result<Call<'a>, Failure> {
+        // SAFETY: forwarded promise.
+        let value = unsafe { arg_text(ptr, len, name) }?;
+        self.args.insert(name.to_owned(), Value::String(value.to_owned()));
+        Ok(self)
+    }
+
+    /// Merges the optional arguments given as a JSON object (`""` for none). An option that
+    /// repeats a named parameter is an error, not an override.
+    ///
+    /// # Safety
+    /// `ptr` must be NULL or NUL-terminated.
+    unsafe fn options(mut self, ptr: *const c_char) -> Result<Call<'a>, Failure> {
+        const EXPECTED: &str = "a JSON object of the operation's optional arguments, or \"\" for none";
+        // SAFETY: forwarded promise.
+        let text = unsafe { arg_str(ptr, "options_json") }?;
+        if text.trim().is_empty() {
+            return Ok(self);
+        }
+        let Ok(Value::Object(options)) = serde_json::from_str::<Value>(text) else {
+            return Err(Failure::invalid("options_json", EXPECTED));
+        };
+        for (name, value) in options {
+            if self.args.contains_key(&name) {
+                return Err(Failure::invalid("options_json", "no argument that is also passed as a parameter"));
+            }
+            self.args.insert(name, value);
+        }
+        Ok(self)
+    }
+
+    /// Runs `op` and hands the JSON answer to the caller.
+    fn run(self, op: &str, now: u64, out: OutString) -> Result<(), Failure> {
+        let answer = self.service.inner.dispatch(op, &Value::Object(self.args), now)?;
+        out.write(answer.to_string())
+    }
+
+    /// Runs an export and hands the record text (not JSON-quoted) to the caller.
+    fn run_export(self, op: &str, now: u64, out: OutString) -> Result<(), Failure> {
+        match self.service.inner.dispatch(op, &Value::Object(self.args), now)? {
+            Value::String(record) => out.write(record),
+            _ => Err(Failure::Panic(format!("internal error: {op} did not answer with a record"))),
+        }
+    }
+}
+
+/// # Safety
+/// `out_json` must be NULL or writable.
+unsafe fn out(out_json: *mut *mut c_char) -> Result<OutString, Failure> {
+    // SAFETY: forwarded promise.
+    unsafe { OutString::new(out_json, "out_json") }
+}
+
+/// `create_entity`: creates the entity `identity` (8–64 dash-separated ASCII letters and
+/// digits). `*out_json`: the entity view. Entities are also created with their first factor.
+#[no_mangle]
+pub extern "C" fn ww_service_create_entity(
+    service: *const ww_service,
+    identity: *const c_char,
+    now: u64,
+    out_json: *mut *mut c_char,
+) -> ww_status {
+    ffi_boundary!({
+        // SAFETY: pointers as documented in the header's introduction.
+        let call = unsafe { Call::new(service)?.text("identity", identity) }?;
+        call.run("create_entity", now, unsafe { out(out_json) }?)
+    })
+}
+
+/// `fetch_entity`. `*out_json`: the entity view.
+#[no_mangle]
+pub extern "C" fn ww_service_fetch_entity(
+    service: *const ww_service,
+    identity: *const c_char,
+    now: u64,
+    out_json: *mut *mut c_char,
+) -> ww_status {
+    ffi_boundary!({
+        // SAFETY: pointers as documented in the header's introduction.
+        let call = unsafe { Call::new(service)?.text("identity", identity) }?;
+        call.run("fetch_entity", now, unsafe { out(out_json) }?)
+    })
+}
+
+/// `list_entities`. `*out_json`: an array of entity views.
+#[no_mangle]
+pub extern "C" fn ww_service_list_entities(
+    service: *const ww_service,
+    now: u64,
+    out_json: *mut *mut c_char,
+) -> ww_status {
+    ffi_boundary!({
+        // SAFETY: pointers as documented in the header's introduction.
+        let call = unsafe { Call::new(service) }?;
+        call.run("list_entities", now, unsafe { out(out_json) }?)
+    })
+}
+
+/// `delete_entity`: deletes the entity with its factors and challenges. `*out_json`: `null`.
+#[no_mangle]
+pub extern "C" fn ww_service_delete_entity(
+    service: *const ww_service,
+    identity: *const c_char,
+    now: u64,
+    out_json: *mut *mut c_char,
+) -> ww_status {
+    ffi_boundary!({
+        // SAFETY: pointers as documented in the header's introduction.
+        let call = unsafe { Call::new(service)?.text("identity", identity) }?;
+        call.run("delete_entity", now, unsafe { out(out_json) }?)
+    })
+}
+
+/// `create_factor`: a new, unverified TOTP factor for `identity` (the entity is created when
+/// missing). `options_json`: `""` or an object with any of `secret` (Base32, to import one),
+/// `alg`, `code_length`, `time_step`, `skew`, `metadata`. `*out_json`: the factor view with
+/// `binding` {secret, uri} — the only answer that ever carries the secret.
+#[no_mangle]
+pub extern "C" fn ww_service_create_factor(
+    service: *const ww_service,
+    identity: *const c_char,
+    friendly_name: *const c_char,
+    options_json: *const c_char,
+    now: u64,
+    out_json: *mut *mut c_char,
+) -> ww_status {
+    ffi_boundary!({
+        // SAFETY: pointers as documented in the header's introduction.
+        let call = unsafe {
+            Call::new(service)?.text("identity", identity)?.text("friendly_name", friendly_name)?.options(options_json)
+        }?;
+        call.run("create_factor", now, unsafe { out(out_json) }?)
+    })
+}
+
+/// `fetch_factor`. `*out_json`: the factor view (never the secret).
+#[no_mangle]
+pub extern "C" fn ww_service_fetch_factor(
+    service: *const ww_service,
+    identity: *const c_char,
+    factor_sid: *const c_char,
+    now: u64,
+    out_json: *mut *mut c_char,
+) -> ww_status {
+    ffi_boundary!({
+        // SAFETY: pointers as documented in the header's introduction.
+        let call = unsafe { Call::new(service)?.text("identity", identity)?.text("factor_sid", factor_sid) }?;
+        call.run("fetch_factor", now, unsafe { out(out_json) }?)
+    })
+}
+
+/// `list_factors`. `*out_json`: an array of factor views.
+#[no_mangle]
+pub extern "C" fn ww_service_list_factors(
+    service: *const ww_service,
+    identity: *const c_char,
+    now: u64,
+    out_json: *mut *mut c_char,
+) -> ww_status {
+    ffi_boundary!({
+        // SAFETY: pointers as documented in the header's introduction.
+        let call = unsafe { Call::new(service)?.text("identity", identity) }?;
+        call.run("list_factors", now, unsafe { out(out_json) }?)
+    })
+}
+
+/// `update_factor`. `options_json`: `""` or an object with any of `friendly_name`, `alg`,
+/// `code_length`, `time_step`, `skew`, `metadata`. `*out_json`: the factor view.
+#[no_mangle]
+pub extern "C" fn ww_service_update_factor(
+    service: *const ww_service,
+    identity: *const c_char,
+    factor_sid: *const c_char,
+    options_json: *const c_char,
+    now: u64,
+    out_json: *mut *mut c_char,
+) -> ww_status {
+    ffi_boundary!({
+        // SAFETY: pointers as documented in the header's introduction.
+        let call = unsafe {
+            Call::new(service)?.text("identity", identity)?.text("factor_sid", factor_sid)?.options(options_json)
+        }?;
+        call.run("update_factor", now, unsafe { out(out_json) }?)
+    })
+}
+
+/// `verify_factor`: checks the enrollment code (`code_len` bytes) of an unverified factor.
+/// `*out_json`: the factor view with `result` and `result_offset`; `"status": "verified"` when
+/// the code was right.
+#[no_mangle]
+pub extern "C" fn ww_service_verify_factor(
+    service: *const ww_service,
+    identity: *const c_char,
+    factor_sid: *const c_char,
+    code: *const c_char,
+    code_len: usize,
+    now: u64,
+    out_json: *mut *mut c_char,
+) -> ww_status {
+    ffi_boundary!({
+        // SAFETY: pointers as documented in the header's introduction.
+        let call = unsafe {
+            Call::new(service)?.text("identity", identity)?.text("factor_sid", factor_sid)?.code("code", code, code_len)
+        }?;
+        call.run("verify_factor", now, unsafe { out(out_json) }?)
+    })
+}
+
+/// `delete_factor`: deletes the factor and its challenges. `*out_json`: `null`.
+#[no_mangle]
+pub extern "C" fn ww_service_delete_factor(
+    service: *const ww_service,
+    identity: *const c_char,
+    factor_sid: *const c_char,
+    now: u64,
+    out_json: *mut *mut c_char,
+) -> ww_status {
+    ffi_boundary!({
+        // SAFETY: pointers as documented in the header's introduction.
+        let call = unsafe { Call::new(service)?.text("identity", identity)?.text("factor_sid", factor_sid) }?;
+        call.run("delete_factor", now, unsafe { out(out_json) }?)
+    })
+}
+
+/// `unlock_factor`: lifts a lockout and resets the failure count. `*out_json`: the factor view.
+#[no_mangle]
+pub extern "C" fn ww_service_unlock_factor(
+    service: *const ww_service,
+    identity: *const c_char,
+    factor_sid: *const c_char,
+    now: u64,
+    out_json: *mut *mut c_char,
+) -> ww_status {
+    ffi_boundary!({
+        // SAFETY: pointers as documented in the header's introduction.
+        let call = unsafe { Call::new(service)?.text("identity", identity)?.text("factor_sid", factor_sid) }?;
+        call.run("unlock_factor", now, unsafe { out(out_json) }?)
+    })
+}
+
+/// `create_challenge` for a verified factor. `options_json`: `""` or an object with any of
+/// `auth_payload` (the code, to answer at once), `expiration_date` (Unix seconds or RFC 3339),
+/// `details` {message, fields: [{label, value}]}, `hidden_details`, `metadata`. `*out_json`:
+/// the challenge view (`"status": "pending"`, or `"approved"` with `result` when a right
+/// `auth_payload` was given).
+#[no_mangle]
+pub extern "C" fn ww_service_create_challenge(
+    service: *const ww_service,
+    identity: *const c_char,
+    factor_sid: *const c_char,
+    options_json: *const c_char,
+    now: u64,
+    out_json: *mut *mut c_char,
+) -> ww_status {
+    ffi_boundary!({
+        // SAFETY: pointers as documented in the header's introduction.
+        let call = unsafe {
+            Call::new(service)?.text("identity", identity)?.text("factor_sid", factor_sid)?.options(options_json)
+        }?;
+        call.run("create_challenge", now, unsafe { out(out_json) }?)
+    })
+}
+
+/// `update_challenge`: answers a pending challenge with `code` (`code_len` bytes).
+/// `options_json`: `""` or `{"metadata": {…}}`. `*out_json`: the challenge view with
+/// `result` and `result_offset`.
+#[no_mangle]
+pub extern "C" fn ww_service_update_challenge(
+    service: *const ww_service,
+    identity: *const c_char,
+    challenge_sid: *const c_char,
+    code: *const c_char,
+    code_len: usize,
+    options_json: *const c_char,
+    now: u64,
+    out_json: *mut *mut c_char,
+) -> ww_status {
+    ffi_boundary!({
+        // SAFETY: pointers as documented in the header's introduction.
+        let call = unsafe {
+            Call::new(service)?
+                .text("identity", identity)?
+                .text("challenge_sid", challenge_sid)?
+                .code("auth_payload", code, code_len)?
+                .options(options_json)
+        }?;
+        call.run("update_challenge", now, unsafe { out(out_json) }?)
+    })
+}
+
+/// `fetch_challenge`. `*out_json`: the challenge view as of `now` (a pending challenge past
+/// its expiration date reads as `"expired"`).
+#[no_mangle]
+pub extern "C" fn ww_service_fetch_challenge(
+    service: *const ww_service,
+    identity: *const c_char,
+    challenge_sid: *const c_char,
+    now: u64,
+    out_json: *mut *mut c_char,
+) -> ww_status {
+    ffi_boundary!({
+        // SAFETY: pointers as documented in the header's introduction.
+        let call = unsafe { Call::new(service)?.text("identity", identity)?.text("challenge_sid", challenge_sid) }?;
+        call.run("fetch_challenge", now, unsafe { out(out_json) }?)
+    })
+}
+
+/// `list_challenges`. `options_json`: `""` or an object with any of `factor_sid`, `status`
+/// (pending/approved/denied/expired), `order` ("asc"/"desc"). `*out_json`: an array of
+/// challenge views.
+#[no_mangle]
+pub extern "C" fn ww_service_list_challenges(
+    service: *const ww_service,
+    identity: *const c_char,
+    options_json: *const c_char,
+    now: u64,
+    out_json: *mut *mut c_char,
+) -> ww_status {
+    ffi_boundary!({
+        // SAFETY: pointers as documented in the header's introduction.
+        let call = unsafe { Call::new(service)?.text("identity", identity)?.options(options_json) }?;
+        call.run("list_challenges", now, unsafe { out(out_json) }?)
+    })
+}
+
+/// `sweep`: removes the unverified factors older than their lifetime. `*out_json`: the number
+/// removed (JSON text such as `2`).
+#[no_mangle]
+pub extern "C" fn ww_service_sweep(service: *const ww_service, now: u64, out_json: *mut *mut c_char) -> ww_status {
+    ffi_boundary!({
+        // SAFETY: pointers as documented in the header's introduction.
+        let call = unsafe { Call::new(service) }?;
+        call.run("sweep", now, unsafe { out(out_json) }?)
+    })
+}
+
+/// `export_entity`: `*out_record` receives the stored record of the entity, the versioned JSON
+/// text (`"v": 1`) a host keeps in its own database. Free it with `ww_string_free`.
+#[no_mangle]
+pub extern "C" fn ww_service_export_entity(
+    service: *const ww_service,
+    identity: *const c_char,
+    now: u64,
+    out_record: *mut *mut c_char,
+) -> ww_status {
+    ffi_boundary!({
+        // SAFETY: pointers as documented in the header's introduction.
+        let call = unsafe { Call::new(service)?.text("identity", identity) }?;
+        call.run_export("export_entity", now, unsafe { OutString::new(out_record, "out_record") }?)
+    })
+}
+
+/// `export_factor`: `*out_record` receives the stored record of the factor (it holds the
+/// secret; `ww_string_free` wipes it). Free it with `ww_string_free`.
+#[no_mangle]
+pub extern "C" fn ww_service_export_factor(
+    service: *const ww_service,
+    factor_sid: *const c_char,
+    now: u64,
+    out_record: *mut *mut c_char,
+) -> ww_status {
+    ffi_boundary!({
+        // SAFETY: pointers as documented in the header's introduction.
+        let call = unsafe { Call::new(service)?.text("factor_sid", factor_sid) }?;
+        call.run_export("export_factor", now, unsafe { OutString::new(out_record, "out_record") }?)
+    })
+}
+
+/// `export_challenge`: `*out_record` receives the stored record of the challenge. Free it
+/// with `ww_string_free`.
+#[no_mangle]
+pub extern "C" fn ww_service_export_challenge(
+    service: *const ww_service,
+    challenge_sid: *const c_char,
+    now: u64,
+    out_record: *mut *mut c_char,
+) -> ww_status {
+    ffi_boundary!({
+        // SAFETY: pointers as documented in the header's introduction.
+        let call = unsafe { Call::new(service)?.text("challenge_sid", challenge_sid) }?;
+        call.run_export("export_challenge", now, unsafe { OutString::new(out_record, "out_record") }?)
+    })
+}
+
+/// `import_entity`: stores an entity record (from `ww_service_export_entity` or the host's
+/// database). A malformed record or one of an unknown version is `WW_STATUS_INVALID_PARAMETER`
+/// (detail `record`). `*out_json`: the entity view.
+#[no_mangle]
+pub extern "C" fn ww_service_import_entity(
+    service: *const ww_service,
+    record: *const c_char,
+    now: u64,
+    out_json: *mut *mut c_char,
+) -> ww_status {
+    ffi_boundary!({
+        // SAFETY: pointers as documented in the header's introduction.
+        let call = unsafe { Call::new(service)?.text("record", record) }?;
+        call.run("import_entity", now, unsafe { out(out_json) }?)
+    })
+}
+
+/// `import_factor`: stores a factor record. `*out_json`: the factor view.
+#[no_mangle]
+pub extern "C" fn ww_service_import_factor(
+    service: *const ww_service,
+    record: *const c_char,
+    now: u64,
+    out_json: *mut *mut c_char,
+) -> ww_status {
+    ffi_boundary!({
+        // SAFETY: pointers as documented in the header's introduction.
+        let call = unsafe { Call::new(service)?.text("record", record) }?;
+        call.run("import_factor", now, unsafe { out(out_json) }?)
+    })
+}
+
+/// `import_challenge`: stores a challenge record. `*out_json`: the challenge view as of `now`.
+#[no_mangle]
+pub extern "C" fn ww_service_import_challenge(
+    service: *const ww_service,
+    record: *const c_char,
+    now: u64,
+    out_json: *mut *mut c_char,
+) -> ww_status {
+    ffi_boundary!({
+        // SAFETY: pointers as documented in the header's introduction.
+        let call = unsafe { Call::new(service)?.text("record", record) }?;
+        call.run("import_challenge", now, unsafe { out(out_json) }?)
+    })
+}

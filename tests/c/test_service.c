@@ -1,0 +1,771 @@
+/* The Verify service through the C ABI: every state scenario in tests/vectors/scenarios/
+ * (forwarded to ww_service_call), every typed function against the generic call, every error
+ * status a service over the in-memory store can produce with its last-error details, and the
+ * refined Twilio codes of errors.json. Usage: test_service VECTORS_DIR */
+#define _POSIX_C_SOURCE 200809L
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "json.h"
+
+/* --- a growing text buffer ------------------------------------------------------------------ */
+
+typedef struct {
+    char *data;
+    size_t len, cap;
+} text;
+
+static void put(text *t, const char *s, size_t n) {
+    if (t->len + n + 1 > t->cap) {
+        size_t cap = t->cap == 0 ? 256 : t->cap;
+        char *bigger;
+        while (cap < t->len + n + 1) cap *= 2;
+        bigger = (char *)realloc(t->data, cap);
+        if (bigger == NULL) abort();
+        t->data = bigger;
+        t->cap = cap;
+    }
+    memcpy(t->data + t->len, s, n);
+    t->len += n;
+    t->data[t->len] = '\0';
+}
+
+static void put_str(text *t, const char *s) { put(t, s, strlen(s)); }
+
+/* Appends `s` (`n` bytes) as a JSON string literal. */
+static void put_quoted(text *t, const char *s, size_t n) {
+    size_t i;
+    put(t, "\"", 1);
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        char esc[8];
+        if (c == '"' || c == '\\') {
+            esc[0] = '\\';
+            esc[1] = (char)c;
+            put(t, esc, 2);
+        } else if (c < 0x20) {
+            snprintf(esc, sizeof esc, "\\u%04x", c);
+            put(t, esc, 6);
+        } else {
+            put(t, (const char *)&s[i], 1);
+        }
+    }
+    put(t, "\"", 1);
+}
+
+/* --- scenario state ------------------------------------------------------------------------- */
+
+#define MAX_SAVED 512
+
+typedef struct {
+    char *name;
+    char *value; /* the sid, or the exported record */
+    char *uri;   /* the factor's binding.uri, when it had one */
+} saved_value;
+
+typedef struct {
+    const char *file;
+    size_t step;
+    const char *note;
+    saved_value saved[MAX_SAVED];
+    size_t count;
+} scenario;
+
+static saved_value *find_saved(scenario *sc, const char *name) {
+    size_t i;
+    for (i = 0; i < sc->count; i++) {
+        if (strcmp(sc->saved[i].name, name) == 0) return &sc->saved[i];
+    }
+    return NULL;
+}
+
+static char *dup_str(const char *s) {
+    size_t n = strlen(s);
+    char *out = (char *)malloc(n + 1);
+    if (out == NULL) abort();
+    memcpy(out, s, n + 1);
+    return out;
+}
+
+static void save(scenario *sc, const char *name, const char *value, const char *uri) {
+    saved_value *slot = find_saved(sc, name);
+    if (slot == NULL) {
+        if (!CHECK(sc->count < MAX_SAVED, "%s: too many saved values", sc->file)) return;
+        slot = &sc->saved[sc->count++];
+        slot->name = dup_str(name);
+        slot->value = NULL;
+        slot->uri = NULL;
+    }
+    free(slot->value);
+    slot->value = value != NULL ? dup_str(value) : NULL;
+    if (uri != NULL) {
+        free(slot->uri);
+        slot->uri = dup_str(uri);
+    }
+}
+
+static void free_scenario(scenario *sc) {
+    size_t i;
+    for (i = 0; i < sc->count; i++) {
+        free(sc->saved[i].name);
+        free(sc->saved[i].value);
+        free(sc->saved[i].uri);
+    }
+    sc->count = 0;
+}
+
+/* The code an authenticator app shows at `at` for the key in `uri`, computed with the C ABI's
+ * own URI parser and TOTP generator. Returns 0 on failure. */
+static int app_code(const char *uri, uint64_t at, char *code, size_t cap) {
+    char *key_json = NULL, err[128];
+    json_value *key = NULL;
+    ww_totp *totp = NULL;
+    uint8_t secret[128];
+    size_t len = 0, code_len = 0;
+    int ok = 0;
+    if (ww_key_uri_parse(uri, &key_json) != WW_STATUS_OK) goto done;
+    key = json_parse(key_json, strlen(key_json), err, sizeof err);
+    if (key == NULL) goto done;
+    if (ww_base32_decode(json_str(key, "secret_base32"), secret, sizeof secret, &len) != WW_STATUS_OK) goto done;
+    if (ww_totp_new(secret, len, algorithm_number(json_str(key, "algorithm")), (uint32_t)json_get(key, "digits")->number,
+                    (uint64_t)json_get(key, "period")->number, 0, &totp) != WW_STATUS_OK) {
+        goto done;
+    }
+    ok = ww_totp_generate(totp, at, code, cap, &code_len) == WW_STATUS_OK;
+done:
+    ww_totp_free(totp);
+    json_free(key);
+    ww_string_free(key_json);
+    return ok;
+}
+
+/* Writes `v` as JSON with "$name" and {"totp": name, "at": T} resolved. */
+static int resolve(scenario *sc, const json_value *v, text *out) {
+    size_t i;
+    switch (v->type) {
+    case JSON_STRING:
+        if (v->string[0] == '$') {
+            saved_value *s = find_saved(sc, v->string + 1);
+            if (!CHECK(s != NULL && s->value != NULL, "%s step %lu: nothing saved as %s", sc->file, (unsigned long)sc->step,
+                       v->string)) {
+                return 0;
+            }
+            put_quoted(out, s->value, strlen(s->value));
+            return 1;
+        }
+        put(out, v->raw, v->raw_len);
+        return 1;
+    case JSON_OBJECT: {
+        const json_value *totp = json_get(v, "totp"), *at = json_get(v, "at");
+        if (v->count == 2 && totp != NULL && at != NULL && totp->type == JSON_STRING && at->type == JSON_NUMBER) {
+            saved_value *s = find_saved(sc, totp->string);
+            char code[WW_CODE_BUFFER_SIZE];
+            if (!CHECK(s != NULL && s->uri != NULL, "%s step %lu: no key URI saved as %s", sc->file,
+                       (unsigned long)sc->step, totp->string)) {
+                return 0;
+            }
+            if (!CHECK(app_code(s->uri, (uint64_t)at->number, code, sizeof code), "%s step %lu: no code from %s",
+                       sc->file, (unsigned long)sc->step, s->uri)) {
+                return 0;
+            }
+            put_quoted(out, code, strlen(code));
+            return 1;
+        }
+        put(out, "{", 1);
+        for (i = 0; i < v->count; i++) {
+            if (i > 0) put(out, ",", 1);
+            put_quoted(out, v->keys[i], strlen(v->keys[i]));
+            put(out, ":", 1);
+            if (!resolve(sc, v->items[i], out)) return 0;
+        }
+        put(out, "}", 1);
+        return 1;
+    }
+    case JSON_ARRAY:
+        put(out, "[", 1);
+        for (i = 0; i < v->count; i++) {
+            if (i > 0) put(out, ",", 1);
+            if (!resolve(sc, v->items[i], out)) return 0;
+        }
+        put(out, "]", 1);
+        return 1;
+    default:
+        put(out, v->raw, v->raw_len);
+        return 1;
+    }
+}
+
+/* `want` is contained in `got`: objects as subsets (recursively), everything else exactly. */
+static int subset(const json_value *want, const json_value *got) {
+    size_t i;
+    if (want->type != JSON_OBJECT) return json_equal(want, got);
+    if (got == NULL || got->type != JSON_OBJECT) return 0;
+    for (i = 0; i < want->count; i++) {
+        if (!subset(want->items[i], json_get(got, want->keys[i]))) return 0;
+    }
+    return 1;
+}
+
+#define STEP_CHECK(cond, ...)                                                                                       \
+    do {                                                                                                            \
+        if (!(cond)) {                                                                                              \
+            fprintf(stderr, "  in %s, step %lu (%s): answer %s\n", sc->file, (unsigned long)sc->step,                \
+                    sc->note != NULL ? sc->note : op, answer_text != NULL ? answer_text : "(none)");               \
+        }                                                                                                           \
+        CHECK(cond, __VA_ARGS__);                                                                                   \
+    } while (0)
+
+static void check_expect(scenario *sc, const char *op, const json_value *expect, ww_status st, const char *answer_text) {
+    char err[128];
+    json_value *answer = NULL;
+    const json_value *e;
+    size_t i;
+    const char *want_error = json_str(expect, "error");
+    if (want_error != NULL) {
+        STEP_CHECK(st != WW_STATUS_OK && strcmp(ww_status_kind(st), want_error) == 0, "%s: %s, wanted error %s", op,
+                   ww_status_kind(st), want_error);
+        STEP_CHECK(answer_text == NULL, "%s: a failed call wrote its out-parameter", op);
+        return;
+    }
+    STEP_CHECK(st == WW_STATUS_OK, "%s failed: %s (%s)", op, ww_status_kind(st), last_message());
+    if (st != WW_STATUS_OK) return;
+    answer = json_parse(answer_text, strlen(answer_text), err, sizeof err);
+    STEP_CHECK(answer != NULL, "%s: the answer is not JSON: %s", op, err);
+    if (answer == NULL) return;
+    if ((e = json_get(expect, "status")) != NULL) {
+        STEP_CHECK(json_equal(e, json_get(answer, "status")), "%s: status, wanted %s", op, e->string);
+    }
+    if ((e = json_get(expect, "result")) != NULL) {
+        STEP_CHECK(json_equal(e, json_get(answer, "result")), "%s: result, wanted %s", op, e->string);
+    }
+    if ((e = json_get(expect, "result_offset")) != NULL) {
+        STEP_CHECK(json_equal(e, json_get(answer, "result_offset")), "%s: result_offset, wanted %.*s", op,
+                   (int)e->raw_len, e->raw);
+    }
+    if ((e = json_get(expect, "fields")) != NULL) {
+        STEP_CHECK(subset(e, answer), "%s: fields, wanted %.*s", op, (int)e->raw_len, e->raw);
+    }
+    if ((e = json_get(expect, "absent")) != NULL) {
+        for (i = 0; i < e->count; i++) {
+            STEP_CHECK(json_get(answer, e->items[i]->string) == NULL, "%s: %s must be absent", op, e->items[i]->string);
+        }
+    }
+    if ((e = json_get(expect, "count")) != NULL) {
+        STEP_CHECK(answer->type == JSON_ARRAY && (double)answer->count == e->number, "%s: count, wanted %g", op,
+                   e->number);
+    }
+    if ((e = json_get(expect, "sids")) != NULL) {
+        int same = answer->type == JSON_ARRAY && answer->count == e->count;
+        for (i = 0; same && i < e->count; i++) {
+            same = json_equal(e->items[i], json_get(answer->items[i], "sid"));
+        }
+        STEP_CHECK(same, "%s: sids, wanted %.*s", op, (int)e->raw_len, e->raw);
+    }
+    if ((e = json_get(expect, "value")) != NULL) {
+        STEP_CHECK(json_equal(e, answer), "%s: value, wanted %.*s", op, (int)e->raw_len, e->raw);
+    }
+    json_free(answer);
+}
+
+static void save_answer(scenario *sc, const char *name, const char *answer_text) {
+    char err[128];
+    json_value *answer = json_parse(answer_text, strlen(answer_text), err, sizeof err);
+    if (!CHECK(answer != NULL, "%s step %lu: answer to save is not JSON", sc->file, (unsigned long)sc->step)) return;
+    if (answer->type == JSON_OBJECT) {
+        const char *sid = json_str(answer, "sid");
+        const char *uri = json_str(json_get(answer, "binding"), "uri");
+        save(sc, name, sid, uri);
+    } else if (answer->type == JSON_STRING) {
+        save(sc, name, answer->string, NULL);
+    } else {
+        CHECK(0, "%s step %lu: cannot save a %d answer", sc->file, (unsigned long)sc->step, (int)answer->type);
+    }
+    json_free(answer);
+}
+
+static unsigned long steps_run;
+
+static void run_scenario(const char *dir, const char *file) {
+    char *path = path_join(dir, file), *body, err[160];
+    size_t len, i;
+    json_value *doc;
+    const json_value *steps, *settings;
+    char *settings_text = NULL;
+    ww_service *svc = NULL;
+    scenario *sc = (scenario *)calloc(1, sizeof *sc);
+    body = json_read_file(path, &len);
+    if (!CHECK(body != NULL && sc != NULL, "cannot read %s", path)) {
+        free(path);
+        free(sc);
+        return;
+    }
+    sc->file = file;
+    doc = json_parse(body, len, err, sizeof err);
+    if (!CHECK(doc != NULL, "%s: %s", path, err)) goto done;
+    settings = json_get(doc, "settings");
+    steps = json_get(doc, "steps");
+    if (!CHECK(settings != NULL && steps != NULL && steps->type == JSON_ARRAY && steps->count > 0,
+               "%s: settings and steps", file)) {
+        goto done;
+    }
+    settings_text = json_raw(settings);
+    if (!CHECK_STATUS(ww_service_new(settings_text, &svc), WW_STATUS_OK, file)) goto done;
+
+    for (i = 0; i < steps->count; i++) {
+        const json_value *step = steps->items[i], *args = json_get(step, "args"), *expect = json_get(step, "expect");
+        const json_value *repeat = json_get(step, "repeat"), *now = json_get(step, "now");
+        const char *op = json_str(step, "op"), *save_as = json_str(step, "save");
+        long times = repeat != NULL ? (long)repeat->number : 1, k;
+        sc->step = i + 1;
+        sc->note = json_str(step, "note");
+        if (!CHECK(op != NULL && now != NULL, "%s step %lu: op and now", file, (unsigned long)sc->step)) continue;
+        for (k = 0; k < times; k++) {
+            text args_text = {NULL, 0, 0}, expect_text = {NULL, 0, 0};
+            json_value *expect_resolved = NULL;
+            char *answer = NULL;
+            ww_status st;
+            /* Codes and saved values are resolved anew for every repetition. */
+            if (args != NULL ? !resolve(sc, args, &args_text) : (put_str(&args_text, ""), 0)) {
+                free(args_text.data);
+                break;
+            }
+            if (expect != NULL && resolve(sc, expect, &expect_text)) {
+                expect_resolved = json_parse(expect_text.data, expect_text.len, err, sizeof err);
+                CHECK(expect_resolved != NULL, "%s step %lu: resolved expectation: %s", file, (unsigned long)sc->step, err);
+            }
+            st = ww_service_call(svc, op, args_text.data, (uint64_t)now->number, &answer);
+            steps_run++;
+            if (expect_resolved != NULL) check_expect(sc, op, expect_resolved, st, answer);
+            if (save_as != NULL && st == WW_STATUS_OK) save_answer(sc, save_as, answer);
+            ww_string_free(answer);
+            json_free(expect_resolved);
+            free(args_text.data);
+            free(expect_text.data);
+        }
+    }
+done:
+    ww_service_free(svc);
+    free(settings_text);
+    free_scenario(sc);
+    free(sc);
+    json_free(doc);
+    free(body);
+    free(path);
+}
+
+static int compare_names(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+static void run_scenarios(const char *vectors) {
+    char *dir = path_join(vectors, "scenarios");
+    DIR *d = opendir(dir);
+    struct dirent *entry;
+    char *names[256];
+    size_t count = 0, i;
+    if (!CHECK(d != NULL, "cannot open %s", dir)) {
+        free(dir);
+        return;
+    }
+    while ((entry = readdir(d)) != NULL && count < 256) {
+        size_t n = strlen(entry->d_name);
+        if (n > 5 && strcmp(entry->d_name + n - 5, ".json") == 0) names[count++] = dup_str(entry->d_name);
+    }
+    closedir(d);
+    qsort(names, count, sizeof names[0], compare_names);
+    CHECK(count > 0, "scenarios found in %s", dir);
+    for (i = 0; i < count; i++) {
+        unsigned long before = steps_run;
+        run_scenario(dir, names[i]);
+        printf("scenario %s: %lu operations\n", names[i], steps_run - before);
+        free(names[i]);
+    }
+    free(dir);
+}
+
+/* --- typed functions and statuses ----------------------------------------------------------- */
+
+static const uint64_t T0 = 1700000000;
+
+/* Parses a library answer; aborts the check on failure. */
+static json_value *parse_answer(const char *answer) {
+    char err[128];
+    json_value *v = answer != NULL ? json_parse(answer, strlen(answer), err, sizeof err) : NULL;
+    CHECK(v != NULL, "answer parses: %s", answer != NULL ? answer : "(none)");
+    return v;
+}
+
+/* Copies a string member of an answer into `out`. */
+static void answer_str(const char *answer, const char *key, char *out, size_t cap) {
+    json_value *v = parse_answer(answer);
+    const char *s = json_str(v, key);
+    out[0] = '\0';
+    if (CHECK(s != NULL && strlen(s) < cap, "answer has %s: %s", key, answer != NULL ? answer : "(none)")) {
+        strcpy(out, s);
+    }
+    json_free(v);
+}
+
+/* Expects `st` to be `want` and the last error (JSON) to contain each of the fragments. */
+static void expect_error(ww_status st, ww_status want, const char *what, const char *frag1, const char *frag2) {
+    char *json = NULL;
+    if (!CHECK_STATUS(st, want, what)) return;
+    if (CHECK_STATUS(ww_last_error_json(&json), WW_STATUS_OK, "last error")) {
+        CHECK((frag1 == NULL || strstr(json, frag1) != NULL) && (frag2 == NULL || strstr(json, frag2) != NULL),
+              "%s: last error %s lacks %s / %s", what, json, frag1 != NULL ? frag1 : "-", frag2 != NULL ? frag2 : "-");
+        ww_string_free(json);
+    }
+}
+
+/* The answer of the typed function equals the generic call's answer for the same operation
+ * on a second service that went through the same steps? The services' sids differ, so the
+ * typed answers are checked field by field instead, in test_typed below. */
+
+static void test_typed(void) {
+    ww_service *svc = NULL;
+    char *out = NULL, factor[64], challenge[64], uri[512], code[WW_CODE_BUFFER_SIZE], *record = NULL;
+    const char *id = "typed-0001-user";
+    json_value *v;
+    if (!CHECK_STATUS(ww_service_new("{\"issuer\": \"Typed Inc\", \"challenge_expiration\": 600}", &svc), WW_STATUS_OK,
+                      "service")) {
+        return;
+    }
+    CHECK_STATUS(ww_service_create_entity(svc, id, T0, &out), WW_STATUS_OK, "create_entity");
+    CHECK(out != NULL && strstr(out, "\"identity\":\"typed-0001-user\"") != NULL, "entity: %s", out);
+    ww_string_free(out);
+    out = NULL;
+    CHECK_STATUS(ww_service_fetch_entity(svc, id, T0, &out), WW_STATUS_OK, "fetch_entity");
+    CHECK(out != NULL && strstr(out, "\"date_created\":\"2023-11-14T22:13:20Z\"") != NULL, "entity: %s", out);
+    ww_string_free(out);
+    out = NULL;
+    CHECK_STATUS(ww_service_list_entities(svc, T0, &out), WW_STATUS_OK, "list_entities");
+    v = parse_answer(out);
+    CHECK(v != NULL && v->type == JSON_ARRAY && v->count == 1, "one entity: %s", out);
+    json_free(v);
+    ww_string_free(out);
+
+    CHECK_STATUS(ww_service_create_factor(svc, id, "phone", "{\"metadata\": {\"os\": \"linux\"}}", T0, &out), WW_STATUS_OK,
+                 "create_factor");
+    answer_str(out, "sid", factor, sizeof factor);
+    v = parse_answer(out);
+    {
+        const char *u = json_str(json_get(v, "binding"), "uri");
+        CHECK(u != NULL && strlen(u) < sizeof uri, "binding.uri: %s", out);
+        strcpy(uri, u != NULL ? u : "");
+    }
+    CHECK(strcmp(json_str(v, "status"), "unverified") == 0 && strcmp(json_str(json_get(v, "metadata"), "os"), "linux") == 0,
+          "factor: %s", out);
+    json_free(v);
+    ww_string_free(out);
+    out = NULL;
+    CHECK_STATUS(ww_service_fetch_factor(svc, id, factor, T0, &out), WW_STATUS_OK, "fetch_factor");
+    CHECK(out != NULL && strstr(out, "binding") == NULL && strstr(out, "secret") == NULL, "no secret: %s", out);
+    ww_string_free(out);
+    out = NULL;
+    CHECK_STATUS(ww_service_update_factor(svc, id, factor, "{\"friendly_name\": \"new phone\"}", T0 + 1, &out),
+                 WW_STATUS_OK, "update_factor");
+    CHECK(out != NULL && strstr(out, "\"friendly_name\":\"new phone\"") != NULL, "updated: %s", out);
+    ww_string_free(out);
+
+    CHECK(app_code(uri, T0 + 2, code, sizeof code), "code from the binding URI");
+    CHECK_STATUS(ww_service_verify_factor(svc, id, factor, code, strlen(code), T0 + 2, &out), WW_STATUS_OK,
+                 "verify_factor");
+    CHECK(out != NULL && strstr(out, "\"status\":\"verified\"") && strstr(out, "\"result\":\"approved\""), "verified: %s",
+          out);
+    ww_string_free(out);
+    out = NULL;
+    CHECK_STATUS(ww_service_list_factors(svc, id, T0 + 2, &out), WW_STATUS_OK, "list_factors");
+    CHECK(out != NULL && strstr(out, factor) != NULL, "listed: %s", out);
+    ww_string_free(out);
+
+    CHECK_STATUS(ww_service_create_challenge(svc, id, factor, "{\"details\": {\"message\": \"Login\", \"fields\": []}}",
+                                             T0 + 40, &out),
+                 WW_STATUS_OK, "create_challenge");
+    answer_str(out, "sid", challenge, sizeof challenge);
+    CHECK(out != NULL && strstr(out, "\"status\":\"pending\"") != NULL, "pending: %s", out);
+    ww_string_free(out);
+    CHECK(app_code(uri, T0 + 41, code, sizeof code), "code");
+    CHECK_STATUS(ww_service_update_challenge(svc, id, challenge, code, strlen(code), "{\"metadata\": {\"ip\": \"::1\"}}",
+                                             T0 + 41, &out),
+                 WW_STATUS_OK, "update_challenge");
+    CHECK(out != NULL && strstr(out, "\"status\":\"approved\"") && strstr(out, "\"result_offset\":0"), "approved: %s",
+          out);
+    ww_string_free(out);
+    out = NULL;
+    CHECK_STATUS(ww_service_fetch_challenge(svc, id, challenge, T0 + 42, &out), WW_STATUS_OK, "fetch_challenge");
+    CHECK(out != NULL && strstr(out, "\"date_responded\":\"2023-11-14T22:14:01Z\"") != NULL, "responded: %s", out);
+    ww_string_free(out);
+    out = NULL;
+    CHECK_STATUS(ww_service_list_challenges(svc, id, "{\"status\": \"approved\", \"order\": \"desc\"}", T0 + 42, &out),
+                 WW_STATUS_OK, "list_challenges");
+    CHECK(out != NULL && strstr(out, challenge) != NULL, "listed: %s", out);
+    ww_string_free(out);
+    out = NULL;
+    CHECK_STATUS(ww_service_list_challenges(svc, id, "", T0 + 42, &out), WW_STATUS_OK, "list_challenges, no options");
+    ww_string_free(out);
+    out = NULL;
+
+    /* Export and import: the typed export answers the record itself, the generic call a JSON
+     * string holding it; importing an unchanged record again is a conflict. */
+    if (CHECK_STATUS(ww_service_export_factor(svc, factor, T0, &record), WW_STATUS_OK, "export_factor")) {
+        CHECK(record[0] == '{' && strstr(record, "\"v\":1") != NULL, "factor record: %.60s", record);
+        CHECK_STATUS(ww_service_import_factor(svc, record, T0, &out), WW_STATUS_CONFLICT, "re-import: conflict");
+        CHECK(out == NULL, "no answer");
+        ww_string_free(record);
+    }
+    if (CHECK_STATUS(ww_service_call(svc, "export_factor", "{\"factor_sid\": \"YF00000000000000000000000000000000\"}", T0,
+                                     &out),
+                     WW_STATUS_FACTOR_NOT_FOUND, "export_factor of an unknown sid")) {
+    }
+    {
+        char args[128];
+        snprintf(args, sizeof args, "{\"challenge_sid\": \"%s\"}", challenge);
+        if (CHECK_STATUS(ww_service_call(svc, "export_challenge", args, T0, &out), WW_STATUS_OK, "export_challenge (call)")) {
+            CHECK(out[0] == '"', "the generic call answers a JSON string: %.40s", out);
+            ww_string_free(out);
+        }
+    }
+    if (CHECK_STATUS(ww_service_export_entity(svc, id, T0, &record), WW_STATUS_OK, "export_entity")) {
+        ww_service *other = NULL;
+        char *factor_record = NULL, *challenge_record = NULL;
+        CHECK_STATUS(ww_service_export_factor(svc, factor, T0, &factor_record), WW_STATUS_OK, "export_factor");
+        CHECK_STATUS(ww_service_export_challenge(svc, challenge, T0, &challenge_record), WW_STATUS_OK, "export_challenge");
+        /* Records move to another service (another process, another machine). */
+        CHECK_STATUS(ww_service_new("{\"issuer\": \"Typed Inc\"}", &other), WW_STATUS_OK, "second service");
+        CHECK_STATUS(ww_service_import_entity(other, record, T0, &out), WW_STATUS_OK, "import_entity");
+        ww_string_free(out);
+        out = NULL;
+        CHECK_STATUS(ww_service_import_factor(other, factor_record, T0, &out), WW_STATUS_OK, "import_factor");
+        CHECK(out != NULL && strstr(out, "\"status\":\"verified\"") != NULL, "imported factor: %s", out);
+        ww_string_free(out);
+        out = NULL;
+        CHECK_STATUS(ww_service_import_challenge(other, challenge_record, T0 + 50, &out), WW_STATUS_OK,
+                     "import_challenge");
+        CHECK(out != NULL && strstr(out, "\"status\":\"approved\"") != NULL, "imported challenge: %s", out);
+        ww_string_free(out);
+        /* The replay floor travelled with the record: the approved code is replayed there. */
+        CHECK(app_code(uri, T0 + 41, code, sizeof code), "code");
+        {
+            char options[64];
+            snprintf(options, sizeof options, "{\"auth_payload\": \"%s\"}", code);
+            CHECK_STATUS(ww_service_create_challenge(other, id, factor, options, T0 + 45, &out), WW_STATUS_OK,
+                         "challenge with the used code");
+            CHECK(out != NULL && strstr(out, "\"result\":\"replayed\"") != NULL, "replayed after import: %s", out);
+            ww_string_free(out);
+        }
+        ww_service_free(other);
+        ww_string_free(factor_record);
+        ww_string_free(challenge_record);
+        ww_string_free(record);
+    }
+
+    CHECK_STATUS(ww_service_unlock_factor(svc, id, factor, T0 + 60, &out), WW_STATUS_OK, "unlock_factor");
+    ww_string_free(out);
+    out = NULL;
+    CHECK_STATUS(ww_service_sweep(svc, T0 + 100000, &out), WW_STATUS_OK, "sweep");
+    CHECK(out != NULL && strcmp(out, "0") == 0, "nothing to sweep: %s", out);
+    ww_string_free(out);
+    out = NULL;
+    CHECK_STATUS(ww_service_delete_factor(svc, id, factor, T0 + 60, &out), WW_STATUS_OK, "delete_factor");
+    CHECK(out != NULL && strcmp(out, "null") == 0, "delete answers null: %s", out);
+    ww_string_free(out);
+    out = NULL;
+    CHECK_STATUS(ww_service_delete_entity(svc, id, T0 + 60, &out), WW_STATUS_OK, "delete_entity");
+    ww_string_free(out);
+    out = NULL;
+    CHECK_STATUS(ww_service_list_entities(svc, T0 + 60, &out), WW_STATUS_OK, "list_entities");
+    CHECK(out != NULL && strcmp(out, "[]") == 0, "all gone: %s", out);
+    ww_string_free(out);
+    ww_service_free(svc);
+}
+
+/* Every error status a service over the in-memory store produces, from C, with its details. */
+static void test_every_status(void) {
+    ww_service *svc = NULL;
+    char *out = NULL, factor[64], first[64], challenge[64], uri[512], code[WW_CODE_BUFFER_SIZE], wrong[8];
+    const char *id = "status-0001-user";
+    int i;
+    json_value *v;
+    const char *settings = "{\"issuer\": \"Acme\", \"factors_per_entity\": 2, \"factor_creations_per_day\": 3, "
+                           "\"challenge_quota_hour\": 3, \"challenge_attempts\": 2, \"factor_verification_attempts\": 2}";
+    if (!CHECK_STATUS(ww_service_new(settings, &svc), WW_STATUS_OK, "service")) return;
+
+    expect_error(ww_service_fetch_entity(svc, id, T0, &out), WW_STATUS_ENTITY_NOT_FOUND, "entity_not_found",
+                 "\"twilio_code\":60392", "\"http_status\":404");
+    expect_error(ww_service_create_entity(svc, "short", T0, &out), WW_STATUS_INVALID_PARAMETER, "bad identity",
+                 "\"twilio_code\":60367", "identity");
+    CHECK_STATUS(ww_service_create_entity(svc, id, T0, &out), WW_STATUS_OK, "create_entity");
+    ww_string_free(out);
+    out = NULL;
+    expect_error(ww_service_create_entity(svc, id, T0, &out), WW_STATUS_ENTITY_ALREADY_EXISTS, "entity_already_exists",
+                 "\"twilio_code\":60301", "\"http_status\":409");
+    expect_error(ww_service_create_factor(svc, id, "", "", T0, &out), WW_STATUS_INVALID_PARAMETER, "empty friendly_name",
+                 "\"twilio_code\":60306", "friendly_name");
+    expect_error(ww_service_create_factor(svc, id, "x", "{\"code_length\": 9}", T0, &out), WW_STATUS_INVALID_PARAMETER,
+                 "code_length 9", "\"twilio_code\":60370", "config.code_length");
+    expect_error(ww_service_create_factor(svc, id, "x", "{\"alg\": \"md5\"}", T0, &out), WW_STATUS_INVALID_PARAMETER,
+                 "alg md5", "\"twilio_code\":60370", "config.alg");
+
+    CHECK_STATUS(ww_service_create_factor(svc, id, "phone", "", T0, &out), WW_STATUS_OK, "factor 1");
+    answer_str(out, "sid", factor, sizeof factor);
+    strcpy(first, factor);
+    v = parse_answer(out);
+    strcpy(uri, json_str(json_get(v, "binding"), "uri") != NULL ? json_str(json_get(v, "binding"), "uri") : "");
+    json_free(v);
+    ww_string_free(out);
+    out = NULL;
+    expect_error(ww_service_fetch_factor(svc, id, "YF00000000000000000000000000000000", T0, &out),
+                 WW_STATUS_FACTOR_NOT_FOUND, "factor_not_found", "\"twilio_code\":60390", "\"okta_code\":\"E0000007\"");
+    expect_error(ww_service_create_challenge(svc, id, factor, "", T0, &out), WW_STATUS_FACTOR_NOT_VERIFIED,
+                 "factor_not_verified", "\"twilio_code\":60318", "\"http_status\":403");
+
+    /* Enrollment attempts: 2 wrong codes, then 60310. */
+    CHECK(app_code(uri, T0, code, sizeof code), "code");
+    strcpy(wrong, code[0] == '9' ? "000000" : "999999");
+    for (i = 0; i < 2; i++) {
+        CHECK_STATUS(ww_service_verify_factor(svc, id, factor, wrong, 6, T0 + 1, &out), WW_STATUS_OK, "wrong enrollment");
+        CHECK(out != NULL && strstr(out, "\"result\":\"invalid_code\"") != NULL, "invalid_code: %s", out);
+        ww_string_free(out);
+        out = NULL;
+    }
+    expect_error(ww_service_verify_factor(svc, id, factor, code, 6, T0 + 1, &out),
+                 WW_STATUS_FACTOR_VERIFICATION_ATTEMPTS_REACHED, "factor_verification_attempts_reached",
+                 "\"twilio_code\":60310", "\"http_status\":429");
+
+    /* A second factor, verified; a third is over factors_per_entity, a fourth creation over the day's quota. */
+    CHECK_STATUS(ww_service_create_factor(svc, id, "laptop", "", T0, &out), WW_STATUS_OK, "factor 2");
+    answer_str(out, "sid", factor, sizeof factor);
+    v = parse_answer(out);
+    strcpy(uri, json_str(json_get(v, "binding"), "uri") != NULL ? json_str(json_get(v, "binding"), "uri") : "");
+    json_free(v);
+    ww_string_free(out);
+    out = NULL;
+    expect_error(ww_service_create_factor(svc, id, "tablet", "", T0, &out), WW_STATUS_FACTOR_LIMIT_REACHED,
+                 "factor_limit_reached", "\"twilio_code\":60315", "\"http_status\":400");
+    CHECK(app_code(uri, T0 + 5, code, sizeof code), "code");
+    CHECK_STATUS(ww_service_verify_factor(svc, id, factor, code, 6, T0 + 5, &out), WW_STATUS_OK, "verify factor 2");
+    ww_string_free(out);
+    out = NULL;
+    expect_error(ww_service_verify_factor(svc, id, factor, code, 6, T0 + 6, &out), WW_STATUS_ILLEGAL_FACTOR_STATUS,
+                 "illegal_factor_status", "\"twilio_code\":60383", "\"okta_code\":\"E0000154\"");
+    {
+        /* Deleting the first factor makes room, but the creations of the day are used up (3). */
+        char third[64];
+        CHECK_STATUS(ww_service_delete_factor(svc, id, first, T0, &out), WW_STATUS_OK, "delete factor 1");
+        ww_string_free(out);
+        out = NULL;
+        CHECK_STATUS(ww_service_create_factor(svc, id, "third", "", T0, &out), WW_STATUS_OK, "factor 3");
+        answer_str(out, "sid", third, sizeof third);
+        ww_string_free(out);
+        out = NULL;
+        CHECK_STATUS(ww_service_delete_factor(svc, id, first, T0, &out), WW_STATUS_FACTOR_NOT_FOUND, "deleted factor");
+        CHECK_STATUS(ww_service_delete_factor(svc, id, third, T0, &out), WW_STATUS_OK, "delete factor 3");
+        ww_string_free(out);
+        out = NULL;
+    }
+    expect_error(ww_service_create_factor(svc, id, "fourth", "", T0, &out), WW_STATUS_FACTOR_CREATION_RATE_LIMITED,
+                 "factor_creation_rate_limited", "\"twilio_code\":60326", "\"okta_code\":\"E0000047\"");
+
+    /* Challenges: attempts (2), already responded, expired, not found, quota (3 per hour). */
+    CHECK_STATUS(ww_service_create_challenge(svc, id, factor, "", T0 + 60, &out), WW_STATUS_OK, "challenge 1");
+    answer_str(out, "sid", challenge, sizeof challenge);
+    ww_string_free(out);
+    out = NULL;
+    CHECK(app_code(uri, T0 + 60, code, sizeof code), "code");
+    strcpy(wrong, code[0] == '9' ? "000000" : "999999");
+    for (i = 0; i < 2; i++) {
+        CHECK_STATUS(ww_service_update_challenge(svc, id, challenge, wrong, 6, "", T0 + 61, &out), WW_STATUS_OK,
+                     "wrong answer");
+        ww_string_free(out);
+        out = NULL;
+    }
+    expect_error(ww_service_update_challenge(svc, id, challenge, code, 6, "", T0 + 61, &out),
+                 WW_STATUS_CHALLENGE_ATTEMPTS_REACHED, "challenge_attempts_reached", "\"twilio_code\":60308", NULL);
+    CHECK_STATUS(ww_service_create_challenge(svc, id, factor, "", T0 + 62, &out), WW_STATUS_OK, "challenge 2");
+    answer_str(out, "sid", challenge, sizeof challenge);
+    ww_string_free(out);
+    out = NULL;
+    CHECK(app_code(uri, T0 + 62, code, sizeof code), "code");
+    CHECK_STATUS(ww_service_update_challenge(svc, id, challenge, code, 6, "", T0 + 62, &out), WW_STATUS_OK, "approve");
+    CHECK(out != NULL && strstr(out, "\"status\":\"approved\"") != NULL, "approved: %s", out);
+    ww_string_free(out);
+    out = NULL;
+    expect_error(ww_service_update_challenge(svc, id, challenge, code, 6, "", T0 + 63, &out),
+                 WW_STATUS_CHALLENGE_ALREADY_RESPONDED, "challenge_already_responded", "\"twilio_code\":60322", NULL);
+    CHECK_STATUS(ww_service_create_challenge(svc, id, factor, "{\"expiration_date\": 1700000100}", T0 + 64, &out),
+                 WW_STATUS_OK, "challenge 3");
+    answer_str(out, "sid", challenge, sizeof challenge);
+    ww_string_free(out);
+    out = NULL;
+    expect_error(ww_service_update_challenge(svc, id, challenge, code, 6, "", T0 + 100, &out),
+                 WW_STATUS_CHALLENGE_EXPIRED, "challenge_expired", "\"twilio_code\":60323", NULL);
+    expect_error(ww_service_fetch_challenge(svc, id, "YC00000000000000000000000000000000", T0, &out),
+                 WW_STATUS_CHALLENGE_NOT_FOUND, "challenge_not_found", "\"twilio_code\":60391", NULL);
+    expect_error(ww_service_create_challenge(svc, id, factor, "", T0 + 65, &out), WW_STATUS_CHALLENGE_CREATION_LIMIT_REACHED,
+                 "challenge_creation_limit_reached", "\"twilio_code\":60312", NULL);
+
+    /* Conflict: importing a record no newer than the stored one. */
+    {
+        char *record = NULL;
+        CHECK_STATUS(ww_service_export_entity(svc, id, T0, &record), WW_STATUS_OK, "export");
+        expect_error(ww_service_import_entity(svc, record, T0, &out), WW_STATUS_CONFLICT, "conflict", "\"http_status\":409",
+                     "\"twilio_code\":null");
+        ww_string_free(record);
+    }
+    CHECK(out == NULL, "no failed call wrote its out-parameter");
+    ww_service_free(svc);
+
+    /* Lockout: 3 consecutive failed answers lock the verified factor for 60 s. */
+    svc = NULL;
+    if (!CHECK_STATUS(ww_service_new("{\"issuer\": \"Acme\", \"lockout_threshold\": 3, \"lockout_seconds\": 60}", &svc),
+                      WW_STATUS_OK, "lockout service")) {
+        return;
+    }
+    CHECK_STATUS(ww_service_create_factor(svc, id, "phone", "", T0, &out), WW_STATUS_OK, "factor");
+    answer_str(out, "sid", factor, sizeof factor);
+    v = parse_answer(out);
+    strcpy(uri, json_str(json_get(v, "binding"), "uri") != NULL ? json_str(json_get(v, "binding"), "uri") : "");
+    json_free(v);
+    ww_string_free(out);
+    out = NULL;
+    CHECK(app_code(uri, T0, code, sizeof code), "code");
+    CHECK_STATUS(ww_service_verify_factor(svc, id, factor, code, 6, T0, &out), WW_STATUS_OK, "verify");
+    ww_string_free(out);
+    out = NULL;
+    CHECK(app_code(uri, T0 + 100, code, sizeof code), "code");
+    strcpy(wrong, code[0] == '9' ? "000000" : "999999");
+    for (i = 0; i < 3; i++) {
+        char options[64];
+        snprintf(options, sizeof options, "{\"auth_payload\": \"%s\"}", wrong);
+        CHECK_STATUS(ww_service_create_challenge(svc, id, factor, options, T0 + 100 + (uint64_t)i, &out), WW_STATUS_OK,
+                     "failed answer");
+        CHECK(out != NULL && strstr(out, "\"result\":\"invalid_code\"") != NULL, "invalid_code: %s", out);
+        ww_string_free(out);
+        out = NULL;
+    }
+    {
+        char options[64];
+        snprintf(options, sizeof options, "{\"auth_payload\": \"%s\"}", code);
+        expect_error(ww_service_create_challenge(svc, id, factor, options, T0 + 103, &out), WW_STATUS_FACTOR_LOCKED,
+                     "factor_locked", "\"until\":1700000162", "\"okta_code\":\"E0000069\"");
+        CHECK(strstr(last_message(), "1700000162") != NULL, "the message says until when: %s", last_message());
+        CHECK_STATUS(ww_service_unlock_factor(svc, id, factor, T0 + 104, &out), WW_STATUS_OK, "unlock");
+        ww_string_free(out);
+        out = NULL;
+        CHECK_STATUS(ww_service_create_challenge(svc, id, factor, options, T0 + 105, &out), WW_STATUS_OK,
+                     "after the unlock");
+        CHECK(out != NULL && strstr(out, "\"status\":\"approved\"") != NULL, "approved after unlock: %s", out);
+        ww_string_free(out);
+    }
+    ww_service_free(svc);
+}
+
+int main(int argc, char **argv) {
+    const char *dir = argc > 1 ? argv[1] : "tests/vectors";
+    run_scenarios(dir);
+    test_typed();
+    test_every_status();
+    return finish("test_service");
+}
