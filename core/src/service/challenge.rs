@@ -203,9 +203,9 @@ impl Challenge {
     /// expired (60323), attempts used up (60308), factor locked, then the code. Returns the
     /// new challenge and factor and the result.
     pub fn answer(
-        &self,
+        self,
         config: &ServiceConfig,
-        factor: &Factor,
+        factor: Factor,
         code: &str,
         metadata: Option<&Metadata>,
         now: u64,
@@ -222,7 +222,7 @@ impl Challenge {
             check_small_map(metadata, "metadata")?;
         }
         let (next_factor, verification) = factor.answer(config, code, now)?;
-        let mut next = self.clone();
+        let mut next = self;
         next.version += 1;
         if let Some(metadata) = metadata {
             next.metadata = Some(metadata.clone());

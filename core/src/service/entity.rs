@@ -39,11 +39,11 @@ impl Entity {
     }
 
     /// The entity after one more factor creation, or 60326 when the 24-hour quota is used up.
-    pub fn admit_factor_creation(&self, config: &ServiceConfig, now: u64) -> Result<Entity, Error> {
+    pub fn admit_factor_creation(self, config: &ServiceConfig, now: u64) -> Result<Entity, Error> {
         let factor_creations = self
             .factor_creations
             .admit(now, 86_400, config.factor_creations_per_day)
             .ok_or(Error::FactorCreationRateLimited)?;
-        Ok(Entity { factor_creations, version: self.version + 1, ..self.clone() })
+        Ok(Entity { factor_creations, version: self.version + 1, ..self })
     }
 }

@@ -243,7 +243,7 @@ impl Factor {
 
     /// Enrollment: checks the first code of an unverified factor. A right code verifies it;
     /// a wrong one counts toward the enrollment limit (60310).
-    pub fn verify(&self, config: &ServiceConfig, code: &str, now: u64) -> Result<(Factor, Verification), Error> {
+    pub fn verify(self, config: &ServiceConfig, code: &str, now: u64) -> Result<(Factor, Verification), Error> {
         if self.status == FactorStatus::Verified {
             return Err(Error::IllegalFactorStatus(FactorStatusProblem::AlreadyVerified));
         }
@@ -254,7 +254,7 @@ impl Factor {
             return Err(Error::FactorVerificationAttemptsReached);
         }
         let (verification, step) = self.check(code, now)?;
-        let mut next = self.clone();
+        let mut next = self;
         next.version += 1;
         match step {
             Some(step) => {
@@ -270,12 +270,12 @@ impl Factor {
     /// Authentication: checks a code of a verified factor (a challenge's answer). Locked
     /// factors refuse; a right, fresh code resets the failure count; every other result
     /// counts toward the lockout.
-    pub fn answer(&self, config: &ServiceConfig, code: &str, now: u64) -> Result<(Factor, Verification), Error> {
+    pub fn answer(self, config: &ServiceConfig, code: &str, now: u64) -> Result<(Factor, Verification), Error> {
         if let Some(until) = self.lock(config, now) {
             return Err(Error::FactorLocked { until });
         }
         let (verification, step) = self.check(code, now)?;
-        let mut next = self.clone();
+        let mut next = self;
         next.version += 1;
         match step {
             Some(step) => {
@@ -284,7 +284,7 @@ impl Factor {
                 next.locked_until = None;
             }
             None => {
-                let failures = self.consecutive_failures.saturating_add(1);
+                let failures = next.consecutive_failures.saturating_add(1);
                 next.consecutive_failures = failures;
                 if failures < config.lockout_permanent_threshold && failures % config.lockout_threshold == 0 {
                     let lockouts = failures / config.lockout_threshold;
@@ -299,35 +299,30 @@ impl Factor {
 
     /// The factor after creating one more challenge: 60383 for an expired unverified factor,
     /// 60318 for an unverified one, 60312 when the creation quota is used up.
-    pub fn admit_challenge(&self, config: &ServiceConfig, now: u64) -> Result<Factor, Error> {
+    pub fn admit_challenge(self, config: &ServiceConfig, now: u64) -> Result<Factor, Error> {
         if self.lifetime_over(config, now) {
             return Err(Error::IllegalFactorStatus(FactorStatusProblem::Expired));
         }
         if self.status == FactorStatus::Unverified {
             return Err(Error::FactorNotVerified);
         }
-        let mut next = self.clone();
-        if self.config.code_length <= 4 {
-            next.challenges_day = self
-                .challenges_day
-                .admit(now, 86_400, config.challenge_quota_short_day)
-                .ok_or(Error::ChallengeCreationLimitReached)?;
+        let mut next = self;
+        let quota = || Error::ChallengeCreationLimitReached;
+        if next.config.code_length <= 4 {
+            next.challenges_day =
+                next.challenges_day.admit(now, 86_400, config.challenge_quota_short_day).ok_or_else(quota)?;
         } else {
-            next.challenges_hour = self
-                .challenges_hour
-                .admit(now, 3600, config.challenge_quota_hour)
-                .ok_or(Error::ChallengeCreationLimitReached)?;
-            next.challenges_day = self
-                .challenges_day
-                .admit(now, 86_400, config.challenge_quota_day)
-                .ok_or(Error::ChallengeCreationLimitReached)?;
+            next.challenges_hour =
+                next.challenges_hour.admit(now, 3600, config.challenge_quota_hour).ok_or_else(quota)?;
+            next.challenges_day =
+                next.challenges_day.admit(now, 86_400, config.challenge_quota_day).ok_or_else(quota)?;
         }
         next.version += 1;
         Ok(next)
     }
 
     /// Changes the friendly name, configuration or metadata. Nothing else is reset.
-    pub fn update(&self, config: &ServiceConfig, update: &FactorUpdate, now: u64) -> Result<Factor, Error> {
+    pub fn update(self, config: &ServiceConfig, update: &FactorUpdate, now: u64) -> Result<Factor, Error> {
         if let Some(name) = &update.friendly_name {
             check_friendly_name(name)?;
         }
@@ -344,19 +339,20 @@ impl Factor {
         if self.lifetime_over(config, now) {
             return Err(Error::IllegalFactorStatus(FactorStatusProblem::Expired));
         }
-        let mut next = self.clone();
+        let mut next = self;
         if let Some(name) = &update.friendly_name {
             next.friendly_name.clone_from(name);
         }
         if update.metadata.is_some() {
             next.metadata.clone_from(&update.metadata);
         }
-        if factor_config.time_step != self.config.time_step {
+        if factor_config.time_step != next.config.time_step {
             // The replay floor counts steps of the old length: carry it over as the last new
             // step that begins before the used old step ended, so no code of the time already
             // used is accepted again and every later one is.
-            next.last_used_step = self.last_used_step.map(|step| {
-                let end = (u128::from(step) + 1) * u128::from(self.config.time_step);
+            let old_step = next.config.time_step;
+            next.last_used_step = next.last_used_step.map(|step| {
+                let end = (u128::from(step) + 1) * u128::from(old_step);
                 let steps = end.div_ceil(u128::from(factor_config.time_step));
                 u64::try_from(steps - 1).unwrap_or(u64::MAX)
             });
@@ -368,8 +364,8 @@ impl Factor {
     }
 
     /// Lifts any lockout and clears the failure count.
-    pub fn unlock(&self) -> Factor {
-        let mut next = self.clone();
+    pub fn unlock(self) -> Factor {
+        let mut next = self;
         next.consecutive_failures = 0;
         next.locked_until = None;
         next.version += 1;

@@ -60,18 +60,49 @@ impl Inner {
         }
     }
 
+    fn record_version(&self, record: &Record) -> u64 {
+        match record {
+            Record::Entity(e) => self.entities.get(&e.identity).map_or(0, |e| e.version),
+            Record::Factor(f) => self.factors.get(&f.sid).map_or(0, |f| f.version),
+            Record::Challenge(c) => self.challenges.get(&c.sid).map_or(0, |c| c.version),
+        }
+    }
+
+    /// The index entry of an identity, created when missing.
+    fn index_of(&mut self, identity: &str) -> &mut (BTreeSet<String>, BTreeSet<String>) {
+        if !self.index.contains_key(identity) {
+            self.index.insert(String::from(identity), Default::default());
+        }
+        self.index.get_mut(identity).expect("inserted above")
+    }
+
     fn put(&mut self, record: Record) {
         match record {
             Record::Entity(e) => {
                 self.entities.insert(e.identity.clone(), e);
             }
             Record::Factor(f) => {
-                self.index.entry(f.identity.clone()).or_default().0.insert(f.sid.clone());
-                self.factors.insert(f.sid.clone(), f);
+                if let Some(stored) = self.factors.get_mut(&f.sid).filter(|s| s.identity == f.identity) {
+                    *stored = f;
+                } else {
+                    if self.factors.contains_key(&f.sid) {
+                        // Re-keyed to another identity: drop the old index entry first.
+                        self.delete(&Key::Factor(f.sid.clone()));
+                    }
+                    self.index_of(&f.identity).0.insert(f.sid.clone());
+                    self.factors.insert(f.sid.clone(), f);
+                }
             }
             Record::Challenge(c) => {
-                self.index.entry(c.identity.clone()).or_default().1.insert(c.sid.clone());
-                self.challenges.insert(c.sid.clone(), c);
+                if let Some(stored) = self.challenges.get_mut(&c.sid).filter(|s| s.identity == c.identity) {
+                    *stored = c;
+                } else {
+                    if self.challenges.contains_key(&c.sid) {
+                        self.delete(&Key::Challenge(c.sid.clone()));
+                    }
+                    self.index_of(&c.identity).1.insert(c.sid.clone());
+                    self.challenges.insert(c.sid.clone(), c);
+                }
             }
         }
     }
@@ -146,7 +177,7 @@ impl Store for MemoryStore {
     fn commit(&self, writes: Vec<Write>) -> Result<(), Error> {
         let mut inner = self.write();
         let consistent = writes.iter().all(|w| match w {
-            Write::Put { record, expected } => inner.version(&record.key()) == *expected,
+            Write::Put { record, expected } => inner.record_version(record) == *expected,
             Write::Delete { key, expected } => *expected != 0 && inner.version(key) == *expected,
         });
         if !consistent {

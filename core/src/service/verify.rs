@@ -256,8 +256,8 @@ impl<S: Store> Verify<S> {
     pub fn update_factor(&self, identity: &str, sid: &str, update: &FactorUpdate, now: u64) -> Result<Factor, Error> {
         self.retry(|| {
             let factor = self.factor_of(identity, sid)?;
-            let next = factor.update(&self.config, update, now)?;
-            self.commit_factor(next, factor.version)
+            let expected = factor.version;
+            self.commit_factor(factor.update(&self.config, update, now)?, expected)
         })
     }
 
@@ -278,8 +278,9 @@ impl<S: Store> Verify<S> {
     ) -> Result<(Factor, Verification), Error> {
         self.retry(|| {
             let factor = self.factor_of(identity, sid)?;
+            let expected = factor.version;
             let (next, verification) = factor.verify(&self.config, code, now)?;
-            Ok((self.commit_factor(next, factor.version)?, verification))
+            Ok((self.commit_factor(next, expected)?, verification))
         })
     }
 
@@ -300,7 +301,8 @@ impl<S: Store> Verify<S> {
     pub fn unlock_factor(&self, identity: &str, sid: &str) -> Result<Factor, Error> {
         self.retry(|| {
             let factor = self.factor_of(identity, sid)?;
-            self.commit_factor(factor.unlock(), factor.version)
+            let expected = factor.version;
+            self.commit_factor(factor.unlock(), expected)
         })
     }
 
@@ -320,18 +322,19 @@ impl<S: Store> Verify<S> {
         request.validate(now)?;
         self.retry(|| {
             let factor = self.factor_of(identity, &request.factor_sid)?;
+            let expected = factor.version;
             let admitted = factor.admit_challenge(&self.config, now)?;
             let challenge = Challenge::create(&self.config, &admitted, &request, random16(), now)?;
             let (challenge, next, verification) = match &request.auth_payload {
                 Some(code) => {
-                    let (c, f, v) = challenge.answer(&self.config, &admitted, code, None, now)?;
+                    let (c, f, v) = challenge.answer(&self.config, admitted, code, None, now)?;
                     (c, f, Some(v))
                 }
                 None => (challenge, admitted, None),
             };
             let challenge = Challenge { version: 1, ..challenge };
             self.store.commit(alloc::vec![
-                put(Record::Factor(next), factor.version),
+                put(Record::Factor(next), expected),
                 Write::Put { record: Record::Challenge(challenge.clone()), expected: 0 },
             ])?;
             Ok((challenge, verification))
@@ -351,11 +354,12 @@ impl<S: Store> Verify<S> {
         self.retry(|| {
             let challenge = self.challenge_of(identity, sid)?;
             let factor = self.store.factor(&challenge.factor_sid)?.ok_or(Error::FactorNotFound)?;
-            let (next, next_factor, verification) = challenge.answer(&self.config, &factor, code, metadata, now)?;
-            let next = Challenge { version: challenge.version + 1, ..next };
+            let (expected_challenge, expected_factor) = (challenge.version, factor.version);
+            let (next, next_factor, verification) = challenge.answer(&self.config, factor, code, metadata, now)?;
+            let next = Challenge { version: expected_challenge + 1, ..next };
             self.store.commit(alloc::vec![
-                put(Record::Factor(next_factor), factor.version),
-                Write::Put { record: Record::Challenge(next.clone()), expected: challenge.version },
+                put(Record::Factor(next_factor), expected_factor),
+                Write::Put { record: Record::Challenge(next.clone()), expected: expected_challenge },
             ])?;
             Ok((next, verification))
         })
