@@ -1,5 +1,6 @@
 use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
 
+use crate::code::reduce;
 use crate::error::{Error, Invalid};
 use crate::mac::KeyState;
 use crate::secret::MAX_SECRET_LEN;
@@ -82,22 +83,20 @@ impl Hotp {
         Ok(bool::from(found).then_some(matched))
     }
 
-    /// The candidate as a fixed-size digit array, or `None` when it is not `digits` ASCII digits.
-    pub(crate) fn parse(&self, code: &str) -> Option<[u8; MAX_DIGITS as usize]> {
+    /// The candidate's value, or `None` when it is not exactly `digits` ASCII digits. Two digit
+    /// strings of the same length are equal exactly when their values are, so leading zeros
+    /// stay significant through the length check.
+    pub(crate) fn parse(&self, code: &str) -> Option<u64> {
         let bytes = code.as_bytes();
         if bytes.len() != usize::from(self.digits) || !bytes.iter().all(u8::is_ascii_digit) {
             return None;
         }
-        let mut out = [0u8; MAX_DIGITS as usize];
-        out[..bytes.len()].copy_from_slice(bytes);
-        Some(out)
+        Some(bytes.iter().fold(0u64, |v, b| v * 10 + u64::from(b - b'0')))
     }
 
-    /// Whether the parsed candidate equals the code for `counter`, compared in constant time.
-    pub(crate) fn matches(&self, given: &[u8; MAX_DIGITS as usize], counter: u64) -> Choice {
-        let expected = self.generate(counter);
-        let mut padded = [0u8; MAX_DIGITS as usize];
-        padded[..expected.len()].copy_from_slice(expected.as_bytes());
-        padded.ct_eq(given)
+    /// Whether the parsed candidate equals the code for `counter`, compared in constant time
+    /// (as numbers: formatting each candidate's digits would only cost time).
+    pub(crate) fn matches(&self, given: &u64, counter: u64) -> Choice {
+        reduce(self.key.truncate(counter), self.digits).ct_eq(given)
     }
 }

@@ -1,7 +1,7 @@
 use subtle::Choice;
 
 use crate::error::{Error, Invalid};
-use crate::{Algorithm, Code, Hotp, MAX_DIGITS, MAX_PERIOD, MAX_SKEW, MIN_PERIOD};
+use crate::{Algorithm, Code, Hotp, MAX_PERIOD, MAX_SKEW, MIN_PERIOD};
 
 /// A TOTP generator and verifier for one key (RFC 6238).
 ///
@@ -172,7 +172,7 @@ impl Totp {
         })
     }
 
-    fn window(&self, given: &[u8; MAX_DIGITS as usize], current: u64, skew: u32, floor: Option<u64>) -> Window {
+    fn window(&self, given: &u64, current: u64, skew: u32, floor: Option<u64>) -> Window {
         let mut window = Window { nearest: None, fresh: None };
         // Nearest first: 0, -1, +1, -2, +2, ...
         for i in 0..=2 * i64::from(skew) {
