@@ -121,6 +121,7 @@ endef
 
 c-test-asan: c-lib
 	$(call c_build_tests,-O1 $(C_SAN_FLAGS),$(C_OUT)/asan)
+	@echo "== C tests under AddressSanitizer + UBSan =="
 	for t in $(C_TEST_PROGRAMS); do \
 		ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
@@ -129,6 +130,7 @@ c-test-asan: c-lib
 
 c-test-valgrind: c-lib c-tools
 	$(call c_build_tests,-O1,$(C_OUT)/plain)
+	@echo "== C tests under valgrind =="
 	for t in $(C_TEST_PROGRAMS); do \
 		WW_TEST_RACE_ROUNDS=20 $(C_VALGRIND) $(C_OUT)/plain/$$t $(C_VECTORS) || exit 1; \
 	done

@@ -244,3 +244,79 @@ impl OutString {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ww_last_error_json;
+
+    fn last_error() -> String {
+        let mut out: *mut c_char = std::ptr::null_mut();
+        assert_eq!(ww_last_error_json(&mut out), ww_status::Ok);
+        // SAFETY: the library just allocated it.
+        unsafe { CString::from_raw(out) }.into_string().unwrap()
+    }
+
+    #[test]
+    fn a_panic_becomes_the_panic_status_and_the_last_error() {
+        let status = ffi_boundary!({
+            if std::hint::black_box(true) {
+                panic!("the body blew up");
+            }
+            Ok(())
+        });
+        assert_eq!(status, ww_status::Panic);
+        let json = last_error();
+        assert!(json.contains("\"kind\":\"panic\"") && json.contains("the body blew up"), "{json}");
+        // The library stays usable and the next call clears the record.
+        assert_eq!(ffi_boundary!({ Ok(()) }), ww_status::Ok);
+        assert_eq!(last_error(), "null");
+    }
+
+    #[test]
+    fn value_exports_fall_back_on_a_panic_and_keep_the_last_error() {
+        assert_eq!(ffi_boundary!({ Err(Failure::NullArgument("x")) }), ww_status::NullArgument);
+        let fallback = ffi_boundary!(value(7u32), {
+            if std::hint::black_box(true) {
+                panic!("value body");
+            }
+            1u32
+        });
+        assert_eq!(fallback, 7);
+        let kept = ffi_boundary!(keep_last_error, {
+            if std::hint::black_box(true) {
+                panic!("reader body");
+            }
+            Ok(())
+        });
+        assert_eq!(kept, ww_status::Panic);
+        assert!(last_error().contains("\"argument\":\"x\""));
+    }
+
+    #[test]
+    fn outputs_are_written_only_on_success() {
+        let mut buf = [b'x'; 4];
+        let mut len = 0usize;
+        let out = unsafe { OutBuf::new(buf.as_mut_ptr(), buf.len(), &mut len, "buf", "len") }.unwrap();
+        assert!(matches!(out.write_str("abcd"), Err(Failure::BufferTooSmall { needed: 5, capacity: 4 })));
+        assert_eq!((buf, len), ([b'x'; 4], 5));
+        let out = unsafe { OutBuf::new(buf.as_mut_ptr(), buf.len(), &mut len, "buf", "len") }.unwrap();
+        out.write_str("abc").unwrap();
+        assert_eq!((&buf, len), (b"abc\0", 3));
+        assert!(unsafe { OutBuf::new(std::ptr::null_mut(), 4, &mut len, "buf", "len") }.is_err());
+        assert!(matches!(unsafe { arg_str(std::ptr::null(), "s") }, Err(Failure::NullArgument("s"))));
+        let bad = [0x66u8, 0xff, 0];
+        assert!(matches!(
+            unsafe { arg_str(bad.as_ptr().cast(), "s") },
+            Err(Failure::InvalidUtf8 { argument: "s", position: 1 })
+        ));
+    }
+
+    #[test]
+    fn static_strings_are_cached_and_terminated() {
+        let a = static_c_str("factor_locked");
+        let b = static_c_str("factor_locked");
+        assert_eq!(a.as_ptr(), b.as_ptr());
+        assert_eq!(a.to_str().unwrap(), "factor_locked");
+    }
+}
