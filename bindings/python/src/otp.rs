@@ -4,7 +4,7 @@
 
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyInt, PyString};
-use watchword_core::{base32, Algorithm, Check as CoreCheck, Hotp as CoreHotp, Secret, Totp as CoreTotp};
+use watchword_core::{base32, Algorithm, Check as CoreCheck, Hotp as CoreHotp, Secret, Totp as CoreTotp, MAX_DIGITS};
 
 use crate::convert::{algorithm_arg, secret_arg, time_arg, u32_arg, u64_arg, unix_now};
 use crate::errors::to_py;
@@ -81,7 +81,10 @@ impl Totp {
     ) -> PyResult<Option<i64>> {
         let code = code_arg(code)?;
         let skew = skew_arg(skew)?;
-        let matched = self.inner.verify(&code_text(code), Self::time(unix_time)?, skew).map_err(to_py)?;
+        let matched = self
+            .inner
+            .verify(code_text(code, &mut [0; MAX_DIGITS as usize]), Self::time(unix_time)?, skew)
+            .map_err(to_py)?;
         Ok(matched.map(|m| m.offset))
     }
 
@@ -101,7 +104,10 @@ impl Totp {
             Some(s) if !s.is_none() => Some(u64_arg(s, "last_used_step", "a step from 0 to 2^64-1")?),
             _ => None,
         };
-        let outcome = self.inner.check(&code_text(code), Self::time(unix_time)?, skew, floor).map_err(to_py)?;
+        let outcome = self
+            .inner
+            .check(code_text(code, &mut [0; MAX_DIGITS as usize]), Self::time(unix_time)?, skew, floor)
+            .map_err(to_py)?;
         let (result, m) = match outcome {
             CoreCheck::Accepted(m) => ("accepted", Some(m)),
             CoreCheck::Replayed(m) => ("replayed", Some(m)),
@@ -195,7 +201,7 @@ impl Hotp {
             None => 0,
             Some(l) => u64_arg(l, "look_ahead", "an integer from 0 to 1000")?,
         };
-        self.inner.verify(&code_text(code), counter, look_ahead).map_err(to_py)
+        self.inner.verify(code_text(code, &mut [0; MAX_DIGITS as usize]), counter, look_ahead).map_err(to_py)
     }
 
     #[getter]
@@ -243,10 +249,34 @@ fn skew_arg(skew: Option<&Bound<'_, PyAny>>) -> PyResult<u32> {
     }
 }
 
-/// The code's text. A `str` that cannot be UTF-8 (a lone surrogate) is no code at all: it is
-/// handed to core as the empty string, a plain mismatch like any other non-digit text.
-fn code_text<'a>(code: &'a Bound<'_, PyString>) -> std::borrow::Cow<'a, str> {
-    code.to_cow().unwrap_or(std::borrow::Cow::Borrowed(""))
+/// The code's text as ASCII on the stack, read without allocating (the hot path of `verify`).
+///
+/// A `str` longer than the longest code or with a character outside ASCII can never be a code
+/// (core accepts exactly `digits` ASCII digits), so it is handed to core as the empty string,
+/// which core treats as the same plain mismatch.
+fn code_text<'a>(code: &Bound<'_, PyString>, buf: &'a mut [u8; MAX_DIGITS as usize]) -> &'a str {
+    let Ok(len) = code.code_point_len() else {
+        return "";
+    };
+    if len > buf.len() {
+        return "";
+    }
+    let mut chars = [0 as pyo3::ffi::Py_UCS4; MAX_DIGITS as usize];
+    // SAFETY: `code` is a live str object (the GIL is held through `Bound`), `chars` holds
+    // `chars.len()` >= `len` code points, and copy_null = 0 writes no terminator.
+    let copied = unsafe { pyo3::ffi::PyUnicode_AsUCS4(code.as_ptr(), chars.as_mut_ptr(), chars.len() as _, 0) };
+    if copied.is_null() {
+        drop(PyErr::take(code.py()));
+        return "";
+    }
+    for (byte, &c) in buf.iter_mut().zip(&chars[..len]) {
+        match u8::try_from(c) {
+            Ok(b) if b.is_ascii() => *byte = b,
+            _ => return "",
+        }
+    }
+    // Every byte is ASCII, so this cannot fail.
+    std::str::from_utf8(&buf[..len]).unwrap_or("")
 }
 
 /// Codes are strings at every boundary: an `int` would lose leading zeros.
