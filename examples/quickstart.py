@@ -22,7 +22,9 @@ def main() -> None:
     factor = verify.create_factor(identity, "Ada's phone", now=now)
     assert factor.binding is not None
     print(f"factor {factor.sid} for {identity}: {factor.status}")
-    print(f"scan this in an authenticator app: {factor.binding.uri}")
+    print("scan this in an authenticator app:")
+    print(factor.binding.qr_terminal())
+    print(factor.binding.uri)
 
     # 2. The app computes the current code from the URI.
     app = watchword.KeyUri.parse(factor.binding.uri).totp()

@@ -20,7 +20,7 @@ mod _native {
     #[pymodule_export]
     use crate::service::{unix_seconds, Service};
     #[pymodule_export]
-    use crate::uri::KeyUri;
+    use crate::uri::{qr_svg, qr_terminal, KeyUri};
 
     #[pymodule_init]
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -115,6 +115,16 @@ impl KeyUri {
         Ok(Hotp::from_core(hotp))
     }
 
+    /// The URI as a QR code: an SVG document.
+    fn qr_svg(&self) -> PyResult<String> {
+        watchword_core::qr::svg(&self.inner.to_uri().map_err(to_py)?).map_err(to_py)
+    }
+
+    /// The URI as a QR code of Unicode half blocks, for dark terminals.
+    fn qr_terminal(&self) -> PyResult<String> {
+        watchword_core::qr::terminal(&self.inner.to_uri().map_err(to_py)?).map_err(to_py)
+    }
+
     #[getter]
     fn kind(&self) -> &'static str {
         self.inner.kind.as_str()
@@ -179,4 +189,18 @@ impl KeyUri {
             counter
         ))
     }
+}
+
+/// The key URI (or any text) as a QR code: an SVG document.
+#[pyfunction]
+pub fn qr_svg(text: &Bound<'_, PyAny>) -> PyResult<String> {
+    let text = text.cast::<PyString>().map_err(|_| wrong_type("text", "a str", text))?;
+    watchword_core::qr::svg(&text.to_cow()?).map_err(to_py)
+}
+
+/// The key URI (or any text) as a QR code drawn with Unicode half blocks, for dark terminals.
+#[pyfunction]
+pub fn qr_terminal(text: &Bound<'_, PyAny>) -> PyResult<String> {
+    let text = text.cast::<PyString>().map_err(|_| wrong_type("text", "a str", text))?;
+    watchword_core::qr::terminal(&text.to_cow()?).map_err(to_py)
 }

@@ -42,6 +42,8 @@ from ._native import (
     base32_decode,
     base32_encode,
     generate_secret,
+    qr_svg,
+    qr_terminal,
 )
 from ._service import (
     Binding,
@@ -94,4 +96,6 @@ __all__ = [
     "base32_decode",
     "base32_encode",
     "generate_secret",
+    "qr_svg",
+    "qr_terminal",
 ]

@@ -218,6 +218,14 @@ class Binding:
         """The parsed key URI."""
         return _native.KeyUri.parse(self.uri)
 
+    def qr_svg(self) -> str:
+        """The key URI as a QR code (an SVG document) for the user to scan."""
+        return _native.qr_svg(self.uri)
+
+    def qr_terminal(self) -> str:
+        """The key URI as a QR code of Unicode half blocks, for dark terminals."""
+        return _native.qr_terminal(self.uri)
+
     def __repr__(self) -> str:
         return "Binding(secret=<hidden>, uri=<hidden>)"
 
