@@ -202,3 +202,12 @@ def test_sixteen_threads_one_challenge() -> None:
         t.join()
     assert len(outcomes) == 16 and outcomes.count("approved") == 1
     assert set(outcomes) <= {"approved", "replayed", "already_responded"}
+
+
+def test_dates_beyond_datetime() -> None:
+    v = watchword.Verify("Acme")
+    far = 2**64 - 1
+    f = v.create_factor(IDENTITY, "x", now=far)
+    assert f.to_dict()["date_created"].startswith("584554051223-")
+    with pytest.raises(ValueError, match="beyond what datetime can hold"):
+        f.date_created

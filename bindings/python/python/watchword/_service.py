@@ -47,9 +47,13 @@ class ChallengeDetails(_DetailsBase, total=False):
 def _parse_date(text: Optional[str]) -> Optional[datetime]:
     if text is None:
         return None
-    if text.endswith("Z"):
-        text = text[:-1] + "+00:00"
-    return datetime.fromisoformat(text).astimezone(timezone.utc)
+    iso = text[:-1] + "+00:00" if text.endswith("Z") else text
+    try:
+        return datetime.fromisoformat(iso).astimezone(timezone.utc)
+    except ValueError:
+        raise ValueError(
+            f"{text} is beyond what datetime can hold (year 9999); to_dict() has it as RFC 3339 text"
+        ) from None
 
 
 def _str(name: str, value: object) -> str:
