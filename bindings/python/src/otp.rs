@@ -38,6 +38,7 @@ impl Totp {
 impl Totp {
     #[new]
     #[pyo3(signature = (secret, *, algorithm=None, digits=None, period=None, t0=None))]
+    #[pyo3(text_signature = "(secret, *, algorithm='sha1', digits=6, period=30, t0=0)")]
     fn new(
         secret: &Bound<'_, PyAny>,
         algorithm: Option<&Bound<'_, PyAny>>,
@@ -73,6 +74,7 @@ impl Totp {
     /// The offset of the matched step from the current one, or `None` when nothing in
     /// `current - skew ..= current + skew` matches.
     #[pyo3(signature = (code, unix_time=None, skew=None))]
+    #[pyo3(text_signature = "($self, code, unix_time=None, skew=1)")]
     fn verify(
         &self,
         code: &Bound<'_, PyAny>,
@@ -91,6 +93,7 @@ impl Totp {
     /// Verification with a replay floor (RFC 6238 §5.2): `last_used_step` is the step of the
     /// last code accepted for this key, if any. See `Check` for the outcomes.
     #[pyo3(signature = (code, unix_time=None, skew=None, last_used_step=None))]
+    #[pyo3(text_signature = "($self, code, unix_time=None, skew=1, last_used_step=None)")]
     fn check(
         &self,
         code: &Bound<'_, PyAny>,
@@ -170,6 +173,7 @@ impl Hotp {
 impl Hotp {
     #[new]
     #[pyo3(signature = (secret, *, algorithm=None, digits=None))]
+    #[pyo3(text_signature = "(secret, *, algorithm='sha1', digits=6)")]
     fn new(
         secret: &Bound<'_, PyAny>,
         algorithm: Option<&Bound<'_, PyAny>>,
@@ -189,6 +193,7 @@ impl Hotp {
 
     /// The lowest counter in `counter ..= counter + look_ahead` whose code is `code`, or `None`.
     #[pyo3(signature = (code, counter, look_ahead=None))]
+    #[pyo3(text_signature = "($self, code, counter, look_ahead=0)")]
     fn verify(
         &self,
         code: &Bound<'_, PyAny>,
@@ -287,6 +292,7 @@ fn code_arg<'a, 'py>(code: &'a Bound<'py, PyAny>) -> PyResult<&'a Bound<'py, PyS
 /// A fresh secret from the OS CSPRNG: 20 bytes for SHA-1, 32 for SHA-256, 64 for SHA-512.
 #[pyfunction]
 #[pyo3(signature = (algorithm=None))]
+#[pyo3(text_signature = "(algorithm='sha1')")]
 pub fn generate_secret<'py>(py: Python<'py>, algorithm: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyBytes>> {
     let algorithm = algorithm.map(algorithm_arg).transpose()?.unwrap_or(Algorithm::Sha1);
     let secret = Secret::generate(algorithm);

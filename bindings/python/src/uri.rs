@@ -52,6 +52,9 @@ impl KeyUri {
     /// Builds a key URI from its parts; the same checks as `to_uri()` apply.
     #[new]
     #[pyo3(signature = (*, account, secret, issuer=None, kind=None, algorithm=None, digits=None, period=None, counter=None, extra=None))]
+    #[pyo3(
+        text_signature = "(*, account, secret, issuer=None, kind='totp', algorithm='sha1', digits=6, period=30, counter=None, extra=None)"
+    )]
     #[allow(clippy::too_many_arguments)]
     fn new(
         account: &Bound<'_, PyAny>,
