@@ -5,8 +5,8 @@
 use std::ffi::CStr;
 
 use napi::bindgen_prelude::{BigInt, Either, FromNapiValue, JsObjectValue, Object, Uint8ArraySlice, Unknown};
-use napi::{JsDate, JsValue, KeyCollectionMode, KeyConversion, KeyFilter, ValueType};
-use watchword_core::{Algorithm, Secret};
+use napi::{Env, JsDate, JsString, JsValue, KeyCollectionMode, KeyConversion, KeyFilter, ValueType};
+use watchword_core::{Algorithm, Code, Secret};
 
 use crate::error::{Fail, Out};
 
@@ -75,6 +75,23 @@ pub(crate) fn code<'b>(value: &Unknown, name: &str, buf: &'b mut CodeBuf) -> Out
     // N-API cuts at a character boundary, so the bytes are UTF-8; anything else is a mismatch
     // and reads as the empty code.
     Ok(std::str::from_utf8(&buf[..len.min(buf.len() - 1)]).unwrap_or(""))
+}
+
+/// A generated code as a JavaScript string. Codes are ASCII digits, so they are created as a
+/// one-byte string directly, without UTF-8 decoding.
+#[inline]
+pub(crate) fn code_string<'env>(env: &'env Env, code: &Code) -> Out<JsString<'env>> {
+    let bytes = code.as_bytes();
+    let mut raw = std::ptr::null_mut();
+    // SAFETY: `bytes` is valid for its length; Latin-1 of ASCII digits is the same text.
+    let status = unsafe {
+        napi::sys::napi_create_string_latin1(env.raw(), bytes.as_ptr().cast(), bytes.len() as isize, &mut raw)
+    };
+    if status != napi::sys::Status::napi_ok {
+        return Err(Fail::Napi(napi::Error::new(napi::Status::from(status), "could not create a string")));
+    }
+    // SAFETY: `raw` is the string just created in `env`.
+    Ok(unsafe { JsString::from_napi_value(env.raw(), raw)? })
 }
 
 /// A number argument that must be a non-negative integer no larger than `max`.
@@ -240,12 +257,9 @@ impl<'env, 'k> Options<'env, 'k> {
                     *slot = present(object.get_c_named_property_unchecked::<Unknown>(key)?)?;
                     found += usize::from(slot.is_some());
                 }
-                let names = object.get_all_property_names(
-                    KeyCollectionMode::OwnOnly,
-                    KeyFilter::Enumerable,
-                    KeyConversion::NumbersToStrings,
-                )?;
-                // Fast path: as many own keys as known options found, so there is no other key.
+                // The enumerable keys, as `for…in` sees them (V8 answers from its enum cache).
+                let names = object.get_property_names()?;
+                // Fast path: as many keys as known options found, so there is no other key.
                 if names.get_array_length()? as usize != found {
                     check_keys(&object, name, known)?;
                 }

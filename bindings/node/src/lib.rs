@@ -5,6 +5,7 @@
 
 mod args;
 mod error;
+mod fast;
 mod json;
 mod otp;
 mod secret;
@@ -27,8 +28,10 @@ pub use service::{
 };
 pub use uri::{build_uri, parse_uri, BuildUriFields, KeyUriFields};
 
-/// Module set-up: defines `WatchwordError` for this environment.
+/// Module set-up: defines `WatchwordError` for this environment and installs the fast
+/// per-call methods of `Totp` and `Hotp`.
 #[napi(module_exports)]
 pub fn init(mut exports: Object, env: Env) -> napi::Result<()> {
-    error::init(&env, &mut exports)
+    error::init(&env, &mut exports)?;
+    fast::install(&env, &exports)
 }

@@ -2,6 +2,8 @@
 //! a call converts its arguments, runs core and returns a string or a number (no JSON, no
 //! allocation beyond the returned string).
 
+use std::ffi::CStr;
+
 use napi::bindgen_prelude::{BigInt, Either, Unknown};
 use napi::{Env, JsString};
 use napi_derive::napi;
@@ -118,7 +120,7 @@ impl Totp {
     pub fn generate<'env>(&self, env: &'env Env, unix_time: Unknown) -> napi::Result<JsString<'env>> {
         boundary(env, || {
             let time = args::arg_time_or_now(&unix_time, "unixTime")?;
-            Ok(env.create_string(self.inner.generate(time)?.as_str())?)
+            args::code_string(env, &self.inner.generate(time)?)
         })
     }
 
@@ -128,12 +130,8 @@ impl Totp {
     #[napi(ts_args_type = "code: string, options?: TotpVerifyOptions")]
     pub fn verify(&self, env: &Env, code: Unknown, options: Unknown) -> napi::Result<Option<i32>> {
         boundary(env, || {
-            let mut buf = CodeBuf::default();
-            let code = args::code(&code, "code", &mut buf)?;
-            let options = Options::new(&options, "options", &[c"unixTime", c"skew"])?;
-            let time = args::time_or_now(options.get(c"unixTime"), "options.unixTime")?;
-            let skew = opt_u32(options.get(c"skew"), "options.skew", 1)?;
-            Ok(self.inner.verify(code, time, skew)?.map(|m| m.offset as i32))
+            let options = Options::new(&options, "options", TOTP_VERIFY)?;
+            self.verify_with(&code, options.get(c"unixTime"), options.get(c"skew"))
         })
     }
 
@@ -144,27 +142,8 @@ impl Totp {
     #[napi(ts_args_type = "code: string, options?: TotpCheckOptions")]
     pub fn check(&self, env: &Env, code: Unknown, options: Unknown) -> napi::Result<TotpCheck> {
         boundary(env, || {
-            let mut buf = CodeBuf::default();
-            let code = args::code(&code, "code", &mut buf)?;
-            let options = Options::new(&options, "options", &[c"unixTime", c"skew", c"lastUsedStep"])?;
-            let time = args::time_or_now(options.get(c"unixTime"), "options.unixTime")?;
-            let skew = opt_u32(options.get(c"skew"), "options.skew", 1)?;
-            let floor = match options.get(c"lastUsedStep") {
-                Some(v) if v.get_type()? == napi::ValueType::Null => None,
-                Some(v) => Some(args::u64_arg(&v, "options.lastUsedStep")?.0),
-                None => None,
-            };
-            let (result, matched) = match self.inner.check(code, time, skew, floor)? {
-                Check::Accepted(m) => ("approved", Some(m)),
-                Check::Replayed(m) => ("replayed", Some(m)),
-                Check::OutsideWindow(m) => ("outside_window", Some(m)),
-                Check::Rejected => ("invalid_code", None),
-            };
-            Ok(TotpCheck {
-                result: result.to_string(),
-                step: matched.map(|m| args::number_or_bigint(m.step)),
-                offset: matched.map(|m| m.offset as i32),
-            })
+            let options = Options::new(&options, "options", TOTP_CHECK)?;
+            self.check_with(&code, options.get(c"unixTime"), options.get(c"skew"), options.get(c"lastUsedStep"))
         })
     }
 
@@ -202,6 +181,53 @@ impl Totp {
     }
 }
 
+/// The options of `Totp.verify`, `Totp.check` and `Hotp.verify`, in the order the fast path
+/// (`fast.rs`) passes them as arguments.
+pub(crate) const TOTP_VERIFY: &[&CStr] = &[c"unixTime", c"skew"];
+pub(crate) const TOTP_CHECK: &[&CStr] = &[c"unixTime", c"skew", c"lastUsedStep"];
+pub(crate) const HOTP_VERIFY: &[&CStr] = &[c"lookAhead"];
+
+impl Totp {
+    /// `verify` with its options as separate values (`None`: left out).
+    pub(crate) fn verify_with(&self, code: &Unknown, time: Option<Unknown>, skew: Option<Unknown>) -> Out<Option<i32>> {
+        let mut buf = CodeBuf::default();
+        let code = args::code(code, "code", &mut buf)?;
+        let time = args::time_or_now(time, "options.unixTime")?;
+        let skew = opt_u32(skew, "options.skew", 1)?;
+        Ok(self.inner.verify(code, time, skew)?.map(|m| m.offset as i32))
+    }
+
+    /// `check` with its options as separate values (`None`: left out).
+    pub(crate) fn check_with(
+        &self,
+        code: &Unknown,
+        time: Option<Unknown>,
+        skew: Option<Unknown>,
+        last_used_step: Option<Unknown>,
+    ) -> Out<TotpCheck> {
+        let mut buf = CodeBuf::default();
+        let code = args::code(code, "code", &mut buf)?;
+        let time = args::time_or_now(time, "options.unixTime")?;
+        let skew = opt_u32(skew, "options.skew", 1)?;
+        let floor = match last_used_step {
+            Some(v) if v.get_type()? == napi::ValueType::Null => None,
+            Some(v) => Some(args::u64_arg(&v, "options.lastUsedStep")?.0),
+            None => None,
+        };
+        let (result, matched) = match self.inner.check(code, time, skew, floor)? {
+            Check::Accepted(m) => ("approved", Some(m)),
+            Check::Replayed(m) => ("replayed", Some(m)),
+            Check::OutsideWindow(m) => ("outside_window", Some(m)),
+            Check::Rejected => ("invalid_code", None),
+        };
+        Ok(TotpCheck {
+            result: result.to_string(),
+            step: matched.map(|m| args::number_or_bigint(m.step)),
+            offset: matched.map(|m| m.offset as i32),
+        })
+    }
+}
+
 /// An HOTP generator and verifier for one key (RFC 4226).
 ///
 /// ```js
@@ -233,7 +259,7 @@ impl Hotp {
     pub fn generate<'env>(&self, env: &'env Env, counter: Unknown) -> napi::Result<JsString<'env>> {
         boundary(env, || {
             let (counter, _) = args::u64_arg(&counter, "counter")?;
-            Ok(env.create_string(self.inner.generate(counter).as_str())?)
+            args::code_string(env, &self.inner.generate(counter))
         })
     }
 
@@ -251,18 +277,8 @@ impl Hotp {
         options: Unknown,
     ) -> napi::Result<Option<Either<f64, BigInt>>> {
         boundary(env, || {
-            let mut buf = CodeBuf::default();
-            let code = args::code(&code, "code", &mut buf)?;
-            let (counter, big) = args::u64_arg(&counter, "counter")?;
-            let options = Options::new(&options, "options", &[c"lookAhead"])?;
-            let look_ahead = match options.get(c"lookAhead") {
-                Some(v) => args::integer(&v, "options.lookAhead", MAX_SAFE_INTEGER)? as u64,
-                None => 0,
-            };
-            Ok(self.inner.verify(code, counter, look_ahead)?.map(|matched| match big {
-                true => Either::B(BigInt::from(matched)),
-                false => args::number_or_bigint(matched),
-            }))
+            let options = Options::new(&options, "options", HOTP_VERIFY)?;
+            self.verify_with(&code, &counter, options.get(c"lookAhead"))
         })
     }
 
@@ -276,6 +292,28 @@ impl Hotp {
     #[napi(getter)]
     pub fn digits(&self) -> u32 {
         self.inner.digits()
+    }
+}
+
+impl Hotp {
+    /// `verify` with its option as a separate value (`None`: left out).
+    pub(crate) fn verify_with(
+        &self,
+        code: &Unknown,
+        counter: &Unknown,
+        look_ahead: Option<Unknown>,
+    ) -> Out<Option<Either<f64, BigInt>>> {
+        let mut buf = CodeBuf::default();
+        let code = args::code(code, "code", &mut buf)?;
+        let (counter, big) = args::u64_arg(counter, "counter")?;
+        let look_ahead = match look_ahead {
+            Some(v) => args::integer(&v, "options.lookAhead", MAX_SAFE_INTEGER)? as u64,
+            None => 0,
+        };
+        Ok(self.inner.verify(code, counter, look_ahead)?.map(|matched| match big {
+            true => Either::B(BigInt::from(matched)),
+            false => args::number_or_bigint(matched),
+        }))
     }
 }
 

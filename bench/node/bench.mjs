@@ -1,0 +1,130 @@
+// watchword against otpauth and otplib, side by side, per call from Node: SHA-1, 6 digits, 30 s.
+//
+//   generate                     Totp.generate(t)     otpauth TOTP.generate   otplib generateSync
+//   verify a wrong code, skew 1  Totp.verify(code)    otpauth validate({ window: 1 })
+//
+// The contenders of a case run in turns, one timed batch each per round; the figures are the
+// medians over the rounds (ns per call, and the per-round ratio to watchword).
+// Run: make bench-node (release build first), or `node bench/node/bench.mjs` after `npm run build`
+// in bindings/node. Speed is reported, never asserted.
+import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
+const nodeDir = join(root, 'bindings', 'node')
+const versionOf = (dir) => JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).version
+// Resolve the package and the peers from bindings/node, where they are installed.
+const require = createRequire(join(nodeDir, 'package.json'))
+const ww = require('watchword')
+const OTPAuth = require('otpauth')
+const { generateSync, verifySync } = require('otplib')
+
+const REPETITIONS = Number(process.env.BENCH_REPETITIONS ?? 9)
+const BATCH_MS = Number(process.env.BENCH_BATCH_MS ?? 100)
+const SECRET = Buffer.from('12345678901234567890')
+const SECRET_B32 = ww.base32Encode(SECRET)
+const T0 = 1_700_000_000
+// A wrong code: six digits, so every implementation evaluates the whole window.
+const WRONG = '000000'
+
+const watchword = new ww.Totp(SECRET, { algorithm: 'sha1', digits: 6, period: 30 })
+const otpauth = new OTPAuth.TOTP({ secret: new OTPAuth.Secret({ buffer: SECRET }), algorithm: 'SHA1', digits: 6, period: 30 })
+
+// Every implementation must agree before anything is timed.
+for (let t = T0; t < T0 + 3000; t += 7) {
+  const code = watchword.generate(t)
+  if (code !== otpauth.generate({ timestamp: t * 1000 }) || code !== generateSync({ secret: SECRET_B32, epoch: t })) {
+    throw new Error(`the implementations disagree at ${t}`)
+  }
+  if ((watchword.verify(WRONG, { unixTime: t, skew: 1 }) === null) !== (otpauth.validate({ token: WRONG, timestamp: t * 1000, window: 1 }) === null)) {
+    throw new Error(`verification disagrees at ${t}`)
+  }
+}
+
+let sink = 0
+
+/** How many calls of `fn(i)` take about BATCH_MS (warming up the JIT on the way). */
+function calibrate(fn) {
+  let n = 100
+  for (;;) {
+    const start = process.hrtime.bigint()
+    for (let i = 0; i < n; i++) sink += fn(i).length
+    const ms = Number(process.hrtime.bigint() - start) / 1e6
+    if (ms > BATCH_MS / 4) return Math.max(100, Math.round((n * BATCH_MS) / ms))
+    n *= 4
+  }
+}
+
+function batch(fn, n) {
+  const start = process.hrtime.bigint()
+  for (let i = 0; i < n; i++) sink += fn(i).length
+  return Number(process.hrtime.bigint() - start) / n
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+
+/**
+ * Runs the contenders in turns (one batch each per round, so a change in the machine's load
+ * hits them alike) and returns each one's median ns per call and its median per-round ratio
+ * to the first contender.
+ */
+function measure(runs) {
+  const sizes = runs.map(([, fn]) => calibrate(fn))
+  const samples = runs.map(() => [])
+  for (let r = 0; r < REPETITIONS; r++) {
+    runs.forEach(([, fn], k) => samples[k].push(batch(fn, sizes[k])))
+  }
+  return runs.map(([label], k) => ({
+    label,
+    ns: median(samples[k]),
+    ratio: median(samples[k].map((ns, r) => ns / samples[0][r])),
+  }))
+}
+
+const nullLength = (x) => (x === null ? '' : String(x))
+
+const cases = [
+  {
+    name: 'generate',
+    runs: [
+      ['watchword Totp.generate(t)', (i) => watchword.generate(T0 + i)],
+      ['otpauth TOTP.generate', (i) => otpauth.generate({ timestamp: (T0 + i) * 1000 })],
+      ['otplib generateSync', (i) => generateSync({ secret: SECRET_B32, epoch: T0 + i })],
+    ],
+    targets: { 'otpauth TOTP.generate': 8, 'otplib generateSync': 30 },
+  },
+  {
+    name: 'verify a wrong code, skew 1',
+    runs: [
+      ['watchword Totp.verify(code, { unixTime, skew: 1 })', (i) => nullLength(watchword.verify(WRONG, { unixTime: T0 + i, skew: 1 }))],
+      ['otpauth validate({ window: 1 })', (i) => nullLength(otpauth.validate({ token: WRONG, timestamp: (T0 + i) * 1000, window: 1 }))],
+      ['otplib verifySync (epochTolerance 30)', (i) => String(verifySync({ secret: SECRET_B32, token: WRONG, epoch: T0 + i, epochTolerance: 30 }).valid)],
+    ],
+    targets: { 'otpauth validate({ window: 1 })': 15 },
+  },
+]
+
+const peer = (name) => versionOf(join(nodeDir, 'node_modules', name))
+console.log(`watchword ${versionOf(nodeDir)}, otpauth ${peer('otpauth')}, otplib ${peer('otplib')}, Node ${process.version}`)
+console.log(`median of ${REPETITIONS} rounds, one batch of ~${BATCH_MS} ms per contender each; SHA-1, 6 digits, 30 s\n`)
+let missed = 0
+for (const c of cases) {
+  console.log(c.name)
+  for (const { label, ns, ratio } of measure(c.runs)) {
+    const target = c.targets[label]
+    let line = `  ${label.padEnd(52)} ${ns.toFixed(0).padStart(8)} ns/call`
+    if (label !== c.runs[0][0]) {
+      line += `  watchword is ${ratio.toFixed(1)}x faster`
+      if (target !== undefined) {
+        line += ratio >= target ? `  (target >= ${target}x: met)` : `  (target >= ${target}x: MISSED)`
+        if (ratio < target) missed++
+      }
+    }
+    console.log(line)
+  }
+  console.log('')
+}
+console.log(missed === 0 ? 'every speed target met' : `${missed} speed target(s) missed on this machine now`)
+if (sink === 0.5) console.log('') // keeps the results alive

@@ -1,0 +1,295 @@
+// Every error kind surfaces as the documented JavaScript error with the fields of the shared
+// error table; wrong argument types throw TypeError and out-of-range numbers RangeError, and
+// neither changes any state.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { ww, vectors, thrown } from './helpers.mjs'
+
+const { Verify, Totp, Hotp, WatchwordError, parseUri, buildUri, base32Decode, base32Encode, generateSecret } = ww
+const TABLE = new Map(vectors('errors.json').kinds.map((k) => [k.kind, k]))
+const ID = 'user-0001-abcd'
+const SECRET = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ'
+const T = 1_700_000_000
+const codeAt = (t) => new Totp(SECRET).generate(t)
+
+function assertKind(e, kind) {
+  const row = TABLE.get(kind)
+  assert.ok(row, `${kind} is in the shared table`)
+  assert.ok(e instanceof Error, `${kind}: not an Error`)
+  assert.equal(e.code, kind, e.message)
+  if (kind !== 'invalid_parameter') assert.ok(e instanceof WatchwordError, `${kind} is a WatchwordError`)
+  if (kind !== 'invalid_parameter') assert.equal(e.twilioCode, row.twilio, `${kind}: twilioCode`)
+  assert.equal(e.httpStatus, row.http, `${kind}: httpStatus`)
+  assert.equal(e.oktaCode, row.okta, `${kind}: oktaCode`)
+  assert.ok(e.message.length > 10, `${kind}: a message that says what to do`)
+}
+
+/** A service with a verified factor; `settings` are added to the issuer. */
+function enrolled(settings = {}) {
+  const verify = new Verify({ issuer: 'Acme', ...settings })
+  const factor = verify.createFactor(ID, 'phone', { secret: SECRET, now: T })
+  assert.equal(verify.verifyFactor(ID, factor.sid, codeAt(T), { now: T }).status, 'verified')
+  return { verify, sid: factor.sid }
+}
+
+/** How to provoke each kind through the public API (storage needs a failing store: Rust only). */
+const PROVOKE = {
+  invalid_parameter: () => new Verify({ issuer: 'Acme' }).createEntity('short'),
+  entity_not_found: () => new Verify({ issuer: 'Acme' }).fetchEntity(ID),
+  factor_not_found: () => enrolled().verify.fetchFactor(ID, 'YF' + '0'.repeat(32)),
+  challenge_not_found: () => enrolled().verify.fetchChallenge(ID, 'YC' + '0'.repeat(32)),
+  entity_already_exists: () => {
+    const verify = new Verify({ issuer: 'Acme' })
+    verify.createEntity(ID)
+    verify.createEntity(ID)
+  },
+  factor_limit_reached: () => {
+    const verify = new Verify({ issuer: 'Acme', factorsPerEntity: 1 })
+    verify.createFactor(ID, 'one', { now: T })
+    verify.createFactor(ID, 'two', { now: T })
+  },
+  factor_creation_rate_limited: () => {
+    const verify = new Verify({ issuer: 'Acme', factorCreationsPerDay: 1 })
+    const f = verify.createFactor(ID, 'one', { now: T })
+    verify.deleteFactor(ID, f.sid)
+    verify.createFactor(ID, 'two', { now: T + 60 })
+  },
+  factor_not_verified: () => {
+    const verify = new Verify({ issuer: 'Acme' })
+    const f = verify.createFactor(ID, 'phone', { now: T })
+    verify.createChallenge(ID, f.sid, { now: T })
+  },
+  illegal_factor_status: () => {
+    const { verify, sid } = enrolled()
+    verify.verifyFactor(ID, sid, codeAt(T + 30), { now: T + 30 })
+  },
+  factor_verification_attempts_reached: () => {
+    const verify = new Verify({ issuer: 'Acme', factorVerificationAttempts: 1 })
+    const f = verify.createFactor(ID, 'phone', { secret: SECRET, now: T })
+    assert.equal(verify.verifyFactor(ID, f.sid, '000000', { now: T }).result, 'invalid_code')
+    verify.verifyFactor(ID, f.sid, codeAt(T), { now: T })
+  },
+  challenge_creation_limit_reached: () => {
+    const { verify, sid } = enrolled({ challengeQuotaHour: 1 })
+    verify.createChallenge(ID, sid, { now: T + 1 })
+    verify.createChallenge(ID, sid, { now: T + 2 })
+  },
+  challenge_attempts_reached: () => {
+    const { verify, sid } = enrolled({ challengeAttempts: 1 })
+    const c = verify.createChallenge(ID, sid, { now: T + 1 })
+    assert.equal(verify.updateChallenge(ID, c.sid, '000000', { now: T + 2 }).result, 'invalid_code')
+    verify.updateChallenge(ID, c.sid, codeAt(T + 60), { now: T + 60 })
+  },
+  challenge_already_responded: () => {
+    const { verify, sid } = enrolled()
+    const c = verify.createChallenge(ID, sid, { now: T + 60, authPayload: codeAt(T + 60) })
+    assert.equal(c.status, 'approved')
+    verify.updateChallenge(ID, c.sid, codeAt(T + 90), { now: T + 90 })
+  },
+  challenge_expired: () => {
+    const { verify, sid } = enrolled()
+    const c = verify.createChallenge(ID, sid, { now: T + 1, expirationDate: T + 31 })
+    verify.updateChallenge(ID, c.sid, codeAt(T + 60), { now: T + 60 })
+  },
+  factor_locked: () => {
+    const { verify, sid } = enrolled({ lockoutThreshold: 1 })
+    const c = verify.createChallenge(ID, sid, { now: T + 1 })
+    assert.equal(verify.updateChallenge(ID, c.sid, '000000', { now: T + 2 }).result, 'invalid_code')
+    verify.updateChallenge(ID, c.sid, codeAt(T + 3), { now: T + 3 })
+  },
+  conflict: () => {
+    const { verify, sid } = enrolled()
+    const stale = verify.exportFactor(sid)
+    verify.updateFactor(ID, sid, { friendlyName: 'renamed', now: T + 5 })
+    verify.importFactor(stale)
+  },
+}
+
+test('every error kind of the shared table surfaces with its codes', async (t) => {
+  for (const kind of TABLE.keys()) {
+    await t.test(kind, () => {
+      if (kind === 'storage') {
+        // The in-memory store never fails; the kind's codes come from core's table.
+        const row = ww.errorKinds().find((k) => k.code === 'storage')
+        assert.deepEqual([row.twilioCode, row.httpStatus, row.oktaCode], [TABLE.get(kind).twilio, TABLE.get(kind).http, TABLE.get(kind).okta])
+        return
+      }
+      assert.ok(PROVOKE[kind], `no way to provoke ${kind}`)
+      assertKind(thrown(PROVOKE[kind]), kind)
+    })
+  }
+})
+
+test('factor_locked says until when', () => {
+  const e = thrown(PROVOKE.factor_locked)
+  assert.match(e.message, /until Unix time \d+/)
+})
+
+test('a wrong code is a result, never an error', () => {
+  const { verify, sid } = enrolled({ challengeAttempts: 50, lockoutThreshold: 50 })
+  const now = T + 120
+  const c = verify.createChallenge(ID, sid, { now })
+  const odd = ['000000', '12345', '1234567', '', 'abcdef', '１２３４５６', '12345\u0000', ' 12345', 'x'.repeat(100)]
+  const totp = new Totp(SECRET)
+  for (const code of odd) {
+    if (code === totp.generate(now)) continue
+    const answer = verify.updateChallenge(ID, c.sid, code, { now })
+    assert.equal(answer.result, 'invalid_code', JSON.stringify(code))
+    assert.equal(answer.resultOffset, null)
+    assert.equal(answer.status, 'pending')
+    assert.equal(totp.verify(code, { unixTime: now }), null)
+    assert.equal(totp.check(code, { unixTime: now }).result, 'invalid_code')
+    assert.equal(new Hotp(SECRET).verify(code, 0, { lookAhead: 10 }), null)
+  }
+  // two steps in the past with skew 1: one step beyond the window, reported with its offset
+  const outside = verify.updateChallenge(ID, c.sid, codeAt(now - 60), { now })
+  assert.equal(outside.result, 'outside_window')
+  assert.equal(outside.resultOffset, -2)
+  assert.equal(verify.updateChallenge(ID, c.sid, codeAt(now), { now }).status, 'approved')
+  // the same code on a new challenge: replayed
+  const again = verify.createChallenge(ID, sid, { now: now + 5 })
+  const replayed = verify.updateChallenge(ID, again.sid, codeAt(now), { now: now + 5 })
+  assert.equal(replayed.result, 'replayed')
+  assert.equal(replayed.status, 'pending')
+})
+
+function assertTypeError(fn, pattern) {
+  const e = thrown(fn)
+  assert.ok(e instanceof TypeError, `expected a TypeError, got ${e && e.name}: ${e && e.message}`)
+  assert.equal(e.code, 'invalid_parameter')
+  assert.equal(e.detail, 'type')
+  assert.equal(e.httpStatus, 400)
+  if (pattern) assert.match(e.message, pattern)
+  return e
+}
+
+function assertRangeError(fn, pattern) {
+  const e = thrown(fn)
+  assert.ok(e instanceof RangeError, `expected a RangeError, got ${e && e.name}: ${e && e.message}`)
+  assert.equal(e.code, 'invalid_parameter')
+  assert.equal(e.httpStatus, 400)
+  if (pattern) assert.match(e.message, pattern)
+  return e
+}
+
+test('primitives: wrong argument types throw TypeError', () => {
+  const totp = new Totp(SECRET)
+  const hotp = new Hotp(SECRET)
+  assertTypeError(() => new Totp(12345), /secret must be a Uint8Array, a Buffer or a Base32 string, not a number/)
+  assertTypeError(() => new Totp(null))
+  assertTypeError(() => new Totp([1, 2, 3]))
+  assertTypeError(() => new Totp(new Uint16Array(10)))
+  assertTypeError(() => new Totp(SECRET, 'sha1'), /options must be an object/)
+  assertTypeError(() => new Totp(SECRET, { algorithm: 1 }), /options.algorithm must be a string/)
+  assertTypeError(() => new Totp(SECRET, { digits: '6' }), /options.digits must be a number, not a string/)
+  assertTypeError(() => new Totp(SECRET, { digit: 6 }), /unknown option "digit"/)
+  assertTypeError(() => totp.generate('1700000000'), /unixTime must be/)
+  assertTypeError(() => totp.generate({}))
+  assertTypeError(() => totp.verify(123456), /code must be a string, not a number/)
+  assertTypeError(() => totp.verify('123456', { unixtime: T }), /unknown option "unixtime"/)
+  assertTypeError(() => totp.verify('123456', { skew: '1' }))
+  assertTypeError(() => totp.check('123456', { lastUsedStep: '5' }))
+  assertTypeError(() => hotp.generate('1'), /counter must be a number or a bigint/)
+  assertTypeError(() => hotp.verify('123456', null))
+  assertTypeError(() => hotp.verify('123456', 0, { lookahead: 5 }), /unknown option "lookahead"/)
+  assertTypeError(() => base32Encode('abc'), /bytes must be a Uint8Array or a Buffer, not a string/)
+  assertTypeError(() => base32Decode(Buffer.from('abc')))
+  assertTypeError(() => parseUri(undefined), /uri must be a string, not undefined/)
+  assertTypeError(() => buildUri('otpauth://'), /fields must be an object/)
+  assertTypeError(() => buildUri({ account: 'a', secret: SECRET, extra: [['k']] }))
+  assertTypeError(() => generateSecret(256))
+})
+
+test('primitives: out-of-range numbers throw RangeError', () => {
+  const totp = new Totp(SECRET)
+  assertRangeError(() => new Totp(SECRET, { digits: 11 }), /digits must be from 3 to 10, not 11/)
+  assertRangeError(() => new Totp(SECRET, { digits: 2 }))
+  assertRangeError(() => new Totp(SECRET, { digits: 6.5 }), /must be an integer/)
+  assertRangeError(() => new Totp(SECRET, { period: 0 }), /period/)
+  assertRangeError(() => new Totp(SECRET, { period: 86401 }))
+  assertRangeError(() => new Totp(SECRET, { digits: -1 }))
+  assertRangeError(() => new Totp(SECRET, { digits: Infinity }))
+  assertRangeError(() => totp.generate(-1))
+  assertRangeError(() => totp.generate(NaN))
+  assertRangeError(() => totp.generate(2 ** 53))
+  assertRangeError(() => totp.generate(-1n))
+  assertRangeError(() => totp.generate(2n ** 64n))
+  assertRangeError(() => totp.generate(new Date(NaN)))
+  assertRangeError(() => totp.generate(new Date(-1000)))
+  assertRangeError(() => totp.verify('123456', { skew: 11 }), /skew/)
+  assertRangeError(() => totp.verify('123456', { skew: -1 }))
+  assertRangeError(() => new Totp(SECRET, { t0: 100 }).generate(99), /before the TOTP epoch/)
+  assertRangeError(() => new Hotp(SECRET).generate(1.5))
+  assertRangeError(() => new Hotp(SECRET).generate(-1))
+  assertRangeError(() => new Hotp(SECRET).verify('123456', 0, { lookAhead: 1001 }), /look_ahead/)
+  assertRangeError(() => buildUri({ account: 'a', secret: SECRET, digits: 11 }))
+  // a bad value that is not a number stays a WatchwordError
+  const e = thrown(() => new Totp(SECRET, { algorithm: 'md5' }))
+  assert.ok(e instanceof WatchwordError)
+  assert.equal(e.detail, 'algorithm')
+  assert.ok(thrown(() => new Totp(new Uint8Array(0))) instanceof WatchwordError)
+  assert.ok(thrown(() => new Totp(new Uint8Array(129))) instanceof WatchwordError)
+})
+
+test('primitives: a rejected call leaves the key working exactly as before', () => {
+  const totp = new Totp(SECRET, { digits: 8 })
+  const before = totp.generate(T)
+  thrown(() => totp.verify(123))
+  thrown(() => totp.verify('1', { skew: 99 }))
+  thrown(() => totp.generate(-5))
+  assert.equal(totp.generate(T), before)
+  assert.equal(totp.digits, 8)
+})
+
+test('service: bad arguments throw TypeError/RangeError and change nothing', () => {
+  const { verify, sid } = enrolled({ challengeAttempts: 2 })
+  const entity = verify.fetchEntity(ID)
+  const factor = verify.fetchFactor(ID, sid)
+  const c = verify.createChallenge(ID, sid, { now: T + 60 })
+  const record = () => [verify.exportEntity(ID), verify.exportFactor(sid), verify.exportChallenge(c.sid)]
+  const before = record()
+
+  assertTypeError(() => new Verify('Acme'), /settings must be an object/)
+  assertTypeError(() => new Verify({ issuer: 'Acme', skw: 1 }), /unknown setting "skw"/)
+  assertTypeError(() => new Verify({ issuer: 'Acme', skew: '1' }))
+  assertRangeError(() => new Verify({ issuer: 'Acme', skew: 3 }), /skew/)
+  assertRangeError(() => new Verify({ issuer: 'Acme', challengeExpiration: 0 }))
+  assertRangeError(() => new Verify({ issuer: 'Acme', lockoutSeconds: 1.5 }))
+  assert.ok(thrown(() => new Verify({ issuer: 'a:b' })) instanceof WatchwordError)
+
+  assertTypeError(() => verify.createFactor(ID, 5), /friendlyName must be a string, not a number/)
+  assertTypeError(() => verify.createFactor(ID), /friendlyName must be a string, not undefined/)
+  assertTypeError(() => verify.createFactor(ID, 'x', { metadata: { n: 1 } }), /options.metadata.n must be a string/)
+  assertTypeError(() => verify.createFactor(ID, 'x', { metadata: ['a'] }))
+  assertTypeError(() => verify.createFactor(ID, 'x', { codeLength: '6' }))
+  assertTypeError(() => verify.createFactor(ID, 'x', { digits: 6 }), /unknown option "digits"/)
+  assertTypeError(() => verify.createFactor(ID, 'x', { secret: 123 }))
+  assertTypeError(() => verify.createFactor(ID, 'x', { now: 'now' }))
+  const range = assertRangeError(() => verify.createFactor(ID, 'x', { codeLength: 9 }))
+  assert.equal(range.twilioCode, 60370)
+  assertRangeError(() => verify.createFactor(ID, 'x', { skew: -1 }))
+  assertRangeError(() => verify.createFactor(ID, 'x', { timeStep: 61 }))
+  assertTypeError(() => verify.verifyFactor(ID, sid, 123456), /code must be a string/)
+  assertTypeError(() => verify.createChallenge(ID, sid, { authPayload: 123456 }))
+  assertTypeError(() => verify.createChallenge(ID, sid, { details: 'hi' }))
+  assertTypeError(() => verify.createChallenge(ID, sid, { details: { message: 'hi', fields: [{ label: 'l', value: 1 }] } }))
+  assertTypeError(() => verify.createChallenge(ID, sid, { hiddenDetails: { ip: ['1.2.3.4'] } }))
+  assertTypeError(() => verify.createChallenge(ID, sid, { expirationDate: {} }))
+  assertRangeError(() => verify.createChallenge(ID, sid, { expirationDate: T + 60 + 7200, now: T + 60 }))
+  assertRangeError(() => verify.createChallenge(ID, sid, { expirationDate: new Date((T + 60 + 7200) * 1000), now: T + 60 }))
+  assertTypeError(() => verify.updateChallenge(ID, c.sid, 314159), /authPayload must be a string/)
+  assertTypeError(() => verify.updateChallenge(ID, c.sid, '314159', { status: 'approved' }))
+  assertTypeError(() => verify.listChallenges(ID, { pageSize: 50 }))
+  assertTypeError(() => verify.importFactor({}))
+  assertTypeError(() => verify.sweep(5))
+  assertTypeError(() => verify.call('sweep', {}))
+
+  assert.deepEqual(record(), before, 'no record changed')
+  assert.deepEqual(verify.fetchEntity(ID), entity)
+  assert.deepEqual(verify.fetchFactor(ID, sid), factor)
+  assert.equal(verify.listFactors(ID).length, 1)
+  assert.equal(verify.listChallenges(ID).length, 1)
+  // and no attempt was spent: two wrong answers are still results, the right code approves after
+  assert.equal(verify.updateChallenge(ID, c.sid, '000000', { now: T + 61 }).result, 'invalid_code')
+  assert.equal(verify.updateChallenge(ID, c.sid, codeAt(T + 62), { now: T + 62 }).result, 'approved')
+})

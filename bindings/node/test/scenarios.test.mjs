@@ -1,0 +1,161 @@
+// Every state scenario of tests/vectors/scenarios, run through the typed Verify API: each step's
+// snake_case operation and arguments become a camelCase method call (positional arguments, then an
+// options object with `now`), and each answer is turned back into the service's JSON form
+// (snake_case keys, RFC 3339 dates) to compare with the expectations.
+//
+// Two kinds of steps cannot be expressed as a typed method call: an operation name that is no
+// method (`approve_challenge`, `CREATE_FACTOR`, '') and arguments that are not an object. Those
+// go through `verify.call(op, argsJson)`, the package's JSON dispatch by operation name, which is
+// how a Node host hands such a request on.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { ww, scenarioFiles, camel, toServiceJson } from './helpers.mjs'
+
+const { Verify, Totp, parseUri } = ww
+
+/** The positional arguments of each operation's method; every other argument is an option. */
+const POSITIONAL = {
+  create_entity: ['identity'],
+  fetch_entity: ['identity'],
+  list_entities: [],
+  delete_entity: ['identity'],
+  create_factor: ['identity', 'friendly_name'],
+  fetch_factor: ['identity', 'factor_sid'],
+  list_factors: ['identity'],
+  update_factor: ['identity', 'factor_sid'],
+  verify_factor: ['identity', 'factor_sid', 'code'],
+  delete_factor: ['identity', 'factor_sid'],
+  unlock_factor: ['identity', 'factor_sid'],
+  create_challenge: ['identity', 'factor_sid'],
+  update_challenge: ['identity', 'challenge_sid', 'auth_payload'],
+  fetch_challenge: ['identity', 'challenge_sid'],
+  list_challenges: ['identity'],
+  sweep: [],
+  export_entity: ['identity'],
+  export_factor: ['factor_sid'],
+  export_challenge: ['challenge_sid'],
+  import_entity: ['record'],
+  import_factor: ['record'],
+  import_challenge: ['record'],
+}
+
+function settingsOf(snakeSettings) {
+  return Object.fromEntries(Object.entries(snakeSettings).map(([k, v]) => [camel(k), v]))
+}
+
+class Runner {
+  constructor(settings) {
+    this.verify = new Verify(settingsOf(settings))
+    this.saved = new Map()
+    this.uris = new Map()
+  }
+
+  resolve(value) {
+    if (typeof value === 'string' && value.startsWith('$')) {
+      const name = value.slice(1)
+      assert.ok(this.saved.has(name), `nothing saved as ${name}`)
+      return this.saved.get(name)
+    }
+    if (Array.isArray(value)) return value.map((v) => this.resolve(v))
+    if (value !== null && typeof value === 'object') {
+      if (typeof value.totp === 'string' && 'at' in value && Object.keys(value).length === 2) {
+        return this.code(value.totp, value.at)
+      }
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.resolve(v)]))
+    }
+    return value
+  }
+
+  /** What the factor saved as `name` shows at `at`, computed from its key URI with `Totp`. */
+  code(name, at) {
+    const uri = this.uris.get(name)
+    assert.ok(uri, `no key URI saved as ${name}`)
+    const key = parseUri(uri)
+    return new Totp(key.secret, { algorithm: key.algorithm, digits: key.digits, period: key.period }).generate(at)
+  }
+
+  run(op, args, now) {
+    const method = POSITIONAL[op]
+    if (!method || (args !== null && (typeof args !== 'object' || Array.isArray(args)))) {
+      return JSON.parse(this.verify.call(op, JSON.stringify(args ?? {}), { now }))
+    }
+    const rest = { ...(args ?? {}) }
+    const positional = method.map((name) => {
+      const v = rest[name]
+      delete rest[name]
+      return v
+    })
+    const options = { now }
+    for (const [k, v] of Object.entries(rest)) options[camel(k)] = v
+    const answer = this.verify[camel(op)](...positional, options)
+    return toServiceJson(answer)
+  }
+
+  save(name, answer) {
+    if (typeof answer === 'string') this.saved.set(name, answer)
+    else if (answer && typeof answer === 'object' && 'sid' in answer) this.saved.set(name, answer.sid)
+    if (answer && answer.binding && answer.binding.uri) this.uris.set(name, answer.binding.uri)
+  }
+}
+
+/** `actual` holds every field of `expected`; nested objects are compared the same way. */
+function assertSubset(actual, expected, path) {
+  if (expected !== null && typeof expected === 'object' && !Array.isArray(expected)) {
+    assert.ok(actual !== null && typeof actual === 'object' && !Array.isArray(actual), `${path} is not an object`)
+    for (const [k, v] of Object.entries(expected)) {
+      assert.ok(k in actual, `${path}.${k} is missing`)
+      assertSubset(actual[k], v, `${path}.${k}`)
+    }
+  } else {
+    assert.deepEqual(actual, expected, path)
+  }
+}
+
+function check(answer, expect, where) {
+  if ('status' in expect) assert.equal(answer.status, expect.status, `${where}: status`)
+  if ('result' in expect) assert.equal(answer.result, expect.result, `${where}: result`)
+  if ('result_offset' in expect) assert.equal(answer.result_offset, expect.result_offset, `${where}: result_offset`)
+  if ('fields' in expect) assertSubset(answer, expect.fields, where)
+  for (const key of expect.absent ?? []) assert.ok(!(key in answer), `${where}: ${key} should be absent`)
+  if ('count' in expect) {
+    assert.ok(Array.isArray(answer), `${where}: not a list`)
+    assert.equal(answer.length, expect.count, `${where}: count`)
+  }
+  if ('sids' in expect) assert.deepEqual(answer.map((x) => x.sid), expect.sids, `${where}: sids`)
+  if ('value' in expect) assert.deepEqual(answer, expect.value, `${where}: value`)
+}
+
+const files = scenarioFiles()
+
+test('the scenario directory has scenarios', () => {
+  assert.ok(files.length > 0)
+})
+
+for (const { file, scenario } of files) {
+  test(`scenario ${file}: ${scenario.name}`, () => {
+    const runner = new Runner(scenario.settings)
+    scenario.steps.forEach((step, index) => {
+      const where = `${file} step ${index + 1} (${step.op})${step.note ? ': ' + step.note : ''}`
+      const expect = runner.resolve(step.expect ?? {})
+      for (let i = 0; i < (step.repeat ?? 1); i++) {
+        const args = runner.resolve(step.args ?? null)
+        let answer
+        let error = null
+        try {
+          answer = runner.run(step.op, args, step.now)
+        } catch (e) {
+          error = e
+        }
+        if ('error' in expect) {
+          assert.ok(error, `${where}: expected ${expect.error}, got an answer`)
+          assert.equal(error.code, expect.error, `${where}: ${error.message}`)
+          if (error.code !== 'invalid_parameter') assert.ok(error instanceof ww.WatchwordError, where)
+          continue
+        }
+        if (error) throw new Error(`${where}: unexpected ${error.name} ${error.code}: ${error.message}`)
+        check(answer, expect, where)
+        if (step.save) runner.save(step.save, answer)
+      }
+    })
+  })
+}

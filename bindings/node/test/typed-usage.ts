@@ -1,0 +1,82 @@
+// Type-checked with `tsc --strict --noEmit` (make test): the API as a TypeScript user writes it.
+// Lines marked @ts-expect-error must stay errors, so the types are not looser than the API.
+import {
+  Totp,
+  Hotp,
+  Verify,
+  WatchwordError,
+  generateSecret,
+  base32Encode,
+  base32Decode,
+  parseUri,
+  buildUri,
+  errorKinds,
+  type ErrorCode,
+  type FactorInstance,
+  type ChallengeInstance,
+  type KeyUriFields,
+  type VerificationResult,
+  type TotpCheck,
+} from 'watchword'
+
+const secret: Buffer = generateSecret('sha256')
+const text: string = base32Encode(secret)
+const bytes: Buffer = base32Decode(text)
+
+const totp = new Totp(bytes, { algorithm: 'sha256', digits: 8, period: 30 })
+const code: string = totp.generate()
+const at: string = totp.generate(new Date())
+const offset: number | null = totp.verify(code, { unixTime: 1_700_000_000, skew: 1 })
+const checked: TotpCheck = totp.check(at, { lastUsedStep: null })
+const result: VerificationResult = checked.result
+const hotp = new Hotp(text)
+const hotpCode: string = hotp.generate(1n)
+const matched: number | bigint | null = hotp.verify(hotpCode, 0, { lookAhead: 5 })
+
+const key: KeyUriFields = parseUri(buildUri({ issuer: 'Acme', account: 'ada@example.com', secret }))
+const fromUri = new Totp(key.secret, { algorithm: key.algorithm, digits: key.digits, period: key.period })
+
+const verify = new Verify({ issuer: 'Acme', challengeExpiration: 120, skew: 1 })
+const factor = verify.createFactor('f47ac10b-58cc-4372-a567-0e02b2c3d479', 'phone', { metadata: { os: 'ios' } })
+const uri: string = factor.binding.uri
+const created: Date = factor.dateCreated
+const verified: FactorInstance = verify.verifyFactor(factor.identity, factor.sid, fromUri.generate())
+const verifiedResult: VerificationResult = verified.result ?? 'invalid_code'
+const challenge: ChallengeInstance = verify.createChallenge(factor.identity, factor.sid, {
+  details: { message: 'Login', fields: [{ label: 'IP', value: '192.0.2.7' }] },
+  expirationDate: new Date(Date.now() + 60_000),
+})
+const answered = verify.updateChallenge(factor.identity, challenge.sid, '123456', { now: new Date() })
+const answeredResult: VerificationResult = answered.result
+const record: string = verify.exportFactor(factor.sid)
+const imported: FactorInstance = new Verify({ issuer: 'Acme' }).importFactor(record)
+const removed: number = verify.sweep()
+const pending: ChallengeInstance[] = verify.listChallenges(factor.identity, { status: 'pending', order: 'desc' })
+
+try {
+  verify.fetchEntity('nobody-at-all')
+} catch (err) {
+  if (err instanceof WatchwordError) {
+    const kind: ErrorCode = err.code
+    const twilio: number | null = err.twilioCode
+    const status: number = err.httpStatus
+    const okta: string | null = err.oktaCode
+    console.log(kind, twilio, status, okta, err.detail, err.message)
+  }
+}
+const kinds: ErrorCode[] = errorKinds().map((k) => k.code)
+
+// @ts-expect-error codes are strings, never numbers
+totp.verify(123456)
+// @ts-expect-error unknown algorithm name
+new Totp(secret, { algorithm: 'md5' })
+// @ts-expect-error a misspelt option
+totp.verify(code, { unixtime: 5 })
+// @ts-expect-error the issuer is required
+new Verify({})
+// @ts-expect-error not a setting
+new Verify({ issuer: 'Acme', skw: 1 })
+// @ts-expect-error a factor's creation answer has a binding, a fetched one does not
+const leaked: string = verify.fetchFactor(factor.identity, factor.sid).binding.secret
+
+export const used = [code, at, offset, result, matched, uri, created, verifiedResult, answeredResult, imported, removed, pending, kinds, leaked]
