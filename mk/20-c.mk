@@ -168,6 +168,7 @@ bench-c: c-lib-release
 	$(CC) $(C_STD_FLAGS) -O2 -I$(ROOT)/include -o $(C_OUT)/bench/bench $(ROOT)/tests/c/bench.c \
 		-L$(C_OUT)/release/lib -Wl,-rpath,$(C_OUT)/release/lib -lwatchword
 	$(C_OUT)/bench/bench
+	$(CARGO) bench --locked -p watchword-ffi --bench boundary
 
 TEST_TARGETS += c-test
 DEMO_TARGETS += demo-c
