@@ -405,9 +405,12 @@ ww_status ww_last_error_detail(char *buf, size_t buf_len, size_t *out_len);
  * `{"status": 15, "kind": "factor_locked", "message": "…", "detail": null, "argument": null,
  *   "twilio_code": null, "http_status": 429, "okta_code": "E0000069", "until": 1700000060}`
  *
- * `twilio_code` is refined per parameter (60367 for `identity`, 60370 for factor config,
- * 60306 for other request parameters); `until` is the Unix time a locked factor unlocks
- * (null when it stays locked until `unlock_factor`).
+ * `detail` names what is wrong with an invalid parameter (`"base32_character"`,
+ * `"parameter"` …); `argument` names the argument or setting at fault (`"identity"`,
+ * `"config.code_length"`, `"secret"` for a NULL …) where there is one; `twilio_code` is refined
+ * per parameter (60367 for `identity`, 60370 for factor config, 60306 for other request
+ * parameters, 60300 for malformed OTP input); `until` is the Unix time a locked factor
+ * unlocks (null when it stays locked until `unlock_factor`).
  */
 ww_status ww_last_error_json(char **out_json);
 

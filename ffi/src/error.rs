@@ -65,8 +65,10 @@ impl Failure {
                 last.message = error.to_string();
                 last.detail = error.detail();
                 last.twilio_code = error.twilio_code();
-                if let Error::FactorLocked { until } = error {
-                    last.until = until;
+                match error {
+                    Error::FactorLocked { until } => last.until = until,
+                    Error::InvalidParameter(Invalid::Parameter { name, .. }) => last.argument = Some(name),
+                    _ => {}
                 }
             }
             Failure::NullArgument(name) => {
@@ -176,9 +178,12 @@ pub extern "C" fn ww_last_error_detail(buf: *mut c_char, buf_len: usize, out_len
 /// `{"status": 15, "kind": "factor_locked", "message": "…", "detail": null, "argument": null,
 ///   "twilio_code": null, "http_status": 429, "okta_code": "E0000069", "until": 1700000060}`
 ///
-/// `twilio_code` is refined per parameter (60367 for `identity`, 60370 for factor config,
-/// 60306 for other request parameters); `until` is the Unix time a locked factor unlocks
-/// (null when it stays locked until `unlock_factor`).
+/// `detail` names what is wrong with an invalid parameter (`"base32_character"`,
+/// `"parameter"` …); `argument` names the argument or setting at fault (`"identity"`,
+/// `"config.code_length"`, `"secret"` for a NULL …) where there is one; `twilio_code` is refined
+/// per parameter (60367 for `identity`, 60370 for factor config, 60306 for other request
+/// parameters, 60300 for malformed OTP input); `until` is the Unix time a locked factor
+/// unlocks (null when it stays locked until `unlock_factor`).
 #[no_mangle]
 pub extern "C" fn ww_last_error_json(out_json: *mut *mut c_char) -> ww_status {
     ffi_boundary!(keep_last_error, {

@@ -595,7 +595,7 @@ static void test_every_status(void) {
     expect_error(ww_service_fetch_entity(svc, id, T0, &out), WW_STATUS_ENTITY_NOT_FOUND, "entity_not_found",
                  "\"twilio_code\":60392", "\"http_status\":404");
     expect_error(ww_service_create_entity(svc, "short", T0, &out), WW_STATUS_INVALID_PARAMETER, "bad identity",
-                 "\"twilio_code\":60367", "identity");
+                 "\"twilio_code\":60367", "\"argument\":\"identity\"");
     CHECK_STATUS(ww_service_create_entity(svc, id, T0, &out), WW_STATUS_OK, "create_entity");
     ww_string_free(out);
     out = NULL;
@@ -604,7 +604,7 @@ static void test_every_status(void) {
     expect_error(ww_service_create_factor(svc, id, "", "", T0, &out), WW_STATUS_INVALID_PARAMETER, "empty friendly_name",
                  "\"twilio_code\":60306", "friendly_name");
     expect_error(ww_service_create_factor(svc, id, "x", "{\"code_length\": 9}", T0, &out), WW_STATUS_INVALID_PARAMETER,
-                 "code_length 9", "\"twilio_code\":60370", "config.code_length");
+                 "code_length 9", "\"twilio_code\":60370", "\"argument\":\"config.code_length\"");
     expect_error(ww_service_create_factor(svc, id, "x", "{\"alg\": \"md5\"}", T0, &out), WW_STATUS_INVALID_PARAMETER,
                  "alg md5", "\"twilio_code\":60370", "config.alg");
 
