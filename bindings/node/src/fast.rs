@@ -1,153 +1,253 @@
-//! The per-call path of `Totp` and `Hotp` without napi-rs's generic method glue.
+//! The per-call path of `Totp` and `Hotp`: `generate`, `verify` and `check` without napi-rs's
+//! generic method glue.
 //!
-//! napi-rs's glue for a class method (argument scopes, borrow tracking in a global map,
-//! allocations) costs several times what generating a code does. `generate` and `verify` are
-//! what a server calls on every login, so at module set-up this module puts plain N-API
-//! callbacks for them on the classes' prototypes. They find the instance the way napi-rs
-//! itself does for a hand-rolled wrapper (the object's class type tag, then `napi_unwrap` of
-//! the `*mut T` napi-rs wrapped) and run the very same method bodies, inside the same error
-//! boundary; the napi-rs methods they replace stay as the typed declarations.
+//! A server calls these on every login, and what surrounds the two HMAC blocks of a code
+//! matters: napi-rs's glue for a class method (argument scopes, borrow tracking in a global
+//! map, allocations) costs several times what generating a code does, and so do two lookups
+//! that finding a wrapped instance takes (its class type tag and `napi_unwrap`, both private
+//! properties V8 cannot cache), and reading an options object key by key through N-API.
 //!
-//! Reading an options object through N-API (a lookup per key, and listing its keys to reject
-//! unknown ones) costs more than the HMACs of a verification. So `verify` and `check` are a
-//! few lines of JavaScript that route the common case, a plain object with only known keys,
-//! to a native callback taking the options as arguments, and everything else (other keys,
-//! arrays, class instances …) to the native callback taking the object, which reports the
-//! exact error. Both callbacks convert and check every value in Rust.
+//! So at module set-up the methods on `Totp.prototype` and `Hotp.prototype` are replaced by
+//! a few lines of JavaScript ([`ROUTER`]) that V8 compiles like any other code:
+//!
+//! - The first call on an instance asks the native `handle` callback (which checks the class
+//!   type tag and unwraps the instance, as napi-rs does) for the instance's slot in a table of
+//!   key states, and keeps it on the instance under a private symbol. Later calls read it like
+//!   any property and pass it as a number.
+//! - A plain options object with only known keys has its values passed on as arguments;
+//!   anything else (unknown keys, arrays, class instances …) goes to the napi-rs method taking
+//!   the object, which reports the exact error.
+//!
+//! The native callbacks then run the same bodies as the napi-rs methods (`otp.rs`), inside
+//! the same error boundary, on the key state found in the table. A slot that is not in the
+//! table (a number put there by hand) is a `TypeError`, never a read out of bounds: the table
+//! holds `Arc`s and is indexed with a bounds check.
 
+use std::cell::RefCell;
 use std::ffi::CStr;
 use std::ptr;
+use std::sync::Arc;
 
 use napi::bindgen_prelude::{JsObjectValue, Object, ToNapiValue, TypeTag, Unknown};
 use napi::{sys, Env, JsError, JsValue, Status};
+use watchword_core::{Hotp as CoreHotp, Totp as CoreTotp};
 
-use crate::error::{boundary, Fail};
-use crate::otp::{Hotp, Totp, HOTP_VERIFY, TOTP_CHECK, TOTP_VERIFY};
+use crate::error::{boundary, Fail, Out};
+use crate::otp::{self, Hotp, Totp};
 
 type Callback = unsafe extern "C" fn(sys::napi_env, sys::napi_callback_info) -> sys::napi_value;
 
-/// A method as it is installed.
-enum Install {
-    /// A native callback.
-    Native(Callback),
-    /// The JavaScript router: positional parameters, the option names, the callback taking
-    /// the options as arguments and the one taking the object.
-    Routed { params: &'static str, options: &'static [&'static CStr], fast: Callback, full: Callback },
+/// The key states of the instances that have taken the fast path, by slot. One table per
+/// thread: every JavaScript environment (the main one, each worker) runs on its own thread,
+/// and instances are created, used and finalized on it.
+struct Table<T> {
+    slots: Vec<Option<Arc<T>>>,
+    free: Vec<u32>,
 }
 
-/// Puts the fast methods on `Totp.prototype` and `Hotp.prototype`.
+impl<T> Table<T> {
+    const fn new() -> Table<T> {
+        Table { slots: Vec::new(), free: Vec::new() }
+    }
+
+    fn insert(&mut self, key: Arc<T>) -> Option<u32> {
+        match self.free.pop() {
+            Some(slot) => {
+                self.slots[slot as usize] = Some(key);
+                Some(slot)
+            }
+            None => {
+                let slot = u32::try_from(self.slots.len()).ok()?;
+                self.slots.push(Some(key));
+                Some(slot)
+            }
+        }
+    }
+
+    fn remove(&mut self, slot: u32) {
+        if let Some(entry) = self.slots.get_mut(slot as usize) {
+            if entry.take().is_some() {
+                self.free.push(slot);
+            }
+        }
+    }
+
+    fn get(&self, slot: u32) -> Option<Arc<T>> {
+        self.slots.get(slot as usize).and_then(Clone::clone)
+    }
+}
+
+thread_local! {
+    static TOTPS: RefCell<Table<CoreTotp>> = const { RefCell::new(Table::new()) };
+    static HOTPS: RefCell<Table<CoreHotp>> = const { RefCell::new(Table::new()) };
+}
+
+impl Drop for Totp {
+    fn drop(&mut self) {
+        if let Some(slot) = self.handle.get() {
+            let _ = TOTPS.try_with(|t| t.borrow_mut().remove(slot));
+        }
+    }
+}
+
+impl Drop for Hotp {
+    fn drop(&mut self) {
+        if let Some(slot) = self.handle.get() {
+            let _ = HOTPS.try_with(|t| t.borrow_mut().remove(slot));
+        }
+    }
+}
+
+/// Makes the router of one class. `fast` has the native callbacks taking a slot, `full` the
+/// napi-rs methods taking an options object, `handle` the callback giving an instance's slot.
+const ROUTER: &str = r#"(function (handleOf, fast, full, options) {
+  'use strict'
+  const key = Symbol('watchword key slot')
+  const { defineProperty, getPrototypeOf, isExtensible } = Object
+  const plain = Object.prototype
+  function slot(self) {
+    const found = self === null || self === undefined ? undefined : self[key]
+    if (found !== undefined) return found
+    const fresh = handleOf.call(self)
+    if (isExtensible(self)) defineProperty(self, key, { value: fresh })
+    return fresh
+  }
+  // Whether `o` is a plain object whose keys are all among `names`.
+  function simple(o, names) {
+    if (typeof o !== 'object' || getPrototypeOf(o) !== plain) return false
+    for (const k in o) if (!names.includes(k)) return false
+    return true
+  }
+  const methods = {}
+  if (fast.generate) {
+    methods.generate = function generate(input) {
+      return fast.generate(slot(this), input)
+    }
+  }
+  if (fast.totpVerify) {
+    const names = options.totpVerify
+    methods.verify = function verify(code, options) {
+      const s = slot(this)
+      if (options === undefined || options === null) return fast.totpVerify(s, code)
+      if (simple(options, names)) return fast.totpVerify(s, code, options.unixTime, options.skew)
+      return full.verify.call(this, code, options)
+    }
+  }
+  if (fast.totpCheck) {
+    const names = options.totpCheck
+    methods.check = function check(code, options) {
+      const s = slot(this)
+      if (options === undefined || options === null) return fast.totpCheck(s, code)
+      if (simple(options, names)) {
+        return fast.totpCheck(s, code, options.unixTime, options.skew, options.lastUsedStep)
+      }
+      return full.check.call(this, code, options)
+    }
+  }
+  if (fast.hotpVerify) {
+    const names = options.hotpVerify
+    methods.verify = function verify(code, counter, options) {
+      const s = slot(this)
+      if (options === undefined || options === null) return fast.hotpVerify(s, code, counter)
+      if (simple(options, names)) return fast.hotpVerify(s, code, counter, options.lookAhead)
+      return full.verify.call(this, code, counter, options)
+    }
+  }
+  return methods
+})"#;
+
+/// Replaces the per-call methods of `Totp.prototype` and `Hotp.prototype` (see the module's
+/// comment).
 pub(crate) fn install(env: &Env, exports: &Object) -> napi::Result<()> {
-    replace(
+    route(
         env,
         exports,
         c"Totp",
-        &[
-            (c"generate", Install::Native(totp_generate)),
-            (
-                c"verify",
-                Install::Routed { params: "code", options: TOTP_VERIFY, fast: totp_verify_fast, full: totp_verify },
-            ),
-            (
-                c"check",
-                Install::Routed { params: "code", options: TOTP_CHECK, fast: totp_check_fast, full: totp_check },
-            ),
-        ],
+        totp_handle,
+        &[(c"generate", totp_generate), (c"totpVerify", totp_verify), (c"totpCheck", totp_check)],
+        &[(c"totpVerify", otp::TOTP_VERIFY), (c"totpCheck", otp::TOTP_CHECK)],
     )?;
-    replace(
+    route(
         env,
         exports,
         c"Hotp",
-        &[
-            (c"generate", Install::Native(hotp_generate)),
-            (
-                c"verify",
-                Install::Routed {
-                    params: "code, counter",
-                    options: HOTP_VERIFY,
-                    fast: hotp_verify_fast,
-                    full: hotp_verify,
-                },
-            ),
-        ],
+        hotp_handle,
+        &[(c"generate", hotp_generate), (c"hotpVerify", hotp_verify)],
+        &[(c"hotpVerify", otp::HOTP_VERIFY)],
     )
 }
 
-fn replace(env: &Env, exports: &Object, class: &CStr, methods: &[(&CStr, Install)]) -> napi::Result<()> {
+fn route(
+    env: &Env,
+    exports: &Object,
+    class: &CStr,
+    handle: Callback,
+    fast: &[(&CStr, Callback)],
+    options: &[(&CStr, &[&CStr])],
+) -> napi::Result<()> {
     let class: Object = exports.get_c_named_property_unchecked(class)?;
     let prototype: Object = class.get_c_named_property_unchecked(c"prototype")?;
-    for (name, install) in methods {
-        let (method, value) = match install {
-            Install::Native(callback) => (Some(*callback), ptr::null_mut()),
-            Install::Routed { params, options, fast, full } => {
-                (None, router(env, name, params, options, *fast, *full)?)
-            }
-        };
+    // The napi-rs methods, for everything but the common case.
+    let mut full = Object::new(env)?;
+    for name in [c"verify", c"check"] {
+        if prototype.has_own_property(name.to_str().unwrap_or_default())? {
+            let method: Unknown = prototype.get_c_named_property_unchecked(name)?;
+            full.set_c_named_property(name, method)?;
+        }
+    }
+    let mut callbacks = Object::new(env)?;
+    for (name, callback) in fast {
+        callbacks.set_c_named_property(name, function(env, name, *callback)?)?;
+    }
+    let mut names = Object::new(env)?;
+    for (method, keys) in options {
+        let mut list = env.create_array(keys.len() as u32)?;
+        for (i, key) in keys.iter().enumerate() {
+            list.set(i as u32, key.to_str().unwrap_or_default())?;
+        }
+        names.set_c_named_property(method, list)?;
+    }
+    let factory: Unknown = env.run_script(ROUTER)?;
+    let args = [function(env, c"handle", handle)?, callbacks.raw(), full.raw(), names.raw()];
+    let mut global = ptr::null_mut();
+    let mut methods = ptr::null_mut();
+    // SAFETY: every value belongs to this environment.
+    unsafe {
+        check(sys::napi_get_global(env.raw(), &mut global))?;
+        check(sys::napi_call_function(env.raw(), global, factory.raw(), args.len(), args.as_ptr(), &mut methods))?;
+    }
+    // `methods` is the object the router just returned.
+    let methods = Object::from_raw(env.raw(), methods);
+    for name in [c"generate", c"verify", c"check"] {
+        if !methods.has_own_property(name.to_str().unwrap_or_default())? {
+            continue;
+        }
+        let method: Unknown = methods.get_c_named_property_unchecked(name)?;
         let descriptor = sys::napi_property_descriptor {
             utf8name: name.as_ptr(),
             name: ptr::null_mut(),
-            method,
+            method: None,
             getter: None,
             setter: None,
-            value,
+            value: method.raw(),
             // as a class method: writable and configurable, not enumerable
             attributes: sys::PropertyAttributes::writable | sys::PropertyAttributes::configurable,
             data: ptr::null_mut(),
         };
-        // SAFETY: `prototype` is an object of this environment; the descriptor points at a
-        // 'static name and a callback or a function of this environment.
+        // SAFETY: `prototype` and the method belong to this environment.
         check(unsafe { sys::napi_define_properties(env.raw(), prototype.raw(), 1, &descriptor) })?;
     }
     Ok(())
 }
 
-/// The JavaScript router of a method with an options object (see the module's comment).
-fn router(
-    env: &Env,
-    name: &CStr,
-    params: &str,
-    options: &[&CStr],
-    fast: Callback,
-    full: Callback,
-) -> napi::Result<sys::napi_value> {
-    let name = name.to_str().unwrap_or("method");
-    let known: Vec<&str> = options.iter().filter_map(|k| k.to_str().ok()).collect();
-    let other_key = known.iter().map(|k| format!("key !== '{k}'")).collect::<Vec<_>>().join(" && ");
-    let values = known.iter().map(|k| format!("options.{k}")).collect::<Vec<_>>().join(", ");
-    let source = format!(
-        "(function (fast, full) {{
-  'use strict'
-  const getPrototypeOf = Object.getPrototypeOf
-  const plain = Object.prototype
-  return function {name}({params}, options) {{
-    if (options === undefined || options === null) return fast.call(this, {params})
-    if (typeof options === 'object' && getPrototypeOf(options) === plain) {{
-      for (const key in options) if ({other_key}) return full.call(this, {params}, options)
-      return fast.call(this, {params}, {values})
-    }}
-    return full.call(this, {params}, options)
-  }}
-}})"
-    );
-    let factory: Unknown = env.run_script(&source)?;
-    let functions = [function(env, name, fast)?, function(env, name, full)?];
-    let mut global = ptr::null_mut();
-    let mut method = ptr::null_mut();
-    // SAFETY: all values belong to this environment.
-    unsafe {
-        check(sys::napi_get_global(env.raw(), &mut global))?;
-        check(sys::napi_call_function(env.raw(), global, factory.raw(), 2, functions.as_ptr(), &mut method))?;
-    }
-    Ok(method)
-}
-
-fn function(env: &Env, name: &str, callback: Callback) -> napi::Result<sys::napi_value> {
+fn function(env: &Env, name: &CStr, callback: Callback) -> napi::Result<sys::napi_value> {
     let mut out = ptr::null_mut();
-    // SAFETY: `name` is valid UTF-8 of the given length; the callback is 'static.
+    // SAFETY: `name` is NUL-terminated; the callback is 'static.
     check(unsafe {
         sys::napi_create_function(
             env.raw(),
-            name.as_ptr().cast(),
-            name.len() as isize,
+            name.as_ptr(),
+            usize::MAX as isize,
             Some(callback),
             ptr::null_mut(),
             &mut out,
@@ -163,22 +263,18 @@ fn check(status: sys::napi_status) -> napi::Result<()> {
     }
 }
 
-/// Runs `body` with the instance behind `this` and the first `N` arguments (missing ones are
-/// `undefined`), then converts its answer or throws its error.
+/// Reads the call's `this` and first `N` arguments (missing ones are `undefined`), runs
+/// `body` in the error boundary and returns its value or throws its error.
 ///
 /// # Safety
 ///
-/// Called only by N-API as the callback of a method of `T`'s prototype.
+/// Called only by N-API with the arguments of a callback.
 #[inline(always)]
-unsafe fn method<T, const N: usize>(
+unsafe fn call<const N: usize>(
     env: sys::napi_env,
     info: sys::napi_callback_info,
-    name: &str,
-    body: impl FnOnce(&Env, &T, [Unknown; N]) -> napi::Result<sys::napi_value>,
-) -> sys::napi_value
-where
-    T: TypeTag + 'static,
-{
+    body: impl FnOnce(&Env, sys::napi_value, [Unknown; N]) -> Out<sys::napi_value>,
+) -> sys::napi_value {
     let mut argc = N;
     let mut argv = [ptr::null_mut(); N];
     let mut this = ptr::null_mut();
@@ -188,117 +284,145 @@ where
     let result = if status != sys::Status::napi_ok {
         Err(napi::Error::new(Status::from(status), "could not read the call's arguments"))
     } else {
-        // SAFETY: `this` is the receiver of this call in `env`.
-        match unsafe { instance::<T>(env, this) } {
-            // SAFETY: every argument is a value of this call in `env`.
-            Some(instance) => {
-                body(&wrapper, instance, argv.map(|arg| unsafe { Unknown::from_raw_unchecked(env, arg) }))
-            }
-            None => Err(not_an_instance(&wrapper, name)),
-        }
+        // SAFETY: every argument is a value of this call in `env`.
+        let args = argv.map(|arg| unsafe { Unknown::from_raw_unchecked(env, arg) });
+        boundary(&wrapper, || body(&wrapper, this, args))
     };
     match result {
         Ok(raw) => raw,
         Err(error) => {
-            // A pending exception (the boundary already threw) is left as it is.
+            // An exception the boundary already threw stays as it is.
             unsafe { JsError::from(error).throw_into(env) };
             ptr::null_mut()
         }
     }
 }
 
-/// The `T` wrapped in `this`, when `this` carries `T`'s class type tag.
-unsafe fn instance<'a, T: TypeTag + 'static>(env: sys::napi_env, this: sys::napi_value) -> Option<&'a T> {
+/// The instance wrapped in `this`, when `this` carries `T`'s class type tag: the lookup
+/// napi-rs does for a hand-rolled wrapper.
+///
+/// # Safety
+///
+/// `this` is a value of `env`.
+unsafe fn instance<'a, T: TypeTag + 'static>(env: sys::napi_env, this: sys::napi_value, name: &str) -> Out<&'a T> {
     let mut tagged = false;
-    // SAFETY: `this` is a value of `env`; a non-object simply does not match.
+    // SAFETY: a value that is no object simply does not match.
     let status = unsafe { sys::napi_check_object_type_tag(env, this, &T::type_tag(), &mut tagged) };
-    if status != sys::Status::napi_ok || !tagged {
-        return None;
-    }
     let mut wrapped = ptr::null_mut();
-    // SAFETY: napi-rs wraps a `*mut T` in every object it tags with `T`'s tag, and the object
-    // keeps it alive for as long as `this` is reachable (at least this call). The methods
-    // only read it.
-    let status = unsafe { sys::napi_unwrap(env, this, &mut wrapped) };
-    if status != sys::Status::napi_ok || wrapped.is_null() {
-        return None;
+    // SAFETY: napi-rs wraps a `*mut T` in every object it tags with `T`'s tag; the object keeps
+    // it alive at least while `this` is reachable, and it is only read.
+    if status == sys::Status::napi_ok
+        && tagged
+        && unsafe { sys::napi_unwrap(env, this, &mut wrapped) } == sys::Status::napi_ok
+    {
+        if let Some(instance) = unsafe { (wrapped as *const T).as_ref() } {
+            return Ok(instance);
+        }
     }
-    Some(unsafe { &*(wrapped as *const T) })
+    Err(Fail::Type(format!("{name} must be called on an instance of its class")))
 }
 
-#[cold]
-fn not_an_instance(env: &Env, name: &str) -> napi::Error {
-    let message = format!("{name} must be called on an instance of its class");
-    match boundary::<()>(env, || Err(Fail::Type(message))) {
-        Err(error) => error,
-        Ok(()) => napi::Error::from_status(Status::PendingException),
+/// The key state in `slot` (a number the router passes), or a `TypeError`.
+fn key<T>(table: &'static std::thread::LocalKey<RefCell<Table<T>>>, slot: &Unknown, class: &str) -> Out<Arc<T>> {
+    let found = match slot.get_type()? {
+        // SAFETY: checked to be a number.
+        napi::ValueType::Number => unsafe { slot.cast::<u32>()? },
+        _ => u32::MAX,
+    };
+    match table.with(|t| t.borrow().get(found)) {
+        Some(key) => Ok(key),
+        None => Err(Fail::Type(format!("the method must be called on a {class}"))),
+    }
+}
+
+fn to_raw<R: ToNapiValue>(env: &Env, value: R) -> Out<sys::napi_value> {
+    // SAFETY: `env` is the live environment of this call.
+    Ok(unsafe { R::to_napi_value(env.raw(), value)? })
+}
+
+unsafe extern "C" fn totp_handle(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
+    unsafe {
+        call(env, info, |env, this, []| {
+            let totp: &Totp = instance(env.raw(), this, "Totp methods")?;
+            let slot = match totp.handle.get() {
+                Some(slot) => slot,
+                None => {
+                    let slot = TOTPS
+                        .with(|t| t.borrow_mut().insert(totp.inner.clone()))
+                        .ok_or_else(|| Fail::Range("too many Totp instances".to_string()))?;
+                    totp.handle.set(Some(slot));
+                    slot
+                }
+            };
+            to_raw(env, slot)
+        })
+    }
+}
+
+unsafe extern "C" fn hotp_handle(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
+    unsafe {
+        call(env, info, |env, this, []| {
+            let hotp: &Hotp = instance(env.raw(), this, "Hotp methods")?;
+            let slot = match hotp.handle.get() {
+                Some(slot) => slot,
+                None => {
+                    let slot = HOTPS
+                        .with(|t| t.borrow_mut().insert(hotp.inner.clone()))
+                        .ok_or_else(|| Fail::Range("too many Hotp instances".to_string()))?;
+                    hotp.handle.set(Some(slot));
+                    slot
+                }
+            };
+            to_raw(env, slot)
+        })
     }
 }
 
 unsafe extern "C" fn totp_generate(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
-    unsafe { method(env, info, "Totp.generate", |env, totp: &Totp, [time]| Ok(totp.generate(env, time)?.raw())) }
+    unsafe {
+        call(env, info, |env, _, [slot, time]| {
+            let totp = key(&TOTPS, &slot, "Totp")?;
+            Ok(otp::totp_generate(env, &totp, &time)?.raw())
+        })
+    }
 }
 
 unsafe extern "C" fn totp_verify(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
     unsafe {
-        method(env, info, "Totp.verify", |env, totp: &Totp, [code, options]| {
-            to_raw(env, totp.verify(env, code, options)?)
-        })
-    }
-}
-
-unsafe extern "C" fn hotp_generate(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
-    unsafe { method(env, info, "Hotp.generate", |env, hotp: &Hotp, [counter]| Ok(hotp.generate(env, counter)?.raw())) }
-}
-
-unsafe extern "C" fn hotp_verify(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
-    unsafe {
-        method(env, info, "Hotp.verify", |env, hotp: &Hotp, [code, counter, options]| {
-            to_raw(env, hotp.verify(env, code, counter, options)?)
-        })
-    }
-}
-
-unsafe extern "C" fn totp_verify_fast(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
-    unsafe {
-        method(env, info, "Totp.verify", |env, totp: &Totp, [code, time, skew]| {
-            let answer = boundary(env, || totp.verify_with(&code, present(time)?, present(skew)?))?;
-            to_raw(env, answer)
+        call(env, info, |env, _, [slot, code, time, skew]| {
+            let totp = key(&TOTPS, &slot, "Totp")?;
+            to_raw(env, otp::totp_verify(&totp, &code, present(time)?, present(skew)?)?)
         })
     }
 }
 
 unsafe extern "C" fn totp_check(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
     unsafe {
-        method(env, info, "Totp.check", |env, totp: &Totp, [code, options]| {
-            to_raw(env, totp.check(env, code, options)?)
+        call(env, info, |env, _, [slot, code, time, skew, floor]| {
+            let totp = key(&TOTPS, &slot, "Totp")?;
+            to_raw(env, otp::totp_check(&totp, &code, present(time)?, present(skew)?, present(floor)?)?)
         })
     }
 }
 
-unsafe extern "C" fn totp_check_fast(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
+unsafe extern "C" fn hotp_generate(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
     unsafe {
-        method(env, info, "Totp.check", |env, totp: &Totp, [code, time, skew, floor]| {
-            let answer = boundary(env, || totp.check_with(&code, present(time)?, present(skew)?, present(floor)?))?;
-            to_raw(env, answer)
+        call(env, info, |env, _, [slot, counter]| {
+            let hotp = key(&HOTPS, &slot, "Hotp")?;
+            Ok(otp::hotp_generate(env, &hotp, &counter)?.raw())
         })
     }
 }
 
-unsafe extern "C" fn hotp_verify_fast(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
+unsafe extern "C" fn hotp_verify(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
     unsafe {
-        method(env, info, "Hotp.verify", |env, hotp: &Hotp, [code, counter, look_ahead]| {
-            let answer = boundary(env, || hotp.verify_with(&code, &counter, present(look_ahead)?))?;
-            to_raw(env, answer)
+        call(env, info, |env, _, [slot, code, counter, look_ahead]| {
+            let hotp = key(&HOTPS, &slot, "Hotp")?;
+            to_raw(env, otp::hotp_verify(&hotp, &code, &counter, present(look_ahead)?)?)
         })
     }
 }
 
-fn present(value: Unknown) -> crate::error::Out<Option<Unknown>> {
+fn present(value: Unknown) -> Out<Option<Unknown>> {
     crate::args::present(value)
-}
-
-fn to_raw<R: ToNapiValue>(env: &Env, value: R) -> napi::Result<sys::napi_value> {
-    // SAFETY: `env` is the live environment of this call.
-    unsafe { R::to_napi_value(env.raw(), value) }
 }

@@ -2,7 +2,9 @@
 //! a call converts its arguments, runs core and returns a string or a number (no JSON, no
 //! allocation beyond the returned string).
 
+use std::cell::Cell;
 use std::ffi::CStr;
+use std::sync::Arc;
 
 use napi::bindgen_prelude::{BigInt, Either, Unknown};
 use napi::{Env, JsString};
@@ -90,7 +92,9 @@ pub struct HotpVerifyOptions {
 /// ```
 #[napi]
 pub struct Totp {
-    inner: CoreTotp,
+    pub(crate) inner: Arc<CoreTotp>,
+    /// The instance's slot in the fast path's key table, once it has one.
+    pub(crate) handle: Cell<Option<u32>>,
 }
 
 #[napi]
@@ -111,17 +115,15 @@ impl Totp {
                 Some(v) => args::time(&v, "options.t0")?,
                 None => 0,
             };
-            Ok(Totp { inner: CoreTotp::new(secret.as_bytes(), algorithm, digits, period)?.with_t0(t0) })
+            let inner = CoreTotp::new(secret.as_bytes(), algorithm, digits, period)?.with_t0(t0);
+            Ok(Totp { inner: Arc::new(inner), handle: Cell::new(None) })
         })
     }
 
     /// The code at `unixTime` (Unix seconds or a `Date`; default: now).
     #[napi(ts_args_type = "unixTime?: number | bigint | Date")]
     pub fn generate<'env>(&self, env: &'env Env, unix_time: Unknown) -> napi::Result<JsString<'env>> {
-        boundary(env, || {
-            let time = args::arg_time_or_now(&unix_time, "unixTime")?;
-            args::code_string(env, &self.inner.generate(time)?)
-        })
+        boundary(env, || totp_generate(env, &self.inner, &unix_time))
     }
 
     /// Checks `code` (a string of `digits` digits) against the steps `current - skew ..=
@@ -131,7 +133,7 @@ impl Totp {
     pub fn verify(&self, env: &Env, code: Unknown, options: Unknown) -> napi::Result<Option<i32>> {
         boundary(env, || {
             let options = Options::new(&options, "options", TOTP_VERIFY)?;
-            self.verify_with(&code, options.get(c"unixTime"), options.get(c"skew"))
+            totp_verify(&self.inner, &code, options.get(c"unixTime"), options.get(c"skew"))
         })
     }
 
@@ -143,7 +145,7 @@ impl Totp {
     pub fn check(&self, env: &Env, code: Unknown, options: Unknown) -> napi::Result<TotpCheck> {
         boundary(env, || {
             let options = Options::new(&options, "options", TOTP_CHECK)?;
-            self.check_with(&code, options.get(c"unixTime"), options.get(c"skew"), options.get(c"lastUsedStep"))
+            totp_check(&self.inner, &code, options.get(c"unixTime"), options.get(c"skew"), options.get(c"lastUsedStep"))
         })
     }
 
@@ -187,45 +189,83 @@ pub(crate) const TOTP_VERIFY: &[&CStr] = &[c"unixTime", c"skew"];
 pub(crate) const TOTP_CHECK: &[&CStr] = &[c"unixTime", c"skew", c"lastUsedStep"];
 pub(crate) const HOTP_VERIFY: &[&CStr] = &[c"lookAhead"];
 
-impl Totp {
-    /// `verify` with its options as separate values (`None`: left out).
-    pub(crate) fn verify_with(&self, code: &Unknown, time: Option<Unknown>, skew: Option<Unknown>) -> Out<Option<i32>> {
-        let mut buf = CodeBuf::default();
-        let code = args::code(code, "code", &mut buf)?;
-        let time = args::time_or_now(time, "options.unixTime")?;
-        let skew = opt_u32(skew, "options.skew", 1)?;
-        Ok(self.inner.verify(code, time, skew)?.map(|m| m.offset as i32))
-    }
+// The bodies of the per-call methods, shared by the napi-rs methods and the fast path
+// (fast.rs): they take the key state itself.
 
-    /// `check` with its options as separate values (`None`: left out).
-    pub(crate) fn check_with(
-        &self,
-        code: &Unknown,
-        time: Option<Unknown>,
-        skew: Option<Unknown>,
-        last_used_step: Option<Unknown>,
-    ) -> Out<TotpCheck> {
-        let mut buf = CodeBuf::default();
-        let code = args::code(code, "code", &mut buf)?;
-        let time = args::time_or_now(time, "options.unixTime")?;
-        let skew = opt_u32(skew, "options.skew", 1)?;
-        let floor = match last_used_step {
-            Some(v) if v.get_type()? == napi::ValueType::Null => None,
-            Some(v) => Some(args::u64_arg(&v, "options.lastUsedStep")?.0),
-            None => None,
-        };
-        let (result, matched) = match self.inner.check(code, time, skew, floor)? {
-            Check::Accepted(m) => ("approved", Some(m)),
-            Check::Replayed(m) => ("replayed", Some(m)),
-            Check::OutsideWindow(m) => ("outside_window", Some(m)),
-            Check::Rejected => ("invalid_code", None),
-        };
-        Ok(TotpCheck {
-            result: result.to_string(),
-            step: matched.map(|m| args::number_or_bigint(m.step)),
-            offset: matched.map(|m| m.offset as i32),
-        })
-    }
+/// `Totp.generate`.
+pub(crate) fn totp_generate<'env>(env: &'env Env, totp: &CoreTotp, unix_time: &Unknown) -> Out<JsString<'env>> {
+    let time = args::arg_time_or_now(unix_time, "unixTime")?;
+    args::code_string(env, &totp.generate(time)?)
+}
+
+/// `Totp.verify` with its options as separate values (`None`: left out).
+pub(crate) fn totp_verify(
+    totp: &CoreTotp,
+    code: &Unknown,
+    time: Option<Unknown>,
+    skew: Option<Unknown>,
+) -> Out<Option<i32>> {
+    let mut buf = CodeBuf::default();
+    let code = args::code(code, "code", &mut buf)?;
+    let time = args::time_or_now(time, "options.unixTime")?;
+    let skew = opt_u32(skew, "options.skew", 1)?;
+    Ok(totp.verify(code, time, skew)?.map(|m| m.offset as i32))
+}
+
+/// `Totp.check` with its options as separate values (`None`: left out).
+pub(crate) fn totp_check(
+    totp: &CoreTotp,
+    code: &Unknown,
+    time: Option<Unknown>,
+    skew: Option<Unknown>,
+    last_used_step: Option<Unknown>,
+) -> Out<TotpCheck> {
+    let mut buf = CodeBuf::default();
+    let code = args::code(code, "code", &mut buf)?;
+    let time = args::time_or_now(time, "options.unixTime")?;
+    let skew = opt_u32(skew, "options.skew", 1)?;
+    let floor = match last_used_step {
+        Some(v) if v.get_type()? == napi::ValueType::Null => None,
+        Some(v) => Some(args::u64_arg(&v, "options.lastUsedStep")?.0),
+        None => None,
+    };
+    let (result, matched) = match totp.check(code, time, skew, floor)? {
+        Check::Accepted(m) => ("approved", Some(m)),
+        Check::Replayed(m) => ("replayed", Some(m)),
+        Check::OutsideWindow(m) => ("outside_window", Some(m)),
+        Check::Rejected => ("invalid_code", None),
+    };
+    Ok(TotpCheck {
+        result: result.to_string(),
+        step: matched.map(|m| args::number_or_bigint(m.step)),
+        offset: matched.map(|m| m.offset as i32),
+    })
+}
+
+/// `Hotp.generate`.
+pub(crate) fn hotp_generate<'env>(env: &'env Env, hotp: &CoreHotp, counter: &Unknown) -> Out<JsString<'env>> {
+    let (counter, _) = args::u64_arg(counter, "counter")?;
+    args::code_string(env, &hotp.generate(counter))
+}
+
+/// `Hotp.verify` with its option as a separate value (`None`: left out).
+pub(crate) fn hotp_verify(
+    hotp: &CoreHotp,
+    code: &Unknown,
+    counter: &Unknown,
+    look_ahead: Option<Unknown>,
+) -> Out<Option<Either<f64, BigInt>>> {
+    let mut buf = CodeBuf::default();
+    let code = args::code(code, "code", &mut buf)?;
+    let (counter, big) = args::u64_arg(counter, "counter")?;
+    let look_ahead = match look_ahead {
+        Some(v) => args::integer(&v, "options.lookAhead", MAX_SAFE_INTEGER)? as u64,
+        None => 0,
+    };
+    Ok(hotp.verify(code, counter, look_ahead)?.map(|matched| match big {
+        true => Either::B(BigInt::from(matched)),
+        false => args::number_or_bigint(matched),
+    }))
 }
 
 /// An HOTP generator and verifier for one key (RFC 4226).
@@ -237,7 +277,9 @@ impl Totp {
 /// ```
 #[napi]
 pub struct Hotp {
-    inner: CoreHotp,
+    pub(crate) inner: Arc<CoreHotp>,
+    /// The instance's slot in the fast path's key table, once it has one.
+    pub(crate) handle: Cell<Option<u32>>,
 }
 
 #[napi]
@@ -250,17 +292,14 @@ impl Hotp {
             let secret = args::secret(&secret, "secret")?;
             let algorithm = args::algorithm(options.get(c"algorithm"), "options.algorithm")?;
             let digits = opt_u32(options.get(c"digits"), "options.digits", 6)?;
-            Ok(Hotp { inner: CoreHotp::new(secret.as_bytes(), algorithm, digits)? })
+            Ok(Hotp { inner: Arc::new(CoreHotp::new(secret.as_bytes(), algorithm, digits)?), handle: Cell::new(None) })
         })
     }
 
     /// The code for `counter` (a number up to 2^53 - 1 or a bigint up to 2^64 - 1).
     #[napi(ts_args_type = "counter: number | bigint")]
     pub fn generate<'env>(&self, env: &'env Env, counter: Unknown) -> napi::Result<JsString<'env>> {
-        boundary(env, || {
-            let (counter, _) = args::u64_arg(&counter, "counter")?;
-            args::code_string(env, &self.inner.generate(counter))
-        })
+        boundary(env, || hotp_generate(env, &self.inner, &counter))
     }
 
     /// Checks `code` against the counters `counter ..= counter + lookAhead` (never backwards)
@@ -278,7 +317,7 @@ impl Hotp {
     ) -> napi::Result<Option<Either<f64, BigInt>>> {
         boundary(env, || {
             let options = Options::new(&options, "options", HOTP_VERIFY)?;
-            self.verify_with(&code, &counter, options.get(c"lookAhead"))
+            hotp_verify(&self.inner, &code, &counter, options.get(c"lookAhead"))
         })
     }
 
@@ -292,28 +331,6 @@ impl Hotp {
     #[napi(getter)]
     pub fn digits(&self) -> u32 {
         self.inner.digits()
-    }
-}
-
-impl Hotp {
-    /// `verify` with its option as a separate value (`None`: left out).
-    pub(crate) fn verify_with(
-        &self,
-        code: &Unknown,
-        counter: &Unknown,
-        look_ahead: Option<Unknown>,
-    ) -> Out<Option<Either<f64, BigInt>>> {
-        let mut buf = CodeBuf::default();
-        let code = args::code(code, "code", &mut buf)?;
-        let (counter, big) = args::u64_arg(counter, "counter")?;
-        let look_ahead = match look_ahead {
-            Some(v) => args::integer(&v, "options.lookAhead", MAX_SAFE_INTEGER)? as u64,
-            None => 0,
-        };
-        Ok(self.inner.verify(code, counter, look_ahead)?.map(|matched| match big {
-            true => Either::B(BigInt::from(matched)),
-            false => args::number_or_bigint(matched),
-        }))
     }
 }
 

@@ -233,3 +233,43 @@ test('works in worker threads, with WatchwordError of the worker', async () => {
   await worker.terminate()
   assert.deepEqual(message, { code: '287082', kind: 'true:invalid_parameter' })
 })
+
+test('the fast per-call methods: receivers, frozen instances, slots given back', async () => {
+  const SECRET = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ'
+  const totp = new Totp(SECRET)
+  const hotp = new Hotp(SECRET)
+  for (const wrong of [() => Totp.prototype.generate.call({}, 59), () => Totp.prototype.verify.call(hotp, '287082'),
+    () => Hotp.prototype.generate.call(totp, 1), () => Totp.prototype.check.call(undefined, '1')]) {
+    const e = thrown(wrong)
+    assert.ok(e instanceof TypeError, e.message)
+    assert.match(e.message, /must be called on an instance of its class/)
+  }
+  assert.equal(totp.generate(59), '287082')
+  const key = Object.getOwnPropertySymbols(totp)[0]
+  assert.equal(typeof key, 'symbol', 'the instance keeps its slot under a private symbol')
+  const slot = Object.getOwnPropertyDescriptor(totp, key)
+  assert.deepEqual([slot.writable, slot.enumerable, slot.configurable], [false, false, false])
+  assert.ok(thrown(() => Totp.prototype.generate.call({ [key]: 1e6 }, 59)) instanceof TypeError, 'a made-up slot')
+  assert.equal(Object.create(totp).generate(59), '287082', 'an object inheriting from an instance')
+  const frozen = Object.freeze(new Totp(SECRET))
+  assert.equal(frozen.generate(59), '287082')
+  assert.equal(frozen.verify('287082', { unixTime: 59 }), 0)
+
+  // slots of collected instances are given back
+  const v8 = await import('node:v8')
+  const vm = await import('node:vm')
+  v8.setFlagsFromString('--expose-gc')
+  const gc = vm.runInNewContext('gc')
+  const slotOf = (o) => o[Object.getOwnPropertySymbols(o)[0]]
+  let many = Array.from({ length: 200 }, () => new Totp(SECRET))
+  many.forEach((t) => t.generate(59))
+  const highest = Math.max(...many.map(slotOf))
+  many = null
+  for (let i = 0; i < 5; i++) {
+    gc()
+    await new Promise((resolve) => setImmediate(resolve))
+  }
+  const fresh = new Totp(SECRET)
+  fresh.generate(59)
+  assert.ok(slotOf(fresh) < highest, `slot ${slotOf(fresh)} reused below ${highest}`)
+})
