@@ -25,6 +25,13 @@ pub struct Hotp {
     digits: u8,
 }
 
+impl core::fmt::Debug for Hotp {
+    /// Shows the parameters, never the key.
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Hotp").field("algorithm", &self.algorithm).field("digits", &self.digits).finish_non_exhaustive()
+    }
+}
+
 impl Hotp {
     /// Sets up a key of 1–128 bytes for codes of 3–10 digits.
     pub fn new(secret: &[u8], algorithm: Algorithm, digits: u32) -> Result<Hotp, Error> {

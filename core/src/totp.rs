@@ -13,6 +13,7 @@ use crate::{Algorithm, Code, Hotp, MAX_PERIOD, MAX_SKEW, MIN_PERIOD};
 /// use watchword_core::{Algorithm, Totp};
 /// let totp = Totp::new(b"12345678901234567890", Algorithm::Sha1, 8, 30).unwrap();
 /// assert_eq!(totp.generate(20_000_000_000).unwrap().as_str(), "65353130");
+/// assert_eq!(format!("{totp:?}"), "Totp { algorithm: Sha1, digits: 8, period: 30, t0: 0, .. }");
 /// ```
 #[derive(Clone)]
 pub struct Totp {
@@ -44,6 +45,18 @@ pub enum Check {
     OutsideWindow(Match),
     /// The code matched nothing (including codes that are not `digits` ASCII digits).
     Rejected,
+}
+
+impl core::fmt::Debug for Totp {
+    /// Shows the parameters, never the key.
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Totp")
+            .field("algorithm", &self.algorithm())
+            .field("digits", &self.digits())
+            .field("period", &self.period)
+            .field("t0", &self.t0)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Totp {

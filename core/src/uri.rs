@@ -97,6 +97,13 @@ impl KeyUri {
             if issuer.contains(':') {
                 return Err(Error::InvalidParameter(Invalid::UriColon { field: "issuer" }));
             }
+            if issuer.is_empty() {
+                // An empty issuer would vanish from the URI: say `None` instead.
+                return Err(Error::InvalidParameter(Invalid::Parameter {
+                    name: "issuer",
+                    expected: "a non-empty issuer, or none",
+                }));
+            }
         }
         if self.account.contains(':') {
             return Err(Error::InvalidParameter(Invalid::UriColon { field: "account" }));
@@ -118,14 +125,14 @@ impl KeyUri {
         out.push_str("otpauth://");
         out.push_str(self.kind.as_str());
         out.push('/');
-        if let Some(issuer) = self.issuer.as_deref().filter(|i| !i.is_empty()) {
+        if let Some(issuer) = &self.issuer {
             encode(&mut out, issuer);
             out.push(':');
         }
         encode(&mut out, &self.account);
         out.push_str("?secret=");
         out.push_str(&self.secret.to_base32());
-        if let Some(issuer) = self.issuer.as_deref().filter(|i| !i.is_empty()) {
+        if let Some(issuer) = &self.issuer {
             out.push_str("&issuer=");
             encode(&mut out, issuer);
         }
