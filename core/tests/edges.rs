@@ -125,7 +125,7 @@ fn malformed_codes_are_plain_mismatches() {
 
 #[test]
 fn out_of_range_settings_are_errors() {
-    let e = |r: Result<Totp, Error>| r.err().expect("must fail").detail().unwrap();
+    let e = |r: Result<Totp, Error>| r.expect_err("must fail").detail().unwrap();
     assert_eq!(e(Totp::new(KEY, Algorithm::Sha1, 2, 30)), "digits");
     assert_eq!(e(Totp::new(KEY, Algorithm::Sha1, 11, 30)), "digits");
     assert_eq!(e(Totp::new(KEY, Algorithm::Sha1, 6, 0)), "period");
