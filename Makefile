@@ -2,7 +2,7 @@
 #
 #   make demo    the quickstart flow in C, Python and Node
 #   make test    every test suite (Rust, no_std, C, Python, Node) plus fmt, clippy, header check
-#   make bench   watchword against its peers, side by side
+#   make bench   watchword against its peers, side by side (bench/run.py → bench/results.md)
 #
 # Each surface keeps its targets in mk/<surface>.mk and adds them to the lists below.
 
@@ -18,7 +18,7 @@ TEST_TARGETS :=
 DEMO_TARGETS :=
 BENCH_TARGETS :=
 
-.PHONY: all test demo bench
+.PHONY: all test demo bench bench-each
 all: test
 
 include $(sort $(wildcard $(ROOT)/mk/*.mk))
@@ -28,4 +28,7 @@ test: $(TEST_TARGETS)
 
 demo: $(DEMO_TARGETS)
 
-bench: $(BENCH_TARGETS)
+bench: bench-all
+
+# Each surface's own benchmark, one after the other, without the combined report.
+bench-each: $(BENCH_TARGETS)

@@ -11,6 +11,8 @@ Run: make bench-python (release build), or python bench/python/bench.py in the .
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import statistics
 import sys
 import time
@@ -84,6 +86,21 @@ def main() -> int:
     for op, name, _, _ in cases:
         print(f"{op:<9} {name:<36} {statistics.median(samples[name]):>10.0f}")
     print()
+    # For bench/run.py: one JSON line per implementation and operation.
+    if os.environ.get("BENCH_JSON"):
+        labels = {
+            "watchword Totp.generate(t)": "watchword",
+            "pyotp TOTP.at(t)": f"pyotp {version('pyotp')}",
+            "cryptography TOTP.generate(t)": f"cryptography {version('cryptography')}",
+            "watchword Totp.verify(skew=1)": "watchword",
+            "pyotp TOTP.verify(valid_window=1)": f"pyotp {version('pyotp')}",
+        }
+        with open(os.environ["BENCH_JSON"], "a") as out:
+            for op, name, _, _ in cases:
+                if name in labels:
+                    line = {"language": "Python", "implementation": labels[name], "operation": op,
+                            "ns": statistics.median(samples[name])}
+                    out.write(json.dumps(line) + "\n")
     rows = [
         ("Totp.generate vs pyotp", "gen_pyotp", 20.0),
         ("Totp.generate vs cryptography", "gen_crypto", 5.0),

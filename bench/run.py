@@ -1,0 +1,124 @@
+"""watchword against every peer, side by side: builds in release, runs the Rust, C, Python and
+Node benchmarks one after the other in this run, and writes bench/results.md.
+
+    make bench            (sets up the virtualenv, the npm packages and liboath first)
+    python3 bench/run.py  (the same, once those exist)
+
+Every benchmark times SHA-1, 6-digit codes with a 20-byte key and a 30 s period:
+`generate` (the code at a time) and `verify` (a wrong code checked with one step of skew each
+side, so the whole window is evaluated). Each figure is the median of several repetitions, and
+the contenders of a language take turns within each repetition so that other load on the
+machine hits them alike. Each benchmark prints JSON lines
+`{"language", "implementation", "operation", "ns"}` into the file named by $BENCH_JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGET = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+OUT = TARGET / "bench"
+
+
+def run(cmd: list[str], **kw: object) -> None:
+    print("+", " ".join(str(c) for c in cmd), flush=True)
+    subprocess.run(cmd, check=True, **kw)  # type: ignore[call-overload]
+
+
+def rust(results: Path) -> None:
+    """Criterion's medians for watchword and totp-rs (core/benches/otp.rs)."""
+    env = dict(os.environ, WATCHWORD_BENCH_CPU_TIME="1")
+    run(["cargo", "bench", "--locked", "-p", "watchword-core", "--bench", "otp", "--", "sha1-6digits-20byte-key"],
+        cwd=ROOT, env=env)
+    group = TARGET / "criterion" / "sha1-6digits-20byte-key"
+    names = {
+        "watchword_generate": ("watchword", "generate"),
+        "totp-rs_generate": ("totp-rs", "generate"),
+        "watchword_verify-wrong-skew1": ("watchword", "verify"),
+        "totp-rs_check-wrong-skew1": ("totp-rs", "verify"),
+    }
+    with results.open("a") as out:
+        for directory, (implementation, operation) in names.items():
+            estimates = json.loads((group / directory / "new" / "estimates.json").read_text())
+            ns = estimates["median"]["point_estimate"]
+            out.write(json.dumps({"language": "Rust", "implementation": implementation,
+                                  "operation": operation, "ns": ns}) + "\n")
+
+
+def c(results: Path) -> None:
+    """The C ABI against liboath (bench/c/peers.c), linked against the release library."""
+    run(["make", "--no-print-directory", "c-lib-release"], cwd=ROOT)
+    lib = TARGET / "c" / "release" / "lib"
+    exe = OUT / "c-peers"
+    run(["cc", "-std=c99", "-O2", "-Wall", "-Wextra", "-Werror", f"-I{ROOT / 'include'}", str(ROOT / "bench/c/peers.c"),
+         "-o", str(exe), f"-L{lib}", f"-Wl,-rpath,{lib}", "-lwatchword", "-loath"])
+    with results.open("a") as out:
+        subprocess.run([str(exe)], check=True, stdout=out)
+
+
+def python(results: Path) -> None:
+    """watchword's Python package against pyotp and cryptography (bench/python/bench.py)."""
+    run(["make", "--no-print-directory", "bench-python"], cwd=ROOT, env=dict(os.environ, BENCH_JSON=str(results)))
+
+
+def node(results: Path) -> None:
+    """watchword's Node package against otpauth and otplib (bench/node/bench.mjs)."""
+    run(["make", "--no-print-directory", "bench-node"], cwd=ROOT, env=dict(os.environ, BENCH_JSON=str(results)))
+
+
+def table(rows: list[dict[str, object]]) -> str:
+    lines = [
+        "| language | operation | watchword | peer | peer time | watchword is |",
+        "|---|---|---:|---|---:|---:|",
+    ]
+    for language in ["Rust", "C", "Python", "Node"]:
+        for operation in ["generate", "verify"]:
+            mine = [r for r in rows if r["language"] == language and r["operation"] == operation
+                    and r["implementation"] == "watchword"]
+            if not mine:
+                continue
+            ours = float(mine[0]["ns"])  # type: ignore[arg-type]
+            for peer in rows:
+                if peer["language"] != language or peer["operation"] != operation or peer["implementation"] == "watchword":
+                    continue
+                theirs = float(peer["ns"])  # type: ignore[arg-type]
+                lines.append(f"| {language} | {operation} | {ours:,.0f} ns | {peer['implementation']} | "
+                             f"{theirs:,.0f} ns | {theirs / ours:.1f}× faster |")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    OUT.mkdir(parents=True, exist_ok=True)
+    results = OUT / "results.jsonl"
+    results.write_text("")
+    for bench in (rust, c, python, node):
+        bench(results)
+    rows = [json.loads(line) for line in results.read_text().splitlines() if line.strip()]
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    sha_ni = "sha_ni" in Path("/proc/cpuinfo").read_text()
+    date = datetime.now(timezone.utc).strftime("%Y-%m-%d")
+    text = f"""# Benchmark results
+
+Produced by `make bench` (bench/run.py) on {date}: {cpu}, {os.cpu_count()} cores,
+{'with' if sha_ni else 'without'} the SHA extensions. SHA-1, 6 digits, 20-byte key, 30 s period;
+`verify` checks a wrong code with a skew of one step each side (the whole window). Time per call,
+median of several repetitions; in each language the contenders take turns within every
+repetition. Lower is better.
+
+{table(rows)}
+"""
+    (ROOT / "bench" / "results.md").write_text(text)
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
