@@ -227,7 +227,7 @@ pub struct ErrorKindInfo {
 }
 
 /// Every error kind with its codes, straight from core's table.
-#[napi]
+#[napi(catch_unwind)]
 pub fn error_kinds() -> Vec<ErrorKindInfo> {
     ErrorKind::ALL
         .iter()

@@ -32,6 +32,11 @@ pub use uri::{build_uri, parse_uri, BuildUriFields, KeyUriFields};
 /// per-call methods of `Totp` and `Hotp`.
 #[napi(module_exports)]
 pub fn init(mut exports: Object, env: Env) -> napi::Result<()> {
-    error::init(&env, &mut exports)?;
-    fast::install(&env, &exports)
+    let set_up = std::panic::AssertUnwindSafe(|| {
+        error::init(&env, &mut exports)?;
+        fast::install(&env, &exports)
+    });
+    std::panic::catch_unwind(set_up).unwrap_or_else(|_| {
+        Err(napi::Error::new(napi::Status::GenericFailure, "internal error while loading watchword (please report it)"))
+    })
 }

@@ -159,25 +159,25 @@ impl Totp {
     }
 
     /// The HMAC hash (`'sha1'`, `'sha256'` or `'sha512'`).
-    #[napi(getter, ts_return_type = "Algorithm")]
+    #[napi(getter, catch_unwind, ts_return_type = "Algorithm")]
     pub fn algorithm(&self) -> &'static str {
         self.inner.algorithm().as_str()
     }
 
     /// The number of digits of each code.
-    #[napi(getter)]
+    #[napi(getter, catch_unwind)]
     pub fn digits(&self) -> u32 {
         self.inner.digits()
     }
 
     /// The time step in seconds.
-    #[napi(getter)]
+    #[napi(getter, catch_unwind)]
     pub fn period(&self) -> f64 {
         self.inner.period() as f64
     }
 
     /// The Unix time steps are counted from (a bigint above 2^53 - 1).
-    #[napi(getter, ts_return_type = "number | bigint")]
+    #[napi(getter, catch_unwind, ts_return_type = "number | bigint")]
     pub fn t0(&self) -> Either<f64, BigInt> {
         args::number_or_bigint(self.inner.t0())
     }
@@ -322,13 +322,13 @@ impl Hotp {
     }
 
     /// The HMAC hash (`'sha1'`, `'sha256'` or `'sha512'`).
-    #[napi(getter, ts_return_type = "Algorithm")]
+    #[napi(getter, catch_unwind, ts_return_type = "Algorithm")]
     pub fn algorithm(&self) -> &'static str {
         self.inner.algorithm().as_str()
     }
 
     /// The number of digits of each code.
-    #[napi(getter)]
+    #[napi(getter, catch_unwind)]
     pub fn digits(&self) -> u32 {
         self.inner.digits()
     }

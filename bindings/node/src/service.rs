@@ -510,7 +510,7 @@ impl Verify {
     }
 
     /// Every numeric setting with its default and range, from core's table.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn settings() -> Vec<SettingInfo> {
         all_settings()
             .map(|s| SettingInfo {
@@ -524,7 +524,7 @@ impl Verify {
     }
 
     /// The issuer of this service.
-    #[napi(getter)]
+    #[napi(getter, catch_unwind)]
     pub fn issuer(&self) -> String {
         self.inner.config().issuer.clone()
     }
