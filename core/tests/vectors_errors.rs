@@ -82,20 +82,22 @@ fn invalid_parameters_refine_the_twilio_code() {
 }
 
 #[test]
-fn results_table_lists_the_okta_codes_of_spec() {
-    // The results are the service's; here only the table's shape is pinned so the other
-    // surfaces can rely on it.
+fn results_table_matches_the_service_results() {
+    use watchword_core::service::VerificationResult;
     let file = vectors("errors.json");
     let rows = section(&file, "results");
-    let pairs: Vec<(&str, Option<&str>)> =
-        rows.iter().map(|r| (r["result"].as_str().unwrap(), r["okta"].as_str())).collect();
-    assert_eq!(
-        pairs,
-        [
-            ("approved", None),
-            ("invalid_code", None),
-            ("replayed", Some("E0000082")),
-            ("outside_window", Some("E0000083"))
-        ]
-    );
+    let all = [
+        VerificationResult::Approved,
+        VerificationResult::InvalidCode,
+        VerificationResult::Replayed,
+        VerificationResult::OutsideWindow,
+    ];
+    assert_eq!(rows.len(), all.len());
+    for (row, result) in rows.iter().zip(all) {
+        assert_eq!(row["result"].as_str(), Some(result.as_str()));
+        assert_eq!(row["okta"].as_str(), result.okta_code(), "{}", result.as_str());
+    }
+    // SPEC §6: replayed and outside_window are Okta's E0000082 and E0000083.
+    assert_eq!(VerificationResult::Replayed.okta_code(), Some("E0000082"));
+    assert_eq!(VerificationResult::OutsideWindow.okta_code(), Some("E0000083"));
 }
