@@ -576,6 +576,20 @@ export interface UpdateFactorOptions {
   now?: number | Date
 }
 
+/** One verification result with the Okta code it maps to. */
+export interface VerificationResultInfo {
+  /** `'approved'`, `'invalid_code'`, `'replayed'` or `'outside_window'`. */
+  result: VerificationResult
+  /** The Okta error code of a failed result (`'E0000082'` for a replay …), or `null`. */
+  oktaCode: string | null
+}
+
+/**
+ * Every verification result (a wrong code is a result, never an error) with its Okta code,
+ * from core.
+ */
+export declare function verificationResults(): Array<VerificationResultInfo>
+
 /** Settings of `new Verify(settings)`; every limit defaults to Twilio's value (see SPEC §3). */
 export interface VerifySettings {
   /** Issuer shown in authenticator apps: 1–64 characters, no `:` (required). */

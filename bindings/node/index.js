@@ -844,3 +844,4 @@ module.exports.buildUri = nativeBinding.buildUri
 module.exports.errorKinds = nativeBinding.errorKinds
 module.exports.generateSecret = nativeBinding.generateSecret
 module.exports.parseUri = nativeBinding.parseUri
+module.exports.verificationResults = nativeBinding.verificationResults

@@ -18,4 +18,5 @@ export const {
   parseUri,
   buildUri,
   errorKinds,
+  verificationResults,
 } = binding

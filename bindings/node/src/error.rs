@@ -240,3 +240,32 @@ pub fn error_kinds() -> Vec<ErrorKindInfo> {
         })
         .collect()
 }
+
+/// One verification result with the Okta code it maps to.
+#[napi(object, object_from_js = false, use_nullable = true)]
+pub struct VerificationResultInfo {
+    /// `'approved'`, `'invalid_code'`, `'replayed'` or `'outside_window'`.
+    #[napi(ts_type = "VerificationResult")]
+    pub result: String,
+    /// The Okta error code of a failed result (`'E0000082'` for a replay …), or `null`.
+    pub okta_code: Option<String>,
+}
+
+/// Every verification result (a wrong code is a result, never an error) with its Okta code,
+/// from core.
+#[napi(catch_unwind)]
+pub fn verification_results() -> Vec<VerificationResultInfo> {
+    use watchword_core::service::VerificationResult as R;
+    // Never called: its exhaustive match makes a new result in core a compile error here
+    // until it is listed below.
+    #[allow(dead_code)]
+    const fn every_result_is_listed(result: R) {
+        match result {
+            R::Approved | R::InvalidCode | R::Replayed | R::OutsideWindow => {}
+        }
+    }
+    [R::Approved, R::InvalidCode, R::Replayed, R::OutsideWindow]
+        .into_iter()
+        .map(|r| VerificationResultInfo { result: r.as_str().to_string(), okta_code: r.okta_code().map(String::from) })
+        .collect()
+}

@@ -16,7 +16,7 @@ use napi::bindgen_prelude::Object;
 use napi::Env;
 use napi_derive::napi;
 
-pub use error::{error_kinds, ErrorKindInfo};
+pub use error::{error_kinds, verification_results, ErrorKindInfo, VerificationResultInfo};
 pub use otp::{
     Hotp, HotpOptions, HotpVerifyOptions, Totp, TotpCheck, TotpCheckOptions, TotpOptions, TotpVerifyOptions,
 };

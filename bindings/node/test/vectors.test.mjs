@@ -237,6 +237,11 @@ test('error table: invalid parameters surface with their refined Twilio codes', 
   }
 })
 
+test('results: verificationResults() is exactly the shared table', () => {
+  const table = ww.verificationResults().map((r) => ({ result: r.result, okta: r.oktaCode }))
+  assert.deepEqual(table, errors.results)
+})
+
 test('results: the verification results of the table are the ones the package reports', () => {
   const totp = new Totp('GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ')
   const seen = new Set()
