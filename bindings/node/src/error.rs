@@ -27,6 +27,19 @@ pub(crate) enum Fail {
     Core { error: Error, numeric: bool },
     /// A JavaScript exception is already pending, or N-API itself failed.
     Napi(napi::Error),
+    /// A `Type` or `Range` failure of a named service argument: it carries the Twilio code
+    /// core gives an invalid value of that argument (`identity` → 60367 …).
+    Argument { parameter: &'static str, fail: Box<Fail> },
+}
+
+impl Fail {
+    /// Names the service argument a `Type` or `Range` failure is about.
+    pub(crate) fn about(self, parameter: &'static str) -> Fail {
+        match self {
+            Fail::Type(_) | Fail::Range(_) => Fail::Argument { parameter, fail: Box::new(self) },
+            other => other,
+        }
+    }
 }
 
 /// What every export returns inside the boundary.
@@ -81,6 +94,15 @@ fn throw(env: &Env, fail: Fail) -> napi::Error {
         Fail::Napi(error) => return error,
         Fail::Type(message) => (Class::Type, message, Fields::invalid_parameter("type")),
         Fail::Range(message) => (Class::Range, message, Fields::invalid_parameter("range")),
+        Fail::Argument { parameter, fail } => {
+            let (class, message, detail) = match *fail {
+                Fail::Range(message) => (Class::Range, message, "range"),
+                Fail::Type(message) => (Class::Type, message, "type"),
+                other => return throw(env, other),
+            };
+            let error = Error::InvalidParameter(Invalid::Parameter { name: parameter, expected: "" });
+            (class, message, Fields { detail: Some(detail), ..Fields::of(&error) })
+        }
         Fail::Core { error, numeric } => {
             let class =
                 if numeric && error.kind() == ErrorKind::InvalidParameter { Class::Range } else { Class::Watchword };

@@ -59,7 +59,7 @@ impl Call {
 
     /// A required positional string argument.
     fn string(mut self, json: &'static str, js: &str, value: &Unknown) -> Out<Call> {
-        let text = args::string(value, js)?;
+        let text = args::string(value, js).map_err(|fail| fail.about(json))?;
         self.args.insert(json.to_string(), Value::String(text));
         Ok(self)
     }
@@ -70,46 +70,53 @@ impl Call {
         for (slot, opt) in keys.iter_mut().zip(spec) {
             *slot = opt.0;
         }
-        let options = args::Options::new(value, "options", &keys[..spec.len()])?;
+        let options =
+            args::Options::new(value, "options", &keys[..spec.len()]).map_err(|fail| fail.about("arguments"))?;
         for Opt(js, json, kind) in spec {
             let Some(value) = options.get(js) else { continue };
-            let name = format!("options.{}", js.to_str().unwrap_or_default());
-            if value.get_type()? == ValueType::Null && !matches!(kind, Kind::Now) {
-                self.args.insert(json.to_string(), Value::Null);
-                continue;
-            }
-            let converted = match kind {
-                Kind::Now => {
-                    self.now = Some(args::time(&value, &name)?);
-                    continue;
-                }
-                Kind::Str => Value::String(args::string(&value, &name)?),
-                Kind::Secret => match value.get_type()? {
-                    ValueType::String => Value::String(args::string(&value, &name)?),
-                    ValueType::Object if value.is_typedarray()? => {
-                        Value::String(base32::encode(&args::bytes(&value, &name)?))
-                    }
-                    _ => return Err(type_error(&name, "a Base32 string or a Uint8Array", &value)),
-                },
-                Kind::Int => {
-                    self.numeric.push(json);
-                    Value::from(args::integer(&value, &name, MAX_SAFE_INTEGER)? as u64)
-                }
-                Kind::Date => match value.get_type()? {
-                    ValueType::String => Value::String(args::string(&value, &name)?),
-                    _ => {
-                        self.numeric.push(json);
-                        Value::from(args::time(&value, &name).map_err(|fail| match fail {
-                            Fail::Type(_) => type_error(&name, "Unix seconds, a Date or an RFC 3339 string", &value),
-                            other => other,
-                        })?)
-                    }
-                },
-                Kind::StrMap => json::string_map(&value, &name)?,
-                Kind::Details => json::details(&value, &name)?,
-            };
-            self.args.insert(json.to_string(), converted);
+            self = self.option(value, js, json, *kind).map_err(|fail| fail.about(json))?;
         }
+        Ok(self)
+    }
+
+    /// One option's value.
+    fn option(mut self, value: Unknown, js: &CStr, json: &'static str, kind: Kind) -> Out<Call> {
+        let name = format!("options.{}", js.to_str().unwrap_or_default());
+        if value.get_type()? == ValueType::Null && !matches!(kind, Kind::Now) {
+            self.args.insert(json.to_string(), Value::Null);
+            return Ok(self);
+        }
+        let converted = match kind {
+            Kind::Now => {
+                self.now = Some(args::time(&value, &name)?);
+                return Ok(self);
+            }
+            Kind::Str => Value::String(args::string(&value, &name)?),
+            Kind::Secret => match value.get_type()? {
+                ValueType::String => Value::String(args::string(&value, &name)?),
+                ValueType::Object if value.is_typedarray()? => {
+                    Value::String(base32::encode(&args::bytes(&value, &name)?))
+                }
+                _ => return Err(type_error(&name, "a Base32 string or a Uint8Array", &value)),
+            },
+            Kind::Int => {
+                self.numeric.push(json);
+                Value::from(args::integer(&value, &name, MAX_SAFE_INTEGER)? as u64)
+            }
+            Kind::Date => match value.get_type()? {
+                ValueType::String => Value::String(args::string(&value, &name)?),
+                _ => {
+                    self.numeric.push(json);
+                    Value::from(args::time(&value, &name).map_err(|fail| match fail {
+                        Fail::Type(_) => type_error(&name, "Unix seconds, a Date or an RFC 3339 string", &value),
+                        other => other,
+                    })?)
+                }
+            },
+            Kind::StrMap => json::string_map(&value, &name)?,
+            Kind::Details => json::details(&value, &name)?,
+        };
+        self.args.insert(json.to_string(), converted);
         Ok(self)
     }
 }
@@ -487,10 +494,13 @@ impl Verify {
                     continue;
                 }
                 let converted = if json_name == "issuer" || json_name == "alg" {
-                    Value::String(args::string(&value, &name)?)
+                    let parameter = if json_name == "issuer" { "issuer" } else { "alg" };
+                    Value::String(args::string(&value, &name).map_err(|fail| fail.about(parameter))?)
                 } else if let Some(setting) = numeric_setting(&json_name) {
                     numeric.push(setting.name);
-                    Value::from(args::integer(&value, &name, MAX_SAFE_INTEGER)? as u64)
+                    let number =
+                        args::integer(&value, &name, MAX_SAFE_INTEGER).map_err(|fail| fail.about(setting.name))?;
+                    Value::from(number as u64)
                 } else {
                     let known: Vec<String> = ["issuer", "alg"]
                         .into_iter()

@@ -284,6 +284,15 @@ test('service: bad arguments throw TypeError/RangeError and change nothing', () 
   assertTypeError(() => verify.sweep(5))
   assertTypeError(() => verify.call('sweep', {}))
 
+  // the Twilio code of a bad argument is the one core gives an invalid value of it
+  assert.equal(assertTypeError(() => verify.fetchEntity(12345678)).twilioCode, 60367, 'identity')
+  assert.equal(assertTypeError(() => verify.createFactor(ID, 5)).twilioCode, 60306, 'friendly_name')
+  assert.equal(assertTypeError(() => verify.createFactor(ID, 'x', { codeLength: '6' })).twilioCode, 60306)
+  assert.equal(assertRangeError(() => verify.createFactor(ID, 'x', { codeLength: 6.5 })).twilioCode, 60306)
+  assert.equal(assertRangeError(() => verify.createFactor(ID, 'x', { skew: 3 })).twilioCode, 60370, 'config.skew')
+  assert.equal(assertTypeError(() => verify.createFactor(ID, 'x', { digits: 6 })).twilioCode, 60306, 'arguments')
+  assert.equal(assertTypeError(() => new Totp(5)).twilioCode, 60300, 'OTP input')
+
   assert.deepEqual(record(), before, 'no record changed')
   assert.deepEqual(verify.fetchEntity(ID), entity)
   assert.deepEqual(verify.fetchFactor(ID, sid), factor)
