@@ -200,7 +200,7 @@ pub(crate) fn arg_time_or_now(value: &Unknown, name: &str) -> Out<u64> {
 
 /// The system clock in Unix seconds.
 pub(crate) fn now() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+    watchword_core::service::unix_now()
 }
 
 /// A secret: a `Uint8Array` (or `Buffer`) of raw bytes, or a Base32 string.
