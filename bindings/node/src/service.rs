@@ -66,12 +66,8 @@ impl Call {
 
     /// The trailing options object.
     fn options(mut self, value: &Unknown, spec: &'static [Opt]) -> Out<Call> {
-        let mut keys: [&'static CStr; 12] = [c""; 12];
-        for (slot, opt) in keys.iter_mut().zip(spec) {
-            *slot = opt.0;
-        }
-        let options =
-            args::Options::new(value, "options", &keys[..spec.len()]).map_err(|fail| fail.about("arguments"))?;
+        let keys: Vec<&CStr> = spec.iter().map(|opt| opt.0).collect();
+        let options = args::Options::new(value, "options", &keys).map_err(|fail| fail.about("arguments"))?;
         for Opt(js, json, kind) in spec {
             let Some(value) = options.get(js) else { continue };
             self = self.option(value, js, json, *kind).map_err(|fail| fail.about(json))?;
