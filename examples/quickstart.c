@@ -92,8 +92,13 @@ int main(void) {
     }
     check(ww_service_new("{\"issuer\": \"Acme Bank\"}", &verify), "ww_service_new");
     check(ww_secret_generate(WW_ALGORITHM_SHA1, random, sizeof random, &len), "ww_secret_generate");
-    snprintf(identity, sizeof identity, "user-%02x%02x%02x%02x-%02x%02x%02x%02x", random[0], random[1], random[2],
-             random[3], random[4], random[5], random[6], random[7]);
+    /* A random (version 4) UUID as the user's identity: immutable and free of personal data. */
+    random[6] = (uint8_t)((random[6] & 0x0f) | 0x40);
+    random[8] = (uint8_t)((random[8] & 0x3f) | 0x80);
+    snprintf(identity, sizeof identity,
+             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", random[0], random[1],
+             random[2], random[3], random[4], random[5], random[6], random[7], random[8], random[9], random[10],
+             random[11], random[12], random[13], random[14], random[15]);
 
     /* 1. Create a factor for the user: the answer alone carries the secret and key URI. */
     check(ww_service_create_factor(verify, identity, "Ada's phone", "", now, &out), "create_factor");
@@ -101,6 +106,9 @@ int main(void) {
     json_field(out, "uri", uri, sizeof uri);
     printf("factor %s for %s: %s\n", sid, identity, json_field(out, "status", status, sizeof status));
     printf("scan this in an authenticator app: %s\n", uri);
+    ww_string_free(out);
+    check(ww_binding_qr_terminal(uri, &out), "ww_binding_qr_terminal");
+    printf("%s", out);
     ww_string_free(out);
 
     /* 2. The app computes the current code from the URI. */

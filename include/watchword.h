@@ -593,6 +593,21 @@ ww_status ww_key_uri_build_json(const char *key_json, char **out_uri);
 ww_status ww_key_uri_parse(const char *uri, char **out_json);
 
 /**
+ * Draws the NUL-terminated `uri` (a factor's `binding.uri`) as a QR code in SVG (black on
+ * white, with its quiet zone). On success `*out_svg` receives a string to free with
+ * `ww_string_free`. Text too long for a QR code is `WW_STATUS_INVALID_PARAMETER`.
+ */
+ww_status ww_binding_qr_svg(const char *uri, char **out_svg);
+
+/**
+ * Draws the NUL-terminated `uri` as a QR code in Unicode half blocks (`█ ▀ ▄`, two modules per
+ * character cell, lines ending in `\n`) for a terminal with a dark background, so an
+ * authenticator app can scan it from the screen. On success `*out_text` receives a UTF-8
+ * string to free with `ww_string_free`.
+ */
+ww_status ww_binding_qr_terminal(const char *uri, char **out_text);
+
+/**
  * The system clock in Unix seconds, for the `now` argument of the service functions.
  */
 uint64_t ww_unix_now(void);

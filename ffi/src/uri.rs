@@ -181,3 +181,30 @@ fn get_u64(map: &Map<String, Value>, name: &'static str, expected: &'static str)
         Some(_) => Err(bad(name, expected)),
     }
 }
+
+/// Draws the NUL-terminated `uri` (a factor's `binding.uri`) as a QR code in SVG (black on
+/// white, with its quiet zone). On success `*out_svg` receives a string to free with
+/// `ww_string_free`. Text too long for a QR code is `WW_STATUS_INVALID_PARAMETER`.
+#[no_mangle]
+pub extern "C" fn ww_binding_qr_svg(uri: *const c_char, out_svg: *mut *mut c_char) -> ww_status {
+    ffi_boundary!({
+        // SAFETY: `uri` is NUL-terminated; `out_svg` is writable.
+        let uri = unsafe { arg_str(uri, "uri") }?;
+        let out = unsafe { OutString::new(out_svg, "out_svg") }?;
+        out.write(watchword_core::qr::svg(uri)?)
+    })
+}
+
+/// Draws the NUL-terminated `uri` as a QR code in Unicode half blocks (`█ ▀ ▄`, two modules per
+/// character cell, lines ending in `\n`) for a terminal with a dark background, so an
+/// authenticator app can scan it from the screen. On success `*out_text` receives a UTF-8
+/// string to free with `ww_string_free`.
+#[no_mangle]
+pub extern "C" fn ww_binding_qr_terminal(uri: *const c_char, out_text: *mut *mut c_char) -> ww_status {
+    ffi_boundary!({
+        // SAFETY: `uri` is NUL-terminated; `out_text` is writable.
+        let uri = unsafe { arg_str(uri, "uri") }?;
+        let out = unsafe { OutString::new(out_text, "out_text") }?;
+        out.write(watchword_core::qr::terminal(uri)?)
+    })
+}

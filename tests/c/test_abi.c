@@ -151,6 +151,11 @@ static void test_null_arguments(void) {
     expect_null(ww_key_uri_build_json("{}", NULL), "ww_key_uri_build_json", "out_uri");
     expect_null(ww_key_uri_parse(NULL, &str), "ww_key_uri_parse", "uri");
     expect_null(ww_key_uri_parse("otpauth://totp/a?secret=MZXW6YTB", NULL), "ww_key_uri_parse", "out_json");
+    expect_null(ww_binding_qr_svg(NULL, &str), "ww_binding_qr_svg", "uri");
+    expect_null(ww_binding_qr_svg("otpauth://totp/a?secret=MZXW6YTB", NULL), "ww_binding_qr_svg", "out_svg");
+    expect_null(ww_binding_qr_terminal(NULL, &str), "ww_binding_qr_terminal", "uri");
+    expect_null(ww_binding_qr_terminal("otpauth://totp/a?secret=MZXW6YTB", NULL), "ww_binding_qr_terminal",
+                "out_text");
 
     expect_null(ww_service_new(NULL, &svc), "ww_service_new", "settings_json");
     expect_null(ww_service_new(SETTINGS, NULL), "ww_service_new", "out_service");
@@ -497,6 +502,26 @@ static void test_key_uri_round_trip(void) {
     ww_string_free(again);
 }
 
+/* The QR codes of a URI: SVG and terminal text; text too long for a QR code is refused. */
+static void test_qr(void) {
+    const char *uri = "otpauth://totp/Acme:alice?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=Acme";
+    char *svg = NULL, *text = NULL, *none = NULL;
+    char long_text[4000];
+    if (CHECK_STATUS(ww_binding_qr_svg(uri, &svg), WW_STATUS_OK, "qr svg")) {
+        CHECK(strstr(svg, "<svg") != NULL && strstr(svg, "</svg>") != NULL, "an SVG document");
+    }
+    if (CHECK_STATUS(ww_binding_qr_terminal(uri, &text), WW_STATUS_OK, "qr terminal")) {
+        /* "\xe2\x96\x88" is U+2588 FULL BLOCK: the light quiet zone is drawn. */
+        CHECK(strstr(text, "\xe2\x96\x88") != NULL && strchr(text, '\n') != NULL, "half-block lines");
+    }
+    memset(long_text, 'x', sizeof long_text - 1);
+    long_text[sizeof long_text - 1] = '\0';
+    CHECK_STATUS(ww_binding_qr_svg(long_text, &none), WW_STATUS_INVALID_PARAMETER, "too long for a QR code");
+    CHECK(none == NULL, "no output on failure");
+    ww_string_free(svg);
+    ww_string_free(text);
+}
+
 int main(void) {
     test_versions();
     test_free_null();
@@ -507,5 +532,6 @@ int main(void) {
     test_last_error_lifecycle();
     test_last_error_per_thread();
     test_key_uri_round_trip();
+    test_qr();
     return finish("test_abi");
 }
