@@ -8,7 +8,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use watchword_core::service::{MemoryStore, NewChallenge, NewFactor, ServiceConfig, Verify, VerificationResult};
+use watchword_core::service::{MemoryStore, NewChallenge, NewFactor, ServiceConfig, VerificationResult, Verify};
 use watchword_core::{Algorithm, Totp};
 
 const SECRET: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
