@@ -21,7 +21,7 @@ const ww = require('watchword')
 const OTPAuth = require('otpauth')
 const { generateSync, verifySync } = require('otplib')
 
-const REPETITIONS = Number(process.env.BENCH_REPETITIONS ?? 9)
+const REPETITIONS = Number(process.env.BENCH_REPETITIONS ?? 15)
 const BATCH_MS = Number(process.env.BENCH_BATCH_MS ?? 100)
 const SECRET = Buffer.from('12345678901234567890')
 const SECRET_B32 = ww.base32Encode(SECRET)
