@@ -15,6 +15,7 @@ let now = Math.floor(Date.now() / 1000)
 let factor = verify.createFactor(identity, "Ada's phone", { now })
 console.log(`factor ${factor.sid} for ${identity}: ${factor.status}`)
 console.log(`scan this in an authenticator app: ${factor.binding.uri}`)
+process.stdout.write(factor.binding.qrTerminal())
 
 // 2. The app computes the current code from the URI.
 const key = parseUri(factor.binding.uri)

@@ -7,7 +7,7 @@
 // medians over the rounds (CPU ns per call, and the per-round ratio to watchword).
 // Run: make bench-node (release build first), or `node bench/node/bench.mjs` after `npm run build`
 // in bindings/node. Speed is reported, never asserted.
-import { readFileSync } from 'node:fs'
+import { appendFileSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -115,10 +115,19 @@ const cases = [
 const peer = (name) => versionOf(join(nodeDir, 'node_modules', name))
 console.log(`watchword ${versionOf(nodeDir)}, otpauth ${peer('otpauth')}, otplib ${peer('otplib')}, Node ${process.version}`)
 console.log(`CPU time per call, median of ${REPETITIONS} rounds of one ~${BATCH_MS} ms batch per contender; SHA-1, 6 digits, 30 s\n`)
+// For bench/run.py: one JSON line per implementation and operation in the file $BENCH_JSON.
+const implementation = (label) => {
+  const name = label.split(' ')[0]
+  return name === 'watchword' ? name : `${name} ${peer(name)}`
+}
 let missed = 0
 for (const c of cases) {
   console.log(c.name)
   for (const { label, ns, ratio } of measure(c.runs)) {
+    if (process.env.BENCH_JSON) {
+      const operation = c.name === 'generate' ? 'generate' : 'verify'
+      appendFileSync(process.env.BENCH_JSON, JSON.stringify({ language: 'Node', implementation: implementation(label), operation, ns }) + '\n')
+    }
     const target = c.targets[label]
     let line = `  ${label.padEnd(52)} ${ns.toFixed(0).padStart(8)} ns/call`
     if (label !== c.runs[0][0]) {

@@ -10,6 +10,14 @@ export type AlgorithmName = Algorithm | 'SHA1' | 'SHA256' | 'SHA512' | 'SHA-1' |
 /** The outcome of checking a code: only `'approved'` changes anything. */
 export type VerificationResult = 'approved' | 'invalid_code' | 'replayed' | 'outside_window'
 
+/** The QR-code methods of a new factor's `binding` (not enumerable: JSON shows `{secret, uri}`). */
+export interface BindingQr {
+  /** The URI as a QR code in SVG (black on white, with its quiet zone). */
+  qrSvg(): string
+  /** The URI as a QR code in Unicode half blocks, for a terminal with a dark background. */
+  qrTerminal(): string
+}
+
 /** The status of a challenge. */
 export type ChallengeStatus = 'pending' | 'approved' | 'denied' | 'expired'
 

@@ -10,6 +10,14 @@ export type AlgorithmName = Algorithm | 'SHA1' | 'SHA256' | 'SHA512' | 'SHA-1' |
 /** The outcome of checking a code: only `'approved'` changes anything. */
 export type VerificationResult = 'approved' | 'invalid_code' | 'replayed' | 'outside_window'
 
+/** The QR-code methods of a new factor's `binding` (not enumerable: JSON shows `{secret, uri}`). */
+export interface BindingQr {
+  /** The URI as a QR code in SVG (black on white, with its quiet zone). */
+  qrSvg(): string
+  /** The URI as a QR code in Unicode half blocks, for a terminal with a dark background. */
+  qrTerminal(): string
+}
+
 /** The status of a challenge. */
 export type ChallengeStatus = 'pending' | 'approved' | 'denied' | 'expired'
 
@@ -163,7 +171,7 @@ export declare class Verify {
    * Creates an unverified TOTP factor (and the entity if it is new). The answer alone
    * carries `binding: { secret, uri }`; no later read shows the secret.
    */
-  createFactor(identity: string, friendlyName: string, options?: CreateFactorOptions): FactorInstance & { binding: FactorBinding }
+  createFactor(identity: string, friendlyName: string, options?: CreateFactorOptions): FactorInstance & { binding: FactorBinding & BindingQr }
   /** The factor (without its secret). */
   fetchFactor(identity: string, factorSid: string, options?: NowOptions): FactorInstance
   /** The entity's factors. */
@@ -492,6 +500,19 @@ export interface NowOptions {
  * `invalid_parameter` error whose `detail` names it (`'uri_missing_secret'` …).
  */
 export declare function parseUri(uri: string): KeyUriFields
+
+/**
+ * The QR code of a key URI (a factor's `binding.uri`) as an SVG document, black on white
+ * with its quiet zone. `binding.qrSvg()` does the same for a new factor.
+ */
+export declare function qrSvg(uri: string): string
+
+/**
+ * The QR code of a key URI drawn with Unicode half blocks for a terminal with a dark
+ * background, so an authenticator app can scan it from the screen. `binding.qrTerminal()`
+ * does the same for a new factor.
+ */
+export declare function qrTerminal(uri: string): string
 
 /** One numeric setting of the service with its default and range. */
 export interface SettingInfo {

@@ -844,4 +844,6 @@ module.exports.buildUri = nativeBinding.buildUri
 module.exports.errorKinds = nativeBinding.errorKinds
 module.exports.generateSecret = nativeBinding.generateSecret
 module.exports.parseUri = nativeBinding.parseUri
+module.exports.qrSvg = nativeBinding.qrSvg
+module.exports.qrTerminal = nativeBinding.qrTerminal
 module.exports.verificationResults = nativeBinding.verificationResults

@@ -17,6 +17,8 @@ export const {
   base32Decode,
   parseUri,
   buildUri,
+  qrSvg,
+  qrTerminal,
   errorKinds,
   verificationResults,
 } = binding

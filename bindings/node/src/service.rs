@@ -576,7 +576,7 @@ impl Verify {
     /// carries `binding: { secret, uri }`; no later read shows the secret.
     #[napi(
         ts_args_type = "identity: string, friendlyName: string, options?: CreateFactorOptions",
-        ts_return_type = "FactorInstance & { binding: FactorBinding }"
+        ts_return_type = "FactorInstance & { binding: FactorBinding & BindingQr }"
     )]
     pub fn create_factor<'e>(
         &self,
@@ -590,7 +590,9 @@ impl Verify {
                 .string("identity", "identity", &identity)?
                 .string("friendly_name", "friendlyName", &friendly_name)?
                 .options(&options, CREATE_FACTOR)?;
-            self.run(env, "create_factor", call)
+            let answer = self.run(env, "create_factor", call)?;
+            crate::uri::add_qr_methods(env, &answer)?;
+            Ok(answer)
         })
     }
 

@@ -173,3 +173,41 @@ fn extra(value: &Unknown) -> Out<Vec<(String, String)>> {
     }
     Ok(out)
 }
+
+/// The QR code of a key URI (a factor's `binding.uri`) as an SVG document, black on white
+/// with its quiet zone. `binding.qrSvg()` does the same for a new factor.
+#[napi(ts_args_type = "uri: string")]
+pub fn qr_svg(env: Env, uri: Unknown) -> napi::Result<String> {
+    boundary(&env, || Ok(watchword_core::qr::svg(&args::string(&uri, "uri")?)?))
+}
+
+/// The QR code of a key URI drawn with Unicode half blocks for a terminal with a dark
+/// background, so an authenticator app can scan it from the screen. `binding.qrTerminal()`
+/// does the same for a new factor.
+#[napi(ts_args_type = "uri: string")]
+pub fn qr_terminal(env: Env, uri: Unknown) -> napi::Result<String> {
+    boundary(&env, || Ok(watchword_core::qr::terminal(&args::string(&uri, "uri")?)?))
+}
+
+/// Gives a creation answer's `binding` its `qrSvg()` and `qrTerminal()` methods (not
+/// enumerable, so the object still serializes to `{secret, uri}`).
+pub(crate) fn add_qr_methods(env: &Env, answer: &napi::bindgen_prelude::Unknown) -> napi::Result<()> {
+    use napi::bindgen_prelude::{JsObjectValue, Object};
+    use napi::{Property, PropertyAttributes};
+    // SAFETY: the answer of `create_factor` is an object.
+    let answer: Object = unsafe { answer.cast()? };
+    let mut binding: Object = answer.get_named_property("binding")?;
+    let uri: String = binding.get_named_property("uri")?;
+    let for_svg = uri.clone();
+    let svg = env.create_function_from_closure::<(), String, _>("qrSvg", move |_| {
+        watchword_core::qr::svg(&for_svg).map_err(|e| napi::Error::from_reason(e.to_string()))
+    })?;
+    let terminal = env.create_function_from_closure::<(), String, _>("qrTerminal", move |_| {
+        watchword_core::qr::terminal(&uri).map_err(|e| napi::Error::from_reason(e.to_string()))
+    })?;
+    let hidden = PropertyAttributes::Writable | PropertyAttributes::Configurable;
+    binding.define_properties(&[
+        Property::new().with_utf8_name("qrSvg")?.with_value(&svg).with_property_attributes(hidden),
+        Property::new().with_utf8_name("qrTerminal")?.with_value(&terminal).with_property_attributes(hidden),
+    ])
+}

@@ -15,7 +15,7 @@ const { Totp, Hotp, Verify, generateSecret, base32Encode, base32Decode, parseUri
 const ID = 'f47ac10b-58cc-4372-a567-0e02b2c3d479'
 const T = 1_700_000_000
 
-const API = ['Totp', 'Hotp', 'Verify', 'WatchwordError', 'generateSecret', 'base32Encode', 'base32Decode', 'parseUri', 'buildUri', 'errorKinds', 'verificationResults']
+const API = ['Totp', 'Hotp', 'Verify', 'WatchwordError', 'generateSecret', 'base32Encode', 'base32Decode', 'parseUri', 'buildUri', 'qrSvg', 'qrTerminal', 'errorKinds', 'verificationResults']
 
 test('require() and import give the same exports', () => {
   const required = createRequire(import.meta.url)('watchword')
@@ -272,4 +272,20 @@ test('the fast per-call methods: receivers, frozen instances, slots given back',
   const fresh = new Totp(SECRET)
   fresh.generate(59)
   assert.ok(slotOf(fresh) < highest, `slot ${slotOf(fresh)} reused below ${highest}`)
+})
+
+test('QR codes: binding.qrSvg() and binding.qrTerminal() draw the URI; the binding still serializes as {secret, uri}', () => {
+  const verify = new ww.Verify({ issuer: 'Acme' })
+  const factor = verify.createFactor('user-0001-abcd', 'phone')
+  const svg = factor.binding.qrSvg()
+  assert.match(svg, /^<\?xml/)
+  assert.ok(svg.includes('<svg') && svg.includes('</svg>'))
+  assert.equal(svg, ww.qrSvg(factor.binding.uri))
+  const text = factor.binding.qrTerminal()
+  assert.equal(text, ww.qrTerminal(factor.binding.uri))
+  const lines = text.trimEnd().split('\n')
+  assert.ok(lines.length > 10 && lines.every((l) => /^[ █▀▄]+$/.test(l) && l.length === lines[0].length))
+  assert.deepEqual(Object.keys(JSON.parse(JSON.stringify(factor.binding))), ['secret', 'uri'])
+  assert.throws(() => ww.qrSvg('x'.repeat(5000)), (e) => e instanceof ww.WatchwordError && e.code === 'invalid_parameter')
+  assert.throws(() => ww.qrTerminal(42), TypeError)
 })
