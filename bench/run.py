@@ -44,8 +44,11 @@ def rust(results: Path) -> None:
         "watchword_verify-wrong-skew1": ("watchword", "verify"),
         "totp-rs_check-wrong-skew1": ("totp-rs", "verify"),
     }
+    lock = (ROOT / "Cargo.lock").read_text()
+    version = lock.split('name = "totp-rs"\nversion = "', 1)[1].split('"', 1)[0]
     with results.open("a") as out:
         for directory, (implementation, operation) in names.items():
+            implementation = implementation if implementation == "watchword" else f"totp-rs {version}"
             estimates = json.loads((group / directory / "new" / "estimates.json").read_text())
             ns = estimates["median"]["point_estimate"]
             out.write(json.dumps({"language": "Rust", "implementation": implementation,
