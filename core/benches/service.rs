@@ -8,7 +8,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use watchword_core::service::{MemoryStore, NewChallenge, NewFactor, ServiceConfig, VerificationResult, Verify};
+use watchword_core::service::{MemoryStore, NewChallenge, NewFactor, ServiceConfig, Sid, VerificationResult, Verify};
 use watchword_core::{Algorithm, Totp};
 
 const SECRET: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
@@ -18,7 +18,7 @@ const CHUNK: u64 = 500;
 /// (500 per hour, 1000 per day).
 const SPACING: u64 = 90;
 
-fn service() -> (Verify<MemoryStore>, String) {
+fn service() -> (Verify<MemoryStore>, Sid) {
     let mut config = ServiceConfig::new("Acme").unwrap();
     for (name, value) in [
         ("challenge_quota_hour", 500),

@@ -3,7 +3,7 @@
 use std::sync::Barrier;
 
 use watchword_core::service::{
-    Challenge, Entity, Factor, Key, MemoryStore, NewChallenge, NewFactor, Record, ServiceConfig, Store,
+    Challenge, Entity, Factor, Identity, Key, MemoryStore, NewChallenge, NewFactor, Record, ServiceConfig, Sid, Store,
     VerificationResult, Verify, Write,
 };
 use watchword_core::{Error, ErrorKind, Totp};
@@ -24,7 +24,7 @@ fn code_at(t: u64) -> String {
 }
 
 /// A verified factor for a fresh identity; returns its sid.
-fn verified_factor(verify: &Verify<MemoryStore>, identity: &str, now: u64) -> String {
+fn verified_factor(verify: &Verify<MemoryStore>, identity: &str, now: u64) -> Sid {
     let created = verify.create_factor(identity, NewFactor::new("phone").secret(SECRET), now).unwrap();
     let (_, v) = verify.verify_factor(identity, &created.factor.sid, &code_at(now), now).unwrap();
     assert_eq!(v.result, VerificationResult::Approved);
@@ -139,7 +139,7 @@ fn a_stale_write_is_a_conflict_and_changes_nothing() {
     assert_eq!(store.commit(stale), Err(Error::Conflict));
     assert_eq!(store.entity("user-0001-abcd").unwrap(), Some(newer));
     assert_eq!(store.entity("user-0002-abcd").unwrap(), None);
-    let delete = Write::Delete { key: Key::Entity("user-0001-abcd".into()), expected: 1 };
+    let delete = Write::Delete { key: Key::Entity(Identity::parse("user-0001-abcd").unwrap()), expected: 1 };
     assert_eq!(store.commit(vec![delete]), Err(Error::Conflict));
 }
 

@@ -3,17 +3,17 @@
 
 use proptest::prelude::*;
 use watchword_core::service::{
-    Challenge, ChallengeStatus, DetailField, Details, Entity, Factor, FactorConfig, FactorStatus, MemoryStore,
-    Metadata, Quota, ServiceConfig, Verify, OPERATIONS,
+    Challenge, ChallengeStatus, DetailField, Details, Entity, Factor, FactorConfig, FactorStatus, Identity,
+    MemoryStore, Metadata, Quota, ServiceConfig, Sid, Verify, OPERATIONS,
 };
 use watchword_core::{Algorithm, Secret};
 
-fn sid(prefix: &'static str) -> impl Strategy<Value = String> {
-    "[0-9a-f]{32}".prop_map(move |hex| format!("{prefix}{hex}"))
+fn sid(prefix: &'static str) -> impl Strategy<Value = Sid> {
+    "[0-9a-f]{32}".prop_map(move |hex| Sid::parse(&format!("{prefix}{hex}"), prefix).unwrap())
 }
 
-fn identity() -> impl Strategy<Value = String> {
-    "[A-Za-z0-9]{8,20}(-[A-Za-z0-9]{1,10}){0,3}"
+fn identity() -> impl Strategy<Value = Identity> {
+    "[A-Za-z0-9]{8,20}(-[A-Za-z0-9]{1,10}){0,3}".prop_map(|text| Identity::parse(&text).unwrap())
 }
 
 fn metadata() -> impl Strategy<Value = Option<Metadata>> {

@@ -3,7 +3,7 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::{check_small_map, invalid, new_sid, Factor, Metadata, ServiceConfig, Verification};
+use super::{check_small_map, invalid, new_sid, Factor, Identity, Metadata, ServiceConfig, Sid, Verification};
 use crate::Error;
 
 /// The longest a challenge may live, in seconds (Twilio: 60 minutes).
@@ -99,13 +99,13 @@ impl NewChallenge {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Challenge {
     /// `YC` + 32 hex characters.
-    pub sid: String,
+    pub sid: Sid,
     /// The entity's sid.
-    pub entity_sid: String,
+    pub entity_sid: Sid,
     /// The entity's identity.
-    pub identity: String,
+    pub identity: Identity,
     /// The factor's sid.
-    pub factor_sid: String,
+    pub factor_sid: Sid,
     /// The stored status (`Pending`, `Approved` or `Denied`; see [`Challenge::status_at`]).
     pub status: ChallengeStatus,
     /// Unix seconds.
@@ -175,9 +175,9 @@ impl Challenge {
         request.validate(now)?;
         Ok(Challenge {
             sid: new_sid("YC", random),
-            entity_sid: factor.entity_sid.clone(),
-            identity: factor.identity.clone(),
-            factor_sid: factor.sid.clone(),
+            entity_sid: factor.entity_sid,
+            identity: factor.identity,
+            factor_sid: factor.sid,
             status: ChallengeStatus::Pending,
             date_created: now,
             date_updated: now,

@@ -1,9 +1,7 @@
 //! The Entity: one user of the host's system, addressed by its `identity`.
 
-use alloc::string::String;
-
 use super::factor::Quota;
-use super::{check_identity, new_sid, ServiceConfig};
+use super::{check_identity, new_sid, Identity, ServiceConfig, Sid};
 use crate::Error;
 
 /// One user (Twilio's Entity, `YE…`). Created explicitly or on its first factor; deleting it
@@ -11,9 +9,9 @@ use crate::Error;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entity {
     /// `YE` + 32 hex characters.
-    pub sid: String,
+    pub sid: Sid,
     /// The host's immutable user id: 8–64 dash-separated ASCII alphanumerics (no PII).
-    pub identity: String,
+    pub identity: Identity,
     /// Unix seconds.
     pub date_created: u64,
     /// Unix seconds.
@@ -27,10 +25,10 @@ pub struct Entity {
 impl Entity {
     /// A new entity (version 1).
     pub fn new(identity: &str, random: [u8; 16], now: u64) -> Result<Entity, Error> {
-        check_identity(identity)?;
+        let identity = check_identity(identity)?;
         Ok(Entity {
             sid: new_sid("YE", random),
-            identity: String::from(identity),
+            identity,
             date_created: now,
             date_updated: now,
             version: 1,

@@ -5,7 +5,9 @@ use alloc::string::String;
 use rand_core::{CryptoRng, RngCore};
 
 use super::VerificationResult;
-use super::{check_small_map, invalid, new_sid, Entity, FactorConfig, Metadata, ServiceConfig, Verification};
+use super::{
+    check_small_map, invalid, new_sid, Entity, FactorConfig, Identity, Metadata, ServiceConfig, Sid, Verification,
+};
 use crate::error::FactorStatusProblem;
 use crate::{Algorithm, Check, Error, KeyUri, Secret, Totp};
 
@@ -118,11 +120,11 @@ pub struct FactorUpdate {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Factor {
     /// `YF` + 32 hex characters.
-    pub sid: String,
+    pub sid: Sid,
     /// The entity's sid.
-    pub entity_sid: String,
+    pub entity_sid: Sid,
     /// The entity's identity.
-    pub identity: String,
+    pub identity: Identity,
     /// The account name in the authenticator app.
     pub friendly_name: String,
     /// Enrollment status.
@@ -192,8 +194,8 @@ impl Factor {
         rng.fill_bytes(&mut random);
         Ok(Factor {
             sid: new_sid("YF", random),
-            entity_sid: entity.sid.clone(),
-            identity: entity.identity.clone(),
+            entity_sid: entity.sid,
+            identity: entity.identity,
             friendly_name: request.friendly_name.clone(),
             status: FactorStatus::Unverified,
             config: factor_config,

@@ -1,12 +1,11 @@
 //! The embedded default store: everything in memory behind one lock.
 
 use alloc::collections::BTreeSet;
-use alloc::string::String;
 use alloc::vec::Vec;
 use std::collections::HashMap;
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use super::{Challenge, Entity, Factor, Key, Record, Store, Write};
+use super::{Challenge, Entity, Factor, Identity, Key, Record, Sid, Store, Write};
 use crate::Error;
 
 /// A thread-safe in-memory [`Store`]. Commits are atomic: every write's version is checked
@@ -25,13 +24,16 @@ pub struct MemoryStore {
     inner: RwLock<Inner>,
 }
 
+/// Keys are server-made sids and validated identities; foldhash is seeded per process.
+type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
 #[derive(Debug, Default)]
 struct Inner {
-    entities: HashMap<String, Entity>,
-    factors: HashMap<String, Factor>,
-    challenges: HashMap<String, Challenge>,
+    entities: Map<Identity, Entity>,
+    factors: Map<Sid, Factor>,
+    challenges: Map<Sid, Challenge>,
     /// identity → (factor sids, challenge sids)
-    index: HashMap<String, (BTreeSet<String>, BTreeSet<String>)>,
+    index: Map<Identity, (BTreeSet<Sid>, BTreeSet<Sid>)>,
 }
 
 impl MemoryStore {
@@ -51,6 +53,68 @@ impl MemoryStore {
     }
 }
 
+/// An identity's factor sids and challenge sids.
+type Lists = (BTreeSet<Sid>, BTreeSet<Sid>);
+
+/// A record kept under its sid and listed under its identity's [`Lists`].
+trait Owned {
+    fn sid(&self) -> Sid;
+    fn identity(&self) -> Identity;
+    /// This kind's list among an identity's lists.
+    fn list(lists: &mut Lists) -> &mut BTreeSet<Sid>;
+}
+
+impl Owned for Factor {
+    fn sid(&self) -> Sid {
+        self.sid
+    }
+    fn identity(&self) -> Identity {
+        self.identity
+    }
+    fn list(lists: &mut Lists) -> &mut BTreeSet<Sid> {
+        &mut lists.0
+    }
+}
+
+impl Owned for Challenge {
+    fn sid(&self) -> Sid {
+        self.sid
+    }
+    fn identity(&self) -> Identity {
+        self.identity
+    }
+    fn list(lists: &mut Lists) -> &mut BTreeSet<Sid> {
+        &mut lists.1
+    }
+}
+
+/// Stores `record` (one probe of `map`) and lists it under its identity. A record it
+/// replaces that belonged to another identity is unlisted there; that identity is returned
+/// so its lists can be pruned.
+fn put_owned<T: Owned>(map: &mut Map<Sid, T>, index: &mut Map<Identity, Lists>, record: T) -> Option<Identity> {
+    let (sid, identity) = (record.sid(), record.identity());
+    match map.insert(sid, record) {
+        Some(old) if old.identity() == identity => None,
+        old => {
+            let moved_from = old.map(|old| old.identity());
+            if let Some(lists) = moved_from.and_then(|from| index.get_mut(&from)) {
+                T::list(lists).remove(&sid);
+            }
+            T::list(index.entry(identity).or_default()).insert(sid);
+            moved_from
+        }
+    }
+}
+
+/// Removes the record `sid` and unlists it; returns its identity, if it was stored.
+fn remove_owned<T: Owned>(map: &mut Map<Sid, T>, index: &mut Map<Identity, Lists>, sid: &Sid) -> Option<Identity> {
+    let identity = map.remove(sid)?.identity();
+    if let Some(lists) = index.get_mut(&identity) {
+        T::list(lists).remove(sid);
+    }
+    Some(identity)
+}
+
 impl Inner {
     fn version(&self, key: &Key) -> u64 {
         match key {
@@ -61,77 +125,36 @@ impl Inner {
     }
 
     fn record_version(&self, record: &Record) -> u64 {
-        match record {
-            Record::Entity(e) => self.entities.get(&e.identity).map_or(0, |e| e.version),
-            Record::Factor(f) => self.factors.get(&f.sid).map_or(0, |f| f.version),
-            Record::Challenge(c) => self.challenges.get(&c.sid).map_or(0, |c| c.version),
-        }
-    }
-
-    /// The index entry of an identity, created when missing.
-    fn index_of(&mut self, identity: &str) -> &mut (BTreeSet<String>, BTreeSet<String>) {
-        if !self.index.contains_key(identity) {
-            self.index.insert(String::from(identity), Default::default());
-        }
-        self.index.get_mut(identity).expect("inserted above")
+        self.version(&record.key())
     }
 
     fn put(&mut self, record: Record) {
-        match record {
+        let moved_from = match record {
             Record::Entity(e) => {
-                self.entities.insert(e.identity.clone(), e);
+                self.entities.insert(e.identity, e);
+                None
             }
-            Record::Factor(f) => {
-                if let Some(stored) = self.factors.get_mut(&f.sid).filter(|s| s.identity == f.identity) {
-                    *stored = f;
-                } else {
-                    if self.factors.contains_key(&f.sid) {
-                        // Re-keyed to another identity: drop the old index entry first.
-                        self.delete(&Key::Factor(f.sid.clone()));
-                    }
-                    self.index_of(&f.identity).0.insert(f.sid.clone());
-                    self.factors.insert(f.sid.clone(), f);
-                }
-            }
-            Record::Challenge(c) => {
-                if let Some(stored) = self.challenges.get_mut(&c.sid).filter(|s| s.identity == c.identity) {
-                    *stored = c;
-                } else {
-                    if self.challenges.contains_key(&c.sid) {
-                        self.delete(&Key::Challenge(c.sid.clone()));
-                    }
-                    self.index_of(&c.identity).1.insert(c.sid.clone());
-                    self.challenges.insert(c.sid.clone(), c);
-                }
-            }
+            Record::Factor(f) => put_owned(&mut self.factors, &mut self.index, f),
+            Record::Challenge(c) => put_owned(&mut self.challenges, &mut self.index, c),
+        };
+        if let Some(identity) = moved_from {
+            self.prune(identity);
         }
     }
 
     fn delete(&mut self, key: &Key) {
         let identity = match key {
-            Key::Entity(identity) => {
-                self.entities.remove(identity);
-                identity.clone()
-            }
-            Key::Factor(sid) => match self.factors.remove(sid) {
-                Some(f) => {
-                    if let Some(ix) = self.index.get_mut(&f.identity) {
-                        ix.0.remove(sid);
-                    }
-                    f.identity
-                }
-                None => return,
-            },
-            Key::Challenge(sid) => match self.challenges.remove(sid) {
-                Some(c) => {
-                    if let Some(ix) = self.index.get_mut(&c.identity) {
-                        ix.1.remove(sid);
-                    }
-                    c.identity
-                }
-                None => return,
-            },
+            Key::Entity(identity) => self.entities.remove(identity).map(|_| *identity),
+            Key::Factor(sid) => remove_owned(&mut self.factors, &mut self.index, sid),
+            Key::Challenge(sid) => remove_owned(&mut self.challenges, &mut self.index, sid),
         };
+        if let Some(identity) = identity {
+            self.prune(identity);
+        }
+    }
+
+    /// Drops the lists of an identity that has no entity, factor or challenge left.
+    fn prune(&mut self, identity: Identity) {
         let empty = self.index.get(&identity).is_some_and(|(f, c)| f.is_empty() && c.is_empty());
         if empty && !self.entities.contains_key(&identity) {
             self.index.remove(&identity);
@@ -190,5 +213,59 @@ impl Store for MemoryStore {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::service::{NewChallenge, NewFactor, ServiceConfig};
+    use alloc::collections::BTreeMap;
+    use rand_core::{RngCore, SeedableRng};
+
+    /// Random puts (new, replaced, moved to another identity) and deletes of factors and
+    /// challenges, checked after every step against a plain model of who owns which sid.
+    #[test]
+    fn lists_follow_every_put_move_and_delete() {
+        let config = ServiceConfig::new("Acme").unwrap();
+        let mut rng = rand_chacha::ChaCha20Rng::from_seed([9; 32]);
+        let identities: Vec<Identity> =
+            ["user-0001", "user-0002", "user-0003"].iter().map(|t| Identity::parse(t).unwrap()).collect();
+        let entity = Entity::new("user-0001", [1; 16], 0).unwrap();
+        let factor = Factor::create(&config, &entity, &NewFactor::new("phone"), &mut rng, 0).unwrap();
+        let challenge = Challenge::create(&config, &factor, &NewChallenge::new(&factor.sid), [2; 16], 0).unwrap();
+        let sids = |prefix| (0u8..5).map(move |i| Sid::new(prefix, [i; 16]));
+        let (factor_sids, challenge_sids): (Vec<Sid>, Vec<Sid>) = (sids("YF").collect(), sids("YC").collect());
+        let store = MemoryStore::new();
+        // (is a factor, sid) → identity
+        let mut model: BTreeMap<(bool, Sid), Identity> = BTreeMap::new();
+        for step in 0..4000 {
+            let r = rng.next_u32() as usize;
+            let is_factor = r % 2 == 0;
+            let sid = if is_factor { factor_sids[r / 2 % 5] } else { challenge_sids[r / 2 % 5] };
+            let identity = identities[r / 10 % 3];
+            let mut inner = store.write();
+            if r / 30 % 4 == 0 {
+                inner.delete(&if is_factor { Key::Factor(sid) } else { Key::Challenge(sid) });
+                model.remove(&(is_factor, sid));
+            } else {
+                inner.put(if is_factor {
+                    Record::Factor(Factor { sid, identity, ..factor.clone() })
+                } else {
+                    Record::Challenge(Challenge { sid, identity, ..challenge.clone() })
+                });
+                model.insert((is_factor, sid), identity);
+            }
+            drop(inner);
+            for id in &identities {
+                let listed = |kind: bool| model.iter().filter(move |(k, v)| k.0 == kind && *v == id).map(|(k, _)| k.1);
+                let factors: Vec<Sid> = store.factors(id).unwrap().iter().map(|f| f.sid).collect();
+                let challenges: Vec<Sid> = store.challenges(id).unwrap().iter().map(|c| c.sid).collect();
+                assert!(factors.iter().copied().eq(listed(true)), "step {step}: factors of {id}");
+                assert!(challenges.iter().copied().eq(listed(false)), "step {step}: challenges of {id}");
+                let owns = model.values().any(|v| v == id);
+                assert_eq!(store.read().index.contains_key(id), owns, "step {step}: lists of {id}");
+            }
+        }
     }
 }

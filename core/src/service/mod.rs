@@ -35,6 +35,7 @@ mod challenge;
 mod config;
 mod entity;
 mod factor;
+mod ids;
 mod record;
 mod store;
 mod time;
@@ -54,6 +55,7 @@ pub use challenge::{Challenge, ChallengeStatus, DetailField, Details, NewChallen
 pub use config::{FactorConfig, ServiceConfig, Setting, MIN_SECRET_BYTES, SETTINGS};
 pub use entity::Entity;
 pub use factor::{Factor, FactorStatus, FactorUpdate, NewFactor, Quota};
+pub use ids::{Identity, Sid};
 pub use store::{Key, Record, Store, Write};
 pub use time::{parse_rfc3339, rfc3339};
 
@@ -129,14 +131,8 @@ pub(crate) fn invalid(name: &'static str, expected: &'static str) -> Error {
 }
 
 /// Checks `identity`: 8–64 characters of dash-separated ASCII alphanumerics.
-pub(crate) fn check_identity(identity: &str) -> Result<(), Error> {
-    let ok = (8..=64).contains(&identity.len())
-        && identity.split('-').all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_alphanumeric()));
-    if ok {
-        Ok(())
-    } else {
-        Err(invalid("identity", "8 to 64 dash-separated ASCII letters and digits, e.g. a UUID"))
-    }
+pub(crate) fn check_identity(identity: &str) -> Result<Identity, Error> {
+    Identity::parse(identity)
 }
 
 /// Checks a string-to-string map that must serialize to at most 1024 characters.
@@ -148,24 +144,11 @@ pub(crate) fn check_small_map(map: &Metadata, name: &'static str) -> Result<(), 
 }
 
 /// Checks a sid: `prefix` + 32 lowercase hex characters.
-pub(crate) fn check_sid(sid: &str, prefix: &str, name: &'static str, expected: &'static str) -> Result<(), Error> {
-    let ok = sid.len() == 34
-        && sid.starts_with(prefix)
-        && sid[2..].bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-    if ok {
-        Ok(())
-    } else {
-        Err(invalid(name, expected))
-    }
+pub(crate) fn check_sid(sid: &str, prefix: &str, name: &'static str, expected: &'static str) -> Result<Sid, Error> {
+    Sid::parse(sid, prefix).ok_or_else(|| invalid(name, expected))
 }
 
 /// A new sid: `prefix` + 32 lowercase hex characters from `random`.
-pub(crate) fn new_sid(prefix: &str, random: [u8; 16]) -> String {
-    let mut sid = String::with_capacity(34);
-    sid.push_str(prefix);
-    for b in random {
-        sid.push(char::from(b"0123456789abcdef"[usize::from(b >> 4)]));
-        sid.push(char::from(b"0123456789abcdef"[usize::from(b & 15)]));
-    }
-    sid
+pub(crate) fn new_sid(prefix: &str, random: [u8; 16]) -> Sid {
+    Sid::new(prefix, random)
 }

@@ -9,7 +9,7 @@ use serde_json::{json, Map, Value};
 
 use super::challenge::MAX_EXPIRATION;
 use super::factor::check_friendly_name;
-use super::{check_identity, check_sid, Metadata};
+use super::{check_identity, check_sid, Identity, Metadata, Sid};
 use super::{Challenge, ChallengeStatus, DetailField, Details, Entity, Factor, FactorConfig, FactorStatus, Quota};
 use crate::error::Invalid;
 use crate::{Algorithm, Error, Secret};
@@ -58,8 +58,12 @@ impl<'a> Fields<'a> {
         Ok(value)
     }
 
+    fn str(&mut self, field: &'static str) -> Result<&'a str, Error> {
+        self.get(field)?.as_str().ok_or_else(|| bad(field, "must be a string"))
+    }
+
     fn string(&mut self, field: &'static str) -> Result<String, Error> {
-        self.get(field)?.as_str().map(String::from).ok_or_else(|| bad(field, "must be a string"))
+        self.str(field).map(String::from)
     }
 
     fn u64(&mut self, field: &'static str) -> Result<u64, Error> {
@@ -173,14 +177,12 @@ fn check_version(version: u64) -> Result<u64, Error> {
     Ok(version)
 }
 
-fn record_sid(sid: String, prefix: &str) -> Result<String, Error> {
-    check_sid(&sid, prefix, "sid", "").map_err(|_| bad("sid", "is not a valid sid"))?;
-    Ok(sid)
+fn record_sid(sid: &str, prefix: &str) -> Result<Sid, Error> {
+    check_sid(sid, prefix, "sid", "").map_err(|_| bad("sid", "is not a valid sid"))
 }
 
-fn record_identity(identity: String) -> Result<String, Error> {
-    check_identity(&identity).map_err(|_| bad("identity", "is not a valid identity"))?;
-    Ok(identity)
+fn record_identity(identity: &str) -> Result<Identity, Error> {
+    check_identity(identity).map_err(|_| bad("identity", "is not a valid identity"))
 }
 
 impl Entity {
@@ -210,8 +212,8 @@ impl Entity {
         let (value, _) = Fields::open(text, "entity")?;
         let mut f = Fields::new(value.as_object().ok_or_else(|| bad("record", "is not a JSON object"))?);
         let entity = Entity {
-            sid: record_sid(f.string("sid")?, "YE")?,
-            identity: record_identity(f.string("identity")?)?,
+            sid: record_sid(f.str("sid")?, "YE")?,
+            identity: record_identity(f.str("identity")?)?,
             date_created: f.u64("date_created")?,
             date_updated: f.u64("date_updated")?,
             version: check_version(f.u64("version")?)?,
@@ -260,10 +262,10 @@ impl Factor {
     pub fn from_record(text: &str) -> Result<Factor, Error> {
         let (value, _) = Fields::open(text, "factor")?;
         let mut f = Fields::new(value.as_object().ok_or_else(|| bad("record", "is not a JSON object"))?);
-        let sid = record_sid(f.string("sid")?, "YF")?;
-        let entity_sid = f.string("entity_sid")?;
-        check_sid(&entity_sid, "YE", "entity_sid", "").map_err(|_| bad("entity_sid", "is not a valid sid"))?;
-        let identity = record_identity(f.string("identity")?)?;
+        let sid = record_sid(f.str("sid")?, "YF")?;
+        let entity_sid = check_sid(f.str("entity_sid")?, "YE", "entity_sid", "")
+            .map_err(|_| bad("entity_sid", "is not a valid sid"))?;
+        let identity = record_identity(f.str("identity")?)?;
         let friendly_name = f.string("friendly_name")?;
         check_friendly_name(&friendly_name).map_err(|_| bad("friendly_name", "is not a valid friendly name"))?;
         let status = FactorStatus::from_name(&f.string("status")?)
@@ -340,12 +342,12 @@ impl Challenge {
     pub fn from_record(text: &str) -> Result<Challenge, Error> {
         let (value, _) = Fields::open(text, "challenge")?;
         let mut f = Fields::new(value.as_object().ok_or_else(|| bad("record", "is not a JSON object"))?);
-        let sid = record_sid(f.string("sid")?, "YC")?;
-        let entity_sid = f.string("entity_sid")?;
-        check_sid(&entity_sid, "YE", "entity_sid", "").map_err(|_| bad("entity_sid", "is not a valid sid"))?;
-        let identity = record_identity(f.string("identity")?)?;
-        let factor_sid = f.string("factor_sid")?;
-        check_sid(&factor_sid, "YF", "factor_sid", "").map_err(|_| bad("factor_sid", "is not a valid sid"))?;
+        let sid = record_sid(f.str("sid")?, "YC")?;
+        let entity_sid = check_sid(f.str("entity_sid")?, "YE", "entity_sid", "")
+            .map_err(|_| bad("entity_sid", "is not a valid sid"))?;
+        let identity = record_identity(f.str("identity")?)?;
+        let factor_sid = check_sid(f.str("factor_sid")?, "YF", "factor_sid", "")
+            .map_err(|_| bad("factor_sid", "is not a valid sid"))?;
         let status = match ChallengeStatus::from_name(&f.string("status")?) {
             Some(s @ (ChallengeStatus::Pending | ChallengeStatus::Approved | ChallengeStatus::Denied)) => s,
             _ => return Err(bad("status", "must be \"pending\", \"approved\" or \"denied\"")),

@@ -1,9 +1,8 @@
 //! Where records live: the [`Store`] interface with compare-and-set writes.
 
-use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::{Challenge, Entity, Factor};
+use super::{Challenge, Entity, Factor, Identity, Sid};
 use crate::Error;
 
 /// Any record.
@@ -21,9 +20,9 @@ impl Record {
     /// The record's key in its store.
     pub fn key(&self) -> Key {
         match self {
-            Record::Entity(e) => Key::Entity(e.identity.clone()),
-            Record::Factor(f) => Key::Factor(f.sid.clone()),
-            Record::Challenge(c) => Key::Challenge(c.sid.clone()),
+            Record::Entity(e) => Key::Entity(e.identity),
+            Record::Factor(f) => Key::Factor(f.sid),
+            Record::Challenge(c) => Key::Challenge(c.sid),
         }
     }
 
@@ -38,14 +37,14 @@ impl Record {
 }
 
 /// The key of a record: entities by identity, factors and challenges by sid.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Key {
     /// An entity's identity.
-    Entity(String),
+    Entity(Identity),
     /// A factor's sid.
-    Factor(String),
+    Factor(Sid),
     /// A challenge's sid.
-    Challenge(String),
+    Challenge(Sid),
 }
 
 /// One write of a commit. `expected` is the version the store must hold now: `0` means the

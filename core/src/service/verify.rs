@@ -2,12 +2,9 @@
 
 use alloc::string::String;
 use alloc::vec::Vec;
-use core::cell::RefCell;
+use rand_core::{OsRng, RngCore};
 
-use rand_chacha::ChaCha20Rng;
-use rand_core::{OsRng, RngCore, SeedableRng};
-
-use super::{check_identity, check_sid, invalid, Metadata, ServiceConfig, Verification};
+use super::{check_identity, check_sid, invalid, Identity, Metadata, ServiceConfig, Sid, Verification};
 use super::{
     Challenge, ChallengeStatus, Entity, Factor, FactorUpdate, Key, NewChallenge, NewFactor, Record, Store, Write,
 };
@@ -27,30 +24,12 @@ pub fn unix_now() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
-std::thread_local! {
-    /// A per-thread ChaCha20 CSPRNG seeded from the OS, reseeded after a fork (the process
-    /// id changes) so parent and child never share a stream.
-    static RNG: RefCell<Option<(u32, ChaCha20Rng)>> = const { RefCell::new(None) };
-}
-
-fn with_rng<T>(f: impl FnOnce(&mut ChaCha20Rng) -> T) -> T {
-    RNG.with(|cell| {
-        let mut slot = cell.borrow_mut();
-        let pid = std::process::id();
-        let fresh = !matches!(&*slot, Some((p, _)) if *p == pid);
-        if fresh {
-            *slot = Some((pid, ChaCha20Rng::from_rng(OsRng).unwrap_or_else(|_| ChaCha20Rng::from_entropy())));
-        }
-        match &mut *slot {
-            Some((_, rng)) => f(rng),
-            None => f(&mut ChaCha20Rng::from_entropy()),
-        }
-    })
-}
-
+/// 16 random bytes for a sid, from the thread's CSPRNG (`rand`'s `ThreadRng`: ChaCha seeded
+/// from the operating system, reseeded periodically and after a fork). Secrets do not come
+/// from here: they are read from the operating system itself.
 fn random16() -> [u8; 16] {
     let mut out = [0u8; 16];
-    with_rng(|rng| rng.fill_bytes(&mut out));
+    rand::thread_rng().fill_bytes(&mut out);
     out
 }
 
@@ -119,11 +98,11 @@ fn put(record: Record, expected: u64) -> Write {
     Write::Put { record, expected }
 }
 
-fn check_factor_sid(sid: &str) -> Result<(), Error> {
+fn check_factor_sid(sid: &str) -> Result<Sid, Error> {
     check_sid(sid, "YF", "factor_sid", "YF followed by 32 lowercase hex characters")
 }
 
-fn check_challenge_sid(sid: &str) -> Result<(), Error> {
+fn check_challenge_sid(sid: &str) -> Result<Sid, Error> {
     check_sid(sid, "YC", "challenge_sid", "YC followed by 32 lowercase hex characters")
 }
 
@@ -159,15 +138,20 @@ impl<S: Store> Verify<S> {
     }
 
     fn factor_of(&self, identity: &str, sid: &str) -> Result<Factor, Error> {
-        check_identity(identity)?;
-        check_factor_sid(sid)?;
-        self.store.factor(sid)?.filter(|f| f.identity == identity).ok_or(Error::FactorNotFound)
+        let identity = check_identity(identity)?;
+        let sid = check_factor_sid(sid)?;
+        self.factor_at(&identity, &sid)
+    }
+
+    /// The factor `sid` of `identity`, both already checked.
+    fn factor_at(&self, identity: &Identity, sid: &Sid) -> Result<Factor, Error> {
+        self.store.factor(sid)?.filter(|f| f.identity == *identity).ok_or(Error::FactorNotFound)
     }
 
     fn challenge_of(&self, identity: &str, sid: &str) -> Result<Challenge, Error> {
-        check_identity(identity)?;
-        check_challenge_sid(sid)?;
-        self.store.challenge(sid)?.filter(|c| c.identity == identity).ok_or(Error::ChallengeNotFound)
+        let identity = check_identity(identity)?;
+        let sid = check_challenge_sid(sid)?;
+        self.store.challenge(&sid)?.filter(|c| c.identity == identity).ok_or(Error::ChallengeNotFound)
     }
 
     // ----- entities -----
@@ -226,7 +210,7 @@ impl<S: Store> Verify<S> {
                 }
                 None => (Entity { version: 0, ..Entity::new(identity, random16(), now)? }, 0),
             };
-            let factor = with_rng(|rng| Factor::create(&self.config, &entity, &request, rng, now))?;
+            let factor = Factor::create(&self.config, &entity, &request, &mut OsRng, now)?;
             let uri = factor.binding_uri(&self.config)?;
             if self.store.factors(identity)?.len() >= self.config.factors_per_entity as usize {
                 return Err(Error::FactorLimitReached);
@@ -288,8 +272,7 @@ impl<S: Store> Verify<S> {
     pub fn delete_factor(&self, identity: &str, sid: &str) -> Result<(), Error> {
         self.retry(|| {
             let factor = self.factor_of(identity, sid)?;
-            let mut writes =
-                alloc::vec![Write::Delete { key: Key::Factor(factor.sid.clone()), expected: factor.version }];
+            let mut writes = alloc::vec![Write::Delete { key: Key::Factor(factor.sid), expected: factor.version }];
             for c in self.store.challenges(identity)?.into_iter().filter(|c| c.factor_sid == factor.sid) {
                 writes.push(Write::Delete { key: Key::Challenge(c.sid), expected: c.version });
             }
@@ -317,11 +300,11 @@ impl<S: Store> Verify<S> {
         request: NewChallenge,
         now: u64,
     ) -> Result<(Challenge, Option<Verification>), Error> {
-        check_identity(identity)?;
-        check_factor_sid(&request.factor_sid)?;
+        let identity = check_identity(identity)?;
+        let sid = check_factor_sid(&request.factor_sid)?;
         request.validate(now)?;
         self.retry(|| {
-            let factor = self.factor_of(identity, &request.factor_sid)?;
+            let factor = self.factor_at(&identity, &sid)?;
             let expected = factor.version;
             let admitted = factor.admit_challenge(&self.config, now)?;
             let challenge = Challenge::create(&self.config, &admitted, &request, random16(), now)?;
@@ -459,7 +442,7 @@ impl<S: Store> Verify<S> {
                 Some(_) => {}
                 None => {
                     let entity = Entity {
-                        sid: factor.entity_sid.clone(),
+                        sid: factor.entity_sid,
                         ..Entity::new(&factor.identity, [0; 16], factor.date_created)?
                     };
                     writes.push(Write::Put { record: Record::Entity(entity), expected: 0 });

@@ -1,0 +1,252 @@
+//! Identifiers held inline: a [`Sid`] or an [`Identity`] is a fixed-size value, so records
+//! are copied, compared and used as map keys without allocating. Both read as `&str`
+//! (`Deref`, `Borrow<str>`), hash like that string, and serialize as it.
+
+use alloc::string::String;
+use core::borrow::Borrow;
+use core::fmt;
+use core::hash::{Hash, Hasher};
+use core::ops::Deref;
+
+use super::invalid;
+use crate::Error;
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// A resource identifier: a two-letter prefix (`YE` entity, `YF` factor, `YC` challenge)
+/// followed by 32 lowercase hex characters.
+///
+/// ```
+/// use watchword_core::service::Sid;
+/// let sid = Sid::parse("YF0123456789abcdef0123456789abcdef", "YF").unwrap();
+/// assert_eq!(sid, "YF0123456789abcdef0123456789abcdef");
+/// assert_eq!(sid.len(), 34);
+/// assert!(Sid::parse("YF0123456789ABCDEF0123456789abcdef", "YF").is_none());
+/// assert!(Sid::parse("YC0123456789abcdef0123456789abcdef", "YF").is_none());
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Sid([u8; Sid::LEN]);
+
+impl Sid {
+    /// Every sid's length in bytes.
+    pub const LEN: usize = 34;
+
+    /// The sid with `prefix` whose hex part spells `random`.
+    pub(crate) fn new(prefix: &str, random: [u8; 16]) -> Sid {
+        let mut bytes = [0u8; Sid::LEN];
+        bytes[..2].copy_from_slice(&prefix.as_bytes()[..2]);
+        for (pair, b) in bytes[2..].chunks_exact_mut(2).zip(random) {
+            pair[0] = HEX[usize::from(b >> 4)];
+            pair[1] = HEX[usize::from(b & 15)];
+        }
+        Sid(bytes)
+    }
+
+    /// `text` as a sid when it is `prefix` followed by 32 lowercase hex characters.
+    pub fn parse(text: &str, prefix: &str) -> Option<Sid> {
+        let bytes = text.as_bytes();
+        let ok = bytes.len() == Sid::LEN
+            && prefix.len() == 2
+            && text.starts_with(prefix)
+            && bytes[2..].iter().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b));
+        ok.then(|| {
+            let mut out = [0u8; Sid::LEN];
+            out.copy_from_slice(bytes);
+            Sid(out)
+        })
+    }
+
+    /// The sid as text.
+    pub fn as_str(&self) -> &str {
+        // Only ASCII is ever stored (checked in `parse`, hex digits in `new`).
+        core::str::from_utf8(&self.0).unwrap_or_default()
+    }
+}
+
+/// The host's immutable user id: 8–64 dash-separated ASCII letters and digits (no PII).
+///
+/// ```
+/// use watchword_core::service::Identity;
+/// let id = Identity::parse("ff483d1f-f591-898a").unwrap();
+/// assert_eq!(id.as_str(), "ff483d1f-f591-898a");
+/// assert!(Identity::parse("short").is_err());
+/// assert!(Identity::parse("two--dashes").is_err());
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Identity {
+    /// Unused bytes stay zero, so equality of the arrays is equality of the texts.
+    bytes: [u8; Identity::MAX_LEN],
+    len: u8,
+}
+
+impl Identity {
+    /// The longest identity, in bytes.
+    pub const MAX_LEN: usize = 64;
+
+    /// `text` as an identity, or an invalid-parameter error naming `identity`.
+    pub fn parse(text: &str) -> Result<Identity, Error> {
+        let ok = (8..=Identity::MAX_LEN).contains(&text.len())
+            && text.split('-').all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_alphanumeric()));
+        if !ok {
+            return Err(invalid("identity", "8 to 64 dash-separated ASCII letters and digits, e.g. a UUID"));
+        }
+        let mut bytes = [0u8; Identity::MAX_LEN];
+        bytes[..text.len()].copy_from_slice(text.as_bytes());
+        Ok(Identity { bytes, len: text.len() as u8 })
+    }
+
+    /// The identity as text.
+    pub fn as_str(&self) -> &str {
+        // Only ASCII is ever stored (checked in `parse`).
+        core::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or_default()
+    }
+}
+
+impl PartialOrd for Identity {
+    fn partial_cmp(&self, other: &Identity) -> Option<core::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Identity {
+    fn cmp(&self, other: &Identity) -> core::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+/// The text traits both identifier types share: read, hash, compare, print and serialize
+/// exactly as their string.
+macro_rules! text_like {
+    ($t:ty) => {
+        impl Deref for $t {
+            type Target = str;
+            fn deref(&self) -> &str {
+                self.as_str()
+            }
+        }
+
+        impl AsRef<str> for $t {
+            fn as_ref(&self) -> &str {
+                self.as_str()
+            }
+        }
+
+        impl Borrow<str> for $t {
+            fn borrow(&self) -> &str {
+                self.as_str()
+            }
+        }
+
+        impl Hash for $t {
+            fn hash<H: Hasher>(&self, state: &mut H) {
+                self.as_str().hash(state)
+            }
+        }
+
+        impl PartialEq<str> for $t {
+            fn eq(&self, other: &str) -> bool {
+                self.as_str() == other
+            }
+        }
+
+        impl PartialEq<&str> for $t {
+            fn eq(&self, other: &&str) -> bool {
+                self.as_str() == *other
+            }
+        }
+
+        impl PartialEq<String> for $t {
+            fn eq(&self, other: &String) -> bool {
+                self.as_str() == other.as_str()
+            }
+        }
+
+        impl PartialEq<$t> for str {
+            fn eq(&self, other: &$t) -> bool {
+                self == other.as_str()
+            }
+        }
+
+        impl PartialEq<$t> for &str {
+            fn eq(&self, other: &$t) -> bool {
+                *self == other.as_str()
+            }
+        }
+
+        impl PartialEq<$t> for String {
+            fn eq(&self, other: &$t) -> bool {
+                self.as_str() == other.as_str()
+            }
+        }
+
+        impl fmt::Display for $t {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl fmt::Debug for $t {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Debug::fmt(self.as_str(), f)
+            }
+        }
+
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl From<$t> for String {
+            fn from(id: $t) -> String {
+                String::from(id.as_str())
+            }
+        }
+    };
+}
+
+text_like!(Sid);
+text_like!(Identity);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::collections::BTreeSet;
+
+    #[test]
+    fn sids_spell_their_bytes_and_order_like_their_text() {
+        let a = Sid::new("YC", [0x0f; 16]);
+        let b = Sid::new("YC", [0xa0; 16]);
+        assert_eq!(a.as_str(), "YC0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f");
+        assert_eq!(Sid::parse(a.as_str(), "YC"), Some(a));
+        assert_eq!(a < b, a.as_str() < b.as_str());
+        assert_eq!(alloc::format!("{a:?}"), alloc::format!("{:?}", a.as_str()));
+        for bad in [
+            "",
+            "YC",
+            "YC0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0",
+            "YC0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0fff",
+            "YCé0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f",
+        ] {
+            assert_eq!(Sid::parse(bad, "YC"), None, "{bad}");
+        }
+    }
+
+    #[cfg(feature = "std")]
+    #[test]
+    fn identities_order_hash_and_compare_like_their_text() {
+        let texts = ["user-0001", "user-00010", "user-0002", "ZZZZZZZZ", "a1b2c3d4-e5f6", &"x".repeat(64)];
+        let ids: BTreeSet<Identity> = texts.iter().map(|t| Identity::parse(t).unwrap()).collect();
+        let sorted: BTreeSet<&str> = texts.iter().copied().collect();
+        assert!(ids.iter().map(Identity::as_str).eq(sorted.iter().copied()));
+        use core::hash::BuildHasher;
+        let hasher = std::collections::hash_map::RandomState::new();
+        for t in texts {
+            let id = Identity::parse(t).unwrap();
+            assert_eq!(hasher.hash_one(id), hasher.hash_one(t), "Borrow<str> needs equal hashes");
+            assert_eq!(id, t);
+        }
+        assert!(Identity::parse(&"x".repeat(65)).is_err());
+        assert!(Identity::parse("-user-0001").is_err());
+    }
+}
