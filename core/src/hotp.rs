@@ -4,7 +4,7 @@ use crate::code::reduce;
 use crate::error::{Error, Invalid};
 use crate::mac::KeyState;
 use crate::secret::MAX_SECRET_LEN;
-use crate::{Algorithm, Code, MAX_DIGITS, MAX_LOOK_AHEAD, MIN_DIGITS};
+use crate::{Algorithm, Code, Secret, MAX_DIGITS, MAX_LOOK_AHEAD, MIN_DIGITS};
 
 /// An HOTP generator and verifier for one key (RFC 4226).
 ///
@@ -35,9 +35,7 @@ impl core::fmt::Debug for Hotp {
 impl Hotp {
     /// Sets up a key of 1–128 bytes for codes of 3–10 digits.
     pub fn new(secret: &[u8], algorithm: Algorithm, digits: u32) -> Result<Hotp, Error> {
-        if !(MIN_DIGITS..=MAX_DIGITS).contains(&digits) {
-            return Err(Error::InvalidParameter(Invalid::Digits { value: digits }));
-        }
+        check_digits(digits)?;
         if secret.is_empty() || secret.len() > MAX_SECRET_LEN {
             return Err(Error::InvalidParameter(Invalid::SecretLength {
                 len: secret.len(),
@@ -46,6 +44,19 @@ impl Hotp {
             }));
         }
         Ok(Hotp { key: KeyState::new(algorithm, secret), algorithm, digits: digits as u8 })
+    }
+
+    /// Sets up a [`Secret`] for codes of 3–10 digits. With `std` the secret keeps its key
+    /// states, so doing this again for the same secret (or a clone) costs no hashing.
+    ///
+    /// ```
+    /// use watchword_core::{Algorithm, Hotp, Secret};
+    /// let secret = Secret::from_bytes(b"12345678901234567890").unwrap();
+    /// assert_eq!(Hotp::from_secret(&secret, Algorithm::Sha1, 6).unwrap().generate(1).as_str(), "287082");
+    /// ```
+    pub fn from_secret(secret: &Secret, algorithm: Algorithm, digits: u32) -> Result<Hotp, Error> {
+        check_digits(digits)?;
+        Ok(Hotp { key: secret.key_state(algorithm), algorithm, digits: digits as u8 })
     }
 
     /// The hash algorithm.
@@ -106,4 +117,11 @@ impl Hotp {
     pub(crate) fn matches(&self, given: &u64, counter: u64) -> Choice {
         reduce(self.key.truncate(counter), self.digits).ct_eq(given)
     }
+}
+
+fn check_digits(digits: u32) -> Result<(), Error> {
+    if !(MIN_DIGITS..=MAX_DIGITS).contains(&digits) {
+        return Err(Error::InvalidParameter(Invalid::Digits { value: digits }));
+    }
+    Ok(())
 }

@@ -5,6 +5,7 @@ use subtle::ConstantTimeEq;
 use zeroize::Zeroize;
 
 use crate::error::{Error, Invalid};
+use crate::mac::KeyState;
 use crate::{base32, Algorithm};
 
 /// The largest secret the primitives accept, in bytes.
@@ -13,7 +14,9 @@ pub(crate) const MAX_SECRET_LEN: usize = 128;
 /// A shared OTP secret of 1–128 bytes, held on the stack.
 ///
 /// It is zeroized on drop, compares in constant time, and never shows its bytes in `Debug`
-/// (so it cannot leak through logs or error messages).
+/// (so it cannot leak through logs or error messages). With `std`, the HMAC key states of
+/// each algorithm are computed on first use and shared by the secret's clones, so a stored
+/// factor sets up its key once, not on every check.
 ///
 /// ```
 /// use watchword_core::Secret;
@@ -25,7 +28,14 @@ pub(crate) const MAX_SECRET_LEN: usize = 128;
 pub struct Secret {
     bytes: [u8; MAX_SECRET_LEN],
     len: u8,
+    #[cfg(feature = "std")]
+    keys: KeyCache,
 }
+
+/// One lazily computed key state per algorithm (in [`Algorithm::ALL`] order). The states
+/// zeroize themselves when the last clone holding them is dropped.
+#[cfg(feature = "std")]
+type KeyCache = [std::sync::OnceLock<std::sync::Arc<KeyState>>; 3];
 
 impl Secret {
     /// The largest secret accepted, in bytes.
@@ -46,7 +56,7 @@ impl Secret {
         }
         let mut out = [0u8; MAX_SECRET_LEN];
         out[..bytes.len()].copy_from_slice(bytes);
-        Ok(Secret { bytes: out, len: bytes.len() as u8 })
+        Ok(Secret::new(out, bytes.len()))
     }
 
     /// Decodes a Base32 secret (RFC 4648; case-insensitive, spaces and hyphens ignored,
@@ -61,7 +71,7 @@ impl Secret {
         let result = base32::decode_into(text, &mut out);
         let secret = match result {
             Ok(0) => Err(Error::InvalidParameter(Invalid::SecretLength { len: 0, min: 1, max: MAX_SECRET_LEN })),
-            Ok(n) => Ok(Secret { bytes: out, len: n as u8 }),
+            Ok(n) => Ok(Secret::new(out, n)),
             Err(e) => Err(e),
         };
         out.zeroize();
@@ -81,7 +91,7 @@ impl Secret {
         let len = algorithm.secret_len();
         let mut bytes = [0u8; MAX_SECRET_LEN];
         rng.fill_bytes(&mut bytes[..len]);
-        Secret { bytes, len: len as u8 }
+        Secret::new(bytes, len)
     }
 
     /// Generates a secret of the length that suits `algorithm` from the operating system's
@@ -94,6 +104,34 @@ impl Secret {
     #[cfg(feature = "std")]
     pub fn generate(algorithm: Algorithm) -> Secret {
         Secret::generate_with(algorithm, &mut rand_core::OsRng)
+    }
+
+    /// `len` (1–128) bytes of `bytes`.
+    fn new(bytes: [u8; MAX_SECRET_LEN], len: usize) -> Secret {
+        Secret {
+            bytes,
+            len: len as u8,
+            #[cfg(feature = "std")]
+            keys: Default::default(),
+        }
+    }
+
+    /// The HMAC key states of this secret for `algorithm`: computed once and kept (with
+    /// `std`), or computed now.
+    pub(crate) fn key_state(&self, algorithm: Algorithm) -> KeyState {
+        #[cfg(feature = "std")]
+        {
+            let slot = match algorithm {
+                Algorithm::Sha1 => &self.keys[0],
+                Algorithm::Sha256 => &self.keys[1],
+                Algorithm::Sha512 => &self.keys[2],
+            };
+            KeyState::clone(slot.get_or_init(|| std::sync::Arc::new(KeyState::new(algorithm, self.as_bytes()))))
+        }
+        #[cfg(not(feature = "std"))]
+        {
+            KeyState::new(algorithm, self.as_bytes())
+        }
     }
 
     /// The secret's bytes.
@@ -136,5 +174,44 @@ impl Eq for Secret {}
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Secret({} bytes)", self.len)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Hotp;
+
+    #[test]
+    fn kept_key_states_give_the_codes_of_a_fresh_setup() {
+        let key: [u8; 128] = core::array::from_fn(|i| (i * 31 + 7) as u8);
+        for algorithm in Algorithm::ALL {
+            for len in [1usize, 20, 64, 65, 128] {
+                let secret = Secret::from_bytes(&key[..len]).unwrap();
+                let fresh = Hotp::new(&key[..len], algorithm, 8).unwrap();
+                // First use computes the state, the second and a clone's use read it back.
+                for hotp in [
+                    Hotp::from_secret(&secret, algorithm, 8).unwrap(),
+                    Hotp::from_secret(&secret, algorithm, 8).unwrap(),
+                    Hotp::from_secret(&secret.clone(), algorithm, 8).unwrap(),
+                ] {
+                    for counter in [0u64, 1, 59, u64::MAX] {
+                        assert_eq!(hotp.generate(counter), fresh.generate(counter), "{algorithm} {len} {counter}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[cfg(feature = "std")]
+    #[test]
+    fn clones_share_the_states_of_each_algorithm_they_were_computed_for() {
+        let secret = Secret::from_bytes(b"12345678901234567890").unwrap();
+        let _ = secret.key_state(Algorithm::Sha256);
+        let clone = secret.clone();
+        let (a, b) = (secret.keys[1].get().unwrap(), clone.keys[1].get().unwrap());
+        assert!(std::sync::Arc::ptr_eq(a, b));
+        assert!(clone.keys[0].get().is_none() && clone.keys[2].get().is_none());
+        assert!(Hotp::from_secret(&secret, Algorithm::Sha1, 11).is_err());
     }
 }

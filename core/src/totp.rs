@@ -1,7 +1,7 @@
 use subtle::Choice;
 
 use crate::error::{Error, Invalid};
-use crate::{Algorithm, Code, Hotp, MAX_PERIOD, MAX_SKEW, MIN_PERIOD};
+use crate::{Algorithm, Code, Hotp, Secret, MAX_PERIOD, MAX_SKEW, MIN_PERIOD};
 
 /// A TOTP generator and verifier for one key (RFC 6238).
 ///
@@ -63,10 +63,22 @@ impl Totp {
     /// Sets up a key of 1–128 bytes for codes of 3–10 digits and a period of 1–86400 s,
     /// counting from the Unix epoch.
     pub fn new(secret: &[u8], algorithm: Algorithm, digits: u32, period: u64) -> Result<Totp, Error> {
-        if !(MIN_PERIOD..=MAX_PERIOD).contains(&period) {
-            return Err(Error::InvalidParameter(Invalid::Period { value: period }));
-        }
+        check_period(period)?;
         Ok(Totp { hotp: Hotp::new(secret, algorithm, digits)?, period, t0: 0 })
+    }
+
+    /// [`Totp::new`] for a [`Secret`]. With `std` the secret keeps its key states, so doing
+    /// this again for the same secret (or a clone) costs no hashing.
+    ///
+    /// ```
+    /// use watchword_core::{Algorithm, Secret, Totp};
+    /// let secret = Secret::from_bytes(b"12345678901234567890").unwrap();
+    /// let totp = Totp::from_secret(&secret, Algorithm::Sha1, 8, 30).unwrap();
+    /// assert_eq!(totp.generate(59).unwrap().as_str(), "94287082");
+    /// ```
+    pub fn from_secret(secret: &Secret, algorithm: Algorithm, digits: u32, period: u64) -> Result<Totp, Error> {
+        check_period(period)?;
+        Ok(Totp { hotp: Hotp::from_secret(secret, algorithm, digits)?, period, t0: 0 })
     }
 
     /// The same generator counting steps from `t0` instead of the Unix epoch.
@@ -225,6 +237,13 @@ fn offset_step(current: u64, offset: i64) -> Option<u64> {
 fn check_skew(skew: u32) -> Result<(), Error> {
     if skew > MAX_SKEW {
         return Err(Error::InvalidParameter(Invalid::Skew { value: skew }));
+    }
+    Ok(())
+}
+
+fn check_period(period: u64) -> Result<(), Error> {
+    if !(MIN_PERIOD..=MAX_PERIOD).contains(&period) {
+        return Err(Error::InvalidParameter(Invalid::Period { value: period }));
     }
     Ok(())
 }

@@ -137,8 +137,8 @@ fn a_stale_write_is_a_conflict_and_changes_nothing() {
         Write::Put { record: Record::Entity(Entity { version: 2, ..entity.clone() }), expected: 1 },
     ];
     assert_eq!(store.commit(stale), Err(Error::Conflict));
-    assert_eq!(store.entity("user-0001-abcd").unwrap(), Some(newer));
-    assert_eq!(store.entity("user-0002-abcd").unwrap(), None);
+    assert_eq!(store.entity(&Identity::parse("user-0001-abcd").unwrap()).unwrap(), Some(newer));
+    assert_eq!(store.entity(&Identity::parse("user-0002-abcd").unwrap()).unwrap(), None);
     let delete = Write::Delete { key: Key::Entity(Identity::parse("user-0001-abcd").unwrap()), expected: 1 };
     assert_eq!(store.commit(vec![delete]), Err(Error::Conflict));
 }
@@ -150,7 +150,7 @@ struct Flaky {
 }
 
 impl Store for Flaky {
-    fn entity(&self, identity: &str) -> Result<Option<Entity>, Error> {
+    fn entity(&self, identity: &Identity) -> Result<Option<Entity>, Error> {
         if self.fail_reads {
             return Err(Error::Storage("connection refused"));
         }
@@ -159,16 +159,16 @@ impl Store for Flaky {
     fn entities(&self) -> Result<Vec<Entity>, Error> {
         self.inner.entities()
     }
-    fn factor(&self, sid: &str) -> Result<Option<Factor>, Error> {
+    fn factor(&self, sid: &Sid) -> Result<Option<Factor>, Error> {
         self.inner.factor(sid)
     }
-    fn factors(&self, identity: &str) -> Result<Vec<Factor>, Error> {
+    fn factors(&self, identity: &Identity) -> Result<Vec<Factor>, Error> {
         self.inner.factors(identity)
     }
-    fn challenge(&self, sid: &str) -> Result<Option<Challenge>, Error> {
+    fn challenge(&self, sid: &Sid) -> Result<Option<Challenge>, Error> {
         self.inner.challenge(sid)
     }
-    fn challenges(&self, identity: &str) -> Result<Vec<Challenge>, Error> {
+    fn challenges(&self, identity: &Identity) -> Result<Vec<Challenge>, Error> {
         self.inner.challenges(identity)
     }
     fn commit(&self, _writes: Vec<Write>) -> Result<(), Error> {

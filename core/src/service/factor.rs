@@ -225,7 +225,7 @@ impl Factor {
 
     /// The factor's TOTP generator.
     pub fn totp(&self) -> Result<Totp, Error> {
-        Totp::new(self.secret.as_bytes(), self.config.alg, self.config.code_length, self.config.time_step)
+        Totp::from_secret(&self.secret, self.config.alg, self.config.code_length, self.config.time_step)
     }
 
     /// Whether the factor stayed unverified past its lifetime (60383 from then on).

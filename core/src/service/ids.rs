@@ -1,11 +1,9 @@
 //! Identifiers held inline: a [`Sid`] or an [`Identity`] is a fixed-size value, so records
 //! are copied, compared and used as map keys without allocating. Both read as `&str`
-//! (`Deref`, `Borrow<str>`), hash like that string, and serialize as it.
+//! (`Deref`), compare with strings, and serialize as their text.
 
 use alloc::string::String;
-use core::borrow::Borrow;
 use core::fmt;
-use core::hash::{Hash, Hasher};
 use core::ops::Deref;
 
 use super::invalid;
@@ -24,7 +22,7 @@ const HEX: &[u8; 16] = b"0123456789abcdef";
 /// assert!(Sid::parse("YF0123456789ABCDEF0123456789abcdef", "YF").is_none());
 /// assert!(Sid::parse("YC0123456789abcdef0123456789abcdef", "YF").is_none());
 /// ```
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Sid([u8; Sid::LEN]);
 
 impl Sid {
@@ -56,6 +54,11 @@ impl Sid {
         })
     }
 
+    /// The sid's bytes (ASCII).
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
     /// The sid as text.
     pub fn as_str(&self) -> &str {
         // Only ASCII is ever stored (checked in `parse`, hex digits in `new`).
@@ -72,7 +75,7 @@ impl Sid {
 /// assert!(Identity::parse("short").is_err());
 /// assert!(Identity::parse("two--dashes").is_err());
 /// ```
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Identity {
     /// Unused bytes stay zero, so equality of the arrays is equality of the texts.
     bytes: [u8; Identity::MAX_LEN],
@@ -93,6 +96,11 @@ impl Identity {
         let mut bytes = [0u8; Identity::MAX_LEN];
         bytes[..text.len()].copy_from_slice(text.as_bytes());
         Ok(Identity { bytes, len: text.len() as u8 })
+    }
+
+    /// The identity's bytes (ASCII).
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..usize::from(self.len)]
     }
 
     /// The identity as text.
@@ -131,51 +139,39 @@ macro_rules! text_like {
             }
         }
 
-        impl Borrow<str> for $t {
-            fn borrow(&self) -> &str {
-                self.as_str()
-            }
-        }
-
-        impl Hash for $t {
-            fn hash<H: Hasher>(&self, state: &mut H) {
-                self.as_str().hash(state)
-            }
-        }
-
         impl PartialEq<str> for $t {
             fn eq(&self, other: &str) -> bool {
-                self.as_str() == other
+                self.as_bytes() == other.as_bytes()
             }
         }
 
         impl PartialEq<&str> for $t {
             fn eq(&self, other: &&str) -> bool {
-                self.as_str() == *other
+                self.as_bytes() == other.as_bytes()
             }
         }
 
         impl PartialEq<String> for $t {
             fn eq(&self, other: &String) -> bool {
-                self.as_str() == other.as_str()
+                self.as_bytes() == other.as_bytes()
             }
         }
 
         impl PartialEq<$t> for str {
             fn eq(&self, other: &$t) -> bool {
-                self == other.as_str()
+                other == self
             }
         }
 
         impl PartialEq<$t> for &str {
             fn eq(&self, other: &$t) -> bool {
-                *self == other.as_str()
+                other == self
             }
         }
 
         impl PartialEq<$t> for String {
             fn eq(&self, other: &$t) -> bool {
-                self.as_str() == other.as_str()
+                other == self
             }
         }
 
@@ -232,19 +228,21 @@ mod tests {
         }
     }
 
-    #[cfg(feature = "std")]
     #[test]
     fn identities_order_hash_and_compare_like_their_text() {
         let texts = ["user-0001", "user-00010", "user-0002", "ZZZZZZZZ", "a1b2c3d4-e5f6", &"x".repeat(64)];
         let ids: BTreeSet<Identity> = texts.iter().map(|t| Identity::parse(t).unwrap()).collect();
         let sorted: BTreeSet<&str> = texts.iter().copied().collect();
         assert!(ids.iter().map(Identity::as_str).eq(sorted.iter().copied()));
-        use core::hash::BuildHasher;
-        let hasher = std::collections::hash_map::RandomState::new();
         for t in texts {
             let id = Identity::parse(t).unwrap();
-            assert_eq!(hasher.hash_one(id), hasher.hash_one(t), "Borrow<str> needs equal hashes");
+            let owned = String::from(t);
             assert_eq!(id, t);
+            assert_eq!(t, id);
+            assert_eq!(id, owned);
+            assert_eq!(owned, id);
+            assert_ne!(id, "user-0001-x");
+            assert_ne!("user-0001-x", id);
         }
         assert!(Identity::parse(&"x".repeat(65)).is_err());
         assert!(Identity::parse("-user-0001").is_err());

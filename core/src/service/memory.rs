@@ -1,7 +1,9 @@
 //! The embedded default store: everything in memory behind one lock.
 
+use alloc::boxed::Box;
 use alloc::collections::BTreeSet;
 use alloc::vec::Vec;
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
@@ -30,8 +32,9 @@ type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 #[derive(Debug, Default)]
 struct Inner {
     entities: Map<Identity, Entity>,
-    factors: Map<Sid, Factor>,
-    challenges: Map<Sid, Challenge>,
+    /// Boxed, so that growing a map moves pointers rather than records.
+    factors: Map<Sid, Box<Factor>>,
+    challenges: Map<Sid, Box<Challenge>>,
     /// identity → (factor sids, challenge sids)
     index: Map<Identity, (BTreeSet<Sid>, BTreeSet<Sid>)>,
 }
@@ -88,26 +91,33 @@ impl Owned for Challenge {
     }
 }
 
-/// Stores `record` (one probe of `map`) and lists it under its identity. A record it
-/// replaces that belonged to another identity is unlisted there; that identity is returned
-/// so its lists can be pruned.
-fn put_owned<T: Owned>(map: &mut Map<Sid, T>, index: &mut Map<Identity, Lists>, record: T) -> Option<Identity> {
+/// Stores `record` (one probe of `map`; a replaced record is overwritten in its box) and
+/// lists it under its identity. A record it replaces that belonged to another identity is
+/// unlisted there; that identity is returned so its lists can be pruned.
+fn put_owned<T: Owned>(map: &mut Map<Sid, Box<T>>, index: &mut Map<Identity, Lists>, record: T) -> Option<Identity> {
     let (sid, identity) = (record.sid(), record.identity());
-    match map.insert(sid, record) {
-        Some(old) if old.identity() == identity => None,
-        old => {
-            let moved_from = old.map(|old| old.identity());
-            if let Some(lists) = moved_from.and_then(|from| index.get_mut(&from)) {
+    let moved_from = match map.entry(sid) {
+        Entry::Occupied(mut stored) => {
+            let old = core::mem::replace(&mut **stored.get_mut(), record).identity();
+            if old == identity {
+                return None;
+            }
+            if let Some(lists) = index.get_mut(&old) {
                 T::list(lists).remove(&sid);
             }
-            T::list(index.entry(identity).or_default()).insert(sid);
-            moved_from
+            Some(old)
         }
-    }
+        Entry::Vacant(slot) => {
+            slot.insert(Box::new(record));
+            None
+        }
+    };
+    T::list(index.entry(identity).or_default()).insert(sid);
+    moved_from
 }
 
 /// Removes the record `sid` and unlists it; returns its identity, if it was stored.
-fn remove_owned<T: Owned>(map: &mut Map<Sid, T>, index: &mut Map<Identity, Lists>, sid: &Sid) -> Option<Identity> {
+fn remove_owned<T: Owned>(map: &mut Map<Sid, Box<T>>, index: &mut Map<Identity, Lists>, sid: &Sid) -> Option<Identity> {
     let identity = map.remove(sid)?.identity();
     if let Some(lists) = index.get_mut(&identity) {
         T::list(lists).remove(sid);
@@ -163,7 +173,7 @@ impl Inner {
 }
 
 impl Store for MemoryStore {
-    fn entity(&self, identity: &str) -> Result<Option<Entity>, Error> {
+    fn entity(&self, identity: &Identity) -> Result<Option<Entity>, Error> {
         Ok(self.read().entities.get(identity).cloned())
     }
 
@@ -171,29 +181,31 @@ impl Store for MemoryStore {
         Ok(self.read().entities.values().cloned().collect())
     }
 
-    fn factor(&self, sid: &str) -> Result<Option<Factor>, Error> {
-        Ok(self.read().factors.get(sid).cloned())
+    fn factor(&self, sid: &Sid) -> Result<Option<Factor>, Error> {
+        Ok(self.read().factors.get(sid).map(|f| Factor::clone(f)))
     }
 
-    fn factors(&self, identity: &str) -> Result<Vec<Factor>, Error> {
+    fn factors(&self, identity: &Identity) -> Result<Vec<Factor>, Error> {
         let inner = self.read();
         Ok(inner
             .index
             .get(identity)
-            .map(|(sids, _)| sids.iter().filter_map(|sid| inner.factors.get(sid).cloned()).collect())
+            .map(|(sids, _)| sids.iter().filter_map(|sid| inner.factors.get(sid).map(|f| Factor::clone(f))).collect())
             .unwrap_or_default())
     }
 
-    fn challenge(&self, sid: &str) -> Result<Option<Challenge>, Error> {
-        Ok(self.read().challenges.get(sid).cloned())
+    fn challenge(&self, sid: &Sid) -> Result<Option<Challenge>, Error> {
+        Ok(self.read().challenges.get(sid).map(|c| Challenge::clone(c)))
     }
 
-    fn challenges(&self, identity: &str) -> Result<Vec<Challenge>, Error> {
+    fn challenges(&self, identity: &Identity) -> Result<Vec<Challenge>, Error> {
         let inner = self.read();
         Ok(inner
             .index
             .get(identity)
-            .map(|(_, sids)| sids.iter().filter_map(|sid| inner.challenges.get(sid).cloned()).collect())
+            .map(|(_, sids)| {
+                sids.iter().filter_map(|sid| inner.challenges.get(sid).map(|c| Challenge::clone(c))).collect()
+            })
             .unwrap_or_default())
     }
 

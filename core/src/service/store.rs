@@ -80,17 +80,17 @@ pub enum Write {
 /// `DELETE … WHERE sid = $1 AND version = $2`. See `docs/records.md`.
 pub trait Store: Send + Sync {
     /// The entity with that identity.
-    fn entity(&self, identity: &str) -> Result<Option<Entity>, Error>;
+    fn entity(&self, identity: &Identity) -> Result<Option<Entity>, Error>;
     /// Every entity.
     fn entities(&self) -> Result<Vec<Entity>, Error>;
     /// The factor with that sid.
-    fn factor(&self, sid: &str) -> Result<Option<Factor>, Error>;
+    fn factor(&self, sid: &Sid) -> Result<Option<Factor>, Error>;
     /// The factors of an identity.
-    fn factors(&self, identity: &str) -> Result<Vec<Factor>, Error>;
+    fn factors(&self, identity: &Identity) -> Result<Vec<Factor>, Error>;
     /// The challenge with that sid.
-    fn challenge(&self, sid: &str) -> Result<Option<Challenge>, Error>;
+    fn challenge(&self, sid: &Sid) -> Result<Option<Challenge>, Error>;
     /// The challenges of an identity.
-    fn challenges(&self, identity: &str) -> Result<Vec<Challenge>, Error>;
+    fn challenges(&self, identity: &Identity) -> Result<Vec<Challenge>, Error>;
     /// Applies every write, or none and [`Error::Conflict`].
     fn commit(&self, writes: Vec<Write>) -> Result<(), Error>;
 }

@@ -133,8 +133,7 @@ impl<S: Store> Verify<S> {
     }
 
     fn entity_of(&self, identity: &str) -> Result<Entity, Error> {
-        check_identity(identity)?;
-        self.store.entity(identity)?.ok_or(Error::EntityNotFound)
+        self.store.entity(&check_identity(identity)?)?.ok_or(Error::EntityNotFound)
     }
 
     fn factor_of(&self, identity: &str, sid: &str) -> Result<Factor, Error> {
@@ -158,9 +157,9 @@ impl<S: Store> Verify<S> {
 
     /// Creates an entity (60301 if it exists).
     pub fn create_entity(&self, identity: &str, now: u64) -> Result<Entity, Error> {
-        check_identity(identity)?;
+        let id = check_identity(identity)?;
         self.retry(|| {
-            if self.store.entity(identity)?.is_some() {
+            if self.store.entity(&id)?.is_some() {
                 return Err(Error::EntityAlreadyExists);
             }
             let entity = Entity::new(identity, random16(), now)?;
@@ -186,10 +185,10 @@ impl<S: Store> Verify<S> {
         self.retry(|| {
             let entity = self.entity_of(identity)?;
             let mut writes = alloc::vec![Write::Delete { key: Key::Entity(entity.identity), expected: entity.version }];
-            for f in self.store.factors(identity)? {
+            for f in self.store.factors(&entity.identity)? {
                 writes.push(Write::Delete { key: Key::Factor(f.sid), expected: f.version });
             }
-            for c in self.store.challenges(identity)? {
+            for c in self.store.challenges(&entity.identity)? {
                 writes.push(Write::Delete { key: Key::Challenge(c.sid), expected: c.version });
             }
             self.store.commit(writes)
@@ -201,9 +200,9 @@ impl<S: Store> Verify<S> {
     /// Creates an unverified factor (and the entity, if missing). Checks the request, then
     /// the factor limit (60315), then the creation quota (60326).
     pub fn create_factor(&self, identity: &str, request: NewFactor, now: u64) -> Result<Created, Error> {
-        check_identity(identity)?;
+        let id = check_identity(identity)?;
         self.retry(|| {
-            let (entity, expected) = match self.store.entity(identity)? {
+            let (entity, expected) = match self.store.entity(&id)? {
                 Some(e) => {
                     let version = e.version;
                     (e, version)
@@ -212,7 +211,7 @@ impl<S: Store> Verify<S> {
             };
             let factor = Factor::create(&self.config, &entity, &request, &mut OsRng, now)?;
             let uri = factor.binding_uri(&self.config)?;
-            if self.store.factors(identity)?.len() >= self.config.factors_per_entity as usize {
+            if self.store.factors(&id)?.len() >= self.config.factors_per_entity as usize {
                 return Err(Error::FactorLimitReached);
             }
             let entity = entity.admit_factor_creation(&self.config, now)?;
@@ -230,8 +229,8 @@ impl<S: Store> Verify<S> {
 
     /// The entity's factors, oldest first (60392 if the entity does not exist).
     pub fn list_factors(&self, identity: &str) -> Result<Vec<Factor>, Error> {
-        self.entity_of(identity)?;
-        let mut all = self.store.factors(identity)?;
+        let entity = self.entity_of(identity)?;
+        let mut all = self.store.factors(&entity.identity)?;
         all.sort_by(|a, b| (a.date_created, &a.sid).cmp(&(b.date_created, &b.sid)));
         Ok(all)
     }
@@ -273,7 +272,7 @@ impl<S: Store> Verify<S> {
         self.retry(|| {
             let factor = self.factor_of(identity, sid)?;
             let mut writes = alloc::vec![Write::Delete { key: Key::Factor(factor.sid), expected: factor.version }];
-            for c in self.store.challenges(identity)?.into_iter().filter(|c| c.factor_sid == factor.sid) {
+            for c in self.store.challenges(&factor.identity)?.into_iter().filter(|c| c.factor_sid == factor.sid) {
                 writes.push(Write::Delete { key: Key::Challenge(c.sid), expected: c.version });
             }
             self.store.commit(writes)
@@ -363,13 +362,11 @@ impl<S: Store> Verify<S> {
         order: Order,
         now: u64,
     ) -> Result<Vec<Challenge>, Error> {
-        if let Some(sid) = factor_sid {
-            check_factor_sid(sid)?;
-        }
-        self.entity_of(identity)?;
+        let factor_sid = factor_sid.map(check_factor_sid).transpose()?;
+        let entity = self.entity_of(identity)?;
         let mut all: Vec<Challenge> = self
             .store
-            .challenges(identity)?
+            .challenges(&entity.identity)?
             .into_iter()
             .filter(|c| factor_sid.is_none_or(|f| c.factor_sid == f))
             .filter(|c| status.is_none_or(|s| c.status_at(now) == s))
@@ -407,14 +404,12 @@ impl<S: Store> Verify<S> {
 
     /// The stored record of a factor (it holds the secret).
     pub fn export_factor(&self, sid: &str) -> Result<String, Error> {
-        check_factor_sid(sid)?;
-        Ok(self.store.factor(sid)?.ok_or(Error::FactorNotFound)?.to_record())
+        Ok(self.store.factor(&check_factor_sid(sid)?)?.ok_or(Error::FactorNotFound)?.to_record())
     }
 
     /// The stored record of a challenge.
     pub fn export_challenge(&self, sid: &str) -> Result<String, Error> {
-        check_challenge_sid(sid)?;
-        Ok(self.store.challenge(sid)?.ok_or(Error::ChallengeNotFound)?.to_record())
+        Ok(self.store.challenge(&check_challenge_sid(sid)?)?.ok_or(Error::ChallengeNotFound)?.to_record())
     }
 
     /// Loads an entity record. A record already stored is replaced only by a newer version

@@ -2,10 +2,10 @@
 //! return to clients. They never contain the secret; the creation answer alone adds
 //! `binding`.
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use super::record::{details_json, metadata_json};
-use super::{rfc3339, Challenge, Entity, Factor, Verification};
+use super::{rfc3339, Challenge, Entity, Factor};
 
 fn date(t: Option<u64>) -> Value {
     t.map_or(Value::Null, |t| Value::String(rfc3339(t)))
@@ -13,7 +13,7 @@ fn date(t: Option<u64>) -> Value {
 
 /// Adds `result` and `result_offset` to a view.
 #[cfg(feature = "std")]
-pub(crate) fn with_result(mut view: Value, verification: Option<&Verification>) -> Value {
+pub(crate) fn with_result(mut view: Value, verification: Option<&super::Verification>) -> Value {
     if let (Some(v), Some(map)) = (verification, view.as_object_mut()) {
         map.insert("result".into(), Value::String(v.result.as_str().into()));
         map.insert("result_offset".into(), v.offset.map_or(Value::Null, Value::from));
@@ -93,7 +93,7 @@ impl Challenge {
 #[cfg(feature = "std")]
 pub(crate) fn with_binding(mut view: Value, secret: &str, uri: &str) -> Value {
     if let Some(map) = view.as_object_mut() {
-        let mut binding = Map::new();
+        let mut binding = serde_json::Map::new();
         binding.insert("secret".into(), Value::String(secret.into()));
         binding.insert("uri".into(), Value::String(uri.into()));
         map.insert("binding".into(), Value::Object(binding));
