@@ -74,6 +74,15 @@ fn padded_key<const B: usize>(key: &[u8], hashed: &[u8], byte: u8) -> [u8; B] {
 }
 
 impl KeyState {
+    /// The hash algorithm these states are of.
+    pub(crate) fn algorithm(&self) -> Algorithm {
+        match self {
+            KeyState::Sha1 { .. } => Algorithm::Sha1,
+            KeyState::Sha256 { .. } => Algorithm::Sha256,
+            KeyState::Sha512 { .. } => Algorithm::Sha512,
+        }
+    }
+
     /// Sets up the key. Any key length is accepted here; callers enforce their own limits.
     pub(crate) fn new(algorithm: Algorithm, key: &[u8]) -> KeyState {
         match algorithm {

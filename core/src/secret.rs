@@ -14,9 +14,9 @@ pub(crate) const MAX_SECRET_LEN: usize = 128;
 /// A shared OTP secret of 1–128 bytes, held on the stack.
 ///
 /// It is zeroized on drop, compares in constant time, and never shows its bytes in `Debug`
-/// (so it cannot leak through logs or error messages). With `std`, the HMAC key states of
-/// each algorithm are computed on first use and shared by the secret's clones, so a stored
-/// factor sets up its key once, not on every check.
+/// (so it cannot leak through logs or error messages). With `std`, the HMAC key states are
+/// computed on first use and shared by the secret's clones, so a stored factor sets up its
+/// key once, not on every check.
 ///
 /// ```
 /// use watchword_core::Secret;
@@ -28,14 +28,11 @@ pub(crate) const MAX_SECRET_LEN: usize = 128;
 pub struct Secret {
     bytes: [u8; MAX_SECRET_LEN],
     len: u8,
+    /// The key states of the first algorithm this secret was used with, computed then and
+    /// shared by clones; they zeroize themselves when the last clone holding them is dropped.
     #[cfg(feature = "std")]
-    keys: KeyCache,
+    keys: std::sync::OnceLock<std::sync::Arc<KeyState>>,
 }
-
-/// One lazily computed key state per algorithm (in [`Algorithm::ALL`] order). The states
-/// zeroize themselves when the last clone holding them is dropped.
-#[cfg(feature = "std")]
-type KeyCache = [std::sync::OnceLock<std::sync::Arc<KeyState>>; 3];
 
 impl Secret {
     /// The largest secret accepted, in bytes.
@@ -116,22 +113,26 @@ impl Secret {
         }
     }
 
-    /// The HMAC key states of this secret for `algorithm`: computed once and kept (with
-    /// `std`), or computed now.
+    /// The HMAC key states of this secret for `algorithm`: the kept ones (with `std`) when
+    /// they are of that algorithm, else computed now. The first algorithm asked for is kept.
     pub(crate) fn key_state(&self, algorithm: Algorithm) -> KeyState {
         #[cfg(feature = "std")]
         {
-            let slot = match algorithm {
-                Algorithm::Sha1 => &self.keys[0],
-                Algorithm::Sha256 => &self.keys[1],
-                Algorithm::Sha512 => &self.keys[2],
-            };
-            KeyState::clone(slot.get_or_init(|| std::sync::Arc::new(KeyState::new(algorithm, self.as_bytes()))))
+            let kept = self.keys.get_or_init(|| std::sync::Arc::new(KeyState::new(algorithm, self.as_bytes())));
+            if kept.algorithm() == algorithm {
+                return KeyState::clone(kept);
+            }
+            KeyState::new(algorithm, self.as_bytes())
         }
         #[cfg(not(feature = "std"))]
         {
             KeyState::new(algorithm, self.as_bytes())
         }
+    }
+
+    /// The same secret without kept key states (for use with another algorithm).
+    pub(crate) fn without_key_states(&self) -> Secret {
+        Secret::new(self.bytes, self.len())
     }
 
     /// The secret's bytes.
@@ -205,13 +206,16 @@ mod tests {
 
     #[cfg(feature = "std")]
     #[test]
-    fn clones_share_the_states_of_each_algorithm_they_were_computed_for() {
+    fn clones_share_the_kept_states_and_other_algorithms_still_work() {
         let secret = Secret::from_bytes(b"12345678901234567890").unwrap();
         let _ = secret.key_state(Algorithm::Sha256);
         let clone = secret.clone();
-        let (a, b) = (secret.keys[1].get().unwrap(), clone.keys[1].get().unwrap());
-        assert!(std::sync::Arc::ptr_eq(a, b));
-        assert!(clone.keys[0].get().is_none() && clone.keys[2].get().is_none());
+        assert!(std::sync::Arc::ptr_eq(secret.keys.get().unwrap(), clone.keys.get().unwrap()));
+        let sha1 = Hotp::from_secret(&clone, Algorithm::Sha1, 6).unwrap();
+        assert_eq!(sha1.generate(1).as_str(), "287082");
+        assert_eq!(clone.keys.get().unwrap().algorithm(), Algorithm::Sha256);
+        let fresh = clone.without_key_states();
+        assert!(fresh.keys.get().is_none() && fresh == clone);
         assert!(Hotp::from_secret(&secret, Algorithm::Sha1, 11).is_err());
     }
 }

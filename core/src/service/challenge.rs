@@ -203,13 +203,27 @@ impl Challenge {
     /// expired (60323), attempts used up (60308), factor locked, then the code. Returns the
     /// new challenge and factor and the result.
     pub fn answer(
-        self,
+        mut self,
         config: &ServiceConfig,
-        factor: Factor,
+        mut factor: Factor,
         code: &str,
         metadata: Option<&Metadata>,
         now: u64,
     ) -> Result<(Challenge, Factor, Verification), Error> {
+        let verification = self.answer_in_place(config, &mut factor, code, metadata, now)?;
+        Ok((self, factor, verification))
+    }
+
+    /// [`Challenge::answer`] on the challenge and factor themselves; on an error both are
+    /// unchanged.
+    pub(crate) fn answer_in_place(
+        &mut self,
+        config: &ServiceConfig,
+        factor: &mut Factor,
+        code: &str,
+        metadata: Option<&Metadata>,
+        now: u64,
+    ) -> Result<Verification, Error> {
         match self.status_at(now) {
             ChallengeStatus::Approved | ChallengeStatus::Denied => return Err(Error::ChallengeAlreadyResponded),
             ChallengeStatus::Expired => return Err(Error::ChallengeExpired),
@@ -221,20 +235,19 @@ impl Challenge {
         if let Some(metadata) = metadata {
             check_small_map(metadata, "metadata")?;
         }
-        let (next_factor, verification) = factor.answer(config, code, now)?;
-        let mut next = self;
-        next.version += 1;
+        let verification = factor.answer_in_place(config, code, now)?;
+        self.version += 1;
         if let Some(metadata) = metadata {
-            next.metadata = Some(metadata.clone());
-            next.date_updated = now;
+            self.metadata = Some(metadata.clone());
+            self.date_updated = now;
         }
         if verification.approved() {
-            next.status = ChallengeStatus::Approved;
-            next.date_responded = Some(now);
-            next.date_updated = now;
+            self.status = ChallengeStatus::Approved;
+            self.date_responded = Some(now);
+            self.date_updated = now;
         } else {
-            next.failed_attempts += 1;
+            self.failed_attempts += 1;
         }
-        Ok((next, next_factor, verification))
+        Ok(verification)
     }
 }

@@ -272,55 +272,69 @@ impl Factor {
     /// Authentication: checks a code of a verified factor (a challenge's answer). Locked
     /// factors refuse; a right, fresh code resets the failure count; every other result
     /// counts toward the lockout.
-    pub fn answer(self, config: &ServiceConfig, code: &str, now: u64) -> Result<(Factor, Verification), Error> {
+    pub fn answer(mut self, config: &ServiceConfig, code: &str, now: u64) -> Result<(Factor, Verification), Error> {
+        let verification = self.answer_in_place(config, code, now)?;
+        Ok((self, verification))
+    }
+
+    /// [`Factor::answer`] on the factor itself; on an error it is unchanged.
+    pub(crate) fn answer_in_place(
+        &mut self,
+        config: &ServiceConfig,
+        code: &str,
+        now: u64,
+    ) -> Result<Verification, Error> {
         if let Some(until) = self.lock(config, now) {
             return Err(Error::FactorLocked { until });
         }
         let (verification, step) = self.check(code, now)?;
-        let mut next = self;
-        next.version += 1;
+        self.version += 1;
         match step {
             Some(step) => {
-                next.last_used_step = Some(step);
-                next.consecutive_failures = 0;
-                next.locked_until = None;
+                self.last_used_step = Some(step);
+                self.consecutive_failures = 0;
+                self.locked_until = None;
             }
             None => {
-                let failures = next.consecutive_failures.saturating_add(1);
-                next.consecutive_failures = failures;
+                let failures = self.consecutive_failures.saturating_add(1);
+                self.consecutive_failures = failures;
                 if failures < config.lockout_permanent_threshold && failures % config.lockout_threshold == 0 {
                     let lockouts = failures / config.lockout_threshold;
                     let doubling = 1u64 << (lockouts - 1).min(40);
                     let seconds = config.lockout_seconds.saturating_mul(doubling).min(config.lockout_max_seconds);
-                    next.locked_until = Some(now.saturating_add(seconds));
+                    self.locked_until = Some(now.saturating_add(seconds));
                 }
             }
         }
-        Ok((next, verification))
+        Ok(verification)
     }
 
     /// The factor after creating one more challenge: 60383 for an expired unverified factor,
     /// 60318 for an unverified one, 60312 when the creation quota is used up.
-    pub fn admit_challenge(self, config: &ServiceConfig, now: u64) -> Result<Factor, Error> {
+    pub fn admit_challenge(mut self, config: &ServiceConfig, now: u64) -> Result<Factor, Error> {
+        self.admit_challenge_in_place(config, now)?;
+        Ok(self)
+    }
+
+    /// [`Factor::admit_challenge`] on the factor itself; on an error it is unchanged.
+    pub(crate) fn admit_challenge_in_place(&mut self, config: &ServiceConfig, now: u64) -> Result<(), Error> {
         if self.lifetime_over(config, now) {
             return Err(Error::IllegalFactorStatus(FactorStatusProblem::Expired));
         }
         if self.status == FactorStatus::Unverified {
             return Err(Error::FactorNotVerified);
         }
-        let mut next = self;
         let quota = || Error::ChallengeCreationLimitReached;
-        if next.config.code_length <= 4 {
-            next.challenges_day =
-                next.challenges_day.admit(now, 86_400, config.challenge_quota_short_day).ok_or_else(quota)?;
+        let (hour, day) = if self.config.code_length <= 4 {
+            (self.challenges_hour, self.challenges_day.admit(now, 86_400, config.challenge_quota_short_day))
         } else {
-            next.challenges_hour =
-                next.challenges_hour.admit(now, 3600, config.challenge_quota_hour).ok_or_else(quota)?;
-            next.challenges_day =
-                next.challenges_day.admit(now, 86_400, config.challenge_quota_day).ok_or_else(quota)?;
-        }
-        next.version += 1;
-        Ok(next)
+            let hour = self.challenges_hour.admit(now, 3600, config.challenge_quota_hour).ok_or_else(quota)?;
+            (hour, self.challenges_day.admit(now, 86_400, config.challenge_quota_day))
+        };
+        self.challenges_day = day.ok_or_else(quota)?;
+        self.challenges_hour = hour;
+        self.version += 1;
+        Ok(())
     }
 
     /// Changes the friendly name, configuration or metadata. Nothing else is reset.
@@ -358,6 +372,9 @@ impl Factor {
                 let steps = end.div_ceil(u128::from(factor_config.time_step));
                 u64::try_from(steps - 1).unwrap_or(u64::MAX)
             });
+        }
+        if factor_config.alg != next.config.alg {
+            next.secret = next.secret.without_key_states();
         }
         next.config = factor_config;
         next.date_updated = now;

@@ -88,9 +88,19 @@ impl Identity {
 
     /// `text` as an identity, or an invalid-parameter error naming `identity`.
     pub fn parse(text: &str) -> Result<Identity, Error> {
-        let ok = (8..=Identity::MAX_LEN).contains(&text.len())
-            && text.split('-').all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_alphanumeric()));
-        if !ok {
+        // One pass: letters and digits, single dashes between them.
+        let mut ok = (8..=Identity::MAX_LEN).contains(&text.len());
+        let mut after_dash = true;
+        for &b in text.as_bytes() {
+            if b == b'-' {
+                ok &= !after_dash;
+                after_dash = true;
+            } else {
+                ok &= b.is_ascii_alphanumeric();
+                after_dash = false;
+            }
+        }
+        if !ok || after_dash {
             return Err(invalid("identity", "8 to 64 dash-separated ASCII letters and digits, e.g. a UUID"));
         }
         let mut bytes = [0u8; Identity::MAX_LEN];
@@ -245,6 +255,8 @@ mod tests {
             assert_ne!("user-0001-x", id);
         }
         assert!(Identity::parse(&"x".repeat(65)).is_err());
-        assert!(Identity::parse("-user-0001").is_err());
+        for bad in ["-user-0001", "user-0001-", "user--0001", "user_0001", "user 0001", "ünïcode-00", "--------"] {
+            assert!(Identity::parse(bad).is_err(), "{bad}");
+        }
     }
 }

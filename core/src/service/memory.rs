@@ -1,7 +1,6 @@
 //! The embedded default store: everything in memory behind one lock.
 
 use alloc::boxed::Box;
-use alloc::collections::BTreeSet;
 use alloc::vec::Vec;
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
@@ -29,14 +28,24 @@ pub struct MemoryStore {
 /// Keys are server-made sids and validated identities; foldhash is seeded per process.
 type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
+/// A stored factor or challenge, boxed so that growing a map moves pointers rather than
+/// records, and its place in its identity's list.
+#[derive(Debug)]
+struct Slot<T> {
+    record: Box<T>,
+    place: usize,
+}
+
+/// An identity's factor sids and challenge sids, in no particular order: a new sid is
+/// pushed, a removed one is swapped with the last.
+type Lists = (Vec<Sid>, Vec<Sid>);
+
 #[derive(Debug, Default)]
 struct Inner {
     entities: Map<Identity, Entity>,
-    /// Boxed, so that growing a map moves pointers rather than records.
-    factors: Map<Sid, Box<Factor>>,
-    challenges: Map<Sid, Box<Challenge>>,
-    /// identity → (factor sids, challenge sids)
-    index: Map<Identity, (BTreeSet<Sid>, BTreeSet<Sid>)>,
+    factors: Map<Sid, Slot<Factor>>,
+    challenges: Map<Sid, Slot<Challenge>>,
+    index: Map<Identity, Lists>,
 }
 
 impl MemoryStore {
@@ -56,15 +65,12 @@ impl MemoryStore {
     }
 }
 
-/// An identity's factor sids and challenge sids.
-type Lists = (BTreeSet<Sid>, BTreeSet<Sid>);
-
 /// A record kept under its sid and listed under its identity's [`Lists`].
-trait Owned {
+trait Owned: Clone {
     fn sid(&self) -> Sid;
     fn identity(&self) -> Identity;
     /// This kind's list among an identity's lists.
-    fn list(lists: &mut Lists) -> &mut BTreeSet<Sid>;
+    fn list(lists: &mut Lists) -> &mut Vec<Sid>;
 }
 
 impl Owned for Factor {
@@ -74,7 +80,7 @@ impl Owned for Factor {
     fn identity(&self) -> Identity {
         self.identity
     }
-    fn list(lists: &mut Lists) -> &mut BTreeSet<Sid> {
+    fn list(lists: &mut Lists) -> &mut Vec<Sid> {
         &mut lists.0
     }
 }
@@ -86,51 +92,81 @@ impl Owned for Challenge {
     fn identity(&self) -> Identity {
         self.identity
     }
-    fn list(lists: &mut Lists) -> &mut BTreeSet<Sid> {
+    fn list(lists: &mut Lists) -> &mut Vec<Sid> {
         &mut lists.1
+    }
+}
+
+/// Appends `sid` to its identity's list; returns its place there.
+fn list<T: Owned>(index: &mut Map<Identity, Lists>, identity: Identity, sid: Sid) -> usize {
+    let list = T::list(index.entry(identity).or_default());
+    list.push(sid);
+    list.len() - 1
+}
+
+/// Takes the sid at `place` out of `identity`'s list; the last sid moves there.
+fn unlist<T: Owned>(map: &mut Map<Sid, Slot<T>>, index: &mut Map<Identity, Lists>, identity: &Identity, place: usize) {
+    let Some(list) = index.get_mut(identity).map(T::list) else { return };
+    if place >= list.len() {
+        return;
+    }
+    list.swap_remove(place);
+    if let Some(slot) = list.get(place).and_then(|moved| map.get_mut(moved)) {
+        slot.place = place;
     }
 }
 
 /// Stores `record` (one probe of `map`; a replaced record is overwritten in its box) and
 /// lists it under its identity. A record it replaces that belonged to another identity is
 /// unlisted there; that identity is returned so its lists can be pruned.
-fn put_owned<T: Owned>(map: &mut Map<Sid, Box<T>>, index: &mut Map<Identity, Lists>, record: T) -> Option<Identity> {
+fn put_owned<T: Owned>(map: &mut Map<Sid, Slot<T>>, index: &mut Map<Identity, Lists>, record: T) -> Option<Identity> {
     let (sid, identity) = (record.sid(), record.identity());
-    let moved_from = match map.entry(sid) {
+    let (old, place) = match map.entry(sid) {
         Entry::Occupied(mut stored) => {
-            let old = core::mem::replace(&mut **stored.get_mut(), record).identity();
+            let slot = stored.get_mut();
+            let old = core::mem::replace(&mut *slot.record, record).identity();
             if old == identity {
                 return None;
             }
-            if let Some(lists) = index.get_mut(&old) {
-                T::list(lists).remove(&sid);
-            }
-            Some(old)
+            let place = slot.place;
+            slot.place = list::<T>(index, identity, sid);
+            (old, place)
         }
-        Entry::Vacant(slot) => {
-            slot.insert(Box::new(record));
-            None
+        Entry::Vacant(free) => {
+            let place = list::<T>(index, identity, sid);
+            free.insert(Slot { record: Box::new(record), place });
+            return None;
         }
     };
-    T::list(index.entry(identity).or_default()).insert(sid);
-    moved_from
+    unlist(map, index, &old, place);
+    Some(old)
 }
 
 /// Removes the record `sid` and unlists it; returns its identity, if it was stored.
-fn remove_owned<T: Owned>(map: &mut Map<Sid, Box<T>>, index: &mut Map<Identity, Lists>, sid: &Sid) -> Option<Identity> {
-    let identity = map.remove(sid)?.identity();
-    if let Some(lists) = index.get_mut(&identity) {
-        T::list(lists).remove(sid);
-    }
+fn remove_owned<T: Owned>(
+    map: &mut Map<Sid, Slot<T>>,
+    index: &mut Map<Identity, Lists>,
+    sid: &Sid,
+) -> Option<Identity> {
+    let slot = map.remove(sid)?;
+    let identity = slot.record.identity();
+    unlist(map, index, &identity, slot.place);
     Some(identity)
+}
+
+/// Copies of the records listed under `identity`.
+fn listed<T: Owned>(map: &Map<Sid, Slot<T>>, lists: Option<&Lists>, pick: fn(&Lists) -> &Vec<Sid>) -> Vec<T> {
+    lists.map_or_else(Vec::new, |lists| {
+        pick(lists).iter().filter_map(|sid| map.get(sid)).map(|s| T::clone(&s.record)).collect()
+    })
 }
 
 impl Inner {
     fn version(&self, key: &Key) -> u64 {
         match key {
             Key::Entity(identity) => self.entities.get(identity).map_or(0, |e| e.version),
-            Key::Factor(sid) => self.factors.get(sid).map_or(0, |f| f.version),
-            Key::Challenge(sid) => self.challenges.get(sid).map_or(0, |c| c.version),
+            Key::Factor(sid) => self.factors.get(sid).map_or(0, |s| s.record.version),
+            Key::Challenge(sid) => self.challenges.get(sid).map_or(0, |s| s.record.version),
         }
     }
 
@@ -182,31 +218,21 @@ impl Store for MemoryStore {
     }
 
     fn factor(&self, sid: &Sid) -> Result<Option<Factor>, Error> {
-        Ok(self.read().factors.get(sid).map(|f| Factor::clone(f)))
+        Ok(self.read().factors.get(sid).map(|s| Factor::clone(&s.record)))
     }
 
     fn factors(&self, identity: &Identity) -> Result<Vec<Factor>, Error> {
         let inner = self.read();
-        Ok(inner
-            .index
-            .get(identity)
-            .map(|(sids, _)| sids.iter().filter_map(|sid| inner.factors.get(sid).map(|f| Factor::clone(f))).collect())
-            .unwrap_or_default())
+        Ok(listed(&inner.factors, inner.index.get(identity), |lists| &lists.0))
     }
 
     fn challenge(&self, sid: &Sid) -> Result<Option<Challenge>, Error> {
-        Ok(self.read().challenges.get(sid).map(|c| Challenge::clone(c)))
+        Ok(self.read().challenges.get(sid).map(|s| Challenge::clone(&s.record)))
     }
 
     fn challenges(&self, identity: &Identity) -> Result<Vec<Challenge>, Error> {
         let inner = self.read();
-        Ok(inner
-            .index
-            .get(identity)
-            .map(|(_, sids)| {
-                sids.iter().filter_map(|sid| inner.challenges.get(sid).map(|c| Challenge::clone(c))).collect()
-            })
-            .unwrap_or_default())
+        Ok(listed(&inner.challenges, inner.index.get(identity), |lists| &lists.1))
     }
 
     fn commit(&self, writes: Vec<Write>) -> Result<(), Error> {
@@ -232,7 +258,7 @@ impl Store for MemoryStore {
 mod tests {
     use super::*;
     use crate::service::{NewChallenge, NewFactor, ServiceConfig};
-    use alloc::collections::BTreeMap;
+    use alloc::collections::{BTreeMap, BTreeSet};
     use rand_core::{RngCore, SeedableRng};
 
     /// Random puts (new, replaced, moved to another identity) and deletes of factors and
@@ -271,13 +297,24 @@ mod tests {
             drop(inner);
             for id in &identities {
                 let listed = |kind: bool| model.iter().filter(move |(k, v)| k.0 == kind && *v == id).map(|(k, _)| k.1);
-                let factors: Vec<Sid> = store.factors(id).unwrap().iter().map(|f| f.sid).collect();
-                let challenges: Vec<Sid> = store.challenges(id).unwrap().iter().map(|c| c.sid).collect();
+                let factors: BTreeSet<Sid> = store.factors(id).unwrap().iter().map(|f| f.sid).collect();
+                let challenges: BTreeSet<Sid> = store.challenges(id).unwrap().iter().map(|c| c.sid).collect();
                 assert!(factors.iter().copied().eq(listed(true)), "step {step}: factors of {id}");
                 assert!(challenges.iter().copied().eq(listed(false)), "step {step}: challenges of {id}");
                 let owns = model.values().any(|v| v == id);
                 assert_eq!(store.read().index.contains_key(id), owns, "step {step}: lists of {id}");
             }
+            // Every stored record knows its place in its identity's list, and lists hold
+            // nothing else.
+            let inner = store.read();
+            for (sid, slot) in &inner.factors {
+                assert_eq!(inner.index[&slot.record.identity].0[slot.place], *sid, "step {step}");
+            }
+            for (sid, slot) in &inner.challenges {
+                assert_eq!(inner.index[&slot.record.identity].1[slot.place], *sid, "step {step}");
+            }
+            let listed: usize = inner.index.values().map(|(f, c)| f.len() + c.len()).sum();
+            assert_eq!(listed, inner.factors.len() + inner.challenges.len(), "step {step}");
         }
     }
 }

@@ -89,12 +89,12 @@ pub struct Verify<S: Store> {
 }
 
 /// A put whose record gets the version after `expected`.
-fn put(record: Record, expected: u64) -> Write {
-    let record = match record {
-        Record::Entity(e) => Record::Entity(Entity { version: expected + 1, ..e }),
-        Record::Factor(f) => Record::Factor(Factor { version: expected + 1, ..f }),
-        Record::Challenge(c) => Record::Challenge(Challenge { version: expected + 1, ..c }),
-    };
+fn put(mut record: Record, expected: u64) -> Write {
+    match &mut record {
+        Record::Entity(e) => e.version = expected + 1,
+        Record::Factor(f) => f.version = expected + 1,
+        Record::Challenge(c) => c.version = expected + 1,
+    }
     Write::Put { record, expected }
 }
 
@@ -303,20 +303,18 @@ impl<S: Store> Verify<S> {
         let sid = check_factor_sid(&request.factor_sid)?;
         request.validate(now)?;
         self.retry(|| {
-            let factor = self.factor_at(&identity, &sid)?;
+            // The transitions run in place on this copy of the stored factor (an error drops it).
+            let mut factor = self.factor_at(&identity, &sid)?;
             let expected = factor.version;
-            let admitted = factor.admit_challenge(&self.config, now)?;
-            let challenge = Challenge::create(&self.config, &admitted, &request, random16(), now)?;
-            let (challenge, next, verification) = match &request.auth_payload {
-                Some(code) => {
-                    let (c, f, v) = challenge.answer(&self.config, admitted, code, None, now)?;
-                    (c, f, Some(v))
-                }
-                None => (challenge, admitted, None),
+            factor.admit_challenge_in_place(&self.config, now)?;
+            let mut challenge = Challenge::create(&self.config, &factor, &request, random16(), now)?;
+            let verification = match &request.auth_payload {
+                Some(code) => Some(challenge.answer_in_place(&self.config, &mut factor, code, None, now)?),
+                None => None,
             };
-            let challenge = Challenge { version: 1, ..challenge };
+            challenge.version = 1;
             self.store.commit(alloc::vec![
-                put(Record::Factor(next), expected),
+                put(Record::Factor(factor), expected),
                 Write::Put { record: Record::Challenge(challenge.clone()), expected: 0 },
             ])?;
             Ok((challenge, verification))
@@ -334,16 +332,16 @@ impl<S: Store> Verify<S> {
         now: u64,
     ) -> Result<(Challenge, Verification), Error> {
         self.retry(|| {
-            let challenge = self.challenge_of(identity, sid)?;
-            let factor = self.store.factor(&challenge.factor_sid)?.ok_or(Error::FactorNotFound)?;
+            let mut challenge = self.challenge_of(identity, sid)?;
+            let mut factor = self.store.factor(&challenge.factor_sid)?.ok_or(Error::FactorNotFound)?;
             let (expected_challenge, expected_factor) = (challenge.version, factor.version);
-            let (next, next_factor, verification) = challenge.answer(&self.config, factor, code, metadata, now)?;
-            let next = Challenge { version: expected_challenge + 1, ..next };
+            let verification = challenge.answer_in_place(&self.config, &mut factor, code, metadata, now)?;
+            challenge.version = expected_challenge + 1;
             self.store.commit(alloc::vec![
-                put(Record::Factor(next_factor), expected_factor),
-                Write::Put { record: Record::Challenge(next.clone()), expected: expected_challenge },
+                put(Record::Factor(factor), expected_factor),
+                Write::Put { record: Record::Challenge(challenge.clone()), expected: expected_challenge },
             ])?;
-            Ok((next, verification))
+            Ok((challenge, verification))
         })
     }
 
