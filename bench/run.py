@@ -1,5 +1,6 @@
 """watchword against every peer, side by side: builds in release, runs the Rust, C, Python and
-Node benchmarks one after the other in this run, and writes bench/results.md.
+Node benchmarks one after the other in this run, then the service's throughput, and writes
+bench/results.md.
 
     make bench            (sets up the virtualenv, the npm packages and liboath first)
     python3 bench/run.py  (the same, once those exist)
@@ -76,6 +77,20 @@ def node(results: Path) -> None:
     run(["make", "--no-print-directory", "bench-node"], cwd=ROOT, env=dict(os.environ, BENCH_JSON=str(results)))
 
 
+def service() -> str:
+    """The service on one core (core/benches/service.rs): `create_challenge` with the code,
+    through `Verify<MemoryStore>`, skew 1, committed with compare-and-set."""
+    run(["cargo", "bench", "--locked", "-p", "watchword-core", "--bench", "service"], cwd=ROOT)
+    group = TARGET / "criterion" / "service"
+    lines = ["| create_challenge with | time per call | calls per second |", "|---|---:|---:|"]
+    for directory, label in [("create_challenge_right_code_approved", "the right code (`approved`)"),
+                             ("create_challenge_wrong_code", "a wrong code (`invalid_code`)")]:
+        estimates = json.loads((group / directory / "new" / "estimates.json").read_text())
+        ns = estimates["median"]["point_estimate"]
+        lines.append(f"| {label} | {ns / 1000:.2f} µs | {1e9 / ns:,.0f} |")
+    return "\n".join(lines)
+
+
 def table(rows: list[dict[str, object]]) -> str:
     lines = [
         "| language | operation | watchword | peer | peer time | watchword is |",
@@ -103,6 +118,7 @@ def main() -> int:
     results.write_text("")
     for bench in (rust, c, python, node):
         bench(results)
+    service_table = service()
     rows = [json.loads(line) for line in results.read_text().splitlines() if line.strip()]
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor())
@@ -117,6 +133,13 @@ median of several repetitions; in each language the contenders take turns within
 repetition. Lower is better.
 
 {table(rows)}
+
+The service on one core (`cargo bench -p watchword-core --bench service`): a challenge created
+with the code through `Verify<MemoryStore>`, checked with a skew of one step and committed with
+compare-and-set. A wrong code is also checked one and two steps beyond the window, to report
+`outside_window`, so it costs 14 SHA-1 blocks where a right one costs 6.
+
+{service_table}
 """
     (ROOT / "bench" / "results.md").write_text(text)
     print(text)
