@@ -3,7 +3,7 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::{check_small_map, invalid, new_sid, Factor, Identity, Metadata, ServiceConfig, Sid, Verification};
+use super::{check_small_map, invalid, Factor, Identity, Metadata, ServiceConfig, Sid, Verification};
 use crate::Error;
 
 /// The longest a challenge may live, in seconds (Twilio: 60 minutes).
@@ -174,7 +174,7 @@ impl Challenge {
     ) -> Result<Challenge, Error> {
         request.validate(now)?;
         Ok(Challenge {
-            sid: new_sid("YC", random),
+            sid: Sid::new("YC", random),
             entity_sid: factor.entity_sid,
             identity: factor.identity,
             factor_sid: factor.sid,

@@ -1,7 +1,7 @@
 //! The Entity: one user of the host's system, addressed by its `identity`.
 
 use super::factor::Quota;
-use super::{check_identity, new_sid, Identity, ServiceConfig, Sid};
+use super::{check_identity, Identity, ServiceConfig, Sid};
 use crate::Error;
 
 /// One user (Twilio's Entity, `YE…`). Created explicitly or on its first factor; deleting it
@@ -27,7 +27,7 @@ impl Entity {
     pub fn new(identity: &str, random: [u8; 16], now: u64) -> Result<Entity, Error> {
         let identity = check_identity(identity)?;
         Ok(Entity {
-            sid: new_sid("YE", random),
+            sid: Sid::new("YE", random),
             identity,
             date_created: now,
             date_updated: now,

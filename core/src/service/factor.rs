@@ -5,9 +5,7 @@ use alloc::string::String;
 use rand_core::{CryptoRng, RngCore};
 
 use super::VerificationResult;
-use super::{
-    check_small_map, invalid, new_sid, Entity, FactorConfig, Identity, Metadata, ServiceConfig, Sid, Verification,
-};
+use super::{check_small_map, invalid, Entity, FactorConfig, Identity, Metadata, ServiceConfig, Sid, Verification};
 use crate::error::FactorStatusProblem;
 use crate::{Algorithm, Check, Error, KeyUri, Secret, Totp};
 
@@ -193,7 +191,7 @@ impl Factor {
         let mut random = [0u8; 16];
         rng.fill_bytes(&mut random);
         Ok(Factor {
-            sid: new_sid("YF", random),
+            sid: Sid::new("YF", random),
             entity_sid: entity.sid,
             identity: entity.identity,
             friendly_name: request.friendly_name.clone(),

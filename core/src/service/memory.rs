@@ -73,29 +73,25 @@ trait Owned: Clone {
     fn list(lists: &mut Lists) -> &mut Vec<Sid>;
 }
 
-impl Owned for Factor {
-    fn sid(&self) -> Sid {
-        self.sid
-    }
-    fn identity(&self) -> Identity {
-        self.identity
-    }
-    fn list(lists: &mut Lists) -> &mut Vec<Sid> {
-        &mut lists.0
-    }
+/// `Owned` for a record type whose sids are the `$list`-th of an identity's lists.
+macro_rules! owned {
+    ($t:ty, $list:tt) => {
+        impl Owned for $t {
+            fn sid(&self) -> Sid {
+                self.sid
+            }
+            fn identity(&self) -> Identity {
+                self.identity
+            }
+            fn list(lists: &mut Lists) -> &mut Vec<Sid> {
+                &mut lists.$list
+            }
+        }
+    };
 }
 
-impl Owned for Challenge {
-    fn sid(&self) -> Sid {
-        self.sid
-    }
-    fn identity(&self) -> Identity {
-        self.identity
-    }
-    fn list(lists: &mut Lists) -> &mut Vec<Sid> {
-        &mut lists.1
-    }
-}
+owned!(Factor, 0);
+owned!(Challenge, 1);
 
 /// Appends `sid` to its identity's list; returns its place there.
 fn list<T: Owned>(index: &mut Map<Identity, Lists>, identity: Identity, sid: Sid) -> usize {

@@ -147,8 +147,3 @@ pub(crate) fn check_small_map(map: &Metadata, name: &'static str) -> Result<(), 
 pub(crate) fn check_sid(sid: &str, prefix: &str, name: &'static str, expected: &'static str) -> Result<Sid, Error> {
     Sid::parse(sid, prefix).ok_or_else(|| invalid(name, expected))
 }
-
-/// A new sid: `prefix` + 32 lowercase hex characters from `random`.
-pub(crate) fn new_sid(prefix: &str, random: [u8; 16]) -> Sid {
-    Sid::new(prefix, random)
-}
