@@ -75,6 +75,7 @@ fn padded_key<const B: usize>(key: &[u8], hashed: &[u8], byte: u8) -> [u8; B] {
 
 impl KeyState {
     /// The hash algorithm these states are of.
+    #[cfg(feature = "std")]
     pub(crate) fn algorithm(&self) -> Algorithm {
         match self {
             KeyState::Sha1 { .. } => Algorithm::Sha1,
