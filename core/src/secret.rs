@@ -131,6 +131,7 @@ impl Secret {
     }
 
     /// The same secret without kept key states (for use with another algorithm).
+    #[cfg(feature = "alloc")]
     pub(crate) fn without_key_states(&self) -> Secret {
         Secret::new(self.bytes, self.len())
     }
