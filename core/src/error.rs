@@ -373,8 +373,30 @@ pub enum Error {
     },
     /// The record changed underneath (a lost compare-and-set race); retry.
     Conflict,
-    /// The host's store failed.
-    Storage(&'static str),
+    /// The store failed: the cause in words (never a password, a URL or a secret).
+    Storage(StorageCause),
+}
+
+/// The cause of a [`Error::Storage`] failure: an owned message with `alloc` (database drivers
+/// name what went wrong at run time), a fixed one without.
+#[cfg(feature = "alloc")]
+pub type StorageCause = alloc::borrow::Cow<'static, str>;
+/// The cause of a [`Error::Storage`] failure: an owned message with `alloc` (database drivers
+/// name what went wrong at run time), a fixed one without.
+#[cfg(not(feature = "alloc"))]
+pub type StorageCause = &'static str;
+
+impl Error {
+    /// A storage failure with this cause.
+    ///
+    /// ```
+    /// let e = watchword_core::Error::storage("disk full");
+    /// assert_eq!(e.to_string(), "the store failed: disk full");
+    /// ```
+    #[cfg(feature = "alloc")]
+    pub fn storage(cause: impl Into<StorageCause>) -> Error {
+        Error::Storage(cause.into())
+    }
 }
 
 impl Error {

@@ -47,7 +47,7 @@ mod uri;
 
 pub use algorithm::Algorithm;
 pub use code::Code;
-pub use error::{Error, ErrorKind, FactorStatusProblem, Invalid};
+pub use error::{Error, ErrorKind, FactorStatusProblem, Invalid, StorageCause};
 pub use hotp::Hotp;
 pub use secret::Secret;
 pub use totp::{Check, Match, Totp};

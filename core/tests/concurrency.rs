@@ -3,8 +3,8 @@
 use std::sync::Barrier;
 
 use watchword_core::service::{
-    Challenge, Entity, Factor, Identity, Key, MemoryStore, NewChallenge, NewFactor, Record, ServiceConfig, Sid, Store,
-    VerificationResult, Verify, Write,
+    Challenge, Cursor, Entity, Identity, Key, Kind, MemoryStore, NewChallenge, NewFactor, Record, ServiceConfig, Sid,
+    Store, VerificationResult, Verify, Write,
 };
 use watchword_core::{Error, ErrorKind, Totp};
 
@@ -127,20 +127,21 @@ fn concurrent_wrong_answers_never_exceed_the_attempt_limit() {
 fn a_stale_write_is_a_conflict_and_changes_nothing() {
     let store = MemoryStore::new();
     let entity = Entity::new("user-0001-abcd", [1; 16], 0).unwrap();
-    store.commit(vec![Write::Put { record: Record::Entity(entity.clone()), expected: 0 }]).unwrap();
+    store.commit("default", vec![Write::Put { record: Record::Entity(entity.clone()), expected: 0 }]).unwrap();
     let newer = Entity { version: 2, date_updated: 5, ..entity.clone() };
-    store.commit(vec![Write::Put { record: Record::Entity(newer.clone()), expected: 1 }]).unwrap();
+    store.commit("default", vec![Write::Put { record: Record::Entity(newer.clone()), expected: 1 }]).unwrap();
     // A second writer still holding version 1 loses, and its other writes are not applied.
     let other = Entity::new("user-0002-abcd", [2; 16], 0).unwrap();
     let stale = vec![
         Write::Put { record: Record::Entity(other), expected: 0 },
         Write::Put { record: Record::Entity(Entity { version: 2, ..entity.clone() }), expected: 1 },
     ];
-    assert_eq!(store.commit(stale), Err(Error::Conflict));
-    assert_eq!(store.entity(&Identity::parse("user-0001-abcd").unwrap()).unwrap(), Some(newer));
-    assert_eq!(store.entity(&Identity::parse("user-0002-abcd").unwrap()).unwrap(), None);
+    assert_eq!(store.commit("default", stale), Err(Error::Conflict));
+    let get = |identity: &str| store.get("default", &Key::Entity(Identity::parse(identity).unwrap())).unwrap();
+    assert_eq!(get("user-0001-abcd"), Some(Record::Entity(newer)));
+    assert_eq!(get("user-0002-abcd"), None);
     let delete = Write::Delete { key: Key::Entity(Identity::parse("user-0001-abcd").unwrap()), expected: 1 };
-    assert_eq!(store.commit(vec![delete]), Err(Error::Conflict));
+    assert_eq!(store.commit("default", vec![delete]), Err(Error::Conflict));
 }
 
 /// A store whose commits always lose the race, or whose reads fail.
@@ -150,28 +151,26 @@ struct Flaky {
 }
 
 impl Store for Flaky {
-    fn entity(&self, identity: &Identity) -> Result<Option<Entity>, Error> {
+    fn get(&self, service: &str, key: &Key) -> Result<Option<Record>, Error> {
         if self.fail_reads {
-            return Err(Error::Storage("connection refused"));
+            return Err(Error::storage("connection refused"));
         }
-        self.inner.entity(identity)
+        self.inner.get(service, key)
     }
-    fn entities(&self) -> Result<Vec<Entity>, Error> {
-        self.inner.entities()
+    fn list(
+        &self,
+        service: &str,
+        identity: &Identity,
+        kind: Kind,
+        after: Option<&Cursor>,
+        limit: usize,
+    ) -> Result<Vec<Record>, Error> {
+        self.inner.list(service, identity, kind, after, limit)
     }
-    fn factor(&self, sid: &Sid) -> Result<Option<Factor>, Error> {
-        self.inner.factor(sid)
+    fn scan(&self, service: &str, kind: Kind, after: Option<&Cursor>, limit: usize) -> Result<Vec<Record>, Error> {
+        self.inner.scan(service, kind, after, limit)
     }
-    fn factors(&self, identity: &Identity) -> Result<Vec<Factor>, Error> {
-        self.inner.factors(identity)
-    }
-    fn challenge(&self, sid: &Sid) -> Result<Option<Challenge>, Error> {
-        self.inner.challenge(sid)
-    }
-    fn challenges(&self, identity: &Identity) -> Result<Vec<Challenge>, Error> {
-        self.inner.challenges(identity)
-    }
-    fn commit(&self, _writes: Vec<Write>) -> Result<(), Error> {
+    fn commit(&self, _service: &str, _writes: Vec<Write>) -> Result<(), Error> {
         Err(Error::Conflict)
     }
 }

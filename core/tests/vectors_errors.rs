@@ -52,7 +52,7 @@ fn errors_carry_their_kind_codes() {
         Error::ChallengeExpired,
         Error::FactorLocked { until: Some(60) },
         Error::Conflict,
-        Error::Storage("disk full"),
+        Error::storage("disk full"),
     ];
     for (error, row) in errors.iter().zip(section(&file, "kinds")) {
         let label = row["kind"].as_str().unwrap();

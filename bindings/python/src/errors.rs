@@ -144,7 +144,7 @@ pub fn sample_error(py: Python<'_>, kind: &str) -> PyResult<Py<PyAny>> {
         ErrorKind::ChallengeExpired => Error::ChallengeExpired,
         ErrorKind::FactorLocked => Error::FactorLocked { until: None },
         ErrorKind::Conflict => Error::Conflict,
-        ErrorKind::Storage => Error::Storage("the test store is down"),
+        ErrorKind::Storage => Error::storage("the test store is down"),
         _ => return Ok(py.None()),
     };
     Ok(to_py(err).value(py).clone().into_any().unbind())

@@ -57,7 +57,7 @@ const fn setting(name: &'static str, default: u64, min: u64, max: u64, expected:
 
 /// Every numeric setting. Limits and quotas without a range in SPEC §3 accept 1 to ten times
 /// the default.
-pub const SETTINGS: [Setting; 17] = [
+pub const SETTINGS: [Setting; 18] = [
     setting("code_length", 6, 3, 8, "an integer from 3 to 8, at least min_code_length"),
     setting("min_code_length", 6, 3, 8, "an integer from 3 to 8"),
     setting("time_step", 30, 20, 60, "an integer from 20 to 60 seconds"),
@@ -75,7 +75,21 @@ pub const SETTINGS: [Setting; 17] = [
     setting("challenge_quota_day", 100, 1, 1000, "an integer from 1 to 1000"),
     setting("factors_per_entity", 100, 1, 1000, "an integer from 1 to 1000"),
     setting("factor_creations_per_day", 100, 1, 1000, "an integer from 1 to 1000"),
+    setting("challenge_retention_days", 30, 1, 365, "an integer from 1 to 365 days"),
 ];
+
+/// The service namespace records live in unless the `service` setting names another.
+pub const DEFAULT_SERVICE: &str = "default";
+
+/// The store a service keeps its records in unless the `store` setting names another.
+pub const DEFAULT_STORE: &str = "memory:";
+
+/// What the `service` setting allows.
+const SERVICE_EXPECTED: &str = "1 to 64 characters of A-Z, a-z, 0-9, '_' and '-'";
+
+/// What the `store` setting allows.
+const STORE_EXPECTED: &str =
+    "a store URL: memory:, sqlite:///relative/path, sqlite:////absolute/path or postgresql://…";
 
 /// The `min_secret_bytes` setting (kept apart: it bounds imported secrets).
 pub const MIN_SECRET_BYTES: Setting =
@@ -133,6 +147,13 @@ pub struct ServiceConfig {
     pub factor_creations_per_day: u32,
     /// The shortest imported secret, in bytes (10–64).
     pub min_secret_bytes: usize,
+    /// Days an answered or expired challenge is kept before `sweep` removes it (1–365).
+    pub challenge_retention_days: u32,
+    /// The namespace of this service's records in its store (default `default`).
+    pub service: String,
+    /// The URL of the store (default `memory:`). Core keeps it; the `watchword-store` crate
+    /// opens it.
+    pub store: String,
 }
 
 impl ServiceConfig {
@@ -165,13 +186,16 @@ impl ServiceConfig {
             factors_per_entity: 100,
             factor_creations_per_day: 100,
             min_secret_bytes: 16,
+            challenge_retention_days: 30,
+            service: String::from(DEFAULT_SERVICE),
+            store: String::from(DEFAULT_STORE),
         };
         config.validate()?;
         Ok(config)
     }
 
-    /// Reads a settings object: `issuer` (required), `alg`, and any name of [`SETTINGS`] or
-    /// `min_secret_bytes`. Unknown names are rejected.
+    /// Reads a settings object: `issuer` (required), `alg`, `service`, `store`, and any name
+    /// of [`SETTINGS`] or `min_secret_bytes`. Unknown names are rejected.
     pub fn from_json(text: &str) -> Result<ServiceConfig, Error> {
         let value: Value = serde_json::from_str(text).map_err(|_| invalid("settings", "a JSON object"))?;
         let map = value.as_object().ok_or_else(|| invalid("settings", "a JSON object"))?;
@@ -188,6 +212,14 @@ impl ServiceConfig {
         for (name, value) in map {
             match name.as_str() {
                 "issuer" => {}
+                "service" => {
+                    let service = value.as_str().ok_or_else(|| invalid("service", SERVICE_EXPECTED))?;
+                    config.service = String::from(service);
+                }
+                "store" => {
+                    let store = value.as_str().filter(|s| !s.is_empty() && s.len() <= 4096);
+                    config.store = String::from(store.ok_or_else(|| invalid("store", STORE_EXPECTED))?);
+                }
                 "alg" => {
                     config.alg = value
                         .as_str()
@@ -242,6 +274,7 @@ impl ServiceConfig {
             "challenge_quota_day" => self.challenge_quota_day = small,
             "factors_per_entity" => self.factors_per_entity = small,
             "factor_creations_per_day" => self.factor_creations_per_day = small,
+            "challenge_retention_days" => self.challenge_retention_days = small,
             _ => self.min_secret_bytes = value as usize,
         }
         Ok(())
@@ -252,6 +285,11 @@ impl ServiceConfig {
         let chars = self.issuer.chars().count();
         if chars == 0 || chars > 64 || self.issuer.contains(':') || self.issuer.chars().any(char::is_control) {
             return Err(invalid("issuer", "a non-empty string of at most 64 characters without ':'"));
+        }
+        let service_ok = (1..=64).contains(&self.service.len())
+            && self.service.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        if !service_ok {
+            return Err(invalid("service", SERVICE_EXPECTED));
         }
         if self.code_length < self.min_code_length {
             return Err(invalid("code_length", "an integer from 3 to 8, at least min_code_length"));

@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 use super::record::{details_from, metadata_from};
 use super::view::{with_binding, with_result};
 use super::{invalid, parse_rfc3339, ChallengeStatus, FactorUpdate, NewChallenge, NewFactor, Order, Store, Verify};
+use super::{Entity, Factor, Page, Paging, DEFAULT_PAGE_SIZE};
 use crate::{Algorithm, Error};
 
 /// The names of every operation [`Verify::dispatch`] knows.
@@ -75,6 +76,13 @@ impl<'a> Args<'a> {
         }
     }
 
+    /// The `limit` and `page_token` of a list operation.
+    fn paging(&mut self) -> Result<Paging, Error> {
+        let limit = self.opt_u64("limit", "an integer from 1 to 1000")?;
+        let limit = usize::try_from(limit.unwrap_or(DEFAULT_PAGE_SIZE as u64)).unwrap_or(usize::MAX);
+        Ok(Paging { limit, page_token: self.opt_str("page_token")?.map(String::from) })
+    }
+
     fn opt_alg(&mut self) -> Result<Option<Algorithm>, Error> {
         match self.opt_str("alg")? {
             None => Ok(None),
@@ -97,8 +105,12 @@ impl<'a> Args<'a> {
     }
 }
 
-fn list(items: impl Iterator<Item = Value>) -> Value {
-    Value::Array(items.collect())
+/// A page of views: `{"items": [...], "next_page_token": "…" | null}`.
+fn page<T>(page: Page<T>, view: impl Fn(&T) -> Value) -> Value {
+    let mut out = Map::new();
+    out.insert(String::from("items"), Value::Array(page.items.iter().map(view).collect()));
+    out.insert(String::from("next_page_token"), page.next_page_token.map_or(Value::Null, Value::String));
+    Value::Object(out)
 }
 
 impl<S: Store> Verify<S> {
@@ -144,8 +156,9 @@ impl<S: Store> Verify<S> {
                 self.fetch_entity(identity)?.view()
             }
             "list_entities" => {
+                let paging = a.paging()?;
                 a.finish()?;
-                list(self.list_entities()?.iter().map(|e| e.view()))
+                page(self.list_entities(&paging)?, Entity::view)
             }
             "delete_entity" => {
                 let identity = a.str("identity")?;
@@ -175,8 +188,9 @@ impl<S: Store> Verify<S> {
             }
             "list_factors" => {
                 let identity = a.str("identity")?;
+                let paging = a.paging()?;
                 a.finish()?;
-                list(self.list_factors(identity)?.iter().map(|f| f.view()))
+                page(self.list_factors(identity, &paging)?, Factor::view)
             }
             "update_factor" => {
                 let (identity, sid) = (a.str("identity")?, a.str("factor_sid")?);
@@ -268,8 +282,9 @@ impl<S: Store> Verify<S> {
                     Some("desc") => Order::Desc,
                     Some(_) => return Err(invalid("order", "asc or desc")),
                 };
+                let paging = a.paging()?;
                 a.finish()?;
-                list(self.list_challenges(identity, factor_sid, status, order, now)?.iter().map(|c| c.view(now)))
+                page(self.list_challenges(identity, factor_sid, status, order, &paging, now)?, |c| c.view(now))
             }
             "sweep" => {
                 a.finish()?;

@@ -6,7 +6,7 @@ use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use super::{Challenge, Entity, Factor, Identity, Key, Record, Sid, Store, Write};
+use super::{Challenge, Cursor, Entity, Factor, Identity, Key, Kind, Record, Sid, Store, Write};
 use crate::Error;
 
 /// A thread-safe in-memory [`Store`]. Commits are atomic: every write's version is checked
@@ -16,13 +16,19 @@ use crate::Error;
 /// use watchword_core::service::{Entity, MemoryStore, Record, Store, Write};
 /// let store = MemoryStore::new();
 /// let entity = Entity::new("user-0001", [1; 16], 0).unwrap();
-/// store.commit(vec![Write::Put { record: Record::Entity(entity.clone()), expected: 0 }]).unwrap();
-/// let again = store.commit(vec![Write::Put { record: Record::Entity(entity), expected: 0 }]);
+/// store.commit("default", vec![Write::Put { record: Record::Entity(entity.clone()), expected: 0 }]).unwrap();
+/// let again = store.commit("default", vec![Write::Put { record: Record::Entity(entity), expected: 0 }]);
 /// assert_eq!(again.unwrap_err().kind().as_str(), "conflict");
 /// ```
 #[derive(Debug, Default)]
 pub struct MemoryStore {
-    inner: RwLock<Inner>,
+    inner: RwLock<Services>,
+}
+
+/// Each service's records.
+#[derive(Debug, Default)]
+struct Services {
+    services: Map<Box<str>, Inner>,
 }
 
 /// Keys are server-made sids and validated identities; foldhash is seeded per process.
@@ -54,13 +60,13 @@ impl MemoryStore {
         MemoryStore::default()
     }
 
-    fn read(&self) -> RwLockReadGuard<'_, Inner> {
+    fn read(&self) -> RwLockReadGuard<'_, Services> {
         // A panic while holding the lock cannot leave a half-applied commit (commits check
         // everything before they change anything), so a poisoned lock is still consistent.
         self.inner.read().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn write(&self) -> RwLockWriteGuard<'_, Inner> {
+    fn write(&self) -> RwLockWriteGuard<'_, Services> {
         self.inner.write().unwrap_or_else(|e| e.into_inner())
     }
 }
@@ -204,35 +210,78 @@ impl Inner {
     }
 }
 
+impl MemoryStore {
+    /// The records of `service`, if it has any.
+    fn in_service<T>(&self, service: &str, read: impl FnOnce(&Inner) -> T) -> Option<T> {
+        self.read().services.get(service).map(read)
+    }
+}
+
+impl Inner {
+    fn get(&self, key: &Key) -> Option<Record> {
+        Some(match key {
+            Key::Entity(identity) => Record::Entity(self.entities.get(identity)?.clone()),
+            Key::Factor(sid) => Record::Factor(Factor::clone(&self.factors.get(sid)?.record)),
+            Key::Challenge(sid) => Record::Challenge(Challenge::clone(&self.challenges.get(sid)?.record)),
+        })
+    }
+
+    /// Every record of `kind`, or only `identity`'s.
+    fn records(&self, kind: Kind, identity: Option<&Identity>) -> Vec<Record> {
+        match (kind, identity) {
+            (Kind::Entity, None) => self.entities.values().cloned().map(Record::Entity).collect(),
+            (Kind::Entity, Some(id)) => self.entities.get(id).cloned().map(Record::Entity).into_iter().collect(),
+            (Kind::Factor, None) => self.factors.values().map(|s| Record::Factor(Factor::clone(&s.record))).collect(),
+            (Kind::Factor, Some(id)) => {
+                listed(&self.factors, self.index.get(id), |lists| &lists.0).into_iter().map(Record::Factor).collect()
+            }
+            (Kind::Challenge, None) => {
+                self.challenges.values().map(|s| Record::Challenge(Challenge::clone(&s.record))).collect()
+            }
+            (Kind::Challenge, Some(id)) => listed(&self.challenges, self.index.get(id), |lists| &lists.1)
+                .into_iter()
+                .map(Record::Challenge)
+                .collect(),
+        }
+    }
+}
+
+/// `records` in listing order, after `after`, at most `limit`.
+fn page(mut records: Vec<Record>, after: Option<&Cursor>, limit: usize) -> Vec<Record> {
+    records.retain(|r| after.is_none_or(|a| a.precedes(r)));
+    records.sort_unstable_by(|a, b| (a.date_created(), a.key()).cmp(&(b.date_created(), b.key())));
+    records.truncate(limit);
+    records
+}
+
 impl Store for MemoryStore {
-    fn entity(&self, identity: &Identity) -> Result<Option<Entity>, Error> {
-        Ok(self.read().entities.get(identity).cloned())
+    fn get(&self, service: &str, key: &Key) -> Result<Option<Record>, Error> {
+        Ok(self.in_service(service, |inner| inner.get(key)).flatten())
     }
 
-    fn entities(&self) -> Result<Vec<Entity>, Error> {
-        Ok(self.read().entities.values().cloned().collect())
+    fn list(
+        &self,
+        service: &str,
+        identity: &Identity,
+        kind: Kind,
+        after: Option<&Cursor>,
+        limit: usize,
+    ) -> Result<Vec<Record>, Error> {
+        let records = self.in_service(service, |inner| inner.records(kind, Some(identity))).unwrap_or_default();
+        Ok(page(records, after, limit))
     }
 
-    fn factor(&self, sid: &Sid) -> Result<Option<Factor>, Error> {
-        Ok(self.read().factors.get(sid).map(|s| Factor::clone(&s.record)))
+    fn scan(&self, service: &str, kind: Kind, after: Option<&Cursor>, limit: usize) -> Result<Vec<Record>, Error> {
+        let records = self.in_service(service, |inner| inner.records(kind, None)).unwrap_or_default();
+        Ok(page(records, after, limit))
     }
 
-    fn factors(&self, identity: &Identity) -> Result<Vec<Factor>, Error> {
-        let inner = self.read();
-        Ok(listed(&inner.factors, inner.index.get(identity), |lists| &lists.0))
-    }
-
-    fn challenge(&self, sid: &Sid) -> Result<Option<Challenge>, Error> {
-        Ok(self.read().challenges.get(sid).map(|s| Challenge::clone(&s.record)))
-    }
-
-    fn challenges(&self, identity: &Identity) -> Result<Vec<Challenge>, Error> {
-        let inner = self.read();
-        Ok(listed(&inner.challenges, inner.index.get(identity), |lists| &lists.1))
-    }
-
-    fn commit(&self, writes: Vec<Write>) -> Result<(), Error> {
-        let mut inner = self.write();
+    fn commit(&self, service: &str, writes: Vec<Write>) -> Result<(), Error> {
+        let mut services = self.write();
+        let inner = match services.services.get_mut(service) {
+            Some(inner) => inner,
+            None => services.services.entry(Box::from(service)).or_default(),
+        };
         let consistent = writes.iter().all(|w| match w {
             Write::Put { record, expected } => inner.record_version(record) == *expected,
             Write::Delete { key, expected } => *expected != 0 && inner.version(key) == *expected,
@@ -257,6 +306,17 @@ mod tests {
     use alloc::collections::{BTreeMap, BTreeSet};
     use rand_core::{RngCore, SeedableRng};
 
+    fn sids_of(store: &MemoryStore, identity: &Identity, kind: Kind) -> BTreeSet<Sid> {
+        let records = store.list("default", identity, kind, None, usize::MAX).unwrap();
+        records
+            .iter()
+            .map(|r| match r.key() {
+                Key::Factor(sid) | Key::Challenge(sid) => sid,
+                Key::Entity(_) => unreachable!("listed an entity as a {kind:?}"),
+            })
+            .collect()
+    }
+
     /// Random puts (new, replaced, moved to another identity) and deletes of factors and
     /// challenges, checked after every step against a plain model of who owns which sid.
     #[test]
@@ -278,7 +338,8 @@ mod tests {
             let is_factor = r % 2 == 0;
             let sid = if is_factor { factor_sids[r / 2 % 5] } else { challenge_sids[r / 2 % 5] };
             let identity = identities[r / 10 % 3];
-            let mut inner = store.write();
+            let mut services = store.write();
+            let inner = services.services.entry(Box::from("default")).or_default();
             if r / 30 % 4 == 0 {
                 inner.delete(&if is_factor { Key::Factor(sid) } else { Key::Challenge(sid) });
                 model.remove(&(is_factor, sid));
@@ -290,19 +351,20 @@ mod tests {
                 });
                 model.insert((is_factor, sid), identity);
             }
-            drop(inner);
+            drop(services);
             for id in &identities {
                 let listed = |kind: bool| model.iter().filter(move |(k, v)| k.0 == kind && *v == id).map(|(k, _)| k.1);
-                let factors: BTreeSet<Sid> = store.factors(id).unwrap().iter().map(|f| f.sid).collect();
-                let challenges: BTreeSet<Sid> = store.challenges(id).unwrap().iter().map(|c| c.sid).collect();
+                let factors: BTreeSet<Sid> = sids_of(&store, id, Kind::Factor);
+                let challenges: BTreeSet<Sid> = sids_of(&store, id, Kind::Challenge);
                 assert!(factors.iter().copied().eq(listed(true)), "step {step}: factors of {id}");
                 assert!(challenges.iter().copied().eq(listed(false)), "step {step}: challenges of {id}");
                 let owns = model.values().any(|v| v == id);
-                assert_eq!(store.read().index.contains_key(id), owns, "step {step}: lists of {id}");
+                assert_eq!(store.read().services["default"].index.contains_key(id), owns, "step {step}: lists of {id}");
             }
             // Every stored record knows its place in its identity's list, and lists hold
             // nothing else.
-            let inner = store.read();
+            let services = store.read();
+            let inner = &services.services["default"];
             for (sid, slot) in &inner.factors {
                 assert_eq!(inner.index[&slot.record.identity].0[slot.place], *sid, "step {step}");
             }

@@ -52,11 +52,11 @@ use alloc::collections::BTreeMap;
 use alloc::string::String;
 
 pub use challenge::{Challenge, ChallengeStatus, DetailField, Details, NewChallenge};
-pub use config::{FactorConfig, ServiceConfig, Setting, MIN_SECRET_BYTES, SETTINGS};
+pub use config::{FactorConfig, ServiceConfig, Setting, DEFAULT_SERVICE, DEFAULT_STORE, MIN_SECRET_BYTES, SETTINGS};
 pub use entity::Entity;
 pub use factor::{Factor, FactorStatus, FactorUpdate, NewFactor, Quota};
 pub use ids::{Identity, Sid};
-pub use store::{Key, Record, Store, Write};
+pub use store::{Cursor, Key, Kind, Record, Store, Write};
 pub use time::{parse_rfc3339, rfc3339};
 
 #[cfg(feature = "std")]
@@ -64,7 +64,9 @@ pub use dispatch::OPERATIONS;
 #[cfg(feature = "std")]
 pub use memory::MemoryStore;
 #[cfg(feature = "std")]
-pub use verify::{unix_now, Binding, Created, Order, Verify, MAX_RETRIES};
+pub use verify::{
+    unix_now, Binding, Created, Order, Page, Paging, Verify, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_RETRIES,
+};
 
 use crate::error::{Error, Invalid};
 

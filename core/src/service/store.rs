@@ -1,9 +1,52 @@
-//! Where records live: the [`Store`] interface with compare-and-set writes.
+//! Where records live: the [`Store`] contract (SPEC §9) with compare-and-set writes.
+//!
+//! The contract is kind-agnostic: a store gets, lists, scans and commits [`Record`]s by
+//! (service, [`Kind`], key) and never looks inside one. A store that keeps text (SQLite,
+//! PostgreSQL, a host's own database) keeps [`Record::to_stored`] and reads it back with
+//! [`Record::from_stored`], so a new kind of record never needs a change to a store.
 
+use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::{Challenge, Entity, Factor, Identity, Sid};
 use crate::Error;
+
+/// The kinds of record a service keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Kind {
+    /// An [`Entity`], keyed by its identity.
+    Entity,
+    /// A [`Factor`], keyed by its sid.
+    Factor,
+    /// A [`Challenge`], keyed by its sid.
+    Challenge,
+}
+
+impl Kind {
+    /// Every kind.
+    pub const ALL: [Kind; 3] = [Kind::Entity, Kind::Factor, Kind::Challenge];
+
+    /// `"entity"`, `"factor"` or `"challenge"`: the `type` of its stored records.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Kind::Entity => "entity",
+            Kind::Factor => "factor",
+            Kind::Challenge => "challenge",
+        }
+    }
+
+    /// The kind named `name`.
+    ///
+    /// ```
+    /// use watchword_core::service::Kind;
+    /// assert_eq!(Kind::from_name("factor"), Some(Kind::Factor));
+    /// assert_eq!(Kind::from_name("Factor"), None);
+    /// ```
+    pub fn from_name(name: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+}
 
 /// Any record.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,6 +69,11 @@ impl Record {
         }
     }
 
+    /// The record's kind.
+    pub fn kind(&self) -> Kind {
+        self.key().kind()
+    }
+
     /// The record's version.
     pub fn version(&self) -> u64 {
         match self {
@@ -33,6 +81,54 @@ impl Record {
             Record::Factor(f) => f.version,
             Record::Challenge(c) => c.version,
         }
+    }
+
+    /// The identity the record belongs to.
+    pub fn identity(&self) -> &Identity {
+        match self {
+            Record::Entity(e) => &e.identity,
+            Record::Factor(f) => &f.identity,
+            Record::Challenge(c) => &c.identity,
+        }
+    }
+
+    /// When the record was created (Unix seconds): with the key, its place in listings.
+    pub fn date_created(&self) -> u64 {
+        match self {
+            Record::Entity(e) => e.date_created,
+            Record::Factor(f) => f.date_created,
+            Record::Challenge(c) => c.date_created,
+        }
+    }
+
+    /// The record's place in listings.
+    pub fn cursor(&self) -> Cursor {
+        Cursor { created: self.date_created(), key: String::from(self.key().as_str()) }
+    }
+
+    /// The stored form (versioned JSON, see `docs/records.md`). It holds a factor's secret.
+    pub fn to_stored(&self) -> String {
+        match self {
+            Record::Entity(e) => e.to_record(),
+            Record::Factor(f) => f.to_record(),
+            Record::Challenge(c) => c.to_record(),
+        }
+    }
+
+    /// Reads a stored record of `kind`.
+    ///
+    /// ```
+    /// use watchword_core::service::{Entity, Kind, Record};
+    /// let record = Record::Entity(Entity::new("user-0001", [7; 16], 1_700_000_000).unwrap());
+    /// assert_eq!(Record::from_stored(Kind::Entity, &record.to_stored()).unwrap(), record);
+    /// assert!(Record::from_stored(Kind::Factor, &record.to_stored()).is_err());
+    /// ```
+    pub fn from_stored(kind: Kind, text: &str) -> Result<Record, Error> {
+        Ok(match kind {
+            Kind::Entity => Record::Entity(Entity::from_record(text)?),
+            Kind::Factor => Record::Factor(Factor::from_record(text)?),
+            Kind::Challenge => Record::Challenge(Challenge::from_record(text)?),
+        })
     }
 }
 
@@ -45,6 +141,42 @@ pub enum Key {
     Factor(Sid),
     /// A challenge's sid.
     Challenge(Sid),
+}
+
+impl Key {
+    /// The kind of record the key names.
+    pub fn kind(&self) -> Kind {
+        match self {
+            Key::Entity(_) => Kind::Entity,
+            Key::Factor(_) => Kind::Factor,
+            Key::Challenge(_) => Kind::Challenge,
+        }
+    }
+
+    /// The key as text (the identity or the sid).
+    pub fn as_str(&self) -> &str {
+        match self {
+            Key::Entity(identity) => identity.as_str(),
+            Key::Factor(sid) | Key::Challenge(sid) => sid.as_str(),
+        }
+    }
+}
+
+/// A place in a listing. Stores list records in the order of (`date_created`, key): oldest
+/// first, and stable, because neither changes while a record lives.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Cursor {
+    /// The `date_created` of the last record listed.
+    pub created: u64,
+    /// Its key as text.
+    pub key: String,
+}
+
+impl Cursor {
+    /// Whether `record` comes after this place.
+    pub fn precedes(&self, record: &Record) -> bool {
+        (self.created, self.key.as_str()) < (record.date_created(), record.key().as_str())
+    }
 }
 
 /// One write of a commit. `expected` is the version the store must hold now: `0` means the
@@ -69,28 +201,79 @@ pub enum Write {
     },
 }
 
-/// A place to keep records, shared by every caller of a service.
+impl Write {
+    /// The key the write changes.
+    pub fn key(&self) -> Key {
+        match self {
+            Write::Put { record, .. } => record.key(),
+            Write::Delete { key, .. } => *key,
+        }
+    }
+
+    /// The version the store must hold for the write to apply (0: absent).
+    pub fn expected(&self) -> u64 {
+        match self {
+            Write::Put { expected, .. } | Write::Delete { expected, .. } => *expected,
+        }
+    }
+}
+
+/// A place to keep records, shared by every caller of a service (SPEC §9). Records live in
+/// a service namespace: the same identity in two services names two entities.
 ///
 /// `commit` applies all its writes or none: when any stored version differs from the
-/// write's `expected`, it changes nothing and returns [`Error::Conflict`]. That
-/// compare-and-set is what makes replay protection and attempt counters hold across threads,
-/// processes and machines. In SQL: one transaction of
-/// `UPDATE … SET data = $3, version = $4 WHERE sid = $1 AND version = $2` (zero rows updated →
-/// roll back, conflict), `INSERT … ON CONFLICT DO NOTHING` for `expected == 0`, and
-/// `DELETE … WHERE sid = $1 AND version = $2`. See `docs/records.md`.
+/// write's `expected` (a delete must name the version it removes), it changes nothing and
+/// returns [`Error::Conflict`]. That compare-and-set is what makes replay protection and
+/// attempt counters hold across threads, processes and machines. In SQL: one transaction of
+/// `UPDATE … SET data = $3, version = $4 WHERE … AND version = $2` (zero rows updated → roll
+/// back, conflict), `INSERT … ON CONFLICT DO NOTHING` for `expected == 0`, and
+/// `DELETE … WHERE … AND version = $2`. Failures of the store itself are
+/// [`Error::Storage`]. See `docs/records.md` and the `watchword-store` crate.
+///
+/// `list` and `scan` answer in listing order (see [`Cursor`]), after `after` when given, at
+/// most `limit` records.
 pub trait Store: Send + Sync {
-    /// The entity with that identity.
-    fn entity(&self, identity: &Identity) -> Result<Option<Entity>, Error>;
-    /// Every entity.
-    fn entities(&self) -> Result<Vec<Entity>, Error>;
-    /// The factor with that sid.
-    fn factor(&self, sid: &Sid) -> Result<Option<Factor>, Error>;
-    /// The factors of an identity.
-    fn factors(&self, identity: &Identity) -> Result<Vec<Factor>, Error>;
-    /// The challenge with that sid.
-    fn challenge(&self, sid: &Sid) -> Result<Option<Challenge>, Error>;
-    /// The challenges of an identity.
-    fn challenges(&self, identity: &Identity) -> Result<Vec<Challenge>, Error>;
+    /// The record with that key.
+    fn get(&self, service: &str, key: &Key) -> Result<Option<Record>, Error>;
+    /// An identity's records of one kind.
+    fn list(
+        &self,
+        service: &str,
+        identity: &Identity,
+        kind: Kind,
+        after: Option<&Cursor>,
+        limit: usize,
+    ) -> Result<Vec<Record>, Error>;
+    /// A service's records of one kind.
+    fn scan(&self, service: &str, kind: Kind, after: Option<&Cursor>, limit: usize) -> Result<Vec<Record>, Error>;
     /// Applies every write, or none and [`Error::Conflict`].
-    fn commit(&self, writes: Vec<Write>) -> Result<(), Error>;
+    fn commit(&self, service: &str, writes: Vec<Write>) -> Result<(), Error>;
 }
+
+macro_rules! forward_store {
+    ($($wrapper:ty),*) => {$(
+        impl<S: Store + ?Sized> Store for $wrapper {
+            fn get(&self, service: &str, key: &Key) -> Result<Option<Record>, Error> {
+                (**self).get(service, key)
+            }
+            fn list(
+                &self,
+                service: &str,
+                identity: &Identity,
+                kind: Kind,
+                after: Option<&Cursor>,
+                limit: usize,
+            ) -> Result<Vec<Record>, Error> {
+                (**self).list(service, identity, kind, after, limit)
+            }
+            fn scan(&self, service: &str, kind: Kind, after: Option<&Cursor>, limit: usize) -> Result<Vec<Record>, Error> {
+                (**self).scan(service, kind, after, limit)
+            }
+            fn commit(&self, service: &str, writes: Vec<Write>) -> Result<(), Error> {
+                (**self).commit(service, writes)
+            }
+        }
+    )*};
+}
+
+forward_store!(alloc::boxed::Box<S>, alloc::sync::Arc<S>, &S);

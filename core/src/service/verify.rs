@@ -6,7 +6,8 @@ use rand_core::{OsRng, RngCore};
 
 use super::{check_identity, check_sid, invalid, Identity, Metadata, ServiceConfig, Sid, Verification};
 use super::{
-    Challenge, ChallengeStatus, Entity, Factor, FactorUpdate, Key, NewChallenge, NewFactor, Record, Store, Write,
+    Challenge, ChallengeStatus, Cursor, Entity, Factor, FactorUpdate, Key, Kind, NewChallenge, NewFactor, Record,
+    Store, Write,
 };
 use crate::Error;
 
@@ -80,6 +81,97 @@ pub enum Order {
     Desc,
 }
 
+/// The default number of items on a page of a list operation.
+pub const DEFAULT_PAGE_SIZE: usize = 50;
+/// The most items a page of a list operation may hold.
+pub const MAX_PAGE_SIZE: usize = 1000;
+
+/// Which page of a list operation to answer: at most `limit` items (1–1000, default 50),
+/// after the place `page_token` (from the previous page) names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Paging {
+    /// Items per page.
+    pub limit: usize,
+    /// The previous page's `next_page_token`; `None` for the first page.
+    pub page_token: Option<String>,
+}
+
+impl Default for Paging {
+    fn default() -> Paging {
+        Paging { limit: DEFAULT_PAGE_SIZE, page_token: None }
+    }
+}
+
+impl Paging {
+    /// The first page with `limit` items (checked when the page is read).
+    pub fn first(limit: usize) -> Paging {
+        Paging { limit, page_token: None }
+    }
+
+    fn checked(&self) -> Result<(usize, Option<Cursor>), Error> {
+        if !(1..=MAX_PAGE_SIZE).contains(&self.limit) {
+            return Err(invalid("limit", "an integer from 1 to 1000"));
+        }
+        let cursor = match &self.page_token {
+            None => None,
+            Some(token) => {
+                Some(parse_token(token).ok_or_else(|| invalid("page_token", "a next_page_token of a previous page"))?)
+            }
+        };
+        Ok((self.limit, cursor))
+    }
+}
+
+/// A page token: `<date_created>_<key>` (keys never hold `_`). Opaque to callers.
+fn page_token(cursor: &Cursor) -> String {
+    alloc::format!("{}_{}", cursor.created, cursor.key)
+}
+
+fn parse_token(token: &str) -> Option<Cursor> {
+    let (created, key) = token.split_once('_')?;
+    let key_ok = (1..=64).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    let created_ok = !created.is_empty() && created.bytes().all(|b| b.is_ascii_digit());
+    (key_ok && created_ok).then(|| Some(Cursor { created: created.parse().ok()?, key: String::from(key) }))?
+}
+
+/// One page of a list operation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<T> {
+    /// The items, in the listing's order.
+    pub items: Vec<T>,
+    /// Pass this as `page_token` for the next page; `None` on the last page.
+    pub next_page_token: Option<String>,
+}
+
+/// A record type the service reads from a store.
+trait Kept: Sized {
+    const KIND: Kind;
+    fn from_record(record: Record) -> Option<Self>;
+}
+
+macro_rules! kept {
+    ($($t:ident),*) => {$(
+        impl Kept for $t {
+            const KIND: Kind = Kind::$t;
+            fn from_record(record: Record) -> Option<$t> {
+                match record {
+                    Record::$t(r) => Some(r),
+                    _ => None,
+                }
+            }
+        }
+    )*};
+}
+
+kept!(Entity, Factor, Challenge);
+
+fn wrong_kind() -> Error {
+    Error::storage("the store answered a record of another kind")
+}
+
+/// How many records a sweep or a cascade reads from the store at a time.
+const BATCH: usize = 500;
+
 /// A TOTP verification service over a store: entities, factors and challenges with Twilio
 /// Verify semantics. `Send + Sync` when the store is: share one across threads.
 #[derive(Debug)]
@@ -132,8 +224,29 @@ impl<S: Store> Verify<S> {
         Err(Error::Conflict)
     }
 
+    fn service(&self) -> &str {
+        &self.config.service
+    }
+
+    fn get<T: Kept>(&self, key: Key) -> Result<Option<T>, Error> {
+        match self.store.get(self.service(), &key)? {
+            None => Ok(None),
+            Some(record) => T::from_record(record).map(Some).ok_or_else(wrong_kind),
+        }
+    }
+
+    /// Every record of `identity` of one kind, in listing order.
+    fn all<T: Kept>(&self, identity: &Identity) -> Result<Vec<T>, Error> {
+        let records = self.store.list(self.service(), identity, T::KIND, None, usize::MAX)?;
+        records.into_iter().map(|r| T::from_record(r).ok_or_else(wrong_kind)).collect()
+    }
+
+    fn entity_at(&self, identity: &Identity) -> Result<Option<Entity>, Error> {
+        self.get(Key::Entity(*identity))
+    }
+
     fn entity_of(&self, identity: &str) -> Result<Entity, Error> {
-        self.store.entity(&check_identity(identity)?)?.ok_or(Error::EntityNotFound)
+        self.entity_at(&check_identity(identity)?)?.ok_or(Error::EntityNotFound)
     }
 
     fn factor_of(&self, identity: &str, sid: &str) -> Result<Factor, Error> {
@@ -144,13 +257,53 @@ impl<S: Store> Verify<S> {
 
     /// The factor `sid` of `identity`, both already checked.
     fn factor_at(&self, identity: &Identity, sid: &Sid) -> Result<Factor, Error> {
-        self.store.factor(sid)?.filter(|f| f.identity == *identity).ok_or(Error::FactorNotFound)
+        self.get::<Factor>(Key::Factor(*sid))?.filter(|f| f.identity == *identity).ok_or(Error::FactorNotFound)
     }
 
     fn challenge_of(&self, identity: &str, sid: &str) -> Result<Challenge, Error> {
         let identity = check_identity(identity)?;
         let sid = check_challenge_sid(sid)?;
-        self.store.challenge(&sid)?.filter(|c| c.identity == identity).ok_or(Error::ChallengeNotFound)
+        self.get::<Challenge>(Key::Challenge(sid))?.filter(|c| c.identity == identity).ok_or(Error::ChallengeNotFound)
+    }
+
+    fn commit(&self, writes: Vec<Write>) -> Result<(), Error> {
+        self.store.commit(self.service(), writes)
+    }
+
+    /// One page of `identity`'s records of a kind (or the service's, without an identity)
+    /// that pass `keep`, reading the store page by page until the page is full.
+    fn page<T: Kept>(
+        &self,
+        identity: Option<&Identity>,
+        paging: &Paging,
+        mut keep: impl FnMut(&T) -> bool,
+    ) -> Result<Page<T>, Error> {
+        let (limit, mut cursor) = paging.checked()?;
+        let mut items = Vec::new();
+        loop {
+            // One more than a page, so that a page that ends the list says so.
+            let batch = match identity {
+                Some(id) => self.store.list(self.service(), id, T::KIND, cursor.as_ref(), limit + 1)?,
+                None => self.store.scan(self.service(), T::KIND, cursor.as_ref(), limit + 1)?,
+            };
+            let exhausted = batch.len() <= limit;
+            let mut batch = batch.into_iter().peekable();
+            while let Some(record) = batch.next() {
+                let place = record.cursor();
+                let item = T::from_record(record).ok_or_else(wrong_kind)?;
+                cursor = Some(place);
+                if keep(&item) {
+                    items.push(item);
+                    if items.len() == limit {
+                        let more = batch.peek().is_some() || !exhausted;
+                        return Ok(Page { items, next_page_token: cursor.filter(|_| more).as_ref().map(page_token) });
+                    }
+                }
+            }
+            if exhausted {
+                return Ok(Page { items, next_page_token: None });
+            }
+        }
     }
 
     // ----- entities -----
@@ -159,11 +312,11 @@ impl<S: Store> Verify<S> {
     pub fn create_entity(&self, identity: &str, now: u64) -> Result<Entity, Error> {
         let id = check_identity(identity)?;
         self.retry(|| {
-            if self.store.entity(&id)?.is_some() {
+            if self.entity_at(&id)?.is_some() {
                 return Err(Error::EntityAlreadyExists);
             }
             let entity = Entity::new(identity, random16(), now)?;
-            self.store.commit(alloc::vec![put(Record::Entity(entity.clone()), 0)])?;
+            self.commit(alloc::vec![put(Record::Entity(entity.clone()), 0)])?;
             Ok(entity)
         })
     }
@@ -173,11 +326,9 @@ impl<S: Store> Verify<S> {
         self.entity_of(identity)
     }
 
-    /// Every entity, oldest first.
-    pub fn list_entities(&self) -> Result<Vec<Entity>, Error> {
-        let mut all = self.store.entities()?;
-        all.sort_by(|a, b| (a.date_created, &a.sid).cmp(&(b.date_created, &b.sid)));
-        Ok(all)
+    /// One page of the service's entities, oldest first.
+    pub fn list_entities(&self, paging: &Paging) -> Result<Page<Entity>, Error> {
+        self.page(None, paging, |_| true)
     }
 
     /// Deletes an entity with its factors and challenges.
@@ -185,13 +336,13 @@ impl<S: Store> Verify<S> {
         self.retry(|| {
             let entity = self.entity_of(identity)?;
             let mut writes = alloc::vec![Write::Delete { key: Key::Entity(entity.identity), expected: entity.version }];
-            for f in self.store.factors(&entity.identity)? {
+            for f in self.all::<Factor>(&entity.identity)? {
                 writes.push(Write::Delete { key: Key::Factor(f.sid), expected: f.version });
             }
-            for c in self.store.challenges(&entity.identity)? {
+            for c in self.all::<Challenge>(&entity.identity)? {
                 writes.push(Write::Delete { key: Key::Challenge(c.sid), expected: c.version });
             }
-            self.store.commit(writes)
+            self.commit(writes)
         })
     }
 
@@ -202,7 +353,7 @@ impl<S: Store> Verify<S> {
     pub fn create_factor(&self, identity: &str, request: NewFactor, now: u64) -> Result<Created, Error> {
         let id = check_identity(identity)?;
         self.retry(|| {
-            let (entity, expected) = match self.store.entity(&id)? {
+            let (entity, expected) = match self.entity_at(&id)? {
                 Some(e) => {
                     let version = e.version;
                     (e, version)
@@ -211,12 +362,12 @@ impl<S: Store> Verify<S> {
             };
             let factor = Factor::create(&self.config, &entity, &request, &mut OsRng, now)?;
             let uri = factor.binding_uri(&self.config)?;
-            if self.store.factors(&id)?.len() >= self.config.factors_per_entity as usize {
+            let limit = self.config.factors_per_entity as usize;
+            if self.store.list(self.service(), &id, Kind::Factor, None, limit)?.len() >= limit {
                 return Err(Error::FactorLimitReached);
             }
             let entity = entity.admit_factor_creation(&self.config, now)?;
-            self.store
-                .commit(alloc::vec![put(Record::Entity(entity), expected), put(Record::Factor(factor.clone()), 0)])?;
+            self.commit(alloc::vec![put(Record::Entity(entity), expected), put(Record::Factor(factor.clone()), 0)])?;
             let secret = factor.secret.to_base32();
             Ok(Created { factor, binding: Binding { secret, uri } })
         })
@@ -227,12 +378,10 @@ impl<S: Store> Verify<S> {
         self.factor_of(identity, sid)
     }
 
-    /// The entity's factors, oldest first (60392 if the entity does not exist).
-    pub fn list_factors(&self, identity: &str) -> Result<Vec<Factor>, Error> {
+    /// One page of the entity's factors, oldest first (60392 if the entity does not exist).
+    pub fn list_factors(&self, identity: &str, paging: &Paging) -> Result<Page<Factor>, Error> {
         let entity = self.entity_of(identity)?;
-        let mut all = self.store.factors(&entity.identity)?;
-        all.sort_by(|a, b| (a.date_created, &a.sid).cmp(&(b.date_created, &b.sid)));
-        Ok(all)
+        self.page(Some(&entity.identity), paging, |_| true)
     }
 
     /// Changes a factor's friendly name, configuration or metadata.
@@ -246,7 +395,7 @@ impl<S: Store> Verify<S> {
 
     fn commit_factor(&self, next: Factor, expected: u64) -> Result<Factor, Error> {
         let next = Factor { version: expected + 1, ..next };
-        self.store.commit(alloc::vec![Write::Put { record: Record::Factor(next.clone()), expected }])?;
+        self.commit(alloc::vec![Write::Put { record: Record::Factor(next.clone()), expected }])?;
         Ok(next)
     }
 
@@ -272,10 +421,10 @@ impl<S: Store> Verify<S> {
         self.retry(|| {
             let factor = self.factor_of(identity, sid)?;
             let mut writes = alloc::vec![Write::Delete { key: Key::Factor(factor.sid), expected: factor.version }];
-            for c in self.store.challenges(&factor.identity)?.into_iter().filter(|c| c.factor_sid == factor.sid) {
+            for c in self.all::<Challenge>(&factor.identity)?.into_iter().filter(|c| c.factor_sid == factor.sid) {
                 writes.push(Write::Delete { key: Key::Challenge(c.sid), expected: c.version });
             }
-            self.store.commit(writes)
+            self.commit(writes)
         })
     }
 
@@ -313,7 +462,7 @@ impl<S: Store> Verify<S> {
                 None => None,
             };
             challenge.version = 1;
-            self.store.commit(alloc::vec![
+            self.commit(alloc::vec![
                 put(Record::Factor(factor), expected),
                 Write::Put { record: Record::Challenge(challenge.clone()), expected: 0 },
             ])?;
@@ -333,11 +482,11 @@ impl<S: Store> Verify<S> {
     ) -> Result<(Challenge, Verification), Error> {
         self.retry(|| {
             let mut challenge = self.challenge_of(identity, sid)?;
-            let mut factor = self.store.factor(&challenge.factor_sid)?.ok_or(Error::FactorNotFound)?;
+            let mut factor = self.get::<Factor>(Key::Factor(challenge.factor_sid))?.ok_or(Error::FactorNotFound)?;
             let (expected_challenge, expected_factor) = (challenge.version, factor.version);
             let verification = challenge.answer_in_place(&self.config, &mut factor, code, metadata, now)?;
             challenge.version = expected_challenge + 1;
-            self.store.commit(alloc::vec![
+            self.commit(alloc::vec![
                 put(Record::Factor(factor), expected_factor),
                 Write::Put { record: Record::Challenge(challenge.clone()), expected: expected_challenge },
             ])?;
@@ -350,47 +499,88 @@ impl<S: Store> Verify<S> {
         self.challenge_of(identity, sid)
     }
 
-    /// The entity's challenges, optionally of one factor and in one status (as read at
-    /// `now`), by creation date.
+    /// One page of the entity's challenges, optionally of one factor and in one status (as
+    /// read at `now`), by creation date. Newest first (`Order::Desc`) reads the whole list.
     pub fn list_challenges(
         &self,
         identity: &str,
         factor_sid: Option<&str>,
         status: Option<ChallengeStatus>,
         order: Order,
+        paging: &Paging,
         now: u64,
-    ) -> Result<Vec<Challenge>, Error> {
+    ) -> Result<Page<Challenge>, Error> {
         let factor_sid = factor_sid.map(check_factor_sid).transpose()?;
         let entity = self.entity_of(identity)?;
-        let mut all: Vec<Challenge> = self
-            .store
-            .challenges(&entity.identity)?
-            .into_iter()
-            .filter(|c| factor_sid.is_none_or(|f| c.factor_sid == f))
-            .filter(|c| status.is_none_or(|s| c.status_at(now) == s))
-            .collect();
-        all.sort_by(|a, b| (a.date_created, &a.sid).cmp(&(b.date_created, &b.sid)));
-        if order == Order::Desc {
-            all.reverse();
+        let keep = |c: &Challenge| {
+            factor_sid.is_none_or(|f| c.factor_sid == f) && status.is_none_or(|s| c.status_at(now) == s)
+        };
+        if order == Order::Asc {
+            return self.page(Some(&entity.identity), paging, keep);
         }
-        Ok(all)
+        let (limit, cursor) = paging.checked()?;
+        let mut all: Vec<Challenge> = self.all::<Challenge>(&entity.identity)?;
+        all.retain(|c| {
+            keep(c) && cursor.as_ref().is_none_or(|at| (c.date_created, c.sid.as_str()) < (at.created, at.key.as_str()))
+        });
+        all.reverse();
+        let more = all.len() > limit;
+        all.truncate(limit);
+        let next_page_token = all
+            .last()
+            .filter(|_| more)
+            .map(|c| page_token(&Cursor { created: c.date_created, key: String::from(c.sid.as_str()) }));
+        Ok(Page { items: all, next_page_token })
     }
 
-    /// Removes every factor that stayed unverified past its lifetime; returns how many.
+    /// Removes what has outlived its use; returns how many records it removed: factors that
+    /// stayed unverified past their lifetime (with their challenges), and challenges answered
+    /// or expired more than `challenge_retention_days` ago (their effects live on the factor).
+    /// Safe while the service runs: every removal is a compare-and-set.
     pub fn sweep(&self, now: u64) -> Result<usize, Error> {
         let mut removed = 0;
-        for entity in self.store.entities()? {
-            for factor in self.store.factors(&entity.identity)? {
-                if factor.lifetime_over(&self.config, now) {
-                    match self.delete_factor(&factor.identity, &factor.sid) {
-                        Ok(()) => removed += 1,
-                        Err(Error::FactorNotFound) => {}
-                        Err(e) => return Err(e),
-                    }
+        self.each::<Factor>(|factor| {
+            if factor.lifetime_over(&self.config, now) {
+                match self.delete_factor(&factor.identity, &factor.sid) {
+                    Ok(()) => removed += 1,
+                    Err(Error::FactorNotFound) => {}
+                    Err(e) => return Err(e),
                 }
             }
-        }
+            Ok(())
+        })?;
+        let retention = u64::from(self.config.challenge_retention_days) * 86_400;
+        self.each::<Challenge>(|challenge| {
+            let ended = challenge.date_responded.unwrap_or(challenge.expiration_date);
+            let done = challenge.status_at(now) != ChallengeStatus::Pending;
+            if done && ended.saturating_add(retention) <= now {
+                let delete = Write::Delete { key: Key::Challenge(challenge.sid), expected: challenge.version };
+                match self.commit(alloc::vec![delete]) {
+                    Ok(()) => removed += 1,
+                    // Changed or removed meanwhile: the next sweep looks at it again.
+                    Err(Error::Conflict) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            Ok(())
+        })?;
         Ok(removed)
+    }
+
+    /// Calls `visit` with every record of a kind in the service, reading in batches.
+    fn each<T: Kept>(&self, mut visit: impl FnMut(T) -> Result<(), Error>) -> Result<(), Error> {
+        let mut cursor = None;
+        loop {
+            let batch = self.store.scan(self.service(), T::KIND, cursor.as_ref(), BATCH)?;
+            let last = batch.len() < BATCH;
+            for record in batch {
+                cursor = Some(record.cursor());
+                visit(T::from_record(record).ok_or_else(wrong_kind)?)?;
+            }
+            if last {
+                return Ok(());
+            }
+        }
     }
 
     // ----- records -----
@@ -402,12 +592,15 @@ impl<S: Store> Verify<S> {
 
     /// The stored record of a factor (it holds the secret).
     pub fn export_factor(&self, sid: &str) -> Result<String, Error> {
-        Ok(self.store.factor(&check_factor_sid(sid)?)?.ok_or(Error::FactorNotFound)?.to_record())
+        Ok(self.get::<Factor>(Key::Factor(check_factor_sid(sid)?))?.ok_or(Error::FactorNotFound)?.to_record())
     }
 
     /// The stored record of a challenge.
     pub fn export_challenge(&self, sid: &str) -> Result<String, Error> {
-        Ok(self.store.challenge(&check_challenge_sid(sid)?)?.ok_or(Error::ChallengeNotFound)?.to_record())
+        Ok(self
+            .get::<Challenge>(Key::Challenge(check_challenge_sid(sid)?))?
+            .ok_or(Error::ChallengeNotFound)?
+            .to_record())
     }
 
     /// Loads an entity record. A record already stored is replaced only by a newer version
@@ -416,8 +609,8 @@ impl<S: Store> Verify<S> {
         let entity = Entity::from_record(record)?;
         self.retry(|| {
             let expected =
-                self.expected_for_import(self.store.entity(&entity.identity)?.map(|e| e.version), entity.version)?;
-            self.store.commit(alloc::vec![Write::Put { record: Record::Entity(entity.clone()), expected }])?;
+                self.expected_for_import(self.entity_at(&entity.identity)?.map(|e| e.version), entity.version)?;
+            self.commit(alloc::vec![Write::Put { record: Record::Entity(entity.clone()), expected }])?;
             Ok(entity.clone())
         })
     }
@@ -428,7 +621,7 @@ impl<S: Store> Verify<S> {
         let factor = Factor::from_record(record)?;
         self.retry(|| {
             let mut writes = Vec::new();
-            match self.store.entity(&factor.identity)? {
+            match self.entity_at(&factor.identity)? {
                 Some(e) if e.sid != factor.entity_sid => {
                     return Err(invalid("record", "a factor whose entity_sid matches the stored entity"))
                 }
@@ -441,10 +634,10 @@ impl<S: Store> Verify<S> {
                     writes.push(Write::Put { record: Record::Entity(entity), expected: 0 });
                 }
             }
-            let expected =
-                self.expected_for_import(self.store.factor(&factor.sid)?.map(|f| f.version), factor.version)?;
+            let stored = self.get::<Factor>(Key::Factor(factor.sid))?.map(|f| f.version);
+            let expected = self.expected_for_import(stored, factor.version)?;
             writes.push(Write::Put { record: Record::Factor(factor.clone()), expected });
-            self.store.commit(writes)?;
+            self.commit(writes)?;
             Ok(factor.clone())
         })
     }
@@ -454,13 +647,12 @@ impl<S: Store> Verify<S> {
     pub fn import_challenge(&self, record: &str) -> Result<Challenge, Error> {
         let challenge = Challenge::from_record(record)?;
         self.retry(|| {
-            self.store
-                .factor(&challenge.factor_sid)?
+            self.get::<Factor>(Key::Factor(challenge.factor_sid))?
                 .filter(|f| f.identity == challenge.identity)
                 .ok_or(Error::FactorNotFound)?;
-            let stored = self.store.challenge(&challenge.sid)?.map(|c| c.version);
+            let stored = self.get::<Challenge>(Key::Challenge(challenge.sid))?.map(|c| c.version);
             let expected = self.expected_for_import(stored, challenge.version)?;
-            self.store.commit(alloc::vec![Write::Put { record: Record::Challenge(challenge.clone()), expected }])?;
+            self.commit(alloc::vec![Write::Put { record: Record::Challenge(challenge.clone()), expected }])?;
             Ok(challenge.clone())
         })
     }

@@ -1,0 +1,349 @@
+//! The store conformance suite: what every [`Store`] must do, run by this crate's tests on
+//! the memory, SQLite and PostgreSQL stores, and usable by any other store.
+//!
+//! - [`scenarios`]: every state scenario of `tests/vectors/scenarios/*.json` through the JSON
+//!   dispatch over the store, exactly as the C, Python and Node suites run them (the format
+//!   is in that folder's README);
+//! - [`compare_and_set`]: stale versions conflict, inserts need absence, deletes name their
+//!   version, and a commit whose second write conflicts applies nothing;
+//! - [`listing`]: list and scan answer in (date_created, key) order, page by page, and keep
+//!   services and identities apart.
+//!
+//! Each check uses its own random service namespace, so one store can run them all.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use rand_core::RngCore;
+use serde_json::Value;
+use watchword_core::service::{
+    Challenge, ChallengeStatus, Cursor, Entity, Key, Kind, NewChallenge, NewFactor, Record, ServiceConfig, Store,
+    Verify, Write,
+};
+use watchword_core::{Error, KeyUri, Totp};
+
+/// The shared scenarios of this repository (`tests/vectors/scenarios`).
+pub fn scenario_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors/scenarios")
+}
+
+/// A fresh service namespace.
+fn namespace(label: &str) -> String {
+    let mut bytes = [0u8; 6];
+    rand_core::OsRng.fill_bytes(&mut bytes);
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!("conformance-{label}-{hex}")
+}
+
+/// Saved values: sids and records by name, and each saved factor's binding URI.
+#[derive(Default)]
+struct Saved {
+    values: HashMap<String, String>,
+    uris: HashMap<String, String>,
+}
+
+impl Saved {
+    /// Replaces `"$name"` strings and `{"totp": name, "at": t}` code objects, recursively.
+    fn resolve(&self, value: &Value) -> Result<Value, String> {
+        Ok(match value {
+            Value::String(s) if s.starts_with('$') => {
+                Value::String(self.values.get(&s[1..]).cloned().ok_or_else(|| format!("nothing saved as {s}"))?)
+            }
+            Value::Object(map) if map.contains_key("totp") => {
+                let name = map["totp"].as_str().ok_or("totp must name a saved factor")?;
+                let at = map.get("at").and_then(Value::as_u64).ok_or("a code object needs \"at\"")?;
+                let uri = self.uris.get(name).ok_or_else(|| format!("no binding saved for {name}"))?;
+                let key = KeyUri::parse(uri).map_err(|e| e.to_string())?;
+                let totp = Totp::new(key.secret.as_bytes(), key.algorithm, key.digits, key.period).unwrap();
+                Value::String(totp.generate(at).unwrap().to_string())
+            }
+            Value::Object(map) => Value::Object(
+                map.iter().map(|(k, v)| Ok((k.clone(), self.resolve(v)?))).collect::<Result<_, String>>()?,
+            ),
+            Value::Array(items) => Value::Array(items.iter().map(|v| self.resolve(v)).collect::<Result<_, _>>()?),
+            other => other.clone(),
+        })
+    }
+}
+
+/// Whether `actual` contains everything `expected` has (objects recursively; other values equal).
+fn subset(expected: &Value, actual: &Value) -> bool {
+    match (expected, actual) {
+        (Value::Object(e), Value::Object(a)) => e.iter().all(|(k, v)| a.get(k).is_some_and(|av| subset(v, av))),
+        _ => expected == actual,
+    }
+}
+
+fn check_step<S: Store>(step: &Value, saved: &mut Saved, verify: &Verify<S>) -> Result<(), String> {
+    let op = step["op"].as_str().ok_or("step without op")?;
+    let now = step["now"].as_u64().ok_or("step without now")?;
+    let args = saved.resolve(step.get("args").unwrap_or(&Value::Null))?;
+    let expect = saved.resolve(step.get("expect").unwrap_or(&Value::Null))?;
+    let outcome = verify.dispatch(op, &args, now);
+    let value = match (outcome, expect.get("error").and_then(Value::as_str)) {
+        (Err(e), Some(kind)) if e.kind().as_str() == kind => return Ok(()),
+        (Err(e), Some(kind)) => return Err(format!("expected error {kind}, got {} ({e})", e.kind().as_str())),
+        (Err(e), None) => return Err(format!("unexpected error {}: {e}", e.kind().as_str())),
+        (Ok(v), Some(kind)) => return Err(format!("expected error {kind}, got {v}")),
+        (Ok(v), None) => v,
+    };
+    // A list operation answers a page: its items are the list.
+    let items = value.get("items").unwrap_or(&value);
+    for (key, want) in expect.as_object().into_iter().flatten() {
+        let ok = match key.as_str() {
+            "status" | "result" | "result_offset" => value.get(key) == Some(want),
+            "fields" => subset(want, &value),
+            "absent" => want
+                .as_array()
+                .ok_or("absent must be a list")?
+                .iter()
+                .all(|k| value.get(k.as_str().unwrap_or("")).is_none()),
+            "count" => items.as_array().map(|a| a.len() as u64) == want.as_u64(),
+            "next_page" => value.get("next_page_token").map(|t| !t.is_null()) == want.as_bool(),
+            "sids" => {
+                let got: Vec<&Value> =
+                    items.as_array().ok_or("sids on a non-list")?.iter().map(|v| &v["sid"]).collect();
+                got == want.as_array().ok_or("sids must be a list")?.iter().collect::<Vec<_>>()
+            }
+            "value" => &value == want,
+            other => return Err(format!("unknown expectation {other}")),
+        };
+        if !ok {
+            return Err(format!("expected {key} = {want}, got {value}"));
+        }
+    }
+    if let Some(name) = step.get("save").and_then(Value::as_str) {
+        let text = match &value {
+            Value::String(record) => record.clone(),
+            v if v.get("items").is_some() => v["next_page_token"].as_str().ok_or("save on a last page")?.to_string(),
+            v => v["sid"].as_str().ok_or("save on an answer without sid")?.to_string(),
+        };
+        saved.values.insert(name.to_string(), text);
+        if let Some(uri) = value.pointer("/binding/uri").and_then(Value::as_str) {
+            saved.uris.insert(name.to_string(), uri.to_string());
+        }
+    }
+    Ok(())
+}
+
+/// Runs one scenario file over `store`, in a fresh service namespace; returns its step count.
+pub fn scenario<S: Store>(path: &Path, store: S) -> Result<usize, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    let scenario: Value = serde_json::from_str(&text).map_err(|e| format!("bad JSON: {e}"))?;
+    let mut settings = scenario["settings"].as_object().cloned().ok_or("settings must be an object")?;
+    settings.insert("service".into(), Value::String(namespace("scenario")));
+    let config = ServiceConfig::from_map(&settings).map_err(|e| format!("settings: {e}"))?;
+    let verify = Verify::new(config, store);
+    let mut saved = Saved::default();
+    let steps = scenario["steps"].as_array().ok_or("no steps")?;
+    let mut count = 0;
+    for (i, step) in steps.iter().enumerate() {
+        let repeat = step.get("repeat").and_then(Value::as_u64).unwrap_or(1);
+        for _ in 0..repeat {
+            check_step(step, &mut saved, &verify).map_err(|e| {
+                format!("step {} ({}): {e}", i + 1, step.get("note").and_then(Value::as_str).unwrap_or(""))
+            })?;
+            count += 1;
+        }
+    }
+    Ok(count)
+}
+
+/// Runs every scenario file of `dir` over the store `store` gives; returns (files, steps),
+/// or every failure.
+pub fn scenarios<S: Store>(dir: &Path, store: impl Fn() -> S) -> Result<(usize, usize), Vec<String>> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| vec![format!("{}: {e}", dir.display())])?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(vec![format!("no scenarios in {}", dir.display())]);
+    }
+    let mut failures = Vec::new();
+    let mut steps = 0;
+    for file in &files {
+        match scenario(file, store()) {
+            Ok(n) => steps += n,
+            Err(e) => failures.push(format!("{}: {e}", file.file_name().unwrap_or_default().to_string_lossy())),
+        }
+    }
+    if failures.is_empty() {
+        Ok((files.len(), steps))
+    } else {
+        Err(failures)
+    }
+}
+
+fn check(ok: bool, what: &str) -> Result<(), String> {
+    if ok {
+        Ok(())
+    } else {
+        Err(what.to_string())
+    }
+}
+
+fn entity(id: &str, created: u64) -> Entity {
+    let mut random = [0u8; 16];
+    rand_core::OsRng.fill_bytes(&mut random);
+    Entity::new(id, random, created).expect("a valid entity")
+}
+
+fn put(record: Record, expected: u64) -> Write {
+    Write::Put { record, expected }
+}
+
+/// Compare-and-set semantics of `commit`.
+pub fn compare_and_set(store: &dyn Store) -> Result<(), String> {
+    let service = namespace("cas");
+    let service = service.as_str();
+    let conflict = |r: Result<(), Error>| matches!(r, Err(Error::Conflict));
+    let a = entity("user-0001-abcd", 10);
+    let key_a = Key::Entity(a.identity);
+    store.commit(service, vec![put(Record::Entity(a.clone()), 0)]).map_err(|e| format!("insert: {e}"))?;
+    check(
+        store.get(service, &key_a).map_err(|e| e.to_string())? == Some(Record::Entity(a.clone())),
+        "get after insert",
+    )?;
+    check(conflict(store.commit(service, vec![put(Record::Entity(a.clone()), 0)])), "a second insert conflicts")?;
+    let a2 = Entity { version: 2, date_updated: 11, ..a.clone() };
+    store.commit(service, vec![put(Record::Entity(a2.clone()), 1)]).map_err(|e| format!("update: {e}"))?;
+    let stale = Entity { version: 2, date_updated: 12, ..a.clone() };
+    check(conflict(store.commit(service, vec![put(Record::Entity(stale), 1)])), "a stale version conflicts")?;
+    let ahead = Entity { version: 4, ..a.clone() };
+    check(conflict(store.commit(service, vec![put(Record::Entity(ahead), 3)])), "a version ahead conflicts")?;
+    // A commit whose second write conflicts applies nothing.
+    let b = entity("user-0002-abcd", 20);
+    let key_b = Key::Entity(b.identity);
+    let mixed = vec![put(Record::Entity(b.clone()), 0), put(Record::Entity(Entity { version: 3, ..a2.clone() }), 1)];
+    check(conflict(store.commit(service, mixed)), "a commit with one stale write conflicts")?;
+    check(store.get(service, &key_b).map_err(|e| e.to_string())?.is_none(), "…and its first write is not applied")?;
+    check(
+        store.get(service, &key_a).map_err(|e| e.to_string())? == Some(Record::Entity(a2.clone())),
+        "…nor its second",
+    )?;
+    // Deletes name the version they remove.
+    check(conflict(store.commit(service, vec![Write::Delete { key: key_a, expected: 1 }])), "a stale delete")?;
+    check(conflict(store.commit(service, vec![Write::Delete { key: key_a, expected: 0 }])), "a delete of version 0")?;
+    check(conflict(store.commit(service, vec![Write::Delete { key: key_b, expected: 1 }])), "a delete of nothing")?;
+    let both = vec![Write::Delete { key: key_a, expected: 2 }, put(Record::Entity(b.clone()), 0)];
+    store.commit(service, both).map_err(|e| format!("delete and insert: {e}"))?;
+    check(store.get(service, &key_a).map_err(|e| e.to_string())?.is_none(), "deleted")?;
+    check(store.get(service, &key_b).map_err(|e| e.to_string())? == Some(Record::Entity(b)), "inserted with it")?;
+    // Re-inserting a deleted key starts again from nothing.
+    store.commit(service, vec![put(Record::Entity(a.clone()), 0)]).map_err(|e| format!("re-insert: {e}"))?;
+    // Another service does not see these records, and may use the same keys.
+    let other = namespace("cas-other");
+    check(store.get(&other, &key_a).map_err(|e| e.to_string())?.is_none(), "services are apart")?;
+    store.commit(&other, vec![put(Record::Entity(a), 0)]).map_err(|e| format!("same key, other service: {e}"))?;
+    // An empty commit is fine.
+    store.commit(service, Vec::new()).map_err(|e| format!("empty commit: {e}"))
+}
+
+/// Listing order and paging of `list` and `scan`.
+pub fn listing(store: &dyn Store) -> Result<(), String> {
+    let service = namespace("list");
+    let service = service.as_str();
+    let config = ServiceConfig::new("Acme").expect("a valid config");
+    let err = |e: Error| e.to_string();
+    // Entities created in an order that differs from their keys' order, two at one second.
+    let names = ["user-0009-zzzz", "user-0001-aaaa", "user-0005-mmmm", "user-0003-cccc", "user-0007-xxxx"];
+    let times = [100, 200, 200, 300, 50];
+    let mut entities = Vec::new();
+    for (name, t) in names.iter().zip(times) {
+        let e = entity(name, t);
+        store.commit(service, vec![put(Record::Entity(e.clone()), 0)]).map_err(err)?;
+        entities.push(Record::Entity(e));
+    }
+    let mut want = entities.clone();
+    want.sort_by(|a, b| (a.date_created(), a.key()).cmp(&(b.date_created(), b.key())));
+    let all = store.scan(service, Kind::Entity, None, 100).map_err(err)?;
+    check(all == want, "scan answers in (date_created, key) order")?;
+    let mut paged = Vec::new();
+    let mut cursor: Option<Cursor> = None;
+    loop {
+        let page = store.scan(service, Kind::Entity, cursor.as_ref(), 2).map_err(err)?;
+        check(page.len() <= 2, "scan honours its limit")?;
+        let Some(last) = page.last() else { break };
+        cursor = Some(last.cursor());
+        paged.extend(page);
+    }
+    check(paged == want, "scan pages join to the whole listing")?;
+    check(store.scan(service, Kind::Factor, None, 100).map_err(err)?.is_empty(), "scan keeps kinds apart")?;
+    // Factors and challenges of two identities.
+    let owner = match &entities[1] {
+        Record::Entity(e) => e.clone(),
+        _ => unreachable!(),
+    };
+    let other = match &entities[2] {
+        Record::Entity(e) => e.clone(),
+        _ => unreachable!(),
+    };
+    let mut rng = rand_core::OsRng;
+    let mut factors = Vec::new();
+    for (i, t) in [500u64, 400, 400, 600].into_iter().enumerate() {
+        let holder = if i == 3 { &other } else { &owner };
+        let f = watchword_core::service::Factor::create(&config, holder, &NewFactor::new("phone"), &mut rng, t)
+            .map_err(err)?;
+        store.commit(service, vec![put(Record::Factor(f.clone()), 0)]).map_err(err)?;
+        factors.push(Record::Factor(f));
+    }
+    let mut want: Vec<Record> = factors[..3].to_vec();
+    want.sort_by(|a, b| (a.date_created(), a.key()).cmp(&(b.date_created(), b.key())));
+    let listed = store.list(service, &owner.identity, Kind::Factor, None, 100).map_err(err)?;
+    check(listed == want, "list answers one identity's records in (date_created, key) order")?;
+    let after = store.list(service, &owner.identity, Kind::Factor, Some(&want[0].cursor()), 1).map_err(err)?;
+    check(after == want[1..2], "list pages after a cursor")?;
+    check(
+        store.list(service, &owner.identity, Kind::Challenge, None, 100).map_err(err)?.is_empty(),
+        "list keeps kinds apart",
+    )?;
+    let Record::Factor(f0) = &want[0] else { unreachable!() };
+    let mut sids = [0u8; 16];
+    let mut challenges = Vec::new();
+    for t in [700u64, 701, 702] {
+        rand_core::OsRng.fill_bytes(&mut sids);
+        let c = Challenge::create(&config, f0, &NewChallenge::new(&f0.sid), sids, t).map_err(err)?;
+        store.commit(service, vec![put(Record::Challenge(c.clone()), 0)]).map_err(err)?;
+        challenges.push(Record::Challenge(c));
+    }
+    check(
+        store.list(service, &owner.identity, Kind::Challenge, None, 2).map_err(err)? == challenges[..2],
+        "list honours its limit",
+    )?;
+    check(store.scan(service, Kind::Challenge, None, 10).map_err(err)? == challenges, "scan finds challenges")?;
+    // A record that changes keeps its place; one that is deleted leaves it.
+    let Record::Challenge(c1) = &challenges[1] else { unreachable!() };
+    let answered = Challenge { status: ChallengeStatus::Denied, date_responded: Some(800), version: 2, ..c1.clone() };
+    store.commit(service, vec![put(Record::Challenge(answered.clone()), 1)]).map_err(err)?;
+    let listed = store.list(service, &owner.identity, Kind::Challenge, None, 10).map_err(err)?;
+    check(listed[1] == Record::Challenge(answered), "an updated record keeps its place")?;
+    let key = challenges[0].key();
+    store.commit(service, vec![Write::Delete { key, expected: 1 }]).map_err(err)?;
+    check(store.list(service, &owner.identity, Kind::Challenge, None, 10).map_err(err)?.len() == 2, "deleted")?;
+    Ok(())
+}
+
+/// Runs [`compare_and_set`], [`listing`] and every scenario of [`scenario_dir`] over the
+/// stores `store` gives (a scenario may get a new one or share one); panics with every
+/// failure.
+pub fn run_all<S: Store>(store: impl Fn() -> S) -> (usize, usize) {
+    let one = store();
+    let mut failures = Vec::new();
+    if let Err(e) = compare_and_set(&one) {
+        failures.push(format!("compare-and-set: {e}"));
+    }
+    if let Err(e) = listing(&one) {
+        failures.push(format!("listing: {e}"));
+    }
+    let counted = match scenarios(&scenario_dir(), store) {
+        Ok(counts) => counts,
+        Err(mut e) => {
+            failures.append(&mut e);
+            (0, 0)
+        }
+    };
+    assert!(failures.is_empty(), "{} conformance failure(s):\n{}", failures.len(), failures.join("\n"));
+    counted
+}
