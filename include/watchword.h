@@ -261,13 +261,16 @@ typedef uint32_t ww_result;
 typedef struct ww_hotp ww_hotp;
 
 /**
- * A Verify service with Twilio Verify semantics over a thread-safe in-memory store.
- * Create it with `ww_service_new`, free it with `ww_service_free`.
+ * A Verify service with Twilio Verify semantics over a store: the in-memory store by default,
+ * or the SQLite or PostgreSQL database its `store` setting names. Create it with
+ * `ww_service_new`, free it with `ww_service_free`.
  *
  * Thread safety: safe to share. Any number of threads may call any `ww_service_*` function
  * on the same handle at the same time; records change with compare-and-set, so a code is
- * approved at most once even when several threads present it together (the others see
- * `"replayed"`). Free it only after every other call on it has returned.
+ * approved at most once even when several threads — or several processes and machines
+ * sharing one database — present it together (the others see `"replayed"`). Free it only
+ * after every other call on it has returned. A call on a database store blocks the calling
+ * thread while it waits for the database.
  *
  * Every operation takes `now`, the Unix time it happens at (`ww_unix_now()` for the system
  * clock; tests pass fixed times), and answers with JSON text in `*out_json` that the caller
@@ -613,16 +616,24 @@ ww_status ww_binding_qr_terminal(const char *uri, char **out_text);
 uint64_t ww_unix_now(void);
 
 /**
- * Creates a service with an empty in-memory store. `settings_json` is a JSON object of
- * settings: `issuer` is required; every other setting (`code_length`, `skew`, `time_step`,
- * `alg`, `challenge_expiration`, lockout and quota limits …) defaults to Twilio's value;
- * unknown keys are rejected (`WW_STATUS_INVALID_PARAMETER` naming the setting and its range).
+ * Creates a service. `settings_json` is a JSON object of settings: `issuer` is required;
+ * every other setting (`code_length`, `skew`, `time_step`, `alg`, `challenge_expiration`,
+ * lockout and quota limits …) defaults to Twilio's value; unknown keys are rejected
+ * (`WW_STATUS_INVALID_PARAMETER` naming the setting and its range).
+ *
+ * `store` is the URL of the store (default `"memory:"`, an empty in-process store):
+ * `"sqlite:///relative/path"`, `"sqlite:////absolute/path"` (one file shared by the processes
+ * of a machine) or `"postgresql://user:password@host/db"` (shared by every machine). `service`
+ * (1–64 of `[A-Za-z0-9_-]`, default `"default"`) is the namespace of this service's records
+ * in the store. A malformed URL is `WW_STATUS_INVALID_PARAMETER`, a store that cannot be
+ * opened `WW_STATUS_STORAGE`; neither message repeats the URL (it may hold a password).
  * On success `*out_service` receives the handle.
  */
 ww_status ww_service_new(const char *settings_json, ww_service **out_service);
 
 /**
- * Frees a service and every record in its store. NULL is a no-op.
+ * Frees a service and closes its store (an in-memory store's records go with it; a
+ * database keeps them). NULL is a no-op.
  */
 void ww_service_free(ww_service *service);
 
@@ -634,23 +645,24 @@ void ww_service_free(ww_service *service);
  * | op | args |
  * |---|---|
  * | create_entity, fetch_entity, delete_entity | identity |
- * | list_entities, sweep | — |
+ * | list_entities | limit?, page_token? |
+ * | sweep | — |
  * | create_factor | identity, friendly_name, secret?, alg?, code_length?, time_step?, skew?, metadata? |
  * | fetch_factor, delete_factor, unlock_factor | identity, factor_sid |
- * | list_factors | identity |
+ * | list_factors | identity, limit?, page_token? |
  * | update_factor | identity, factor_sid, friendly_name?, alg?, code_length?, time_step?, skew?, metadata? |
  * | verify_factor | identity, factor_sid, code |
  * | create_challenge | identity, factor_sid, auth_payload?, expiration_date?, details?, hidden_details?, metadata? |
  * | update_challenge | identity, challenge_sid, auth_payload, metadata? |
  * | fetch_challenge | identity, challenge_sid |
- * | list_challenges | identity, factor_sid?, status?, order? |
+ * | list_challenges | identity, factor_sid?, status?, order?, limit?, page_token? |
  * | export_entity / export_factor / export_challenge | identity / factor_sid / challenge_sid |
  * | import_entity / import_factor / import_challenge | record |
  *
  * `*out_json` receives the answer: a public view (`{"sid": …, "status": …}`; the factor
  * created also carries `binding` {secret, uri}, this once; a verification adds `result` and
- * `result_offset`), an array of views, a stored record as a JSON string, the number of
- * factors `sweep` removed, or `null`. Free it with `ww_string_free`. An unknown `op` is
+ * `result_offset`), a page of views (list operations, see `ww_service_list_entities`), a
+ * stored record as a JSON string, the number of records `sweep` removed, or `null`. Free it with `ww_string_free`. An unknown `op` is
  * `WW_STATUS_INVALID_PARAMETER`; the failure statuses are the service's errors
  * (`WW_STATUS_CHALLENGE_EXPIRED` …), with details in the last error.
  */
@@ -678,9 +690,22 @@ ww_status ww_service_fetch_entity(const ww_service *service,
                                   char **out_json);
 
 /**
- * `list_entities`. `*out_json`: an array of entity views.
+ * `list_entities`: the first page of the service's entities, oldest first, with the default
+ * page size (50). `*out_json`: a page, `{"items": [entity views…], "next_page_token": "…"}`;
+ * `next_page_token` is `null` on the last page. `ww_service_list_entities_page` reads the
+ * next pages.
  */
 ww_status ww_service_list_entities(const ww_service *service, uint64_t now, char **out_json);
+
+/**
+ * `list_entities` with paging. `options_json`: `""` or an object with any of `limit`
+ * (1–1000, default 50) and `page_token` (the `next_page_token` of the previous page).
+ * `*out_json`: a page as `ww_service_list_entities` answers it.
+ */
+ww_status ww_service_list_entities_page(const ww_service *service,
+                                        const char *options_json,
+                                        uint64_t now,
+                                        char **out_json);
 
 /**
  * `delete_entity`: deletes the entity with its factors and challenges. `*out_json`: `null`.
@@ -713,12 +738,25 @@ ww_status ww_service_fetch_factor(const ww_service *service,
                                   char **out_json);
 
 /**
- * `list_factors`. `*out_json`: an array of factor views.
+ * `list_factors`: the first page of the entity's factors, oldest first, with the default page
+ * size (50). `*out_json`: a page, `{"items": [factor views…], "next_page_token": "…"}`
+ * (`null` on the last page). `ww_service_list_factors_page` reads the next pages.
  */
 ww_status ww_service_list_factors(const ww_service *service,
                                   const char *identity,
                                   uint64_t now,
                                   char **out_json);
+
+/**
+ * `list_factors` with paging. `options_json`: `""` or an object with any of `limit`
+ * (1–1000, default 50) and `page_token` (the previous page's `next_page_token`).
+ * `*out_json`: a page as `ww_service_list_factors` answers it.
+ */
+ww_status ww_service_list_factors_page(const ww_service *service,
+                                       const char *identity,
+                                       const char *options_json,
+                                       uint64_t now,
+                                       char **out_json);
 
 /**
  * `update_factor`. `options_json`: `""` or an object with any of `friendly_name`, `alg`,
@@ -802,8 +840,9 @@ ww_status ww_service_fetch_challenge(const ww_service *service,
 
 /**
  * `list_challenges`. `options_json`: `""` or an object with any of `factor_sid`, `status`
- * (pending/approved/denied/expired), `order` ("asc"/"desc"). `*out_json`: an array of
- * challenge views.
+ * (pending/approved/denied/expired), `order` ("asc"/"desc"), `limit` (1–1000, default 50)
+ * and `page_token` (the previous page's `next_page_token`). `*out_json`: a page,
+ * `{"items": [challenge views…], "next_page_token": "…"}` (`null` on the last page).
  */
 ww_status ww_service_list_challenges(const ww_service *service,
                                      const char *identity,
@@ -812,7 +851,8 @@ ww_status ww_service_list_challenges(const ww_service *service,
                                      char **out_json);
 
 /**
- * `sweep`: removes the unverified factors older than their lifetime. `*out_json`: the number
+ * `sweep`: removes the unverified factors older than their lifetime and the challenges answered
+ * or expired longer ago than `challenge_retention_days`. `*out_json`: the number of records
  * removed (JSON text such as `2`).
  */
 ww_status ww_service_sweep(const ww_service *service, uint64_t now, char **out_json);

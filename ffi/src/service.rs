@@ -1,4 +1,5 @@
-//! `ww_service`: the Verify service (entities, factors, challenges) over the in-memory store.
+//! `ww_service`: the Verify service (entities, factors, challenges) over the store its
+//! `store` setting names (`memory:` by default; SQLite and PostgreSQL URLs, SPEC §9).
 //!
 //! Every operation goes through core's JSON dispatch (`Verify::dispatch`), the one entry point
 //! the C, Python and Node surfaces share: `ww_service_call` forwards an operation name and its
@@ -7,26 +8,30 @@
 use std::ffi::c_char;
 
 use serde_json::{Map, Value};
-use watchword_core::service::{unix_now, MemoryStore, ServiceConfig, Verify};
+use watchword_core::service::{unix_now, ServiceConfig, Verify};
+use watchword_store::AnyStore;
 
 use crate::boundary::{arg_ref, arg_str, arg_text, Out, OutString};
 use crate::error::Failure;
 use crate::status::ww_status;
 
-/// A Verify service with Twilio Verify semantics over a thread-safe in-memory store.
-/// Create it with `ww_service_new`, free it with `ww_service_free`.
+/// A Verify service with Twilio Verify semantics over a store: the in-memory store by default,
+/// or the SQLite or PostgreSQL database its `store` setting names. Create it with
+/// `ww_service_new`, free it with `ww_service_free`.
 ///
 /// Thread safety: safe to share. Any number of threads may call any `ww_service_*` function
 /// on the same handle at the same time; records change with compare-and-set, so a code is
-/// approved at most once even when several threads present it together (the others see
-/// `"replayed"`). Free it only after every other call on it has returned.
+/// approved at most once even when several threads — or several processes and machines
+/// sharing one database — present it together (the others see `"replayed"`). Free it only
+/// after every other call on it has returned. A call on a database store blocks the calling
+/// thread while it waits for the database.
 ///
 /// Every operation takes `now`, the Unix time it happens at (`ww_unix_now()` for the system
 /// clock; tests pass fixed times), and answers with JSON text in `*out_json` that the caller
 /// frees with `ww_string_free`. A wrong code is a result in that JSON (`"result":
 /// "invalid_code"`, `"replayed"`, `"outside_window"` …), never a failure status.
 pub struct ww_service {
-    inner: Verify<MemoryStore>,
+    inner: Verify<AnyStore>,
 }
 
 /// The system clock in Unix seconds, for the `now` argument of the service functions.
@@ -35,10 +40,17 @@ pub extern "C" fn ww_unix_now() -> u64 {
     ffi_boundary!(value(0), { unix_now() })
 }
 
-/// Creates a service with an empty in-memory store. `settings_json` is a JSON object of
-/// settings: `issuer` is required; every other setting (`code_length`, `skew`, `time_step`,
-/// `alg`, `challenge_expiration`, lockout and quota limits …) defaults to Twilio's value;
-/// unknown keys are rejected (`WW_STATUS_INVALID_PARAMETER` naming the setting and its range).
+/// Creates a service. `settings_json` is a JSON object of settings: `issuer` is required;
+/// every other setting (`code_length`, `skew`, `time_step`, `alg`, `challenge_expiration`,
+/// lockout and quota limits …) defaults to Twilio's value; unknown keys are rejected
+/// (`WW_STATUS_INVALID_PARAMETER` naming the setting and its range).
+///
+/// `store` is the URL of the store (default `"memory:"`, an empty in-process store):
+/// `"sqlite:///relative/path"`, `"sqlite:////absolute/path"` (one file shared by the processes
+/// of a machine) or `"postgresql://user:password@host/db"` (shared by every machine). `service`
+/// (1–64 of `[A-Za-z0-9_-]`, default `"default"`) is the namespace of this service's records
+/// in the store. A malformed URL is `WW_STATUS_INVALID_PARAMETER`, a store that cannot be
+/// opened `WW_STATUS_STORAGE`; neither message repeats the URL (it may hold a password).
 /// On success `*out_service` receives the handle.
 #[no_mangle]
 pub extern "C" fn ww_service_new(settings_json: *const c_char, out_service: *mut *mut ww_service) -> ww_status {
@@ -46,13 +58,14 @@ pub extern "C" fn ww_service_new(settings_json: *const c_char, out_service: *mut
         // SAFETY: `settings_json` is NUL-terminated; `out_service` is writable.
         let settings = unsafe { arg_str(settings_json, "settings_json") }?;
         let out = unsafe { Out::new(out_service, "out_service") }?;
-        let config = ServiceConfig::from_json(settings)?;
-        out.write(Box::into_raw(Box::new(ww_service { inner: Verify::new(config, MemoryStore::new()) })));
+        let inner = watchword_store::service(ServiceConfig::from_json(settings)?)?;
+        out.write(Box::into_raw(Box::new(ww_service { inner })));
         Ok(())
     })
 }
 
-/// Frees a service and every record in its store. NULL is a no-op.
+/// Frees a service and closes its store (an in-memory store's records go with it; a
+/// database keeps them). NULL is a no-op.
 #[no_mangle]
 pub extern "C" fn ww_service_free(service: *mut ww_service) {
     ffi_boundary!(value(()), {
@@ -70,23 +83,24 @@ pub extern "C" fn ww_service_free(service: *mut ww_service) {
 /// | op | args |
 /// |---|---|
 /// | create_entity, fetch_entity, delete_entity | identity |
-/// | list_entities, sweep | — |
+/// | list_entities | limit?, page_token? |
+/// | sweep | — |
 /// | create_factor | identity, friendly_name, secret?, alg?, code_length?, time_step?, skew?, metadata? |
 /// | fetch_factor, delete_factor, unlock_factor | identity, factor_sid |
-/// | list_factors | identity |
+/// | list_factors | identity, limit?, page_token? |
 /// | update_factor | identity, factor_sid, friendly_name?, alg?, code_length?, time_step?, skew?, metadata? |
 /// | verify_factor | identity, factor_sid, code |
 /// | create_challenge | identity, factor_sid, auth_payload?, expiration_date?, details?, hidden_details?, metadata? |
 /// | update_challenge | identity, challenge_sid, auth_payload, metadata? |
 /// | fetch_challenge | identity, challenge_sid |
-/// | list_challenges | identity, factor_sid?, status?, order? |
+/// | list_challenges | identity, factor_sid?, status?, order?, limit?, page_token? |
 /// | export_entity / export_factor / export_challenge | identity / factor_sid / challenge_sid |
 /// | import_entity / import_factor / import_challenge | record |
 ///
 /// `*out_json` receives the answer: a public view (`{"sid": …, "status": …}`; the factor
 /// created also carries `binding` {secret, uri}, this once; a verification adds `result` and
-/// `result_offset`), an array of views, a stored record as a JSON string, the number of
-/// factors `sweep` removed, or `null`. Free it with `ww_string_free`. An unknown `op` is
+/// `result_offset`), a page of views (list operations, see `ww_service_list_entities`), a
+/// stored record as a JSON string, the number of records `sweep` removed, or `null`. Free it with `ww_string_free`. An unknown `op` is
 /// `WW_STATUS_INVALID_PARAMETER`; the failure statuses are the service's errors
 /// (`WW_STATUS_CHALLENGE_EXPIRED` …), with details in the last error.
 #[no_mangle]
@@ -222,7 +236,10 @@ pub extern "C" fn ww_service_fetch_entity(
     })
 }
 
-/// `list_entities`. `*out_json`: an array of entity views.
+/// `list_entities`: the first page of the service's entities, oldest first, with the default
+/// page size (50). `*out_json`: a page, `{"items": [entity views…], "next_page_token": "…"}`;
+/// `next_page_token` is `null` on the last page. `ww_service_list_entities_page` reads the
+/// next pages.
 #[no_mangle]
 pub extern "C" fn ww_service_list_entities(
     service: *const ww_service,
@@ -232,6 +249,23 @@ pub extern "C" fn ww_service_list_entities(
     ffi_boundary!({
         // SAFETY: pointers as documented in the header's introduction.
         let call = unsafe { Call::new(service) }?;
+        call.run("list_entities", now, unsafe { out(out_json) }?)
+    })
+}
+
+/// `list_entities` with paging. `options_json`: `""` or an object with any of `limit`
+/// (1–1000, default 50) and `page_token` (the `next_page_token` of the previous page).
+/// `*out_json`: a page as `ww_service_list_entities` answers it.
+#[no_mangle]
+pub extern "C" fn ww_service_list_entities_page(
+    service: *const ww_service,
+    options_json: *const c_char,
+    now: u64,
+    out_json: *mut *mut c_char,
+) -> ww_status {
+    ffi_boundary!({
+        // SAFETY: pointers as documented in the header's introduction.
+        let call = unsafe { Call::new(service)?.options(options_json) }?;
         call.run("list_entities", now, unsafe { out(out_json) }?)
     })
 }
@@ -289,7 +323,9 @@ pub extern "C" fn ww_service_fetch_factor(
     })
 }
 
-/// `list_factors`. `*out_json`: an array of factor views.
+/// `list_factors`: the first page of the entity's factors, oldest first, with the default page
+/// size (50). `*out_json`: a page, `{"items": [factor views…], "next_page_token": "…"}`
+/// (`null` on the last page). `ww_service_list_factors_page` reads the next pages.
 #[no_mangle]
 pub extern "C" fn ww_service_list_factors(
     service: *const ww_service,
@@ -300,6 +336,24 @@ pub extern "C" fn ww_service_list_factors(
     ffi_boundary!({
         // SAFETY: pointers as documented in the header's introduction.
         let call = unsafe { Call::new(service)?.text("identity", identity) }?;
+        call.run("list_factors", now, unsafe { out(out_json) }?)
+    })
+}
+
+/// `list_factors` with paging. `options_json`: `""` or an object with any of `limit`
+/// (1–1000, default 50) and `page_token` (the previous page's `next_page_token`).
+/// `*out_json`: a page as `ww_service_list_factors` answers it.
+#[no_mangle]
+pub extern "C" fn ww_service_list_factors_page(
+    service: *const ww_service,
+    identity: *const c_char,
+    options_json: *const c_char,
+    now: u64,
+    out_json: *mut *mut c_char,
+) -> ww_status {
+    ffi_boundary!({
+        // SAFETY: pointers as documented in the header's introduction.
+        let call = unsafe { Call::new(service)?.text("identity", identity)?.options(options_json) }?;
         call.run("list_factors", now, unsafe { out(out_json) }?)
     })
 }
@@ -446,8 +500,9 @@ pub extern "C" fn ww_service_fetch_challenge(
 }
 
 /// `list_challenges`. `options_json`: `""` or an object with any of `factor_sid`, `status`
-/// (pending/approved/denied/expired), `order` ("asc"/"desc"). `*out_json`: an array of
-/// challenge views.
+/// (pending/approved/denied/expired), `order` ("asc"/"desc"), `limit` (1–1000, default 50)
+/// and `page_token` (the previous page's `next_page_token`). `*out_json`: a page,
+/// `{"items": [challenge views…], "next_page_token": "…"}` (`null` on the last page).
 #[no_mangle]
 pub extern "C" fn ww_service_list_challenges(
     service: *const ww_service,
@@ -463,7 +518,8 @@ pub extern "C" fn ww_service_list_challenges(
     })
 }
 
-/// `sweep`: removes the unverified factors older than their lifetime. `*out_json`: the number
+/// `sweep`: removes the unverified factors older than their lifetime and the challenges answered
+/// or expired longer ago than `challenge_retention_days`. `*out_json`: the number of records
 /// removed (JSON text such as `2`).
 #[no_mangle]
 pub extern "C" fn ww_service_sweep(service: *const ww_service, now: u64, out_json: *mut *mut c_char) -> ww_status {

@@ -16,6 +16,8 @@ static const uint8_t SECRET[20] = {'1', '2', '3', '4', '5', '6', '7', '8', '9', 
 static const char *SETTINGS = "{\"issuer\": \"Acme\"}";
 static const char *IDENTITY = "user-0001-abcd";
 static const uint64_t NOW = 1700000000;
+/* The answer of a list operation that found nothing. */
+static const char *EMPTY_PAGE = "{\"items\":[],\"next_page_token\":null}";
 
 /* Expects WW_STATUS_NULL_ARGUMENT naming `arg` in the last error. */
 static void expect_null(ww_status st, const char *fn, const char *arg) {
@@ -177,6 +179,9 @@ static void test_null_arguments(void) {
     expect_null(ww_service_fetch_entity(S, I, NOW, NULL), "fetch_entity", "out_json");
     expect_null(ww_service_list_entities(NULL, NOW, &str), "list_entities", "service");
     expect_null(ww_service_list_entities(S, NOW, NULL), "list_entities", "out_json");
+    expect_null(ww_service_list_entities_page(NULL, "", NOW, &str), "list_entities_page", "service");
+    expect_null(ww_service_list_entities_page(S, NULL, NOW, &str), "list_entities_page", "options_json");
+    expect_null(ww_service_list_entities_page(S, "", NOW, NULL), "list_entities_page", "out_json");
     expect_null(ww_service_delete_entity(NULL, I, NOW, &str), "delete_entity", "service");
     expect_null(ww_service_delete_entity(S, NULL, NOW, &str), "delete_entity", "identity");
     expect_null(ww_service_delete_entity(S, I, NOW, NULL), "delete_entity", "out_json");
@@ -192,6 +197,10 @@ static void test_null_arguments(void) {
     expect_null(ww_service_list_factors(NULL, I, NOW, &str), "list_factors", "service");
     expect_null(ww_service_list_factors(S, NULL, NOW, &str), "list_factors", "identity");
     expect_null(ww_service_list_factors(S, I, NOW, NULL), "list_factors", "out_json");
+    expect_null(ww_service_list_factors_page(NULL, I, "", NOW, &str), "list_factors_page", "service");
+    expect_null(ww_service_list_factors_page(S, NULL, "", NOW, &str), "list_factors_page", "identity");
+    expect_null(ww_service_list_factors_page(S, I, NULL, NOW, &str), "list_factors_page", "options_json");
+    expect_null(ww_service_list_factors_page(S, I, "", NOW, NULL), "list_factors_page", "out_json");
     expect_null(ww_service_update_factor(NULL, I, F, "", NOW, &str), "update_factor", "service");
     expect_null(ww_service_update_factor(S, NULL, F, "", NOW, &str), "update_factor", "identity");
     expect_null(ww_service_update_factor(S, I, NULL, "", NOW, &str), "update_factor", "factor_sid");
@@ -257,7 +266,7 @@ static void test_null_arguments(void) {
     CHECK(str == NULL, "no out-parameter was written by a failed call");
     /* Nothing happened to the store: the NULL calls changed no state. */
     if (CHECK_STATUS(ww_service_list_entities(svc, NOW, &str), WW_STATUS_OK, "list_entities")) {
-        CHECK(strcmp(str, "[]") == 0, "the store is still empty: %s", str);
+        CHECK(strcmp(str, EMPTY_PAGE) == 0, "the store is still empty: %s", str);
         ww_string_free(str);
     }
     ww_totp_free(totp);
@@ -424,7 +433,7 @@ static void test_invalid_input(void) {
     CHECK(strcmp(last_detail(), "record") == 0, "record detail: %s", last_detail());
     CHECK(str == NULL, "no failed call wrote its out-parameter");
     if (CHECK_STATUS(ww_service_list_entities(svc, NOW, &str), WW_STATUS_OK, "list_entities")) {
-        CHECK(strcmp(str, "[]") == 0, "failed calls changed nothing: %s", str);
+        CHECK(strcmp(str, EMPTY_PAGE) == 0, "failed calls changed nothing: %s", str);
         ww_string_free(str);
     }
     ww_totp_free(totp);

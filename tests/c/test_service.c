@@ -219,6 +219,16 @@ static int subset(const json_value *want, const json_value *got) {
         CHECK(cond, __VA_ARGS__);                                                                                   \
     } while (0)
 
+/* The items of a page of a list operation (`{"items": [...], "next_page_token": ...}`), or NULL
+ * when the answer is no page. */
+static const json_value *page_items(const json_value *answer) {
+    const json_value *items = json_get(answer, "items"), *token = json_get(answer, "next_page_token");
+    if (answer == NULL || answer->type != JSON_OBJECT || answer->count != 2) return NULL;
+    if (items == NULL || items->type != JSON_ARRAY || token == NULL) return NULL;
+    if (token->type != JSON_STRING && token->type != JSON_NULL) return NULL;
+    return items;
+}
+
 static void check_expect(scenario *sc, const char *op, const json_value *expect, ww_status st, const char *answer_text) {
     char err[128];
     json_value *answer = NULL;
@@ -255,15 +265,22 @@ static void check_expect(scenario *sc, const char *op, const json_value *expect,
         }
     }
     if ((e = json_get(expect, "count")) != NULL) {
-        STEP_CHECK(answer->type == JSON_ARRAY && (double)answer->count == e->number, "%s: count, wanted %g", op,
-                   e->number);
+        const json_value *items = page_items(answer);
+        STEP_CHECK(items != NULL && (double)items->count == e->number, "%s: count, wanted %g", op, e->number);
     }
     if ((e = json_get(expect, "sids")) != NULL) {
-        int same = answer->type == JSON_ARRAY && answer->count == e->count;
+        const json_value *items = page_items(answer);
+        int same = items != NULL && items->count == e->count;
         for (i = 0; same && i < e->count; i++) {
-            same = json_equal(e->items[i], json_get(answer->items[i], "sid"));
+            same = json_equal(e->items[i], json_get(items->items[i], "sid"));
         }
         STEP_CHECK(same, "%s: sids, wanted %.*s", op, (int)e->raw_len, e->raw);
+    }
+    if ((e = json_get(expect, "next_page")) != NULL) {
+        const json_value *token = json_get(answer, "next_page_token");
+        int has_next = token != NULL && token->type == JSON_STRING;
+        STEP_CHECK(page_items(answer) != NULL && e->type == JSON_BOOL && e->boolean == has_next,
+                   "%s: next_page, wanted %.*s", op, (int)e->raw_len, e->raw);
     }
     if ((e = json_get(expect, "value")) != NULL) {
         STEP_CHECK(json_equal(e, answer), "%s: value, wanted %.*s", op, (int)e->raw_len, e->raw);
@@ -275,7 +292,10 @@ static void save_answer(scenario *sc, const char *name, const char *answer_text)
     char err[128];
     json_value *answer = json_parse(answer_text, strlen(answer_text), err, sizeof err);
     if (!CHECK(answer != NULL, "%s step %lu: answer to save is not JSON", sc->file, (unsigned long)sc->step)) return;
-    if (answer->type == JSON_OBJECT) {
+    if (page_items(answer) != NULL) {
+        /* A page: its next_page_token (NULL on the last page). */
+        save(sc, name, json_str(answer, "next_page_token"), NULL);
+    } else if (answer->type == JSON_OBJECT) {
         const char *sid = json_str(answer, "sid");
         const char *uri = json_str(json_get(answer, "binding"), "uri");
         save(sc, name, sid, uri);
@@ -442,8 +462,36 @@ static void test_typed(void) {
     out = NULL;
     CHECK_STATUS(ww_service_list_entities(svc, T0, &out), WW_STATUS_OK, "list_entities");
     v = parse_answer(out);
-    CHECK(v != NULL && v->type == JSON_ARRAY && v->count == 1, "one entity: %s", out);
+    CHECK(v != NULL && page_items(v) != NULL && page_items(v)->count == 1, "one entity: %s", out);
+    CHECK(v != NULL && json_get(v, "next_page_token") != NULL && json_get(v, "next_page_token")->type == JSON_NULL,
+          "the only page: %s", out);
     json_free(v);
+    ww_string_free(out);
+    out = NULL;
+    CHECK_STATUS(ww_service_create_entity(svc, "typed-0002-user", T0 + 1, &out), WW_STATUS_OK, "second entity");
+    ww_string_free(out);
+    out = NULL;
+    /* Paging from C: one entity per page, the token of the first page leads to the second. */
+    CHECK_STATUS(ww_service_list_entities_page(svc, "{\"limit\": 1}", T0 + 1, &out), WW_STATUS_OK, "first page");
+    v = parse_answer(out);
+    if (CHECK(v != NULL && page_items(v) != NULL && page_items(v)->count == 1 &&
+                  json_str(v, "next_page_token") != NULL,
+              "a page of one with a token: %s", out)) {
+        char options[256];
+        char *second = NULL;
+        snprintf(options, sizeof options, "{\"limit\": 1, \"page_token\": \"%s\"}", json_str(v, "next_page_token"));
+        CHECK_STATUS(ww_service_list_entities_page(svc, options, T0 + 1, &second), WW_STATUS_OK, "second page");
+        CHECK(second != NULL && strstr(second, "\"identity\":\"typed-0002-user\"") != NULL &&
+                  strstr(second, "\"next_page_token\":null") != NULL,
+              "the second and last page: %s", second);
+        ww_string_free(second);
+    }
+    json_free(v);
+    ww_string_free(out);
+    out = NULL;
+    CHECK_STATUS(ww_service_list_entities_page(svc, "{\"limit\": 0}", T0 + 1, &out), WW_STATUS_INVALID_PARAMETER,
+                 "limit 0");
+    CHECK_STATUS(ww_service_delete_entity(svc, "typed-0002-user", T0 + 1, &out), WW_STATUS_OK, "delete second entity");
     ww_string_free(out);
 
     CHECK_STATUS(ww_service_create_factor(svc, id, "phone", "{\"metadata\": {\"os\": \"linux\"}}", T0, &out), WW_STATUS_OK,
@@ -478,6 +526,12 @@ static void test_typed(void) {
     out = NULL;
     CHECK_STATUS(ww_service_list_factors(svc, id, T0 + 2, &out), WW_STATUS_OK, "list_factors");
     CHECK(out != NULL && strstr(out, factor) != NULL, "listed: %s", out);
+    ww_string_free(out);
+    out = NULL;
+    CHECK_STATUS(ww_service_list_factors_page(svc, id, "{\"limit\": 1}", T0 + 2, &out), WW_STATUS_OK,
+                 "list_factors_page");
+    CHECK(out != NULL && strstr(out, factor) != NULL && strstr(out, "\"next_page_token\":null") != NULL, "listed: %s",
+          out);
     ww_string_free(out);
 
     CHECK_STATUS(ww_service_create_challenge(svc, id, factor, "{\"details\": {\"message\": \"Login\", \"fields\": []}}",
@@ -576,7 +630,7 @@ static void test_typed(void) {
     ww_string_free(out);
     out = NULL;
     CHECK_STATUS(ww_service_list_entities(svc, T0 + 60, &out), WW_STATUS_OK, "list_entities");
-    CHECK(out != NULL && strcmp(out, "[]") == 0, "all gone: %s", out);
+    CHECK(out != NULL && strcmp(out, "{\"items\":[],\"next_page_token\":null}") == 0, "all gone: %s", out);
     ww_string_free(out);
     ww_service_free(svc);
 }
@@ -762,10 +816,45 @@ static void test_every_status(void) {
     ww_service_free(svc);
 }
 
+/* The `store` and `service` settings: a malformed store URL is an invalid parameter, a store
+ * that cannot be opened a storage error, and neither message repeats the URL. */
+static void test_store_settings(void) {
+    ww_service *svc = NULL;
+    char *out = NULL;
+    CHECK_STATUS(ww_service_new("{\"issuer\": \"Acme\", \"store\": \"mongodb://user:hunter2@db/x\"}", &svc),
+                 WW_STATUS_INVALID_PARAMETER, "an unknown store scheme");
+    CHECK(svc == NULL, "no service on failure");
+    CHECK(strstr(last_message(), "store") != NULL && strstr(last_message(), "hunter2") == NULL &&
+              strstr(last_message(), "mongodb://") == NULL,
+          "names the setting, never the URL: %s", last_message());
+    CHECK_STATUS(ww_service_new("{\"issuer\": \"Acme\", \"store\": \"\"}", &svc), WW_STATUS_INVALID_PARAMETER,
+                 "an empty store URL");
+    CHECK_STATUS(ww_service_new("{\"issuer\": \"Acme\", \"store\": 7}", &svc), WW_STATUS_INVALID_PARAMETER,
+                 "a store URL that is no string");
+    CHECK_STATUS(ww_service_new("{\"issuer\": \"Acme\", \"store\": "
+                                "\"sqlite:////nonexistent-watchword-dir/sub/hunter2.db\"}",
+                                &svc),
+                 WW_STATUS_STORAGE, "a SQLite file in a directory that does not exist");
+    CHECK(svc == NULL && strstr(last_message(), "hunter2") == NULL, "never the path: %s", last_message());
+    CHECK_STATUS(ww_service_new("{\"issuer\": \"Acme\", \"service\": \"no spaces\"}", &svc),
+                 WW_STATUS_INVALID_PARAMETER, "a service name with a space");
+    if (CHECK_STATUS(ww_service_new("{\"issuer\": \"Acme\", \"store\": \"memory:\", \"service\": \"shop\"}", &svc),
+                     WW_STATUS_OK, "memory: with a service namespace")) {
+        CHECK_STATUS(ww_service_create_entity(svc, "store-0001-user", T0, &out), WW_STATUS_OK, "entity");
+        ww_string_free(out);
+        out = NULL;
+        CHECK_STATUS(ww_service_list_entities(svc, T0, &out), WW_STATUS_OK, "list");
+        CHECK(out != NULL && strstr(out, "store-0001-user") != NULL, "listed: %s", out);
+        ww_string_free(out);
+        ww_service_free(svc);
+    }
+}
+
 int main(int argc, char **argv) {
     const char *dir = argc > 1 ? argv[1] : "tests/vectors";
     run_scenarios(dir);
     test_typed();
     test_every_status();
+    test_store_settings();
     return finish("test_service");
 }

@@ -1,28 +1,32 @@
-//! The service: core's `Verify` over the in-memory store, driven through core's JSON dispatch.
+//! The service: core's `Verify` over the store its `store` setting names (`memory:` by
+//! default, SQLite, PostgreSQL), driven through core's JSON dispatch.
 //! The Python layer (`watchword/_service.py`) turns keyword arguments into the JSON arguments
 //! and the JSON answers into `Entity`, `Factor` and `Challenge` objects.
 
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
-use watchword_core::service::{MemoryStore, ServiceConfig, Verify, MIN_SECRET_BYTES, OPERATIONS, SETTINGS};
+use watchword_core::service::{ServiceConfig, Verify, MIN_SECRET_BYTES, OPERATIONS, SETTINGS};
+use watchword_store::AnyStore;
 
 use crate::convert::time_arg;
 use crate::errors::to_py;
 
-/// `Verify<MemoryStore>`: thread-safe; records change only through compare-and-set, so
-/// concurrent callers never both accept one code.
+/// `Verify<AnyStore>`: thread-safe; records change only through compare-and-set, so
+/// concurrent callers — threads, processes, machines sharing one database — never both
+/// accept one code.
 #[pyclass(module = "watchword._native", frozen)]
 pub struct Service {
-    inner: Verify<MemoryStore>,
+    inner: Verify<AnyStore>,
 }
 
 #[pymethods]
 impl Service {
-    /// `settings` is the JSON object of service settings (`{"issuer": "Acme", "skew": 1, …}`).
+    /// `settings` is the JSON object of service settings (`{"issuer": "Acme", "skew": 1, …}`),
+    /// `store` among them. Opening a database store waits for it with the GIL released.
     #[new]
     fn new(py: Python<'_>, settings: String) -> PyResult<Service> {
-        let config = py.detach(|| ServiceConfig::from_json(&settings)).map_err(to_py)?;
-        Ok(Service { inner: Verify::new(config, MemoryStore::new()) })
+        let inner = py.detach(|| watchword_store::service(ServiceConfig::from_json(&settings)?)).map_err(to_py)?;
+        Ok(Service { inner })
     }
 
     /// Runs operation `op` with JSON `args` at `now` (Unix seconds, an aware datetime, or
@@ -38,6 +42,12 @@ impl Service {
     #[getter]
     fn issuer(&self) -> &str {
         &self.inner.config().issuer
+    }
+
+    /// The namespace of this service's records in its store.
+    #[getter]
+    fn service(&self) -> &str {
+        &self.inner.config().service
     }
 }
 

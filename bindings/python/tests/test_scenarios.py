@@ -50,7 +50,9 @@ class Runner:
         return plain(answer)
 
     def save(self, name: str, answer: Any) -> None:
-        if isinstance(answer, dict):
+        if is_page(answer):
+            self.saved[name] = answer["next_page_token"]
+        elif isinstance(answer, dict):
             self.saved[name] = answer["sid"]
             binding = answer.get("binding")
             if binding is not None:
@@ -91,12 +93,18 @@ def python_rejects(verify: watchword.Verify, step: dict[str, Any], args: Any) ->
 
 
 def plain(answer: Any) -> Any:
-    """The answer in the JSON shape of the views."""
+    """The answer in the JSON shape of the views (a page as the JSON dispatch has it)."""
     if isinstance(answer, (watchword.Entity, watchword.Factor, watchword.Challenge)):
         return answer.to_dict()
+    if isinstance(answer, watchword.Page):
+        return {"items": [plain(a) for a in answer], "next_page_token": answer.next_page_token}
     if isinstance(answer, list):
         return [plain(a) for a in answer]
     return answer
+
+
+def is_page(answer: Any) -> bool:
+    return isinstance(answer, dict) and set(answer) == {"items", "next_page_token"}
 
 
 def subset(expected: Any, actual: Any, path: str) -> None:
@@ -120,9 +128,15 @@ def check(runner: Runner, expect: dict[str, Any], answer: Any, where: str) -> No
     for key in expect.get("absent", []):
         assert key not in answer, f"{where}: {key} should be absent"
     if "count" in expect:
-        assert isinstance(answer, list) and len(answer) == expect["count"], f"{where}: count {len(answer)}"
+        assert is_page(answer), f"{where}: not a page"
+        assert len(answer["items"]) == expect["count"], f"{where}: count {len(answer['items'])}"
     if "sids" in expect:
-        assert [a["sid"] for a in answer] == expect["sids"], f"{where}: sids differ"
+        assert is_page(answer), f"{where}: not a page"
+        assert [a["sid"] for a in answer["items"]] == expect["sids"], f"{where}: sids differ"
+    if "next_page" in expect:
+        assert is_page(answer), f"{where}: not a page"
+        has_next = answer["next_page_token"] is not None
+        assert has_next == expect["next_page"], f"{where}: next_page_token {answer['next_page_token']!r}"
     if "value" in expect:
         assert answer == expect["value"], f"{where}: value {answer!r}, expected {expect['value']!r}"
 

@@ -17,7 +17,7 @@ def test_settings_keywords_are_core_settings() -> None:
 
     params = inspect.signature(watchword.Verify).parameters
     keywords = [p for p in params if p != "issuer"]
-    assert keywords == ["alg", *watchword.SETTINGS], "Verify's keywords must be every core setting"
+    assert keywords == ["store", "service", "alg", *watchword.SETTINGS], "Verify's keywords must be every core setting"
     ops = {name for name in dir(watchword.Verify) if not name.startswith("_")}
     assert set(watchword.OPERATIONS) <= ops, "every core operation is a Verify method"
 

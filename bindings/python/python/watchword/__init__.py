@@ -53,6 +53,7 @@ from ._service import (
     Entity,
     Factor,
     FactorConfig,
+    Page,
     Time,
     Verify,
 )
@@ -87,6 +88,7 @@ __all__ = [
     "IllegalFactorStatus",
     "InvalidParameter",
     "KeyUri",
+    "Page",
     "Storage",
     "Time",
     "Totp",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
-from typing import Any, Dict, List, Mapping, Optional, TypedDict, TypeVar, Union, cast
+from typing import Any, Dict, Iterable, List, Mapping, Optional, TypedDict, TypeVar, Union, cast
 
 from . import _native
 
@@ -20,6 +20,7 @@ __all__ = [
     "Entity",
     "Factor",
     "FactorConfig",
+    "Page",
     "Verify",
 ]
 
@@ -374,14 +375,43 @@ class Challenge(_View):
 
 
 _V = TypeVar("_V", bound=_View)
+_T = TypeVar("_T")
+
+
+class Page(List[_T]):
+    """One page of a list operation: a ``list`` of its items that also carries
+    ``next_page_token``, to pass as ``page_token`` for the next page (``None`` on the last
+    page). Pages keep a stable order, so reading them one after the other lists everything
+    once, also while records are added or removed."""
+
+    __slots__ = ("next_page_token",)
+
+    def __init__(self, items: Iterable[_T] = (), next_page_token: Optional[str] = None) -> None:
+        super().__init__(items)
+        self.next_page_token = next_page_token
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Page):
+            return list.__eq__(self, other) and self.next_page_token == other.next_page_token
+        return list.__eq__(self, other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Page({list.__repr__(self)}, next_page_token={self.next_page_token!r})"
 
 
 class Verify:
-    """The verification service (Twilio Verify TOTP semantics, Okta's results) over an
-    in-memory store. Safe to share between threads.
+    """The verification service (Twilio Verify TOTP semantics, Okta's results) over a store.
+    Safe to share between threads; calls release the GIL while they run.
 
     Every setting is a keyword (defaults are Twilio's); see the README's settings table.
-    ``now`` arguments are Unix seconds or aware datetimes; ``None`` reads the system clock.
+    ``store`` is the store's URL: ``"memory:"`` (the default: in this process only),
+    ``"sqlite:///relative/path"`` or ``"sqlite:////absolute/path"`` (one file shared by the
+    processes of a machine), ``"postgresql://user:password@host/db"`` (shared by every
+    machine). ``service`` is the namespace of this service's records in the store (default
+    ``"default"``). ``now`` arguments are Unix seconds or aware datetimes; ``None`` reads the
+    system clock.
     """
 
     __slots__ = ("_service",)
@@ -390,6 +420,8 @@ class Verify:
         self,
         issuer: str,
         *,
+        store: Optional[str] = None,
+        service: Optional[str] = None,
         alg: Optional[str] = None,
         code_length: Optional[int] = None,
         min_code_length: Optional[int] = None,
@@ -408,12 +440,14 @@ class Verify:
         challenge_quota_day: Optional[int] = None,
         factors_per_entity: Optional[int] = None,
         factor_creations_per_day: Optional[int] = None,
+        challenge_retention_days: Optional[int] = None,
         min_secret_bytes: Optional[int] = None,
     ) -> None:
         given = dict(locals())
         settings: Dict[str, Any] = {"issuer": _str("issuer", issuer)}
-        if alg is not None:
-            settings["alg"] = _str("alg", alg)
+        for name, text in (("store", store), ("service", service), ("alg", alg)):
+            if text is not None:
+                settings[name] = _str(name, text)
         for name in _native.SETTINGS:
             value = _opt_int(name, given[name])
             if value is not None:
@@ -423,6 +457,11 @@ class Verify:
     @property
     def issuer(self) -> str:
         return self._service.issuer
+
+    @property
+    def service(self) -> str:
+        """The namespace of this service's records in its store."""
+        return self._service.service
 
     def call(self, op: str, args: Any = None, *, now: Optional[Time] = None) -> Any:
         """Runs any operation by name with JSON-shaped arguments (a dict of snake_case names,
@@ -439,8 +478,9 @@ class Verify:
     def _one(self, cls: type[_V], op: str, args: Dict[str, Any], now: object) -> _V:
         return cls(self._call(op, args, now), self)
 
-    def _many(self, cls: type[_V], op: str, args: Dict[str, Any], now: object) -> List[_V]:
-        return [cls(view, self) for view in self._call(op, args, now)]
+    def _page(self, cls: type[_V], op: str, args: Dict[str, Any], now: object) -> Page[_V]:
+        answer = self._call(op, args, now)
+        return Page((cls(view, self) for view in answer["items"]), answer["next_page_token"])
 
     # Entities
 
@@ -450,8 +490,13 @@ class Verify:
     def fetch_entity(self, identity: str, *, now: Optional[Time] = None) -> Entity:
         return self._one(Entity, "fetch_entity", {"identity": _str("identity", identity)}, now)
 
-    def list_entities(self, *, now: Optional[Time] = None) -> List[Entity]:
-        return self._many(Entity, "list_entities", {}, now)
+    def list_entities(
+        self, *, limit: Optional[int] = None, page_token: Optional[str] = None, now: Optional[Time] = None
+    ) -> Page[Entity]:
+        """A page of the service's entities, oldest first: at most ``limit`` (1–1000, default
+        50), after the page whose ``next_page_token`` is ``page_token``."""
+        args = {"limit": _opt_int("limit", limit), "page_token": _opt_str("page_token", page_token)}
+        return self._page(Entity, "list_entities", args, now)
 
     def delete_entity(self, identity: str, *, now: Optional[Time] = None) -> None:
         self._call("delete_entity", {"identity": _str("identity", identity)}, now)
@@ -489,8 +534,22 @@ class Verify:
         args = {"identity": _str("identity", identity), "factor_sid": _str("factor_sid", factor_sid)}
         return self._one(Factor, "fetch_factor", args, now)
 
-    def list_factors(self, identity: str, *, now: Optional[Time] = None) -> List[Factor]:
-        return self._many(Factor, "list_factors", {"identity": _str("identity", identity)}, now)
+    def list_factors(
+        self,
+        identity: str,
+        *,
+        limit: Optional[int] = None,
+        page_token: Optional[str] = None,
+        now: Optional[Time] = None,
+    ) -> Page[Factor]:
+        """A page of the entity's factors, oldest first (``limit`` and ``page_token`` as for
+        ``list_entities``)."""
+        args = {
+            "identity": _str("identity", identity),
+            "limit": _opt_int("limit", limit),
+            "page_token": _opt_str("page_token", page_token),
+        }
+        return self._page(Factor, "list_factors", args, now)
 
     def update_factor(
         self,
@@ -590,18 +649,26 @@ class Verify:
         factor_sid: Optional[str] = None,
         status: Optional[str] = None,
         order: str = "asc",
+        limit: Optional[int] = None,
+        page_token: Optional[str] = None,
         now: Optional[Time] = None,
-    ) -> List[Challenge]:
+    ) -> Page[Challenge]:
+        """A page of the entity's challenges, optionally of one factor or in one status, by
+        creation time (``order="desc"``: newest first); ``limit`` and ``page_token`` as for
+        ``list_entities``."""
         args = {
             "identity": _str("identity", identity),
             "factor_sid": _opt_str("factor_sid", factor_sid),
             "status": _opt_str("status", status),
             "order": _str("order", order),
+            "limit": _opt_int("limit", limit),
+            "page_token": _opt_str("page_token", page_token),
         }
-        return self._many(Challenge, "list_challenges", args, now)
+        return self._page(Challenge, "list_challenges", args, now)
 
     def sweep(self, now: Optional[Time] = None) -> int:
-        """Removes unverified factors past their lifetime; returns how many."""
+        """Removes unverified factors past their lifetime and challenges answered or expired
+        more than ``challenge_retention_days`` ago; returns how many records it removed."""
         return cast(int, self._call("sweep", {}, now))
 
     # Records for hosts that keep their own database
@@ -631,4 +698,4 @@ class Verify:
         return self._one(Challenge, "import_challenge", {"record": _str("record", record)}, now)
 
     def __repr__(self) -> str:
-        return f"Verify(issuer={self.issuer!r})"
+        return f"Verify(issuer={self.issuer!r}, service={self.service!r})"
