@@ -19,6 +19,8 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod rows;
+mod sqlite;
 mod url;
 
 pub mod conformance;
@@ -26,7 +28,8 @@ pub mod conformance;
 use watchword_core::service::{MemoryStore, ServiceConfig, Store, Verify};
 use watchword_core::Error;
 
-pub use url::{StoreUrl, Synchronous};
+pub use sqlite::SqliteStore;
+pub use url::{PostgresUrl, SqliteUrl, SslMode, StoreUrl, Synchronous};
 
 /// A store of any kind, as [`open`] returns it.
 pub type AnyStore = Box<dyn Store>;
@@ -37,6 +40,7 @@ pub type AnyStore = Box<dyn Store>;
 pub fn open(url: &str) -> Result<AnyStore, Error> {
     match StoreUrl::parse(url)? {
         StoreUrl::Memory => Ok(Box::new(MemoryStore::new())),
+        StoreUrl::Sqlite(url) => Ok(Box::new(SqliteStore::open(&url)?)),
         other => Err(Error::storage(format!("{} stores are not available in this build", other.scheme()))),
     }
 }

@@ -14,3 +14,24 @@ fn memory_url_conforms() {
     let (files, steps) = conformance::run_all(|| watchword_store::open("memory:").unwrap());
     println!("memory: {files} scenarios, {steps} steps");
 }
+
+/// A fresh database file in a fresh directory (removed at the end of the test).
+fn sqlite_url(dir: &std::path::Path, query: &str) -> String {
+    format!("sqlite:///{}{query}", dir.join("watchword.db").display())
+}
+
+#[test]
+fn sqlite_store_conforms() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url(dir.path(), "");
+    let (files, steps) = conformance::run_all(|| watchword_store::open(&url).unwrap());
+    println!("sqlite: {files} scenarios, {steps} steps");
+}
+
+#[test]
+fn sqlite_store_conforms_with_normal_sync_and_a_table_prefix() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url(dir.path(), "?synchronous=normal&table_prefix=ww_");
+    let (files, steps) = conformance::run_all(|| watchword_store::open(&url).unwrap());
+    println!("sqlite (normal, prefixed): {files} scenarios, {steps} steps");
+}

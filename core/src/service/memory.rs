@@ -249,7 +249,7 @@ impl Inner {
 /// `records` in listing order, after `after`, at most `limit`.
 fn page(mut records: Vec<Record>, after: Option<&Cursor>, limit: usize) -> Vec<Record> {
     records.retain(|r| after.is_none_or(|a| a.precedes(r)));
-    records.sort_unstable_by(|a, b| (a.date_created(), a.key()).cmp(&(b.date_created(), b.key())));
+    records.sort_unstable_by_key(|r| (r.date_created(), r.key()));
     records.truncate(limit);
     records
 }

@@ -34,6 +34,20 @@ fn random16() -> [u8; 16] {
     out
 }
 
+/// Waits before retrying after the `round`-th lost race: at first only yields (threads of one
+/// process usually clear the way at once), then sleeps a random time that grows with each
+/// round up to about 2 ms, so that writers of several processes sharing a database do not
+/// collide again in step.
+fn backoff(round: usize) {
+    if round < 2 {
+        std::thread::yield_now();
+        return;
+    }
+    let ceiling = 1u64 << round.min(11);
+    let micros = rand::thread_rng().next_u64() % ceiling;
+    std::thread::sleep(std::time::Duration::from_micros(micros));
+}
+
 /// The answer to factor creation: the factor and, this once, its binding.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Created {
@@ -215,9 +229,9 @@ impl<S: Store> Verify<S> {
     }
 
     fn retry<T>(&self, mut attempt: impl FnMut() -> Result<T, Error>) -> Result<T, Error> {
-        for _ in 0..MAX_RETRIES {
+        for round in 0..MAX_RETRIES {
             match attempt() {
-                Err(Error::Conflict) => std::thread::yield_now(),
+                Err(Error::Conflict) => backoff(round),
                 other => return other,
             }
         }
