@@ -18,6 +18,12 @@ export interface BindingQr {
   qrTerminal(): string
 }
 
+/**
+ * One page of a list operation: an array of its items that also carries `nextPageToken`, to
+ * pass as `pageToken` for the next page (`null` on the last page).
+ */
+export type Page<T> = T[] & { readonly nextPageToken: string | null }
+
 /** The status of a challenge. */
 export type ChallengeStatus = 'pending' | 'approved' | 'denied' | 'expired'
 

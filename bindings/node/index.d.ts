@@ -18,6 +18,12 @@ export interface BindingQr {
   qrTerminal(): string
 }
 
+/**
+ * One page of a list operation: an array of its items that also carries `nextPageToken`, to
+ * pass as `pageToken` for the next page (`null` on the last page).
+ */
+export type Page<T> = T[] & { readonly nextPageToken: string | null }
+
 /** The status of a challenge. */
 export type ChallengeStatus = 'pending' | 'approved' | 'denied' | 'expired'
 
@@ -138,89 +144,38 @@ export declare class Totp {
 
 /**
  * The verification service (Twilio Verify's Entity → Factor → Challenge API with Okta's
- * verification results) over an in-memory store. Hosts that keep their own database move
- * records in and out with `exportFactor`/`importFactor` (and the entity and challenge
+ * verification results) over a store: in memory by default, or the SQLite or PostgreSQL
+ * database the `store` setting names. Every operation has a synchronous form and a Promise
+ * form (`…Async`) that runs on the libuv thread pool: use the Promise forms with a database
+ * store, so the event loop never waits for the database. Hosts that keep their own database
+ * move records in and out with `exportFactor`/`importFactor` (and the entity and challenge
  * equivalents).
  *
  * ```js
- * const verify = new Verify({ issuer: 'Acme' })
- * const factor = verify.createFactor('user-0001', 'phone')
+ * const verify = new Verify({ issuer: 'Acme', store: 'sqlite:////var/lib/app/watchword.db' })
+ * const factor = await verify.createFactorAsync('user-0001', 'phone')
  * // show factor.binding.uri as a QR code, then:
- * verify.verifyFactor('user-0001', factor.sid, codeFromTheApp).result  // 'approved'
+ * (await verify.verifyFactorAsync('user-0001', factor.sid, codeFromTheApp)).result  // 'approved'
  * ```
  */
 export declare class Verify {
-  /** A service with the given settings (see `Verify.settings()` for every numeric one). */
+  /**
+   * A service with the given settings (see `Verify.settings()` for every numeric one).
+   * `store` is the store's URL: `'memory:'` (the default, this process only),
+   * `'sqlite:///relative/path'` or `'sqlite:////absolute/path'` (shared by the processes of a
+   * machine), `'postgresql://user:password@host/db'` (shared by every machine); `service`
+   * is the namespace of this service's records in the store (default `'default'`). Opening
+   * a database store waits for it; `Verify.open` is the Promise form.
+   */
   constructor(settings: VerifySettings)
+  /** `new Verify(settings)` as a promise: the store is opened on the libuv thread pool. */
+  static open(settings: VerifySettings): Promise<Verify>
   /** Every numeric setting with its default and range, from core's table. */
   static settings(): Array<SettingInfo>
   /** The issuer of this service. */
   get issuer(): string
-  /**
-   * Creates the entity for `identity` (8–64 characters of dash-separated letters and
-   * digits). Creating a factor creates its entity too.
-   */
-  createEntity(identity: string, options?: NowOptions): EntityInstance
-  /** The entity for `identity`. */
-  fetchEntity(identity: string, options?: NowOptions): EntityInstance
-  /** Every entity. */
-  listEntities(options?: NowOptions): EntityInstance[]
-  /** Deletes the entity with its factors and challenges. */
-  deleteEntity(identity: string, options?: NowOptions): void
-  /**
-   * Creates an unverified TOTP factor (and the entity if it is new). The answer alone
-   * carries `binding: { secret, uri }`; no later read shows the secret.
-   */
-  createFactor(identity: string, friendlyName: string, options?: CreateFactorOptions): FactorInstance & { binding: FactorBinding & BindingQr }
-  /** The factor (without its secret). */
-  fetchFactor(identity: string, factorSid: string, options?: NowOptions): FactorInstance
-  /** The entity's factors. */
-  listFactors(identity: string, options?: NowOptions): FactorInstance[]
-  /** Changes a factor's name, TOTP settings or metadata. */
-  updateFactor(identity: string, factorSid: string, options?: UpdateFactorOptions): FactorInstance
-  /**
-   * Verifies an unverified factor with a code from the app. A wrong code is a `result`
-   * (`'invalid_code'`, `'replayed'`, `'outside_window'`), never an error.
-   */
-  verifyFactor(identity: string, factorSid: string, code: string, options?: NowOptions): FactorInstance & { result: VerificationResult; resultOffset: number | null }
-  /** Deletes the factor with its challenges. */
-  deleteFactor(identity: string, factorSid: string, options?: NowOptions): void
-  /** Lifts a factor's lockout and resets its failure count. */
-  unlockFactor(identity: string, factorSid: string, options?: NowOptions): FactorInstance
-  /**
-   * Creates a challenge for a verified factor: `pending`, or answered at once when
-   * `authPayload` is given (then the answer has a `result`).
-   */
-  createChallenge(identity: string, factorSid: string, options?: CreateChallengeOptions): ChallengeInstance
-  /** Answers a pending challenge with a code. A wrong code is a `result`, never an error. */
-  updateChallenge(identity: string, challengeSid: string, authPayload: string, options?: UpdateChallengeOptions): ChallengeInstance & { result: VerificationResult; resultOffset: number | null }
-  /**
-   * The challenge (its status as of `now`: a pending one past its expiration reads
-   * `'expired'`).
-   */
-  fetchChallenge(identity: string, challengeSid: string, options?: NowOptions): ChallengeInstance
-  /**
-   * The entity's challenges, optionally of one factor or in one status, oldest first
-   * (`order: 'desc'` for newest first).
-   */
-  listChallenges(identity: string, options?: ListChallengesOptions): ChallengeInstance[]
-  /** Removes the unverified factors past their lifetime; returns how many. */
-  sweep(options?: NowOptions): number
-  /** The stored record of an entity (versioned JSON text) for a host's own database. */
-  exportEntity(identity: string, options?: NowOptions): string
-  /**
-   * The stored record of a factor (versioned JSON text, with its secret) for a host's own
-   * database. Keep it as secret as the secret itself.
-   */
-  exportFactor(factorSid: string, options?: NowOptions): string
-  /** The stored record of a challenge (versioned JSON text). */
-  exportChallenge(challengeSid: string, options?: NowOptions): string
-  /** Puts an exported entity record (back) into this service; returns its view. */
-  importEntity(record: string, options?: NowOptions): EntityInstance
-  /** Puts an exported factor record (back) into this service; returns its view. */
-  importFactor(record: string, options?: NowOptions): FactorInstance
-  /** Puts an exported challenge record (back) into this service; returns its view. */
-  importChallenge(record: string, options?: NowOptions): ChallengeInstance
+  /** The namespace of this service's records in its store. */
+  get service(): string
   /**
    * Runs an operation by its name in core's JSON dispatch (`'create_factor'` …) with
    * snake_case JSON arguments and returns the JSON answer (snake_case, RFC 3339 dates):
@@ -228,6 +183,246 @@ export declare class Verify {
    * parameter names. The typed methods are the same operations.
    */
   call(operation: string, argsJson: string, options?: NowOptions): string
+  /** `call` as a promise, run on the libuv thread pool. */
+  callAsync(operation: string, argsJson: string, options?: NowOptions): Promise<string>
+  /**
+   * Creates the entity for `identity` (8–64 characters of dash-separated letters and
+   * digits). Creating a factor creates its entity too.
+   */
+  createEntity(identity: string, options?: NowOptions): EntityInstance
+  /**
+   * Creates the entity for `identity` (8–64 characters of dash-separated letters and
+   * digits). Creating a factor creates its entity too.
+   *
+   * Promise form: runs on the libuv thread pool and rejects with the error the
+   * synchronous form throws.
+   */
+  createEntityAsync(identity: string, options?: NowOptions): Promise<EntityInstance>
+  /** The entity for `identity`. */
+  fetchEntity(identity: string, options?: NowOptions): EntityInstance
+  /**
+   * The entity for `identity`.
+   *
+   * Promise form: runs on the libuv thread pool and rejects with the error the
+   * synchronous form throws.
+   */
+  fetchEntityAsync(identity: string, options?: NowOptions): Promise<EntityInstance>
+  /**
+   * A page of the service's entities, oldest first: at most `limit` (1–1000, default 50),
+   * after the page whose `nextPageToken` is `pageToken`.
+   */
+  listEntities(options?: ListOptions): Page<EntityInstance>
+  /**
+   * A page of the service's entities, oldest first: at most `limit` (1–1000, default 50),
+   * after the page whose `nextPageToken` is `pageToken`.
+   *
+   * Promise form: runs on the libuv thread pool and rejects with the error the
+   * synchronous form throws.
+   */
+  listEntitiesAsync(options?: ListOptions): Promise<Page<EntityInstance>>
+  /** Deletes the entity with its factors and challenges. */
+  deleteEntity(identity: string, options?: NowOptions): void
+  /**
+   * Deletes the entity with its factors and challenges.
+   *
+   * Promise form: runs on the libuv thread pool and rejects with the error the
+   * synchronous form throws.
+   */
+  deleteEntityAsync(identity: string, options?: NowOptions): Promise<void>
+  /**
+   * Creates an unverified TOTP factor (and the entity if it is new). The answer alone
+   * carries `binding: { secret, uri }`; no later read shows the secret.
+   */
+  createFactor(identity: string, friendlyName: string, options?: CreateFactorOptions): FactorInstance & { binding: FactorBinding & BindingQr }
+  /**
+   * Creates an unverified TOTP factor (and the entity if it is new). The answer alone
+   * carries `binding: { secret, uri }`; no later read shows the secret.
+   *
+   * Promise form: runs on the libuv thread pool and rejects with the error the
+   * synchronous form throws.
+   */
+  createFactorAsync(identity: string, friendlyName: string, options?: CreateFactorOptions): Promise<FactorInstance & { binding: FactorBinding & BindingQr }>
+  /** The factor (without its secret). */
+  fetchFactor(identity: string, factorSid: string, options?: NowOptions): FactorInstance
+  /**
+   * The factor (without its secret).
+   *
+   * Promise form: runs on the libuv thread pool and rejects with the error the
+   * synchronous form throws.
+   */
+  fetchFactorAsync(identity: string, factorSid: string, options?: NowOptions): Promise<FactorInstance>
+  /**
+   * A page of the entity's factors, oldest first (`limit` and `pageToken` as for
+   * `listEntities`).
+   */
+  listFactors(identity: string, options?: ListOptions): Page<FactorInstance>
+  /**
+   * A page of the entity's factors, oldest first (`limit` and `pageToken` as for
+   * `listEntities`).
+   *
+   * Promise form: runs on the libuv thread pool and rejects with the error the
+   * synchronous form throws.
+   */
+  listFactorsAsync(identity: string, options?: ListOptions): Promise<Page<FactorInstance>>
+  /** Changes a factor's name, TOTP settings or metadata. */
+  updateFactor(identity: string, factorSid: string, options?: UpdateFactorOptions): FactorInstance
+  /**
+   * Changes a factor's name, TOTP settings or metadata.
+   *
+   * Promise form: runs on the libuv thread pool and rejects with the error the
+   * synchronous form throws.
+   */
+  updateFactorAsync(identity: string, factorSid: string, options?: UpdateFactorOptions): Promise<FactorInstance>
+  /**
+   * Verifies an unverified factor with a code from the app. A wrong code is a `result`
+   * (`'invalid_code'`, `'replayed'`, `'outside_window'`), never an error.
+   */
+  verifyFactor(identity: string, factorSid: string, code: string, options?: NowOptions): FactorInstance & { result: VerificationResult; resultOffset: number | null }
+  /**
+   * Verifies an unverified factor with a code from the app. A wrong code is a `result`
+   * (`'invalid_code'`, `'replayed'`, `'outside_window'`), never an error.
+   *
+   * Promise form: runs on the libuv thread pool and rejects with the error the
+   * synchronous form throws.
+   */
+  verifyFactorAsync(identity: string, factorSid: string, code: string, options?: NowOptions): Promise<FactorInstance & { result: VerificationResult; resultOffset: number | null }>
+  /** Deletes the factor with its challenges. */
+  deleteFactor(identity: string, factorSid: string, options?: NowOptions): void
+  /**
+   * Deletes the factor with its challenges.
+   *
+   * Promise form: runs on the libuv thread pool and rejects with the error the
+   * synchronous form throws.
+   */
+  deleteFactorAsync(identity: string, factorSid: string, options?: NowOptions): Promise<void>
+  /** Lifts a factor's lockout and resets its failure count. */
+  unlockFactor(identity: string, factorSid: string, options?: NowOptions): FactorInstance
+  /**
+   * Lifts a factor's lockout and resets its failure count.
+   *
+   * Promise form: runs on the libuv thread pool and rejects with the error the
+   * synchronous form throws.
+   */
+  unlockFactorAsync(identity: string, factorSid: string, options?: NowOptions): Promise<FactorInstance>
+  /**
+   * Creates a challenge for a verified factor: `pending`, or answered at once when
+   * `authPayload` is given (then the answer has a `result`).
+   */
+  createChallenge(identity: string, factorSid: string, options?: CreateChallengeOptions): ChallengeInstance
+  /**
+   * Creates a challenge for a verified factor: `pending`, or answered at once when
+   * `authPayload` is given (then the answer has a `result`).
+   *
+   * Promise form: runs on the libuv thread pool and rejects with the error the
+   * synchronous form throws.
+   */
+  createChallengeAsync(identity: string, factorSid: string, options?: CreateChallengeOptions): Promise<ChallengeInstance>
+  /** Answers a pending challenge with a code. A wrong code is a `result`, never an error. */
+  updateChallenge(identity: string, challengeSid: string, authPayload: string, options?: UpdateChallengeOptions): ChallengeInstance & { result: VerificationResult; resultOffset: number | null }
+  /**
+   * Answers a pending challenge with a code. A wrong code is a `result`, never an error.
+   *
+   * Promise form: runs on the libuv thread pool and rejects with the error the
+   * synchronous form throws.
+   */
+  updateChallengeAsync(identity: string, challengeSid: string, authPayload: string, options?: UpdateChallengeOptions): Promise<ChallengeInstance & { result: VerificationResult; resultOffset: number | null }>
+  /**
+   * The challenge (its status as of `now`: a pending one past its expiration reads
+   * `'expired'`).
+   */
+  fetchChallenge(identity: string, challengeSid: string, options?: NowOptions): ChallengeInstance
+  /**
+   * The challenge (its status as of `now`: a pending one past its expiration reads
+   * `'expired'`).
+   *
+   * Promise form: runs on the libuv thread pool and rejects with the error the
+   * synchronous form throws.
+   */
+  fetchChallengeAsync(identity: string, challengeSid: string, options?: NowOptions): Promise<ChallengeInstance>
+  /**
+   * A page of the entity's challenges, optionally of one factor or in one status, oldest
+   * first (`order: 'desc'` for newest first); `limit` and `pageToken` as for `listEntities`.
+   */
+  listChallenges(identity: string, options?: ListChallengesOptions): Page<ChallengeInstance>
+  /**
+   * A page of the entity's challenges, optionally of one factor or in one status, oldest
+   * first (`order: 'desc'` for newest first); `limit` and `pageToken` as for `listEntities`.
+   *
+   * Promise form: runs on the libuv thread pool and rejects with the error the
+   * synchronous form throws.
+   */
+  listChallengesAsync(identity: string, options?: ListChallengesOptions): Promise<Page<ChallengeInstance>>
+  /**
+   * Removes the unverified factors past their lifetime and the challenges answered or
+   * expired more than `challengeRetentionDays` ago; returns how many records it removed.
+   */
+  sweep(options?: NowOptions): number
+  /**
+   * Removes the unverified factors past their lifetime and the challenges answered or
+   * expired more than `challengeRetentionDays` ago; returns how many records it removed.
+   *
+   * Promise form: runs on the libuv thread pool and rejects with the error the
+   * synchronous form throws.
+   */
+  sweepAsync(options?: NowOptions): Promise<number>
+  /** The stored record of an entity (versioned JSON text) for a host's own database. */
+  exportEntity(identity: string, options?: NowOptions): string
+  /**
+   * The stored record of an entity (versioned JSON text) for a host's own database.
+   *
+   * Promise form: runs on the libuv thread pool and rejects with the error the
+   * synchronous form throws.
+   */
+  exportEntityAsync(identity: string, options?: NowOptions): Promise<string>
+  /**
+   * The stored record of a factor (versioned JSON text, with its secret) for a host's own
+   * database. Keep it as secret as the secret itself.
+   */
+  exportFactor(factorSid: string, options?: NowOptions): string
+  /**
+   * The stored record of a factor (versioned JSON text, with its secret) for a host's own
+   * database. Keep it as secret as the secret itself.
+   *
+   * Promise form: runs on the libuv thread pool and rejects with the error the
+   * synchronous form throws.
+   */
+  exportFactorAsync(factorSid: string, options?: NowOptions): Promise<string>
+  /** The stored record of a challenge (versioned JSON text). */
+  exportChallenge(challengeSid: string, options?: NowOptions): string
+  /**
+   * The stored record of a challenge (versioned JSON text).
+   *
+   * Promise form: runs on the libuv thread pool and rejects with the error the
+   * synchronous form throws.
+   */
+  exportChallengeAsync(challengeSid: string, options?: NowOptions): Promise<string>
+  /** Puts an exported entity record (back) into this service; returns its view. */
+  importEntity(record: string, options?: NowOptions): EntityInstance
+  /**
+   * Puts an exported entity record (back) into this service; returns its view.
+   *
+   * Promise form: runs on the libuv thread pool and rejects with the error the
+   * synchronous form throws.
+   */
+  importEntityAsync(record: string, options?: NowOptions): Promise<EntityInstance>
+  /** Puts an exported factor record (back) into this service; returns its view. */
+  importFactor(record: string, options?: NowOptions): FactorInstance
+  /**
+   * Puts an exported factor record (back) into this service; returns its view.
+   *
+   * Promise form: runs on the libuv thread pool and rejects with the error the
+   * synchronous form throws.
+   */
+  importFactorAsync(record: string, options?: NowOptions): Promise<FactorInstance>
+  /** Puts an exported challenge record (back) into this service; returns its view. */
+  importChallenge(record: string, options?: NowOptions): ChallengeInstance
+  /**
+   * Puts an exported challenge record (back) into this service; returns its view.
+   *
+   * Promise form: runs on the libuv thread pool and rejects with the error the
+   * synchronous form throws.
+   */
+  importChallengeAsync(record: string, options?: NowOptions): Promise<ChallengeInstance>
 }
 
 /**
@@ -485,6 +680,20 @@ export interface ListChallengesOptions {
   status?: ChallengeStatus
   /** By creation time: `'asc'` (default) or `'desc'`. */
   order?: 'asc' | 'desc'
+  /** Items per page, 1–1000 (50). */
+  limit?: number
+  /** The `nextPageToken` of the previous page (default: the first page). */
+  pageToken?: string
+  /** The time the operation runs at: Unix seconds or a `Date` (default: now). */
+  now?: number | Date
+}
+
+/** Options of `verify.listEntities` and `verify.listFactors`. */
+export interface ListOptions {
+  /** Items per page, 1–1000 (50). */
+  limit?: number
+  /** The `nextPageToken` of the previous page (default: the first page). */
+  pageToken?: string
   /** The time the operation runs at: Unix seconds or a `Date` (default: now). */
   now?: number | Date
 }
@@ -615,6 +824,16 @@ export declare function verificationResults(): Array<VerificationResultInfo>
 export interface VerifySettings {
   /** Issuer shown in authenticator apps: 1–64 characters, no `:` (required). */
   issuer: string
+  /**
+   * The store's URL: `'memory:'` (default), `'sqlite:///relative/path'`,
+   * `'sqlite:////absolute/path'`, `'postgresql://user:password@host/db'`.
+   */
+  store?: string
+  /**
+   * The namespace of this service's records in the store: 1–64 of `[A-Za-z0-9_-]`
+   * (`'default'`).
+   */
+  service?: string
   /** Default HMAC hash of new factors (`'sha1'`). */
   alg?: AlgorithmName
   /** Default digits per code, 3–8 (6). */
@@ -651,6 +870,8 @@ export interface VerifySettings {
   factorsPerEntity?: number
   /** Factors an entity may create per 24 h (100). */
   factorCreationsPerDay?: number
+  /** Days an answered or expired challenge is kept before `sweep` removes it, 1–365 (30). */
+  challengeRetentionDays?: number
   /** The shortest imported secret in bytes, 10–64 (16). */
   minSecretBytes?: number
 }

@@ -73,32 +73,59 @@ pub(crate) fn boundary<T>(env: &Env, f: impl FnOnce() -> Out<T>) -> napi::Result
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(Ok(value)) => Ok(value),
         Ok(Err(fail)) => Err(throw(env, fail)),
-        Err(panic) => {
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic".to_string());
-            Err(napi::Error::new(
-                Status::GenericFailure,
-                format!("internal error in watchword (please report it): {what}"),
-            ))
-        }
+        Err(panic) => Err(napi::Error::new(Status::GenericFailure, panic_message(&*panic))),
     }
 }
 
 /// Throws `fail` into `env` and returns the error that tells napi an exception is pending.
 #[cold]
 fn throw(env: &Env, fail: Fail) -> napi::Error {
-    let (class, message, fields) = match fail {
-        Fail::Napi(error) => return error,
+    let (class, message, fields) = match describe(fail) {
+        Ok(described) => described,
+        Err(error) => return error,
+    };
+    match build(env, class, &message, &fields).and_then(|object| env.throw(object)) {
+        Ok(()) => napi::Error::from_status(Status::PendingException),
+        Err(_) => napi::Error::new(Status::GenericFailure, message),
+    }
+}
+
+/// `fail` as the error a promise rejects with: the same object [`throw`] would throw (a
+/// `WatchwordError`, `TypeError` or `RangeError` with `code`, `twilioCode` …).
+#[cold]
+pub(crate) fn rejection(env: &Env, fail: Fail) -> napi::Error {
+    let (class, message, fields) = match describe(fail) {
+        Ok(described) => described,
+        Err(error) => return error,
+    };
+    match build(env, class, &message, &fields) {
+        Ok(object) => napi::Error::from(object.to_unknown()),
+        Err(_) => napi::Error::new(Status::GenericFailure, message),
+    }
+}
+
+/// The message of a caught panic.
+pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    let what = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_string());
+    format!("internal error in watchword (please report it): {what}")
+}
+
+/// The class, message and fields of the JavaScript error for `fail`; a failure of N-API itself
+/// is handed on as it is.
+fn describe(fail: Fail) -> Result<(Class, String, Fields), napi::Error> {
+    Ok(match fail {
+        Fail::Napi(error) => return Err(error),
         Fail::Type(message) => (Class::Type, message, Fields::invalid_parameter("type")),
         Fail::Range(message) => (Class::Range, message, Fields::invalid_parameter("range")),
         Fail::Argument { parameter, fail } => {
             let (class, message, detail) = match *fail {
                 Fail::Range(message) => (Class::Range, message, "range"),
                 Fail::Type(message) => (Class::Type, message, "type"),
-                other => return throw(env, other),
+                other => return describe(other),
             };
             let error = Error::InvalidParameter(Invalid::Parameter { name: parameter, expected: "" });
             (class, message, Fields { detail: Some(detail), ..Fields::of(&error) })
@@ -108,11 +135,7 @@ fn throw(env: &Env, fail: Fail) -> napi::Error {
                 if numeric && error.kind() == ErrorKind::InvalidParameter { Class::Range } else { Class::Watchword };
             (class, error.to_string(), Fields::of(&error))
         }
-    };
-    match build(env, class, &message, &fields).and_then(|object| env.throw(object)) {
-        Ok(()) => napi::Error::from_status(Status::PendingException),
-        Err(_) => napi::Error::new(Status::GenericFailure, message),
-    }
+    })
 }
 
 enum Class {

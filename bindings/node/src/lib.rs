@@ -23,8 +23,8 @@ pub use otp::{
 pub use secret::{base32_decode, base32_encode, generate_secret};
 pub use service::{
     ChallengeDetailField, ChallengeDetails, ChallengeInstance, CreateChallengeOptions, CreateFactorOptions,
-    EntityInstance, FactorBinding, FactorConfig, FactorInstance, ListChallengesOptions, NowOptions, SettingInfo,
-    UpdateChallengeOptions, UpdateFactorOptions, Verify, VerifySettings,
+    EntityInstance, FactorBinding, FactorConfig, FactorInstance, ListChallengesOptions, ListOptions, NowOptions,
+    SettingInfo, UpdateChallengeOptions, UpdateFactorOptions, Verify, VerifySettings,
 };
 pub use uri::{build_uri, parse_uri, qr_svg, qr_terminal, BuildUriFields, KeyUriFields};
 

@@ -1,22 +1,24 @@
-//! `Verify`: the Entity → Factor → Challenge service of core over its in-memory store.
+//! `Verify`: the Entity → Factor → Challenge service of core over the store its settings name.
 //!
 //! Every method converts its arguments (camelCase options, `Date`s) to the JSON arguments of
-//! core's dispatch, runs the operation there and converts the answer back (camelCase keys,
-//! `Date`s). No rule of behaviour lives here.
+//! core's dispatch, runs the operation there — on the calling thread, or on the libuv thread
+//! pool for the Promise forms — and converts the answer back (camelCase keys, `Date`s). No
+//! rule of behaviour lives here.
 
 use std::ffi::CStr;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
 
-use napi::bindgen_prelude::{JsObjectValue, Object, Unknown};
-use napi::{Env, JsValue, ValueType};
+use napi::bindgen_prelude::{JsObjectValue, Object, PromiseRaw, ToNapiValue, Unknown};
+use napi::{Env, JsValue, ScopedTask, Status, ValueType};
 use napi_derive::napi;
 use serde_json::{Map, Value};
-use watchword_core::service::{
-    unix_now, MemoryStore, ServiceConfig, Setting, Verify as CoreVerify, MIN_SECRET_BYTES, SETTINGS,
-};
+use watchword_core::service::{unix_now, ServiceConfig, Setting, Verify as CoreVerify, MIN_SECRET_BYTES, SETTINGS};
 use watchword_core::{base32, Error, Invalid};
+use watchword_store::AnyStore;
 
 use crate::args::{self, type_error, MAX_SAFE_INTEGER};
-use crate::error::{boundary, Fail, Out};
+use crate::error::{boundary, panic_message, rejection, Fail, Out};
 use crate::json::{self, camel, snake};
 
 /// How an argument converts to its JSON form.
@@ -122,6 +124,12 @@ impl Call {
 pub struct VerifySettings {
     /// Issuer shown in authenticator apps: 1–64 characters, no `:` (required).
     pub issuer: String,
+    /// The store's URL: `'memory:'` (default), `'sqlite:///relative/path'`,
+    /// `'sqlite:////absolute/path'`, `'postgresql://user:password@host/db'`.
+    pub store: Option<String>,
+    /// The namespace of this service's records in the store: 1–64 of `[A-Za-z0-9_-]`
+    /// (`'default'`).
+    pub service: Option<String>,
     /// Default HMAC hash of new factors (`'sha1'`).
     #[napi(ts_type = "AlgorithmName")]
     pub alg: Option<String>,
@@ -159,6 +167,8 @@ pub struct VerifySettings {
     pub factors_per_entity: Option<u32>,
     /// Factors an entity may create per 24 h (100).
     pub factor_creations_per_day: Option<u32>,
+    /// Days an answered or expired challenge is kept before `sweep` removes it, 1–365 (30).
+    pub challenge_retention_days: Option<u32>,
     /// The shortest imported secret in bytes, 10–64 (16).
     pub min_secret_bytes: Option<u32>,
 }
@@ -276,6 +286,18 @@ pub struct UpdateChallengeOptions {
     pub now: Option<f64>,
 }
 
+/// Options of `verify.listEntities` and `verify.listFactors`.
+#[napi(object, object_from_js = false, object_to_js = false)]
+pub struct ListOptions {
+    /// Items per page, 1–1000 (50).
+    pub limit: Option<u32>,
+    /// The `nextPageToken` of the previous page (default: the first page).
+    pub page_token: Option<String>,
+    /// The time the operation runs at: Unix seconds or a `Date` (default: now).
+    #[napi(ts_type = "number | Date")]
+    pub now: Option<f64>,
+}
+
 /// Options of `verify.listChallenges`.
 #[napi(object, object_from_js = false, object_to_js = false)]
 pub struct ListChallengesOptions {
@@ -287,6 +309,10 @@ pub struct ListChallengesOptions {
     /// By creation time: `'asc'` (default) or `'desc'`.
     #[napi(ts_type = "'asc' | 'desc'")]
     pub order: Option<String>,
+    /// Items per page, 1–1000 (50).
+    pub limit: Option<u32>,
+    /// The `nextPageToken` of the previous page (default: the first page).
+    pub page_token: Option<String>,
     /// The time the operation runs at: Unix seconds or a `Date` (default: now).
     #[napi(ts_type = "number | Date")]
     pub now: Option<f64>,
@@ -445,74 +471,234 @@ const CREATE_CHALLENGE: &[Opt] = &[
     NOW,
 ];
 const UPDATE_CHALLENGE: &[Opt] = &[Opt(c"metadata", "metadata", Kind::StrMap), NOW];
+const LIST: &[Opt] = &[Opt(c"limit", "limit", Kind::Int), Opt(c"pageToken", "page_token", Kind::Str), NOW];
 const LIST_CHALLENGES: &[Opt] = &[
     Opt(c"factorSid", "factor_sid", Kind::Str),
     Opt(c"status", "status", Kind::Str),
     Opt(c"order", "order", Kind::Str),
+    Opt(c"limit", "limit", Kind::Int),
+    Opt(c"pageToken", "page_token", Kind::Str),
     NOW,
 ];
 const ONLY_NOW: &[Opt] = &[NOW];
 
+/// What an operation answers, and so how its JSON answer becomes a JavaScript value.
+#[derive(Clone, Copy)]
+enum Shape {
+    /// A view, as an object with camelCase keys and `Date`s.
+    View,
+    /// The view of a new factor, whose `binding` gets the QR-code methods.
+    Created,
+    /// A page: an array of views carrying `nextPageToken`.
+    Page,
+    /// Nothing (`undefined`).
+    Void,
+    /// A number (`sweep`).
+    Count,
+    /// A stored record, as its JSON text.
+    Record,
+    /// JSON text of the whole answer (`call`).
+    Json,
+}
+
+/// One operation, its arguments converted, ready to run here or on the thread pool.
+struct Operation {
+    op: String,
+    args: Map<String, Value>,
+    now: u64,
+    numeric: Vec<&'static str>,
+    shape: Shape,
+}
+
+impl Call {
+    fn operation(self, op: &str, shape: Shape) -> Operation {
+        Operation {
+            op: op.to_string(),
+            args: self.args,
+            now: self.now.unwrap_or_else(unix_now),
+            numeric: self.numeric,
+            shape,
+        }
+    }
+}
+
+impl Operation {
+    /// Runs the operation in core (this thread, whichever it is).
+    fn run(&self, verify: &CoreVerify<AnyStore>) -> Result<Value, Error> {
+        match self.shape {
+            Shape::Json => {
+                let args = self.args.get("args_json").and_then(Value::as_str).unwrap_or_default();
+                verify.call(&self.op, args, self.now).map(Value::String)
+            }
+            _ => verify.dispatch(&self.op, &Value::Object(self.args.clone()), self.now),
+        }
+    }
+
+    /// The answer as the JavaScript value the method returns.
+    fn answer<'e>(&self, env: &'e Env, answer: Result<Value, Error>) -> Out<Unknown<'e>> {
+        let value = answer.map_err(|error| core_fail(error, &self.numeric))?;
+        match self.shape {
+            Shape::View => Ok(json::to_js(env, &value)?),
+            Shape::Created => {
+                let out = json::to_js(env, &value)?;
+                crate::uri::add_qr_methods(env, &out)?;
+                Ok(out)
+            }
+            Shape::Page => {
+                let empty = Vec::new();
+                let items = value.get("items").and_then(Value::as_array).unwrap_or(&empty);
+                let out = json::to_js(env, &Value::Array(items.clone()))?;
+                let token = value.get("next_page_token").cloned().unwrap_or(Value::Null);
+                add_page_token(env, &out, &token)?;
+                Ok(out)
+            }
+            // SAFETY: `env` is the live environment of this call.
+            Shape::Void => Ok(unknown(env, unsafe { <() as ToNapiValue>::to_napi_value(env.raw(), ()) })?),
+            Shape::Count => Ok(json::to_js(env, &value)?),
+            Shape::Record | Shape::Json => {
+                let text = match value {
+                    Value::String(text) => text,
+                    other => other.to_string(),
+                };
+                // SAFETY: `env` is the live environment of this call.
+                Ok(unknown(env, unsafe { String::to_napi_value(env.raw(), text) })?)
+            }
+        }
+    }
+}
+
+/// A raw value just created in `env`.
+fn unknown(env: &Env, raw: napi::Result<napi::sys::napi_value>) -> napi::Result<Unknown<'_>> {
+    // SAFETY: `raw` was just created in `env`.
+    Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), raw?) })
+}
+
+/// Sets a page's `nextPageToken` (not enumerable, like an array's own methods: spreading,
+/// `JSON.stringify` and deep equality see the items only).
+fn add_page_token(env: &Env, page: &Unknown, token: &Value) -> napi::Result<()> {
+    use napi::{Property, PropertyAttributes};
+    // SAFETY: a page is an array, an object.
+    let mut array: Object = unsafe { page.cast()? };
+    let token = json::to_js(env, token)?;
+    let hidden = PropertyAttributes::Writable | PropertyAttributes::Configurable;
+    array.define_properties(&[Property::new()
+        .with_utf8_name("nextPageToken")?
+        .with_value(&token)
+        .with_property_attributes(hidden)])
+}
+
+/// An operation on the libuv thread pool: the Promise form of every method, so that a database
+/// store's network and disk waits never block the event loop.
+struct OperationTask {
+    verify: Arc<CoreVerify<AnyStore>>,
+    operation: Operation,
+}
+
+impl<'env> ScopedTask<'env> for OperationTask {
+    /// The answer, or the message of a panic.
+    type Output = Result<Result<Value, Error>, String>;
+    type JsValue = Unknown<'env>;
+
+    fn compute(&mut self) -> napi::Result<Self::Output> {
+        let run = AssertUnwindSafe(|| self.operation.run(&self.verify));
+        Ok(catch_unwind(run).map_err(|panic| panic_message(&*panic)))
+    }
+
+    fn resolve(&mut self, env: &'env Env, output: Self::Output) -> napi::Result<Unknown<'env>> {
+        let answer = output.map_err(|message| napi::Error::new(Status::GenericFailure, message))?;
+        let converted = catch_unwind(AssertUnwindSafe(|| self.operation.answer(env, answer)));
+        match converted {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(fail)) => Err(rejection(env, fail)),
+            Err(panic) => Err(napi::Error::new(Status::GenericFailure, panic_message(&*panic))),
+        }
+    }
+}
+
 /// The verification service (Twilio Verify's Entity → Factor → Challenge API with Okta's
-/// verification results) over an in-memory store. Hosts that keep their own database move
-/// records in and out with `exportFactor`/`importFactor` (and the entity and challenge
+/// verification results) over a store: in memory by default, or the SQLite or PostgreSQL
+/// database the `store` setting names. Every operation has a synchronous form and a Promise
+/// form (`…Async`) that runs on the libuv thread pool: use the Promise forms with a database
+/// store, so the event loop never waits for the database. Hosts that keep their own database
+/// move records in and out with `exportFactor`/`importFactor` (and the entity and challenge
 /// equivalents).
 ///
 /// ```js
-/// const verify = new Verify({ issuer: 'Acme' })
-/// const factor = verify.createFactor('user-0001', 'phone')
+/// const verify = new Verify({ issuer: 'Acme', store: 'sqlite:////var/lib/app/watchword.db' })
+/// const factor = await verify.createFactorAsync('user-0001', 'phone')
 /// // show factor.binding.uri as a QR code, then:
-/// verify.verifyFactor('user-0001', factor.sid, codeFromTheApp).result  // 'approved'
+/// (await verify.verifyFactorAsync('user-0001', factor.sid, codeFromTheApp)).result  // 'approved'
 /// ```
 #[napi]
 pub struct Verify {
-    inner: CoreVerify<MemoryStore>,
+    inner: Arc<CoreVerify<AnyStore>>,
+}
+
+/// Declares the synchronous method of an operation and its Promise form (`…Async`). The doc
+/// lines are `#[doc = "…"]` attributes with plain strings: napi's TypeScript generator keeps
+/// the `r"` of the raw strings that doc comments become inside a macro invocation.
+macro_rules! operation {
+    (
+        $(#[doc = $doc:literal])*
+        $name:ident, $name_async:ident ($($arg:ident),*) => $op:literal as $shape:ident,
+        args = $args:literal, returns = $ret:literal, promise = $promise:literal,
+        |$call:ident| $build:expr
+    ) => {
+        #[napi]
+        impl Verify {
+            $(#[doc = $doc])*
+            #[napi(ts_args_type = $args, ts_return_type = $ret)]
+            pub fn $name<'e>(&self, env: &'e Env, $($arg: Unknown),*) -> napi::Result<Unknown<'e>> {
+                boundary(env, || {
+                    let $call = Call::new();
+                    let operation = $build?.operation($op, Shape::$shape);
+                    let answer = operation.run(&self.inner);
+                    operation.answer(env, answer)
+                })
+            }
+
+            $(#[doc = $doc])*
+            ///
+            /// Promise form: runs on the libuv thread pool and rejects with the error the
+            /// synchronous form throws.
+            #[napi(ts_args_type = $args, ts_return_type = $promise)]
+            pub fn $name_async<'e>(&self, env: &'e Env, $($arg: Unknown),*) -> napi::Result<Unknown<'e>> {
+                self.spawn(env, || {
+                    let $call = Call::new();
+                    Ok($build?.operation($op, Shape::$shape))
+                })
+            }
+        }
+    };
 }
 
 #[napi]
 impl Verify {
     /// A service with the given settings (see `Verify.settings()` for every numeric one).
+    /// `store` is the store's URL: `'memory:'` (the default, this process only),
+    /// `'sqlite:///relative/path'` or `'sqlite:////absolute/path'` (shared by the processes of a
+    /// machine), `'postgresql://user:password@host/db'` (shared by every machine); `service`
+    /// is the namespace of this service's records in the store (default `'default'`). Opening
+    /// a database store waits for it; `Verify.open` is the Promise form.
     #[napi(constructor, ts_args_type = "settings: VerifySettings")]
     pub fn new(env: Env, settings: Unknown) -> napi::Result<Verify> {
         boundary(&env, || {
-            if settings.get_type()? != ValueType::Object || settings.is_array()? {
-                return Err(type_error("settings", "an object with at least an issuer", &settings));
-            }
-            // SAFETY: checked to be an object.
-            let object = unsafe { settings.cast::<Object>()? };
-            let mut map = Map::new();
-            let mut numeric = Vec::new();
-            for key in args::keys(&object)? {
-                let value: Unknown = object.get_named_property_unchecked(&key)?;
-                let name = format!("settings.{key}");
-                let json_name = snake(&key);
-                if value.get_type()? == ValueType::Undefined {
-                    continue;
-                }
-                let converted = if json_name == "issuer" || json_name == "alg" {
-                    let parameter = if json_name == "issuer" { "issuer" } else { "alg" };
-                    Value::String(args::string(&value, &name).map_err(|fail| fail.about(parameter))?)
-                } else if let Some(setting) = numeric_setting(&json_name) {
-                    numeric.push(setting.name);
-                    let number =
-                        args::integer(&value, &name, MAX_SAFE_INTEGER).map_err(|fail| fail.about(setting.name))?;
-                    Value::from(number as u64)
-                } else {
-                    let known: Vec<String> = ["issuer", "alg"]
-                        .into_iter()
-                        .map(String::from)
-                        .chain(all_settings().map(|s| camel(s.name)))
-                        .collect();
-                    return Err(Fail::Type(format!(
-                        "settings has an unknown setting {key:?}; the settings are: {}",
-                        known.join(", ")
-                    )));
-                };
-                map.insert(json_name, converted);
-            }
-            let config = ServiceConfig::from_map(&map).map_err(|error| core_fail(error, &numeric))?;
-            Ok(Verify { inner: CoreVerify::new(config, MemoryStore::new()) })
+            let (config, numeric) = config_of(&settings)?;
+            let inner = watchword_store::service(config).map_err(|error| core_fail(error, &numeric))?;
+            Ok(Verify { inner: Arc::new(inner) })
         })
+    }
+
+    /// `new Verify(settings)` as a promise: the store is opened on the libuv thread pool.
+    #[napi(ts_args_type = "settings: VerifySettings", ts_return_type = "Promise<Verify>")]
+    pub fn open<'e>(env: &'e Env, settings: Unknown) -> napi::Result<Unknown<'e>> {
+        match catch_unwind(AssertUnwindSafe(|| config_of(&settings))) {
+            Ok(Ok((config, numeric))) => {
+                Ok(env.spawn(OpenTask { config: Some(config), numeric })?.promise_object().to_unknown())
+            }
+            Ok(Err(fail)) => rejected(env, rejection(env, fail)),
+            Err(panic) => rejected(env, napi::Error::new(Status::GenericFailure, panic_message(&*panic))),
+        }
     }
 
     /// Every numeric setting with its default and range, from core's table.
@@ -535,365 +721,356 @@ impl Verify {
         self.inner.config().issuer.clone()
     }
 
-    /// Creates the entity for `identity` (8–64 characters of dash-separated letters and
-    /// digits). Creating a factor creates its entity too.
-    #[napi(ts_args_type = "identity: string, options?: NowOptions", ts_return_type = "EntityInstance")]
-    pub fn create_entity<'e>(&self, env: &'e Env, identity: Unknown, options: Unknown) -> napi::Result<Unknown<'e>> {
-        boundary(env, || {
-            let call = Call::new().string("identity", "identity", &identity)?.options(&options, ONLY_NOW)?;
-            self.run(env, "create_entity", call)
-        })
-    }
-
-    /// The entity for `identity`.
-    #[napi(ts_args_type = "identity: string, options?: NowOptions", ts_return_type = "EntityInstance")]
-    pub fn fetch_entity<'e>(&self, env: &'e Env, identity: Unknown, options: Unknown) -> napi::Result<Unknown<'e>> {
-        boundary(env, || {
-            let call = Call::new().string("identity", "identity", &identity)?.options(&options, ONLY_NOW)?;
-            self.run(env, "fetch_entity", call)
-        })
-    }
-
-    /// Every entity.
-    #[napi(ts_args_type = "options?: NowOptions", ts_return_type = "EntityInstance[]")]
-    pub fn list_entities<'e>(&self, env: &'e Env, options: Unknown) -> napi::Result<Unknown<'e>> {
-        boundary(env, || {
-            let call = Call::new().options(&options, ONLY_NOW)?;
-            self.run(env, "list_entities", call)
-        })
-    }
-
-    /// Deletes the entity with its factors and challenges.
-    #[napi(ts_args_type = "identity: string, options?: NowOptions", ts_return_type = "void")]
-    pub fn delete_entity(&self, env: &Env, identity: Unknown, options: Unknown) -> napi::Result<()> {
-        boundary(env, || {
-            let call = Call::new().string("identity", "identity", &identity)?.options(&options, ONLY_NOW)?;
-            self.run_void("delete_entity", call)
-        })
-    }
-
-    /// Creates an unverified TOTP factor (and the entity if it is new). The answer alone
-    /// carries `binding: { secret, uri }`; no later read shows the secret.
-    #[napi(
-        ts_args_type = "identity: string, friendlyName: string, options?: CreateFactorOptions",
-        ts_return_type = "FactorInstance & { binding: FactorBinding & BindingQr }"
-    )]
-    pub fn create_factor<'e>(
-        &self,
-        env: &'e Env,
-        identity: Unknown,
-        friendly_name: Unknown,
-        options: Unknown,
-    ) -> napi::Result<Unknown<'e>> {
-        boundary(env, || {
-            let call = Call::new()
-                .string("identity", "identity", &identity)?
-                .string("friendly_name", "friendlyName", &friendly_name)?
-                .options(&options, CREATE_FACTOR)?;
-            let answer = self.run(env, "create_factor", call)?;
-            crate::uri::add_qr_methods(env, &answer)?;
-            Ok(answer)
-        })
-    }
-
-    /// The factor (without its secret).
-    #[napi(
-        ts_args_type = "identity: string, factorSid: string, options?: NowOptions",
-        ts_return_type = "FactorInstance"
-    )]
-    pub fn fetch_factor<'e>(
-        &self,
-        env: &'e Env,
-        identity: Unknown,
-        factor_sid: Unknown,
-        options: Unknown,
-    ) -> napi::Result<Unknown<'e>> {
-        boundary(env, || {
-            let call = Call::new()
-                .string("identity", "identity", &identity)?
-                .string("factor_sid", "factorSid", &factor_sid)?
-                .options(&options, ONLY_NOW)?;
-            self.run(env, "fetch_factor", call)
-        })
-    }
-
-    /// The entity's factors.
-    #[napi(ts_args_type = "identity: string, options?: NowOptions", ts_return_type = "FactorInstance[]")]
-    pub fn list_factors<'e>(&self, env: &'e Env, identity: Unknown, options: Unknown) -> napi::Result<Unknown<'e>> {
-        boundary(env, || {
-            let call = Call::new().string("identity", "identity", &identity)?.options(&options, ONLY_NOW)?;
-            self.run(env, "list_factors", call)
-        })
-    }
-
-    /// Changes a factor's name, TOTP settings or metadata.
-    #[napi(
-        ts_args_type = "identity: string, factorSid: string, options?: UpdateFactorOptions",
-        ts_return_type = "FactorInstance"
-    )]
-    pub fn update_factor<'e>(
-        &self,
-        env: &'e Env,
-        identity: Unknown,
-        factor_sid: Unknown,
-        options: Unknown,
-    ) -> napi::Result<Unknown<'e>> {
-        boundary(env, || {
-            let call = Call::new()
-                .string("identity", "identity", &identity)?
-                .string("factor_sid", "factorSid", &factor_sid)?
-                .options(&options, UPDATE_FACTOR)?;
-            self.run(env, "update_factor", call)
-        })
-    }
-
-    /// Verifies an unverified factor with a code from the app. A wrong code is a `result`
-    /// (`'invalid_code'`, `'replayed'`, `'outside_window'`), never an error.
-    #[napi(
-        ts_args_type = "identity: string, factorSid: string, code: string, options?: NowOptions",
-        ts_return_type = "FactorInstance & { result: VerificationResult; resultOffset: number | null }"
-    )]
-    pub fn verify_factor<'e>(
-        &self,
-        env: &'e Env,
-        identity: Unknown,
-        factor_sid: Unknown,
-        code: Unknown,
-        options: Unknown,
-    ) -> napi::Result<Unknown<'e>> {
-        boundary(env, || {
-            let call = Call::new()
-                .string("identity", "identity", &identity)?
-                .string("factor_sid", "factorSid", &factor_sid)?
-                .string("code", "code", &code)?
-                .options(&options, ONLY_NOW)?;
-            self.run(env, "verify_factor", call)
-        })
-    }
-
-    /// Deletes the factor with its challenges.
-    #[napi(ts_args_type = "identity: string, factorSid: string, options?: NowOptions", ts_return_type = "void")]
-    pub fn delete_factor(
-        &self,
-        env: &Env,
-        identity: Unknown,
-        factor_sid: Unknown,
-        options: Unknown,
-    ) -> napi::Result<()> {
-        boundary(env, || {
-            let call = Call::new()
-                .string("identity", "identity", &identity)?
-                .string("factor_sid", "factorSid", &factor_sid)?
-                .options(&options, ONLY_NOW)?;
-            self.run_void("delete_factor", call)
-        })
-    }
-
-    /// Lifts a factor's lockout and resets its failure count.
-    #[napi(
-        ts_args_type = "identity: string, factorSid: string, options?: NowOptions",
-        ts_return_type = "FactorInstance"
-    )]
-    pub fn unlock_factor<'e>(
-        &self,
-        env: &'e Env,
-        identity: Unknown,
-        factor_sid: Unknown,
-        options: Unknown,
-    ) -> napi::Result<Unknown<'e>> {
-        boundary(env, || {
-            let call = Call::new()
-                .string("identity", "identity", &identity)?
-                .string("factor_sid", "factorSid", &factor_sid)?
-                .options(&options, ONLY_NOW)?;
-            self.run(env, "unlock_factor", call)
-        })
-    }
-
-    /// Creates a challenge for a verified factor: `pending`, or answered at once when
-    /// `authPayload` is given (then the answer has a `result`).
-    #[napi(
-        ts_args_type = "identity: string, factorSid: string, options?: CreateChallengeOptions",
-        ts_return_type = "ChallengeInstance"
-    )]
-    pub fn create_challenge<'e>(
-        &self,
-        env: &'e Env,
-        identity: Unknown,
-        factor_sid: Unknown,
-        options: Unknown,
-    ) -> napi::Result<Unknown<'e>> {
-        boundary(env, || {
-            let call = Call::new()
-                .string("identity", "identity", &identity)?
-                .string("factor_sid", "factorSid", &factor_sid)?
-                .options(&options, CREATE_CHALLENGE)?;
-            self.run(env, "create_challenge", call)
-        })
-    }
-
-    /// Answers a pending challenge with a code. A wrong code is a `result`, never an error.
-    #[napi(
-        ts_args_type = "identity: string, challengeSid: string, authPayload: string, options?: UpdateChallengeOptions",
-        ts_return_type = "ChallengeInstance & { result: VerificationResult; resultOffset: number | null }"
-    )]
-    pub fn update_challenge<'e>(
-        &self,
-        env: &'e Env,
-        identity: Unknown,
-        challenge_sid: Unknown,
-        auth_payload: Unknown,
-        options: Unknown,
-    ) -> napi::Result<Unknown<'e>> {
-        boundary(env, || {
-            let call = Call::new()
-                .string("identity", "identity", &identity)?
-                .string("challenge_sid", "challengeSid", &challenge_sid)?
-                .string("auth_payload", "authPayload", &auth_payload)?
-                .options(&options, UPDATE_CHALLENGE)?;
-            self.run(env, "update_challenge", call)
-        })
-    }
-
-    /// The challenge (its status as of `now`: a pending one past its expiration reads
-    /// `'expired'`).
-    #[napi(
-        ts_args_type = "identity: string, challengeSid: string, options?: NowOptions",
-        ts_return_type = "ChallengeInstance"
-    )]
-    pub fn fetch_challenge<'e>(
-        &self,
-        env: &'e Env,
-        identity: Unknown,
-        challenge_sid: Unknown,
-        options: Unknown,
-    ) -> napi::Result<Unknown<'e>> {
-        boundary(env, || {
-            let call = Call::new()
-                .string("identity", "identity", &identity)?
-                .string("challenge_sid", "challengeSid", &challenge_sid)?
-                .options(&options, ONLY_NOW)?;
-            self.run(env, "fetch_challenge", call)
-        })
-    }
-
-    /// The entity's challenges, optionally of one factor or in one status, oldest first
-    /// (`order: 'desc'` for newest first).
-    #[napi(ts_args_type = "identity: string, options?: ListChallengesOptions", ts_return_type = "ChallengeInstance[]")]
-    pub fn list_challenges<'e>(&self, env: &'e Env, identity: Unknown, options: Unknown) -> napi::Result<Unknown<'e>> {
-        boundary(env, || {
-            let call = Call::new().string("identity", "identity", &identity)?.options(&options, LIST_CHALLENGES)?;
-            self.run(env, "list_challenges", call)
-        })
-    }
-
-    /// Removes the unverified factors past their lifetime; returns how many.
-    #[napi(ts_args_type = "options?: NowOptions")]
-    pub fn sweep(&self, env: &Env, options: Unknown) -> napi::Result<f64> {
-        boundary(env, || {
-            let call = Call::new().options(&options, ONLY_NOW)?;
-            let now = call.now.unwrap_or_else(unix_now);
-            let out = self.dispatch("sweep", call.args, now, &call.numeric)?;
-            Ok(out.as_f64().unwrap_or(0.0))
-        })
-    }
-
-    /// The stored record of an entity (versioned JSON text) for a host's own database.
-    #[napi(ts_args_type = "identity: string, options?: NowOptions")]
-    pub fn export_entity(&self, env: &Env, identity: Unknown, options: Unknown) -> napi::Result<String> {
-        boundary(env, || {
-            let call = Call::new().string("identity", "identity", &identity)?.options(&options, ONLY_NOW)?;
-            self.export("export_entity", call)
-        })
-    }
-
-    /// The stored record of a factor (versioned JSON text, with its secret) for a host's own
-    /// database. Keep it as secret as the secret itself.
-    #[napi(ts_args_type = "factorSid: string, options?: NowOptions")]
-    pub fn export_factor(&self, env: &Env, factor_sid: Unknown, options: Unknown) -> napi::Result<String> {
-        boundary(env, || {
-            let call = Call::new().string("factor_sid", "factorSid", &factor_sid)?.options(&options, ONLY_NOW)?;
-            self.export("export_factor", call)
-        })
-    }
-
-    /// The stored record of a challenge (versioned JSON text).
-    #[napi(ts_args_type = "challengeSid: string, options?: NowOptions")]
-    pub fn export_challenge(&self, env: &Env, challenge_sid: Unknown, options: Unknown) -> napi::Result<String> {
-        boundary(env, || {
-            let call =
-                Call::new().string("challenge_sid", "challengeSid", &challenge_sid)?.options(&options, ONLY_NOW)?;
-            self.export("export_challenge", call)
-        })
-    }
-
-    /// Puts an exported entity record (back) into this service; returns its view.
-    #[napi(ts_args_type = "record: string, options?: NowOptions", ts_return_type = "EntityInstance")]
-    pub fn import_entity<'e>(&self, env: &'e Env, record: Unknown, options: Unknown) -> napi::Result<Unknown<'e>> {
-        boundary(env, || {
-            let call = Call::new().string("record", "record", &record)?.options(&options, ONLY_NOW)?;
-            self.run(env, "import_entity", call)
-        })
-    }
-
-    /// Puts an exported factor record (back) into this service; returns its view.
-    #[napi(ts_args_type = "record: string, options?: NowOptions", ts_return_type = "FactorInstance")]
-    pub fn import_factor<'e>(&self, env: &'e Env, record: Unknown, options: Unknown) -> napi::Result<Unknown<'e>> {
-        boundary(env, || {
-            let call = Call::new().string("record", "record", &record)?.options(&options, ONLY_NOW)?;
-            self.run(env, "import_factor", call)
-        })
-    }
-
-    /// Puts an exported challenge record (back) into this service; returns its view.
-    #[napi(ts_args_type = "record: string, options?: NowOptions", ts_return_type = "ChallengeInstance")]
-    pub fn import_challenge<'e>(&self, env: &'e Env, record: Unknown, options: Unknown) -> napi::Result<Unknown<'e>> {
-        boundary(env, || {
-            let call = Call::new().string("record", "record", &record)?.options(&options, ONLY_NOW)?;
-            self.run(env, "import_challenge", call)
-        })
+    /// The namespace of this service's records in its store.
+    #[napi(getter, catch_unwind)]
+    pub fn service(&self) -> String {
+        self.inner.config().service.clone()
     }
 
     /// Runs an operation by its name in core's JSON dispatch (`'create_factor'` …) with
     /// snake_case JSON arguments and returns the JSON answer (snake_case, RFC 3339 dates):
     /// for hosts that route requests by operation name, e.g. an HTTP API that takes Twilio's
     /// parameter names. The typed methods are the same operations.
-    #[napi(ts_args_type = "operation: string, argsJson: string, options?: NowOptions")]
-    pub fn call(&self, env: &Env, operation: Unknown, args_json: Unknown, options: Unknown) -> napi::Result<String> {
+    #[napi(ts_args_type = "operation: string, argsJson: string, options?: NowOptions", ts_return_type = "string")]
+    pub fn call<'e>(
+        &self,
+        env: &'e Env,
+        operation: Unknown,
+        args_json: Unknown,
+        options: Unknown,
+    ) -> napi::Result<Unknown<'e>> {
         boundary(env, || {
-            let operation = args::string(&operation, "operation")?;
-            let args_json = args::string(&args_json, "argsJson")?;
-            let call = Call::new().options(&options, ONLY_NOW)?;
-            let now = call.now.unwrap_or_else(unix_now);
-            Ok(self.inner.call(&operation, &args_json, now)?)
+            let operation = json_call(&operation, &args_json, &options)?;
+            let answer = operation.run(&self.inner);
+            operation.answer(env, answer)
         })
+    }
+
+    /// `call` as a promise, run on the libuv thread pool.
+    #[napi(
+        ts_args_type = "operation: string, argsJson: string, options?: NowOptions",
+        ts_return_type = "Promise<string>"
+    )]
+    pub fn call_async<'e>(
+        &self,
+        env: &'e Env,
+        operation: Unknown,
+        args_json: Unknown,
+        options: Unknown,
+    ) -> napi::Result<Unknown<'e>> {
+        self.spawn(env, || json_call(&operation, &args_json, &options))
     }
 }
 
 impl Verify {
-    fn dispatch(&self, op: &str, args: Map<String, Value>, now: u64, numeric: &[&str]) -> Out<Value> {
-        self.inner.dispatch(op, &Value::Object(args), now).map_err(|error| core_fail(error, numeric))
-    }
-
-    fn run<'e>(&self, env: &'e Env, op: &str, call: Call) -> Out<Unknown<'e>> {
-        let now = call.now.unwrap_or_else(unix_now);
-        let out = self.dispatch(op, call.args, now, &call.numeric)?;
-        Ok(json::to_js(env, &out)?)
-    }
-
-    fn run_void(&self, op: &str, call: Call) -> Out<()> {
-        let now = call.now.unwrap_or_else(unix_now);
-        self.dispatch(op, call.args, now, &call.numeric)?;
-        Ok(())
-    }
-
-    fn export(&self, op: &str, call: Call) -> Out<String> {
-        let now = call.now.unwrap_or_else(unix_now);
-        match self.dispatch(op, call.args, now, &call.numeric)? {
-            Value::String(record) => Ok(record),
-            other => Ok(other.to_string()),
+    /// Starts the operation `prepare` converts the arguments to on the libuv thread pool and
+    /// returns its promise; a conversion failure is a rejected promise.
+    fn spawn<'e>(&self, env: &'e Env, prepare: impl FnOnce() -> Out<Operation>) -> napi::Result<Unknown<'e>> {
+        match catch_unwind(AssertUnwindSafe(prepare)) {
+            Ok(Ok(operation)) => {
+                let task = OperationTask { verify: Arc::clone(&self.inner), operation };
+                Ok(env.spawn(task)?.promise_object().to_unknown())
+            }
+            Ok(Err(fail)) => rejected(env, rejection(env, fail)),
+            Err(panic) => rejected(env, napi::Error::new(Status::GenericFailure, panic_message(&*panic))),
         }
     }
+}
+
+/// A promise rejected with `error`.
+fn rejected(env: &Env, error: napi::Error) -> napi::Result<Unknown<'_>> {
+    Ok(PromiseRaw::<Unknown>::reject(env, error)?.to_unknown())
+}
+
+/// The arguments of `call`: the operation's name and its JSON text.
+fn json_call(operation: &Unknown, args_json: &Unknown, options: &Unknown) -> Out<Operation> {
+    let name = args::string(operation, "operation")?;
+    let args_json = args::string(args_json, "argsJson")?;
+    let mut call = Call::new().options(options, ONLY_NOW)?;
+    call.args.insert("args_json".to_string(), Value::String(args_json));
+    Ok(call.operation(&name, Shape::Json))
+}
+
+/// The service configuration of `new Verify(settings)`, with the names of the settings given
+/// as numbers.
+fn config_of(settings: &Unknown) -> Out<(ServiceConfig, Vec<&'static str>)> {
+    if settings.get_type()? != ValueType::Object || settings.is_array()? {
+        return Err(type_error("settings", "an object with at least an issuer", settings));
+    }
+    // SAFETY: checked to be an object.
+    let object = unsafe { settings.cast::<Object>()? };
+    let mut map = Map::new();
+    let mut numeric = Vec::new();
+    for key in args::keys(&object)? {
+        let value: Unknown = object.get_named_property_unchecked(&key)?;
+        let name = format!("settings.{key}");
+        let json_name = snake(&key);
+        if value.get_type()? == ValueType::Undefined {
+            continue;
+        }
+        let converted = if let Some(parameter) = STRING_SETTINGS.iter().find(|s| **s == json_name) {
+            Value::String(args::string(&value, &name).map_err(|fail| fail.about(parameter))?)
+        } else if let Some(setting) = numeric_setting(&json_name) {
+            numeric.push(setting.name);
+            let number = args::integer(&value, &name, MAX_SAFE_INTEGER).map_err(|fail| fail.about(setting.name))?;
+            Value::from(number as u64)
+        } else {
+            let known: Vec<String> =
+                STRING_SETTINGS.iter().map(|s| s.to_string()).chain(all_settings().map(|s| camel(s.name))).collect();
+            return Err(Fail::Type(format!(
+                "settings has an unknown setting {key:?}; the settings are: {}",
+                known.join(", ")
+            )));
+        };
+        map.insert(json_name, converted);
+    }
+    let config = ServiceConfig::from_map(&map).map_err(|error| core_fail(error, &numeric))?;
+    Ok((config, numeric))
+}
+
+/// The settings that are strings.
+const STRING_SETTINGS: [&str; 4] = ["issuer", "store", "service", "alg"];
+
+/// `Verify.open`: opens the store on the libuv thread pool.
+struct OpenTask {
+    config: Option<ServiceConfig>,
+    numeric: Vec<&'static str>,
+}
+
+impl<'env> ScopedTask<'env> for OpenTask {
+    /// The service, or the message of a panic.
+    type Output = Result<Result<CoreVerify<AnyStore>, Error>, String>;
+    type JsValue = Verify;
+
+    fn compute(&mut self) -> napi::Result<Self::Output> {
+        let config = self.config.take();
+        let open = AssertUnwindSafe(|| match config {
+            Some(config) => watchword_store::service(config),
+            None => Err(Error::storage("the service was opened already")),
+        });
+        Ok(catch_unwind(open).map_err(|panic| panic_message(&*panic)))
+    }
+
+    fn resolve(&mut self, env: &'env Env, output: Self::Output) -> napi::Result<Verify> {
+        match output.map_err(|message| napi::Error::new(Status::GenericFailure, message))? {
+            Ok(inner) => Ok(Verify { inner: Arc::new(inner) }),
+            Err(error) => Err(rejection(env, core_fail(error, &self.numeric))),
+        }
+    }
+}
+
+operation! {
+    #[doc = " Creates the entity for `identity` (8–64 characters of dash-separated letters and"]
+    #[doc = " digits). Creating a factor creates its entity too."]
+    create_entity, create_entity_async(identity, options) => "create_entity" as View,
+    args = "identity: string, options?: NowOptions", returns = "EntityInstance",
+    promise = "Promise<EntityInstance>",
+    |call| call.string("identity", "identity", &identity)?.options(&options, ONLY_NOW)
+}
+
+operation! {
+    #[doc = " The entity for `identity`."]
+    fetch_entity, fetch_entity_async(identity, options) => "fetch_entity" as View,
+    args = "identity: string, options?: NowOptions", returns = "EntityInstance",
+    promise = "Promise<EntityInstance>",
+    |call| call.string("identity", "identity", &identity)?.options(&options, ONLY_NOW)
+}
+
+operation! {
+    #[doc = " A page of the service's entities, oldest first: at most `limit` (1–1000, default 50),"]
+    #[doc = " after the page whose `nextPageToken` is `pageToken`."]
+    list_entities, list_entities_async(options) => "list_entities" as Page,
+    args = "options?: ListOptions", returns = "Page<EntityInstance>",
+    promise = "Promise<Page<EntityInstance>>",
+    |call| call.options(&options, LIST)
+}
+
+operation! {
+    #[doc = " Deletes the entity with its factors and challenges."]
+    delete_entity, delete_entity_async(identity, options) => "delete_entity" as Void,
+    args = "identity: string, options?: NowOptions", returns = "void", promise = "Promise<void>",
+    |call| call.string("identity", "identity", &identity)?.options(&options, ONLY_NOW)
+}
+
+operation! {
+    #[doc = " Creates an unverified TOTP factor (and the entity if it is new). The answer alone"]
+    #[doc = " carries `binding: { secret, uri }`; no later read shows the secret."]
+    create_factor, create_factor_async(identity, friendly_name, options) => "create_factor" as Created,
+    args = "identity: string, friendlyName: string, options?: CreateFactorOptions",
+    returns = "FactorInstance & { binding: FactorBinding & BindingQr }",
+    promise = "Promise<FactorInstance & { binding: FactorBinding & BindingQr }>",
+    |call| call
+        .string("identity", "identity", &identity)?
+        .string("friendly_name", "friendlyName", &friendly_name)?
+        .options(&options, CREATE_FACTOR)
+}
+
+operation! {
+    #[doc = " The factor (without its secret)."]
+    fetch_factor, fetch_factor_async(identity, factor_sid, options) => "fetch_factor" as View,
+    args = "identity: string, factorSid: string, options?: NowOptions", returns = "FactorInstance",
+    promise = "Promise<FactorInstance>",
+    |call| call
+        .string("identity", "identity", &identity)?
+        .string("factor_sid", "factorSid", &factor_sid)?
+        .options(&options, ONLY_NOW)
+}
+
+operation! {
+    #[doc = " A page of the entity's factors, oldest first (`limit` and `pageToken` as for"]
+    #[doc = " `listEntities`)."]
+    list_factors, list_factors_async(identity, options) => "list_factors" as Page,
+    args = "identity: string, options?: ListOptions", returns = "Page<FactorInstance>",
+    promise = "Promise<Page<FactorInstance>>",
+    |call| call.string("identity", "identity", &identity)?.options(&options, LIST)
+}
+
+operation! {
+    #[doc = " Changes a factor's name, TOTP settings or metadata."]
+    update_factor, update_factor_async(identity, factor_sid, options) => "update_factor" as View,
+    args = "identity: string, factorSid: string, options?: UpdateFactorOptions", returns = "FactorInstance",
+    promise = "Promise<FactorInstance>",
+    |call| call
+        .string("identity", "identity", &identity)?
+        .string("factor_sid", "factorSid", &factor_sid)?
+        .options(&options, UPDATE_FACTOR)
+}
+
+operation! {
+    #[doc = " Verifies an unverified factor with a code from the app. A wrong code is a `result`"]
+    #[doc = " (`'invalid_code'`, `'replayed'`, `'outside_window'`), never an error."]
+    verify_factor, verify_factor_async(identity, factor_sid, code, options) => "verify_factor" as View,
+    args = "identity: string, factorSid: string, code: string, options?: NowOptions",
+    returns = "FactorInstance & { result: VerificationResult; resultOffset: number | null }",
+    promise = "Promise<FactorInstance & { result: VerificationResult; resultOffset: number | null }>",
+    |call| call
+        .string("identity", "identity", &identity)?
+        .string("factor_sid", "factorSid", &factor_sid)?
+        .string("code", "code", &code)?
+        .options(&options, ONLY_NOW)
+}
+
+operation! {
+    #[doc = " Deletes the factor with its challenges."]
+    delete_factor, delete_factor_async(identity, factor_sid, options) => "delete_factor" as Void,
+    args = "identity: string, factorSid: string, options?: NowOptions", returns = "void",
+    promise = "Promise<void>",
+    |call| call
+        .string("identity", "identity", &identity)?
+        .string("factor_sid", "factorSid", &factor_sid)?
+        .options(&options, ONLY_NOW)
+}
+
+operation! {
+    #[doc = " Lifts a factor's lockout and resets its failure count."]
+    unlock_factor, unlock_factor_async(identity, factor_sid, options) => "unlock_factor" as View,
+    args = "identity: string, factorSid: string, options?: NowOptions", returns = "FactorInstance",
+    promise = "Promise<FactorInstance>",
+    |call| call
+        .string("identity", "identity", &identity)?
+        .string("factor_sid", "factorSid", &factor_sid)?
+        .options(&options, ONLY_NOW)
+}
+
+operation! {
+    #[doc = " Creates a challenge for a verified factor: `pending`, or answered at once when"]
+    #[doc = " `authPayload` is given (then the answer has a `result`)."]
+    create_challenge, create_challenge_async(identity, factor_sid, options) => "create_challenge" as View,
+    args = "identity: string, factorSid: string, options?: CreateChallengeOptions",
+    returns = "ChallengeInstance", promise = "Promise<ChallengeInstance>",
+    |call| call
+        .string("identity", "identity", &identity)?
+        .string("factor_sid", "factorSid", &factor_sid)?
+        .options(&options, CREATE_CHALLENGE)
+}
+
+operation! {
+    #[doc = " Answers a pending challenge with a code. A wrong code is a `result`, never an error."]
+    update_challenge, update_challenge_async(identity, challenge_sid, auth_payload, options)
+        => "update_challenge" as View,
+    args = "identity: string, challengeSid: string, authPayload: string, options?: UpdateChallengeOptions",
+    returns = "ChallengeInstance & { result: VerificationResult; resultOffset: number | null }",
+    promise = "Promise<ChallengeInstance & { result: VerificationResult; resultOffset: number | null }>",
+    |call| call
+        .string("identity", "identity", &identity)?
+        .string("challenge_sid", "challengeSid", &challenge_sid)?
+        .string("auth_payload", "authPayload", &auth_payload)?
+        .options(&options, UPDATE_CHALLENGE)
+}
+
+operation! {
+    #[doc = " The challenge (its status as of `now`: a pending one past its expiration reads"]
+    #[doc = " `'expired'`)."]
+    fetch_challenge, fetch_challenge_async(identity, challenge_sid, options) => "fetch_challenge" as View,
+    args = "identity: string, challengeSid: string, options?: NowOptions", returns = "ChallengeInstance",
+    promise = "Promise<ChallengeInstance>",
+    |call| call
+        .string("identity", "identity", &identity)?
+        .string("challenge_sid", "challengeSid", &challenge_sid)?
+        .options(&options, ONLY_NOW)
+}
+
+operation! {
+    #[doc = " A page of the entity's challenges, optionally of one factor or in one status, oldest"]
+    #[doc = " first (`order: 'desc'` for newest first); `limit` and `pageToken` as for `listEntities`."]
+    list_challenges, list_challenges_async(identity, options) => "list_challenges" as Page,
+    args = "identity: string, options?: ListChallengesOptions", returns = "Page<ChallengeInstance>",
+    promise = "Promise<Page<ChallengeInstance>>",
+    |call| call.string("identity", "identity", &identity)?.options(&options, LIST_CHALLENGES)
+}
+
+operation! {
+    #[doc = " Removes the unverified factors past their lifetime and the challenges answered or"]
+    #[doc = " expired more than `challengeRetentionDays` ago; returns how many records it removed."]
+    sweep, sweep_async(options) => "sweep" as Count,
+    args = "options?: NowOptions", returns = "number", promise = "Promise<number>",
+    |call| call.options(&options, ONLY_NOW)
+}
+
+operation! {
+    #[doc = " The stored record of an entity (versioned JSON text) for a host's own database."]
+    export_entity, export_entity_async(identity, options) => "export_entity" as Record,
+    args = "identity: string, options?: NowOptions", returns = "string", promise = "Promise<string>",
+    |call| call.string("identity", "identity", &identity)?.options(&options, ONLY_NOW)
+}
+
+operation! {
+    #[doc = " The stored record of a factor (versioned JSON text, with its secret) for a host's own"]
+    #[doc = " database. Keep it as secret as the secret itself."]
+    export_factor, export_factor_async(factor_sid, options) => "export_factor" as Record,
+    args = "factorSid: string, options?: NowOptions", returns = "string", promise = "Promise<string>",
+    |call| call.string("factor_sid", "factorSid", &factor_sid)?.options(&options, ONLY_NOW)
+}
+
+operation! {
+    #[doc = " The stored record of a challenge (versioned JSON text)."]
+    export_challenge, export_challenge_async(challenge_sid, options) => "export_challenge" as Record,
+    args = "challengeSid: string, options?: NowOptions", returns = "string", promise = "Promise<string>",
+    |call| call.string("challenge_sid", "challengeSid", &challenge_sid)?.options(&options, ONLY_NOW)
+}
+
+operation! {
+    #[doc = " Puts an exported entity record (back) into this service; returns its view."]
+    import_entity, import_entity_async(record, options) => "import_entity" as View,
+    args = "record: string, options?: NowOptions", returns = "EntityInstance",
+    promise = "Promise<EntityInstance>",
+    |call| call.string("record", "record", &record)?.options(&options, ONLY_NOW)
+}
+
+operation! {
+    #[doc = " Puts an exported factor record (back) into this service; returns its view."]
+    import_factor, import_factor_async(record, options) => "import_factor" as View,
+    args = "record: string, options?: NowOptions", returns = "FactorInstance",
+    promise = "Promise<FactorInstance>",
+    |call| call.string("record", "record", &record)?.options(&options, ONLY_NOW)
+}
+
+operation! {
+    #[doc = " Puts an exported challenge record (back) into this service; returns its view."]
+    import_challenge, import_challenge_async(record, options) => "import_challenge" as View,
+    args = "record: string, options?: NowOptions", returns = "ChallengeInstance",
+    promise = "Promise<ChallengeInstance>",
+    |call| call.string("record", "record", &record)?.options(&options, ONLY_NOW)
 }
 
 /// Every numeric setting of core.

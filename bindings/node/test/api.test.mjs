@@ -206,7 +206,7 @@ test('Verify.settings() lists core\'s settings, and VerifySettings in index.d.ts
   const block = dts.match(/export interface VerifySettings \{([^]*?)\n\}/)
   assert.ok(block)
   const declared = [...block[1].matchAll(/^\s+(\w+)\??:/gm)].map((m) => m[1]).sort()
-  assert.deepEqual(declared, ['alg', 'issuer', ...settings.map((s) => s.name)].sort())
+  assert.deepEqual(declared, ['alg', 'issuer', 'service', 'store', ...settings.map((s) => s.name)].sort())
   for (const s of settings) {
     assert.ok(s.min <= s.default && s.default <= s.max, s.name)
     // every default is accepted as given, and one past the maximum is a RangeError

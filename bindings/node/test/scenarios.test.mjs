@@ -1,4 +1,5 @@
-// Every state scenario of tests/vectors/scenarios, run through the typed Verify API: each step's
+// Every state scenario of tests/vectors/scenarios, run through the typed Verify API, once with the
+// synchronous methods and once with their Promise forms (`…Async`): each step's
 // snake_case operation and arguments become a camelCase method call (positional arguments, then an
 // options object with `now`), and each answer is turned back into the service's JSON form
 // (snake_case keys, RFC 3339 dates) to compare with the expectations.
@@ -44,7 +45,9 @@ function settingsOf(snakeSettings) {
 }
 
 class Runner {
-  constructor(settings) {
+  /** `promises`: run every step through the Promise form of its method (`createFactorAsync` …). */
+  constructor(settings, promises = false) {
+    this.promises = promises
     this.verify = new Verify(settingsOf(settings))
     this.saved = new Map()
     this.uris = new Map()
@@ -74,10 +77,11 @@ class Runner {
     return new Totp(key.secret, { algorithm: key.algorithm, digits: key.digits, period: key.period }).generate(at)
   }
 
-  run(op, args, now) {
+  async run(op, args, now) {
     const method = POSITIONAL[op]
+    const suffix = this.promises ? 'Async' : ''
     if (!method || (args !== null && (typeof args !== 'object' || Array.isArray(args)))) {
-      return JSON.parse(this.verify.call(op, JSON.stringify(args ?? {}), { now }))
+      return JSON.parse(await this.verify['call' + suffix](op, JSON.stringify(args ?? {}), { now }))
     }
     const rest = { ...(args ?? {}) }
     const positional = method.map((name) => {
@@ -87,15 +91,34 @@ class Runner {
     })
     const options = { now }
     for (const [k, v] of Object.entries(rest)) options[camel(k)] = v
-    const answer = this.verify[camel(op)](...positional, options)
+    const answer = this.promises
+      ? await assertPromise(this.verify[camel(op) + suffix](...positional, options), op)
+      : this.verify[camel(op)](...positional, options)
+    if (Array.isArray(answer)) {
+      // A page: an array of items carrying nextPageToken, in the JSON dispatch's page shape.
+      assert.ok('nextPageToken' in answer, `${op} answered an array without nextPageToken`)
+      return { items: toServiceJson(answer), next_page_token: answer.nextPageToken }
+    }
     return toServiceJson(answer)
   }
 
   save(name, answer) {
-    if (typeof answer === 'string') this.saved.set(name, answer)
+    if (isPage(answer)) this.saved.set(name, answer.next_page_token)
+    else if (typeof answer === 'string') this.saved.set(name, answer)
     else if (answer && typeof answer === 'object' && 'sid' in answer) this.saved.set(name, answer.sid)
     if (answer && answer.binding && answer.binding.uri) this.uris.set(name, answer.binding.uri)
   }
+}
+
+/** The Promise forms answer with a promise, also when they fail (never a synchronous throw). */
+function assertPromise(value, op) {
+  assert.ok(value instanceof Promise, `${op}Async did not return a promise`)
+  return value
+}
+
+/** Whether an answer is a page of a list operation (`{items, next_page_token}`). */
+function isPage(answer) {
+  return answer !== null && typeof answer === 'object' && Array.isArray(answer.items) && 'next_page_token' in answer
 }
 
 /** `actual` holds every field of `expected`; nested objects are compared the same way. */
@@ -118,10 +141,17 @@ function check(answer, expect, where) {
   if ('fields' in expect) assertSubset(answer, expect.fields, where)
   for (const key of expect.absent ?? []) assert.ok(!(key in answer), `${where}: ${key} should be absent`)
   if ('count' in expect) {
-    assert.ok(Array.isArray(answer), `${where}: not a list`)
-    assert.equal(answer.length, expect.count, `${where}: count`)
+    assert.ok(isPage(answer), `${where}: not a page`)
+    assert.equal(answer.items.length, expect.count, `${where}: count`)
   }
-  if ('sids' in expect) assert.deepEqual(answer.map((x) => x.sid), expect.sids, `${where}: sids`)
+  if ('sids' in expect) {
+    assert.ok(isPage(answer), `${where}: not a page`)
+    assert.deepEqual(answer.items.map((x) => x.sid), expect.sids, `${where}: sids`)
+  }
+  if ('next_page' in expect) {
+    assert.ok(isPage(answer), `${where}: not a page`)
+    assert.equal(answer.next_page_token !== null, expect.next_page, `${where}: next_page_token ${answer.next_page_token}`)
+  }
   if ('value' in expect) assert.deepEqual(answer, expect.value, `${where}: value`)
 }
 
@@ -132,30 +162,32 @@ test('the scenario directory has scenarios', () => {
 })
 
 for (const { file, scenario } of files) {
-  test(`scenario ${file}: ${scenario.name}`, () => {
-    const runner = new Runner(scenario.settings)
-    scenario.steps.forEach((step, index) => {
-      const where = `${file} step ${index + 1} (${step.op})${step.note ? ': ' + step.note : ''}`
-      const expect = runner.resolve(step.expect ?? {})
-      for (let i = 0; i < (step.repeat ?? 1); i++) {
-        const args = runner.resolve(step.args ?? null)
-        let answer
-        let error = null
-        try {
-          answer = runner.run(step.op, args, step.now)
-        } catch (e) {
-          error = e
+  for (const promises of [false, true]) {
+    test(`scenario ${file}: ${scenario.name}${promises ? ' (Promise forms)' : ''}`, async () => {
+      const runner = new Runner(scenario.settings, promises)
+      for (const [index, step] of scenario.steps.entries()) {
+        const where = `${file} step ${index + 1} (${step.op})${step.note ? ': ' + step.note : ''}`
+        const expect = runner.resolve(step.expect ?? {})
+        for (let i = 0; i < (step.repeat ?? 1); i++) {
+          const args = runner.resolve(step.args ?? null)
+          let answer
+          let error = null
+          try {
+            answer = await runner.run(step.op, args, step.now)
+          } catch (e) {
+            error = e
+          }
+          if ('error' in expect) {
+            assert.ok(error, `${where}: expected ${expect.error}, got an answer`)
+            assert.equal(error.code, expect.error, `${where}: ${error.message}`)
+            if (error.code !== 'invalid_parameter') assert.ok(error instanceof ww.WatchwordError, where)
+            continue
+          }
+          if (error) throw new Error(`${where}: unexpected ${error.name} ${error.code}: ${error.message}`)
+          check(answer, expect, where)
+          if (step.save) runner.save(step.save, answer)
         }
-        if ('error' in expect) {
-          assert.ok(error, `${where}: expected ${expect.error}, got an answer`)
-          assert.equal(error.code, expect.error, `${where}: ${error.message}`)
-          if (error.code !== 'invalid_parameter') assert.ok(error instanceof ww.WatchwordError, where)
-          continue
-        }
-        if (error) throw new Error(`${where}: unexpected ${error.name} ${error.code}: ${error.message}`)
-        check(answer, expect, where)
-        if (step.save) runner.save(step.save, answer)
       }
     })
-  })
+  }
 }

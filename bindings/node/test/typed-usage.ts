@@ -14,6 +14,8 @@ import {
   type ErrorCode,
   type FactorInstance,
   type ChallengeInstance,
+  type EntityInstance,
+  type Page,
   type KeyUriFields,
   type VerificationResult,
   type TotpCheck,
@@ -52,6 +54,23 @@ const record: string = verify.exportFactor(factor.sid)
 const imported: FactorInstance = new Verify({ issuer: 'Acme' }).importFactor(record)
 const removed: number = verify.sweep()
 const pending: ChallengeInstance[] = verify.listChallenges(factor.identity, { status: 'pending', order: 'desc' })
+const firstPage: Page<ChallengeInstance> = verify.listChallenges(factor.identity, { limit: 10 })
+const nextToken: string | null = firstPage.nextPageToken
+const entities: Page<EntityInstance> = verify.listEntities({ limit: 2, pageToken: nextToken ?? undefined })
+
+// The Promise forms, and a service over a database opened without blocking the event loop.
+async function promises(): Promise<void> {
+  const shared: Verify = await Verify.open({ issuer: 'Acme', store: 'sqlite:///watchword.db', service: 'shop' })
+  const namespace: string = shared.service
+  const created = await shared.createFactorAsync('f47ac10b-58cc-4372-a567-0e02b2c3d479', 'phone')
+  const secret: string = created.binding.secret
+  const login = await shared.createChallengeAsync(created.identity, created.sid, { authPayload: '123456' })
+  const outcome: VerificationResult | undefined = login.result
+  const page: Page<FactorInstance> = await shared.listFactorsAsync(created.identity, { limit: 5 })
+  const gone: void = await shared.deleteFactorAsync(created.identity, created.sid)
+  const count: number = await shared.sweepAsync()
+  console.log(namespace, secret, outcome, page.nextPageToken, gone, count)
+}
 
 try {
   verify.fetchEntity('nobody-at-all')
@@ -74,9 +93,13 @@ new Totp(secret, { algorithm: 'md5' })
 totp.verify(code, { unixtime: 5 })
 // @ts-expect-error the issuer is required
 new Verify({})
+// @ts-expect-error the store is a URL string
+new Verify({ issuer: 'Acme', store: 5 })
+// @ts-expect-error a page's token is read-only
+firstPage.nextPageToken = 'x'
 // @ts-expect-error not a setting
 new Verify({ issuer: 'Acme', skw: 1 })
 // @ts-expect-error a factor's creation answer has a binding, a fetched one does not
 const leaked: string = verify.fetchFactor(factor.identity, factor.sid).binding.secret
 
-export const used = [code, at, offset, result, matched, uri, created, verifiedResult, answeredResult, imported, removed, pending, kinds, leaked]
+export const used = [code, at, offset, result, matched, uri, created, verifiedResult, answeredResult, imported, removed, pending, kinds, leaked, entities, promises]
