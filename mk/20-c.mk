@@ -7,7 +7,7 @@
 #   make install PREFIX=/usr/local header, libwatchword.so*, libwatchword.a, watchword.pc
 #   make c-test                   everything the C surface has in `make test`
 #   make demo-c / make bench-c
-.PHONY: header header-check c-cbindgen c-tools c-lib c-lib-release c-soname c-test c-test-asan c-test-valgrind \
+.PHONY: header header-check c-cbindgen c-tools c-lib c-lib-release c-soname c-exports c-test c-test-asan c-test-valgrind \
 	c-cpp c-quickstart demo-c bench-c install ffi-rust-test
 
 CBINDGEN_VERSION := 0.29.4
@@ -22,10 +22,12 @@ CC ?= cc
 CXX ?= c++
 C_STD_FLAGS := -std=c99 -Wall -Wextra -Wpedantic -Werror
 C_SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-C_TEST_PROGRAMS := test_vectors test_abi test_service test_race
+C_TEST_PROGRAMS := test_vectors test_abi test_service test_race test_processes
 C_TEST_SOURCES := $(ROOT)/tests/c/harness.c $(ROOT)/tests/c/json.c
 C_VECTORS := $(ROOT)/tests/vectors
-# Under valgrind everything runs about 30 times slower: the replay race repeats fewer rounds.
+# Under valgrind everything runs about 30 times slower: the replay races repeat fewer rounds
+# (test_processes' worker processes run without valgrind). test_processes also runs on the
+# PostgreSQL database in WATCHWORD_TEST_PG_URL and fails without one unless WATCHWORD_TEST_PG=skip.
 C_VALGRIND := valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect,possible \
 	--errors-for-leak-kinds=definite,indirect,possible --error-exitcode=1
 
@@ -85,6 +87,13 @@ c-soname: c-lib
 	@soname=$$(readelf -d $(TARGET_DIR)/debug/libwatchword.so | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p'); \
 	if [ "$$soname" = "libwatchword.so.$(WW_ABI)" ]; then echo "c-soname: $$soname"; \
 	else echo "c-soname: SONAME is '$$soname', wanted libwatchword.so.$(WW_ABI)"; exit 1; fi
+
+# The shared library exports the ww_ functions and nothing else: not the symbols of the SQLite
+# it bundles (SPEC §9), which would clash with a host's own SQLite.
+c-exports: c-lib
+	@others=$$(nm -D --defined-only $(TARGET_DIR)/debug/libwatchword.so | awk '$$2 ~ /^[TDBRVW]$$/ && $$3 !~ /^ww_/ {print $$3}'); \
+	if [ -n "$$others" ]; then echo "c-exports: libwatchword.so exports more than ww_*:"; echo "$$others" | head -20; exit 1; fi; \
+	echo "c-exports: libwatchword.so exports only ww_* symbols ($$(nm -D --defined-only $(TARGET_DIR)/debug/libwatchword.so | grep -c ' ww_'))"
 
 # --- install ----------------------------------------------------------------------------------
 
@@ -159,7 +168,7 @@ c-quickstart: c-tools
 
 demo-c: c-quickstart
 
-c-test: header-check ffi-rust-test c-soname c-test-asan c-test-valgrind c-cpp c-quickstart
+c-test: header-check ffi-rust-test c-soname c-exports c-test-asan c-test-valgrind c-cpp c-quickstart
 
 # --- benchmark --------------------------------------------------------------------------------
 
