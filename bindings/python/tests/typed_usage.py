@@ -53,9 +53,15 @@ def service() -> list[str]:
     watchword.Entity.from_record(verify.fetch_entity("user-0001-abcd").to_record(), other)
     moved: watchword.Factor = watchword.Factor.from_record(record, other)
     listed: list[watchword.Challenge] = verify.list_challenges("user-0001-abcd", status="pending", order="desc")
+    page: watchword.Page[watchword.Entity] = verify.list_entities(limit=10)
+    token: Optional[str] = page.next_page_token
+    more: watchword.Page[watchword.Factor] = verify.list_factors("user-0001-abcd", limit=5, page_token=token)
+    shared = watchword.Verify("Acme", store="memory:", service="shop")
+    namespace: str = shared.service
     swept: int = verify.sweep(now=1_700_000_040)
     config: watchword.FactorConfig = moved.config
-    return [str(result), expires.isoformat(), str(len(listed)), str(swept), config.alg, str(moved.to_dict()["status"])]
+    return [str(result), expires.isoformat(), str(len(listed)), str(swept), config.alg, str(moved.to_dict()["status"]),
+            str(len(page) + len(more)), namespace]
 
 
 if __name__ == "__main__":

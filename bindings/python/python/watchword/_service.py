@@ -395,7 +395,7 @@ class Page(List[_T]):
             return list.__eq__(self, other) and self.next_page_token == other.next_page_token
         return list.__eq__(self, other)
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None
 
     def __repr__(self) -> str:
         return f"Page({list.__repr__(self)}, next_page_token={self.next_page_token!r})"
