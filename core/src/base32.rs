@@ -99,7 +99,7 @@ pub fn decode_into(text: &str, out: &mut [u8]) -> Result<usize, Error> {
         }
         let v = u8::try_from(c).ok().and_then(value);
         let Some(v) = v.filter(|_| padding_from.is_none()) else {
-            return Err(Error::InvalidParameter(Invalid::Base32Character { position, character: c }));
+            return Err(Error::InvalidParameter(Invalid::Base32Character { position }));
         };
         chars += 1;
         acc = (acc << 5) | u16::from(v);
@@ -160,18 +160,9 @@ mod tests {
 
     #[test]
     fn errors_name_the_position() {
-        assert_eq!(
-            decode("MZ XW0").unwrap_err(),
-            Error::InvalidParameter(Invalid::Base32Character { position: 6, character: '0' })
-        );
-        assert_eq!(
-            decode("MZ=XW").unwrap_err(),
-            Error::InvalidParameter(Invalid::Base32Character { position: 4, character: 'X' })
-        );
-        assert_eq!(
-            decode("MZXWé").unwrap_err(),
-            Error::InvalidParameter(Invalid::Base32Character { position: 5, character: 'é' })
-        );
+        assert_eq!(decode("MZ XW0").unwrap_err(), Error::InvalidParameter(Invalid::Base32Character { position: 6 }));
+        assert_eq!(decode("MZ=XW").unwrap_err(), Error::InvalidParameter(Invalid::Base32Character { position: 4 }));
+        assert_eq!(decode("MZXWé").unwrap_err(), Error::InvalidParameter(Invalid::Base32Character { position: 5 }));
         assert_eq!(decode("MZX").unwrap_err(), Error::InvalidParameter(Invalid::Base32Length { chars: 3 }));
     }
 }
