@@ -19,6 +19,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod postgres;
 mod url;
 
 pub mod conformance;
@@ -37,6 +38,7 @@ pub type AnyStore = Box<dyn Store>;
 pub fn open(url: &str) -> Result<AnyStore, Error> {
     match StoreUrl::parse(url)? {
         StoreUrl::Memory => Ok(Box::new(MemoryStore::new())),
+        StoreUrl::Postgres(url) => Ok(Box::new(postgres::PostgresStore::open(&url)?)),
         other => Err(Error::storage(format!("{} stores are not available in this build", other.scheme()))),
     }
 }
