@@ -44,7 +44,8 @@ if [ -z "$BINDIR" ]; then
         echo "create_main_cluster = false" >/etc/postgresql-common/createcluster.conf
     fi
     apt-get update
-    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql openssl
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+        -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold postgresql openssl
     BINDIR=$(pg_bindir)
 fi
 if [ -z "$BINDIR" ]; then
