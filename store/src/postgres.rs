@@ -9,7 +9,10 @@
 //! - **TLS**: rustls (ring) with libpq's `sslmode` meanings: `disable` (none), `prefer` (TLS
 //!   when the server offers it, certificate unchecked), `require` (TLS, certificate unchecked),
 //!   `verify-ca` (the chain checked against `sslrootcert` or the system's roots, the name not
-//!   checked), `verify-full` (chain and host name checked).
+//!   checked), `verify-full` (chain and host name checked). As in libpq, `sslmode` does not
+//!   apply to a Unix socket (a `host` that is a directory).
+//! - **Dead servers**: TCP keepalives (30 s idle, then 3 probes 10 s apart) and a 60 s TCP user
+//!   timeout notice a server that vanished without closing its connections.
 //! - **Schema**: created on first open under a transaction-scoped advisory lock, so processes
 //!   opening at once do not race; `{prefix}schema` holds its version for later
 //!   migrations. `{prefix}records` keys records by (service, kind, key) with `COLLATE "C"` so
@@ -23,6 +26,7 @@
 use std::error::Error as StdError;
 use std::io;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::Duration;
 
 use postgres::error::SqlState;
 use postgres::{Client, Row, Statement};
@@ -616,7 +620,15 @@ impl PostgresStore {
             .dbname(&url.dbname)
             .application_name(&url.application_name)
             .connect_timeout(url.connect_timeout)
+            // A server that vanishes without closing its connections (a machine or network
+            // failure) is noticed in about a minute rather than the system's hours.
+            .keepalives_idle(Duration::from_secs(30))
+            .keepalives_interval(Duration::from_secs(10))
+            .keepalives_retries(3)
+            .tcp_user_timeout(Duration::from_secs(60))
             .ssl_mode(match url.sslmode {
+                // As in libpq, sslmode does not apply to Unix sockets: no server offers TLS there.
+                _ if url.host.starts_with('/') => postgres::config::SslMode::Disable,
                 SslMode::Disable => postgres::config::SslMode::Disable,
                 SslMode::Prefer => postgres::config::SslMode::Prefer,
                 SslMode::Require | SslMode::VerifyCa | SslMode::VerifyFull => postgres::config::SslMode::Require,

@@ -259,6 +259,19 @@ fn a_bad_sslrootcert_file_is_a_clear_error() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+#[test]
+fn a_unix_socket_directory_is_a_host_and_sslmode_does_not_apply_to_it() {
+    let (Some(url), Some(data)) = (pg::url(), pg::data()) else { return };
+    // mk/with-postgres.sh puts the socket beside the data directory.
+    let dir = std::path::Path::new(&data).parent().unwrap().display().to_string();
+    let port = url.rsplit_once(':').and_then(|(_, rest)| rest.split('/').next()).unwrap();
+    let local = format!("postgresql://watchword:{}@/watchword?host={dir}&port={port}", password(&url));
+    for mode in ["", "&sslmode=require"] {
+        let store = open(&format!("{local}{mode}")).unwrap();
+        assert!(store.scan("default", Kind::Entity, None, 1).is_ok(), "sslmode {mode:?}");
+    }
+}
+
 // --- bad input ------------------------------------------------------------------------------
 
 #[test]

@@ -36,6 +36,11 @@ pub fn ca() -> Option<String> {
     env("WATCHWORD_TEST_PG_CA")
 }
 
+/// The test server's data directory.
+pub fn data() -> Option<String> {
+    env("WATCHWORD_TEST_PG_DATA")
+}
+
 /// The command that stops and starts the test server.
 pub fn ctl() -> Option<String> {
     env("WATCHWORD_TEST_PG_CTL")
