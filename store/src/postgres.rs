@@ -573,17 +573,26 @@ impl Pool {
     fn lease(&self, fresh: bool) -> Result<Lease<'_>, Error> {
         let mut state = self.lock();
         loop {
-            if let Some(mut conn) = state.idle.pop() {
-                if !fresh {
+            if !fresh {
+                if let Some(mut conn) = state.idle.pop() {
                     drop(state);
                     if !conn.is_dead() {
                         return Ok(Lease { pool: self, conn: Some(conn), broken: false });
                     }
+                    // Closed outside the lock: closing waits for the socket to end.
+                    drop(conn);
+                    state = self.lock();
+                    state.open = state.open.saturating_sub(1);
+                    continue;
+                }
+            } else if state.open >= self.size {
+                // Room for a fresh connection: close an idle one.
+                if let Some(conn) = state.idle.pop() {
+                    state.open = state.open.saturating_sub(1);
+                    drop(state);
+                    drop(conn);
                     state = self.lock();
                 }
-                // Dead, or making room for a fresh one.
-                state.open = state.open.saturating_sub(1);
-                continue;
             }
             if state.open < self.size {
                 state.open += 1;

@@ -7,7 +7,7 @@
 mod pg;
 
 use std::process::Command;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use watchword_core::service::{Identity, Kind, NewChallenge, NewFactor, Store, VerificationResult};
@@ -54,17 +54,24 @@ fn the_same_service_works_again_after_the_server_restarts() {
 
     // Callers keep working while the server stops under them.
     let stop = AtomicBool::new(false);
+    let working = AtomicUsize::new(0);
     let outcomes: Vec<(usize, usize)> = std::thread::scope(|s| {
         let workers: Vec<_> = (0..4)
             .map(|i| {
-                let (verify, identities, sids, stop, secret) = (&verify, &identities, &sids, &stop, &secret);
+                let (verify, identities, sids, stop, secret, working) =
+                    (&verify, &identities, &sids, &stop, &secret, &working);
                 s.spawn(move || {
                     let (mut ok, mut failed) = (0, 0);
                     // Bounded in time: until the stop has been seen, 30 s at most.
                     let started = std::time::Instant::now();
                     while started.elapsed() < Duration::from_secs(30) {
                         match verify.fetch_factor(&identities[i], &sids[i]) {
-                            Ok(_) => ok += 1,
+                            Ok(_) => {
+                                if ok == 0 {
+                                    working.fetch_add(1, Ordering::SeqCst);
+                                }
+                                ok += 1;
+                            }
                             Err(e) => {
                                 assert_eq!(e.kind(), ErrorKind::Storage, "{e}");
                                 assert!(!e.to_string().contains(secret.as_str()));
@@ -79,7 +86,12 @@ fn the_same_service_works_again_after_the_server_restarts() {
                 })
             })
             .collect();
-        std::thread::sleep(Duration::from_millis(200));
+        // Stop the server once every caller has seen the store work (30 s at most).
+        let waiting = std::time::Instant::now();
+        while working.load(Ordering::SeqCst) < 4 && waiting.elapsed() < Duration::from_secs(30) {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        std::thread::sleep(Duration::from_millis(50));
         assert!(run(&ctl, "stop"), "the test server did not stop");
         stop.store(true, Ordering::Relaxed);
         workers.into_iter().map(|h| h.join().unwrap()).collect()
