@@ -4,7 +4,8 @@
 //!   opened when needed. Each connection prepares its statements once. A connection that fails
 //!   with a broken link (I/O error, closed by the server, a `FATAL` from a server shutting
 //!   down) is dropped, and with it every idle one (after a server restart they are all dead);
-//!   reads then try once more on a new connection. A commit is never sent twice: once it may
+//!   reads then try once more on a new connection. A commit is never sent twice: it goes on a
+//!   connection that was in use within the last 250 ms or answers a ping, and once it may
 //!   have reached the server, its failure is reported.
 //! - **TLS**: rustls (ring) with libpq's `sslmode` meanings: `disable` (none), `prefer` (TLS
 //!   when the server offers it, certificate unchecked), `require` (TLS, certificate unchecked),
@@ -26,7 +27,7 @@
 use std::error::Error as StdError;
 use std::io;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use postgres::error::SqlState;
 use postgres::{Client, Row, Statement};
@@ -219,11 +220,10 @@ fn describe(e: &postgres::Error, target: &Target, phase: Phase) -> String {
             format!("the database \"{}\" does not exist on {}", target.dbname, target.at())
         } else if *code == SqlState::TOO_MANY_CONNECTIONS {
             format!("{} has too many connections ({})", target.at(), db.message())
-        } else if *code == SqlState::ADMIN_SHUTDOWN
-            || *code == SqlState::CRASH_SHUTDOWN
-            || *code == SqlState::CANNOT_CONNECT_NOW
-        {
-            format!("{} is shutting down or starting up ({})", target.at(), db.message())
+        } else if *code == SqlState::ADMIN_SHUTDOWN || *code == SqlState::CRASH_SHUTDOWN {
+            format!("{} ended the connection ({})", target.at(), db.message())
+        } else if *code == SqlState::CANNOT_CONNECT_NOW {
+            format!("{} is starting up or shutting down ({})", target.at(), db.message())
         } else if *code == SqlState::READ_ONLY_SQL_TRANSACTION {
             format!("{} accepts no writes (a read-only server or transaction)", target.at())
         } else if *code == SqlState::DISK_FULL {
@@ -467,27 +467,38 @@ struct Conn {
     list: Statement,
     scan: Statement,
     commit: Statement,
+    /// When the connection last went back to the pool.
+    idle_since: Instant,
 }
 
 impl Conn {
-    /// Whether the connection already knows it is dead: polls it without waiting, so a
-    /// `FATAL` the server sent while it sat idle (a restart) is seen before any request.
-    fn is_dead(&mut self) -> bool {
-        if self.client.is_closed() {
-            return true;
-        }
-        let failed = {
-            let mut notifications = self.client.notifications();
-            let mut pending = notifications.iter();
-            postgres::fallible_iterator::FallibleIterator::next(&mut pending).is_err()
-        };
-        failed || self.client.is_closed()
+    /// Whether the connection answers a ping (one round trip). A connection the server
+    /// ended while it sat idle (a restart) fails here, before a commit is sent on it.
+    fn answers(&mut self, timeout: Duration) -> bool {
+        !self.client.is_closed() && self.client.is_valid(timeout).is_ok()
     }
 }
+
+/// How a connection is wanted.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Want {
+    /// Any live connection (reads: they retry once when it turns out broken).
+    Any,
+    /// A new connection (the retry of a read).
+    Fresh,
+    /// One known to work (commits, never retried): one idle for longer than [`IDLE_CHECK`]
+    /// is pinged first.
+    Checked,
+}
+
+/// How long a connection may sit idle before a commit pings it first.
+const IDLE_CHECK: Duration = Duration::from_millis(250);
 
 /// How to open a connection.
 struct Connector {
     config: postgres::Config,
+    /// How long a ping may take (the URL's connect_timeout).
+    timeout: Duration,
     tls: MakeRustlsConnect,
     target: Target,
     sql: Sql,
@@ -505,7 +516,7 @@ impl Connector {
         let list = client.prepare(&sql.list).map_err(describe)?;
         let scan = client.prepare(&sql.scan).map_err(describe)?;
         let commit = client.prepare(&sql.commit).map_err(describe)?;
-        Ok(Conn { client, get, list, scan, commit })
+        Ok(Conn { client, get, list, scan, commit, idle_since: Instant::now() })
     }
 
     fn connect(&self) -> Result<Conn, Error> {
@@ -555,6 +566,8 @@ impl Drop for Lease<'_> {
                 dead.append(&mut state.idle);
                 state.open = state.open.saturating_sub(dead.len());
             } else {
+                let mut conn = conn;
+                conn.idle_since = Instant::now();
                 state.idle.push(conn);
             }
         }
@@ -569,24 +582,36 @@ impl Pool {
     }
 
     /// A connection: an idle one that is still alive, or a new one while fewer than `size`
-    /// exist; else waits for one to come back. `fresh` asks for a new connection.
-    fn lease(&self, fresh: bool) -> Result<Lease<'_>, Error> {
+    /// exist; else waits for one to come back.
+    fn lease(&self, want: Want) -> Result<Lease<'_>, Error> {
         let mut state = self.lock();
         loop {
-            if !fresh {
+            if want != Want::Fresh {
                 if let Some(mut conn) = state.idle.pop() {
                     drop(state);
-                    if !conn.is_dead() {
+                    let alive = if conn.client.is_closed() {
+                        false
+                    } else if want == Want::Checked && conn.idle_since.elapsed() > IDLE_CHECK {
+                        conn.answers(self.connector.timeout)
+                    } else {
+                        true
+                    };
+                    if alive {
                         return Ok(Lease { pool: self, conn: Some(conn), broken: false });
                     }
-                    // Closed outside the lock: closing waits for the socket to end.
-                    drop(conn);
+                    // Dead: most likely the server restarted, so the other idle ones go too.
+                    // They are closed outside the lock: closing waits for the socket to end.
+                    let mut dead = vec![conn];
                     state = self.lock();
-                    state.open = state.open.saturating_sub(1);
+                    dead.append(&mut state.idle);
+                    state.open = state.open.saturating_sub(dead.len());
+                    drop(state);
+                    drop(dead);
+                    state = self.lock();
                     continue;
                 }
             } else if state.open >= self.size {
-                // Room for a fresh connection: close an idle one.
+                // Room for a new connection: close an idle one.
                 if let Some(conn) = state.idle.pop() {
                     state.open = state.open.saturating_sub(1);
                     drop(state);
@@ -647,7 +672,13 @@ impl PostgresStore {
         }
         let target =
             Target { host: url.host.clone(), port: url.port, user: url.user.clone(), dbname: url.dbname.clone() };
-        let connector = Connector { config, tls: tls(url)?, target, sql: Sql::new(&url.table_prefix) };
+        let connector = Connector {
+            config,
+            timeout: url.connect_timeout,
+            tls: tls(url)?,
+            target,
+            sql: Sql::new(&url.table_prefix),
+        };
         let mut client = connector.client()?;
         create_schema(&mut client, &url.table_prefix)
             .map_err(|e| {
@@ -670,14 +701,14 @@ impl PostgresStore {
 
     /// Runs a read; when its connection turns out broken, once more on a new connection.
     fn read(&self, query: impl Fn(&mut Conn) -> Result<Vec<Row>, postgres::Error>) -> Result<Vec<Row>, Error> {
-        let mut lease = self.pool.lease(false)?;
+        let mut lease = self.pool.lease(Want::Any)?;
         match query(lease.conn()) {
             Ok(rows) => return Ok(rows),
             Err(e) if is_broken(&e) => lease.broken = true,
             Err(e) => return Err(self.storage(&e)),
         }
         drop(lease);
-        let mut lease = self.pool.lease(true)?;
+        let mut lease = self.pool.lease(Want::Fresh)?;
         query(lease.conn()).map_err(|e| {
             lease.broken = is_broken(&e);
             self.storage(&e)
@@ -806,10 +837,10 @@ impl Store for PostgresStore {
                 }
             }
         }
-        // `lease` never hands out a connection it knows to be dead, and nothing is sent
-        // before this call: a failure from here on may have reached the server, so it is
-        // reported, never retried.
-        let mut lease = self.pool.lease(false)?;
+        // `lease` pings a connection that sat idle (nothing of the commit is sent before this
+        // call): a failure from here on may have reached the server, so it is reported, never
+        // retried.
+        let mut lease = self.pool.lease(Want::Checked)?;
         let conn = lease.conn();
         let outcome = conn.client.execute(
             &conn.commit,

@@ -174,6 +174,37 @@ fn sixteen_stores_of_their_own_get_exactly_one_approval() {
     one_approval_per_round(&verifiers, 30);
 }
 
+#[test]
+fn connections_the_server_ended_are_replaced_without_an_error() {
+    let Some(url) = pg::url() else { return };
+    let name = format!("ww-ended-{}", random_hex());
+    let store = open(&format!("{url}&pool_size=3&application_name={name}")).unwrap();
+    let service = format!("ended-{}", random_hex());
+    let entity = Entity::new("user-0003-abcd", [7; 16], 5).unwrap();
+    let key = Key::Entity(entity.identity);
+    store.commit(&service, vec![Write::Put { record: Record::Entity(entity.clone()), expected: 0 }]).unwrap();
+    let terminate = |client: &mut postgres::Client| -> i64 {
+        client
+            .query_one(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = $1",
+                &[&name],
+            )
+            .unwrap()
+            .get(0)
+    };
+    let mut admin = raw(&url);
+    assert!(terminate(&mut admin) >= 1, "the store keeps its connection open");
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    // A read fails on the dead connection and tries once more on a new one.
+    assert_eq!(store.get(&service, &key).unwrap(), Some(Record::Entity(entity.clone())));
+    assert!(terminate(&mut admin) >= 1);
+    // A commit pings a connection idle for more than 250 ms before it is sent.
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    let newer = Entity { version: 2, ..entity };
+    store.commit(&service, vec![Write::Put { record: Record::Entity(newer.clone()), expected: 1 }]).unwrap();
+    assert_eq!(store.get(&service, &key).unwrap(), Some(Record::Entity(newer)));
+}
+
 // --- TLS ------------------------------------------------------------------------------------
 
 /// Whether the server sees the connection of `application_name` as TLS.

@@ -64,14 +64,10 @@ pub fn with_host(url: &str, host: &str) -> String {
 
 /// A short random hex string, for names no earlier run used.
 pub fn random_hex() -> String {
+    use rand_core::RngCore;
     let mut bytes = [0u8; 6];
-    getrandom(&mut bytes);
+    rand_core::OsRng.fill_bytes(&mut bytes);
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn getrandom(bytes: &mut [u8]) {
-    use std::io::Read;
-    std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(bytes)).expect("/dev/urandom");
 }
 
 pub fn unix_now() -> u64 {
