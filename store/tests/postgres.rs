@@ -240,6 +240,14 @@ fn tls_modes_follow_libpq() {
     assert!(connects(&url, &with(&url, "sslmode=prefer")).unwrap(), "prefer: TLS when the server offers it");
     assert!(!connects(&url, &url).unwrap(), "disable: no TLS");
 
+    // Without sslrootcert, the system's roots: none of them signed the test CA.
+    let e = open(&with(&localhost, "sslmode=verify-full")).err().expect("refused");
+    let message = assert_storage(&e, "TLS: ", &secret);
+    assert!(
+        message.contains("not signed by a trusted root") || message.contains("no system root certificates"),
+        "{message}"
+    );
+
     // The certificate names localhost, not 127.0.0.1.
     let e = open(&with(&url, &format!("sslmode=verify-full&sslrootcert={ca}"))).err().expect("refused");
     assert_storage(&e, "TLS: the server certificate is not valid for host 127.0.0.1", &secret);
