@@ -257,7 +257,7 @@ pub fn listing(store: &dyn Store) -> Result<(), String> {
         entities.push(Record::Entity(e));
     }
     let mut want = entities.clone();
-    want.sort_by_key(|a| (a.date_created(), a.key()));
+    want.sort_by_key(|r| (r.date_created(), r.key()));
     let all = store.scan(service, Kind::Entity, None, 100).map_err(err)?;
     check(all == want, "scan answers in (date_created, key) order")?;
     let mut paged = Vec::new();
@@ -290,7 +290,7 @@ pub fn listing(store: &dyn Store) -> Result<(), String> {
         factors.push(Record::Factor(f));
     }
     let mut want: Vec<Record> = factors[..3].to_vec();
-    want.sort_by_key(|a| (a.date_created(), a.key()));
+    want.sort_by_key(|r| (r.date_created(), r.key()));
     let listed = store.list(service, &owner.identity, Kind::Factor, None, 100).map_err(err)?;
     check(listed == want, "list answers one identity's records in (date_created, key) order")?;
     let after = store.list(service, &owner.identity, Kind::Factor, Some(&want[0].cursor()), 1).map_err(err)?;
