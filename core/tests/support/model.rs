@@ -200,7 +200,6 @@ impl Run {
     }
 }
 
-
 impl Op {
     /// The op two bytes of fuzz input describe.
     pub fn from_bytes(kind: u8, arg: u8) -> Op {
