@@ -5,6 +5,6 @@
 .PHONY: store-test
 
 store-test:
-	bash $(ROOT)/mk/with-postgres.sh $(CARGO) test --locked -p watchword-store
+	$(WITH_PG) $(CARGO) test --locked -p watchword-store
 
 TEST_TARGETS += store-test
