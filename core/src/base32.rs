@@ -107,11 +107,10 @@ pub fn decode_into(text: &str, out: &mut [u8]) -> Result<usize, Error> {
         if bits >= 8 {
             bits -= 8;
             if n == out.len() {
-                return Err(Error::InvalidParameter(Invalid::SecretLength {
-                    len: out.len() + 1,
-                    min: 1,
-                    max: out.len(),
-                }));
+                // Too long: report the whole text's length (what it would decode to).
+                let rest = text.chars().skip(i + 1).filter(|c| u8::try_from(*c).ok().and_then(value).is_some());
+                let len = (chars + rest.count()) * 5 / 8;
+                return Err(Error::InvalidParameter(Invalid::SecretLength { len, min: 1, max: out.len() }));
             }
             out[n] = (acc >> bits) as u8;
             n += 1;

@@ -96,3 +96,10 @@ fn forked_processes_draw_different_sids() {
         assert!(!child.contains(&sid.as_str()), "parent and child both drew {sid}");
     }
 }
+
+/// A secret far too long says how long it is, not one byte more than the limit.
+#[test]
+fn an_oversized_secret_reports_its_length() {
+    let err = watchword_core::Secret::from_base32(&"A".repeat(10_000_000)).unwrap_err();
+    assert_eq!(err.to_string(), "the secret must be 1 to 128 bytes long, not 6250000");
+}
