@@ -80,6 +80,14 @@ impl Binding {
     }
 }
 
+impl Drop for Binding {
+    /// The secret and the URI that carries it are wiped when the binding is dropped.
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.secret);
+        zeroize::Zeroize::zeroize(&mut self.uri);
+    }
+}
+
 impl core::fmt::Debug for Binding {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str("Binding { .. }")
