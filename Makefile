@@ -18,13 +18,21 @@ TEST_TARGETS :=
 DEMO_TARGETS :=
 BENCH_TARGETS :=
 
-.PHONY: all test demo bench bench-each
+.PHONY: all test test-suites demo bench bench-each
 all: test
+
+# The suites that need PostgreSQL find it in WATCHWORD_TEST_PG_URL: `make test` starts one
+# throwaway server for all of them (mk/with-postgres.sh) unless one is given, or
+# WATCHWORD_TEST_PG=skip says to leave the PostgreSQL tests out.
+WITH_PG = $(if $(WATCHWORD_TEST_PG_URL)$(filter skip,$(WATCHWORD_TEST_PG)),,bash $(ROOT)/mk/with-postgres.sh)
 
 include $(sort $(wildcard $(ROOT)/mk/*.mk))
 
-test: $(TEST_TARGETS)
+test:
+	$(WITH_PG) $(MAKE) --no-print-directory test-suites
 	@echo "make test: all suites passed"
+
+test-suites: $(TEST_TARGETS)
 
 demo: $(DEMO_TARGETS)
 

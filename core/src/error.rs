@@ -235,12 +235,11 @@ pub enum Invalid {
     },
     /// An algorithm name other than SHA1, SHA256 or SHA512.
     Algorithm,
-    /// A character outside the Base32 alphabet (position counts characters from 1).
+    /// A character outside the Base32 alphabet (position counts characters from 1). The
+    /// character itself is not kept: it is part of a secret.
     Base32Character {
         /// The position of the character, counting from 1.
         position: usize,
-        /// The character.
-        character: char,
     },
     /// A Base32 text whose length cannot come from whole bytes.
     Base32Length {
@@ -482,10 +481,9 @@ impl fmt::Display for Invalid {
                 write!(f, "time {time} is before the TOTP epoch t0 = {t0}; pass a time at or after t0")
             }
             Invalid::Algorithm => f.write_str("algorithm must be sha1, sha256 or sha512"),
-            Invalid::Base32Character { position, character } => write!(
-                f,
-                "invalid Base32: character {character:?} at position {position} is not in the alphabet A-Z, 2-7"
-            ),
+            Invalid::Base32Character { position } => {
+                write!(f, "invalid Base32: the character at position {position} is not in the alphabet A-Z, 2-7")
+            }
             Invalid::Base32Length { chars } => {
                 write!(f, "invalid Base32: {chars} characters cannot encode whole bytes (the secret looks truncated)")
             }

@@ -61,7 +61,7 @@ impl Secret {
     ///
     /// ```
     /// let err = watchword_core::Secret::from_base32("JBSW1").unwrap_err();
-    /// assert_eq!(err.to_string(), "invalid Base32: character '1' at position 5 is not in the alphabet A-Z, 2-7");
+    /// assert_eq!(err.to_string(), "invalid Base32: the character at position 5 is not in the alphabet A-Z, 2-7");
     /// ```
     pub fn from_base32(text: &str) -> Result<Secret, Error> {
         let mut out = [0u8; MAX_SECRET_LEN];

@@ -162,7 +162,12 @@ impl KeyUri {
     pub fn parse(text: &str) -> Result<KeyUri, Error> {
         let invalid = |i| Error::InvalidParameter(i);
         let rest = strip_prefix_ignore_case(text, "otpauth://").ok_or(invalid(Invalid::UriScheme))?;
-        let (kind_text, rest) = rest.split_once('/').ok_or(invalid(Invalid::UriType))?;
+        let Some((kind_text, rest)) = rest.split_once('/') else {
+            // `otpauth://totp?secret=…`: the type is right, the label is missing.
+            let kind_text = rest.split_once('?').map_or(rest, |(kind, _)| kind);
+            let known = kind_text.eq_ignore_ascii_case("totp") || kind_text.eq_ignore_ascii_case("hotp");
+            return Err(invalid(if known { Invalid::UriLabel } else { Invalid::UriType }));
+        };
         let kind = if kind_text.eq_ignore_ascii_case("totp") {
             OtpKind::Totp
         } else if kind_text.eq_ignore_ascii_case("hotp") {

@@ -17,10 +17,10 @@ fn uris() -> Vec<String> {
     let verify = Verify::new(ServiceConfig::new("Acme Co").unwrap(), MemoryStore::new());
     let mut uris: Vec<String> = ["Ada’s phone", "a", "laptop ✓ 2"]
         .iter()
-        .map(|name| verify.create_factor("user-0001-abcd", NewFactor::new(name), 0).unwrap().binding.uri)
+        .map(|name| verify.create_factor("user-0001-abcd", NewFactor::new(name), 0).unwrap().binding.uri.clone())
         .collect();
     let sha512 = NewFactor { alg: Some(watchword_core::Algorithm::Sha512), ..NewFactor::new("long secret") };
-    uris.push(verify.create_factor("user-0001-abcd", sha512, 0).unwrap().binding.uri);
+    uris.push(verify.create_factor("user-0001-abcd", sha512, 0).unwrap().binding.uri.clone());
     uris
 }
 

@@ -29,13 +29,8 @@ fn times() -> impl Strategy<Value = (u64, u64)> {
 }
 
 fn entity() -> impl Strategy<Value = Entity> {
-    (sid("YE"), identity(), times(), 1u64..u64::MAX, quota()).prop_map(|(sid, identity, (c, u), version, q)| Entity {
-        sid,
-        identity,
-        date_created: c,
-        date_updated: u,
-        version,
-        factor_creations: q,
+    (sid("YE"), identity(), times(), 1u64..(1 << 53) - 1, quota()).prop_map(|(sid, identity, (c, u), version, q)| {
+        Entity { sid, identity, date_created: c, date_updated: u, version, factor_creations: q }
     })
 }
 
@@ -43,10 +38,11 @@ fn factor() -> impl Strategy<Value = Factor> {
     (
         (sid("YF"), sid("YE"), identity(), "[A-Za-z0-9’é@. ]{0,40}", any::<bool>()),
         (0usize..3, 3u32..=8, 20u64..=60, 0u32..=2, proptest::collection::vec(any::<u8>(), 1..=128)),
-        (metadata(), times(), 1u64..u64::MAX, proptest::option::of(any::<u64>())),
+        (metadata(), times(), 1u64..(1 << 53) - 1, proptest::option::of(any::<u64>())),
         (any::<u32>(), any::<u32>(), proptest::option::of(any::<u64>()), quota(), quota()),
+        (quota(), proptest::option::of(any::<u64>()), proptest::option::of(any::<u64>())),
     )
-        .prop_map(|(ids, cfg, meta, counters)| {
+        .prop_map(|(ids, cfg, meta, counters, guard)| {
             let (sid, entity_sid, identity, name, verified) = ids;
             let (alg, code_length, time_step, skew, secret) = cfg;
             let (metadata, (c, u), version, last) = meta;
@@ -69,6 +65,9 @@ fn factor() -> impl Strategy<Value = Factor> {
                 locked_until,
                 challenges_hour,
                 challenges_day,
+                failure_budget: guard.0,
+                // Stored as a list: a second step without a first cannot be written.
+                future_steps: [guard.1, guard.1.and(guard.2)],
             }
         })
 }
@@ -84,15 +83,20 @@ fn details() -> impl Strategy<Value = Option<Details>> {
 
 fn challenge() -> impl Strategy<Value = Challenge> {
     (
-        (sid("YC"), sid("YE"), identity(), sid("YF"), 0usize..3),
+        (sid("YC"), sid("YE"), identity(), sid("YF"), 0usize..4),
         (times(), 1u64..=3600, 0u64..1000),
-        (details(), metadata(), metadata(), any::<u32>(), 1u64..u64::MAX),
+        (details(), metadata(), metadata(), any::<u32>(), 1u64..(1 << 53) - 1),
     )
         .prop_map(|(ids, dates, rest)| {
             let (sid, entity_sid, identity, factor_sid, status) = ids;
             let ((created, updated), lifetime, responded_after) = dates;
             let (details, hidden_details, metadata, failed_attempts, version) = rest;
-            let status = [ChallengeStatus::Pending, ChallengeStatus::Approved, ChallengeStatus::Denied][status];
+            let status = [
+                ChallengeStatus::Pending,
+                ChallengeStatus::Approved,
+                ChallengeStatus::Denied,
+                ChallengeStatus::Expired,
+            ][status];
             Challenge {
                 sid,
                 entity_sid,
@@ -101,7 +105,8 @@ fn challenge() -> impl Strategy<Value = Challenge> {
                 status,
                 date_created: created,
                 date_updated: updated,
-                date_responded: (status != ChallengeStatus::Pending).then_some(created + responded_after),
+                date_responded: matches!(status, ChallengeStatus::Approved | ChallengeStatus::Denied)
+                    .then_some(created + responded_after),
                 expiration_date: created + lifetime,
                 details,
                 hidden_details,
@@ -189,10 +194,10 @@ proptest! {
 fn unknown_versions_and_fields_are_named() {
     let e = Entity::new("user-0001-abcd", [3; 16], 10).unwrap();
     let record = e.to_record();
-    let v2 = record.replace("\"v\":1", "\"v\":2");
+    let v3 = record.replace("\"v\":2", "\"v\":3");
     assert_eq!(
-        Entity::from_record(&v2).unwrap_err().to_string(),
-        "invalid stored record: field \"v\" is an unknown record version (this library reads version 1)"
+        Entity::from_record(&v3).unwrap_err().to_string(),
+        "invalid stored record: field \"v\" is an unknown record version (this library reads versions 1 and 2)"
     );
     let extra = record.replacen('{', "{\"admin\":true,", 1);
     assert_eq!(
@@ -207,4 +212,34 @@ fn unknown_versions_and_fields_are_named() {
         "invalid stored record: field \"version\" is missing"
     );
     assert!(Factor::from_record(&record).is_err(), "an entity record is not a factor record");
+}
+
+/// Version 1 records (written before failure budgets, remembered future steps and stored
+/// expiries) are still read; what they lack starts empty.
+#[test]
+fn version_1_records_are_still_read() {
+    let v1 = r#"{"v":1,"type":"factor","sid":"YFa1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1","entity_sid":"YEe3e3e3e3e3e3e3e3e3e3e3e3e3e3e3e3","identity":"user-0003-abcd","friendly_name":"phone","status":"verified","config":{"alg":"sha1","code_length":6,"time_step":30,"skew":1},"secret":"GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ","metadata":null,"date_created":1700000000,"date_updated":1700000000,"version":3,"last_used_step":56666666,"enrollment_failures":0,"consecutive_failures":2,"locked_until":null,"challenges_hour":{"start":0,"count":0},"challenges_day":{"start":0,"count":0}}"#;
+    let factor = Factor::from_record(v1).unwrap();
+    assert_eq!((factor.failure_budget.count, factor.future_steps), (0, [None, None]));
+    assert_eq!(factor.consecutive_failures, 2);
+    // Written back, it is version 2 with the new fields.
+    let v2 = factor.to_record();
+    assert!(v2.contains(r#""v":2"#) && v2.contains(r#""future_steps":[]"#), "{v2}");
+    // A version 1 record may not use what version 2 added.
+    let with_v2_field = v1.replace(r#""challenges_day""#, r#""failure_budget":{"start":0,"count":0},"challenges_day""#);
+    assert!(Factor::from_record(&with_v2_field).is_err());
+    let expired = r#"{"v":1,"type":"challenge","sid":"YCd2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2","entity_sid":"YEe3e3e3e3e3e3e3e3e3e3e3e3e3e3e3e3","identity":"user-0003-abcd","factor_sid":"YFa1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1","status":"expired","date_created":1700000100,"date_updated":1700000100,"date_responded":null,"expiration_date":1700000400,"details":null,"hidden_details":null,"metadata":null,"failed_attempts":0,"version":1}"#;
+    assert!(Challenge::from_record(expired).is_err(), "version 1 never stored an expiry");
+    assert!(Challenge::from_record(&expired.replace(r#""v":1"#, r#""v":2"#)).is_ok());
+}
+
+#[test]
+fn versions_stay_below_2_to_the_53() {
+    let e = Entity::new("user-0001-abcd", [3; 16], 10).unwrap();
+    let at = |v: u64| e.to_record().replace(r#""version":1"#, &format!(r#""version":{v}"#));
+    assert!(Entity::from_record(&at((1 << 53) - 2)).is_ok());
+    for v in [(1u64 << 53) - 1, 1 << 53, u64::MAX] {
+        let err = Entity::from_record(&at(v)).unwrap_err();
+        assert_eq!(err.detail(), Some("record"), "{v}: {err}");
+    }
 }

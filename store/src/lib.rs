@@ -19,6 +19,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod postgres;
 mod rows;
 mod sqlite;
 mod url;
@@ -41,7 +42,7 @@ pub fn open(url: &str) -> Result<AnyStore, Error> {
     match StoreUrl::parse(url)? {
         StoreUrl::Memory => Ok(Box::new(MemoryStore::new())),
         StoreUrl::Sqlite(url) => Ok(Box::new(SqliteStore::open(&url)?)),
-        other => Err(Error::storage(format!("{} stores are not available in this build", other.scheme()))),
+        StoreUrl::Postgres(url) => Ok(Box::new(postgres::PostgresStore::open(&url)?)),
     }
 }
 

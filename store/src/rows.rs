@@ -4,25 +4,24 @@
 use watchword_core::service::{Kind, Record, Write};
 use watchword_core::Error;
 
-/// A row read from a records table.
-pub(crate) struct Row {
-    pub kind: String,
-    pub key: String,
-    pub identity: String,
+/// A row read from a records table (of a kind the query asked for).
+pub(crate) struct Row<'a> {
+    pub kind: Kind,
+    pub key: &'a str,
+    pub identity: &'a str,
     pub created: i64,
     pub version: i64,
-    pub data: String,
+    pub data: &'a str,
 }
 
-impl Row {
+impl Row<'_> {
     /// The record the row holds. The indexed columns must agree with the record itself, so a
     /// row edited by hand cannot move a record to another key, identity or version.
     pub fn record(self) -> Result<Record, Error> {
-        let kind = Kind::from_name(&self.kind)
-            .ok_or_else(|| Error::storage(format!("a stored row has an unknown kind {:?}", self.kind)))?;
+        let kind = self.kind;
         let unreadable =
             |problem: &str| Error::storage(format!("the stored {} record {} {problem}", kind.as_str(), self.key));
-        let record = Record::from_stored(kind, &self.data).map_err(|_| unreadable("is malformed"))?;
+        let record = Record::from_stored(kind, self.data).map_err(|_| unreadable("cannot be read"))?;
         let agrees = record.key().as_str() == self.key
             && record.identity().as_str() == self.identity
             && i64::try_from(record.date_created()).ok() == Some(self.created)

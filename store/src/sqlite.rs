@@ -45,7 +45,7 @@ struct Sql {
 impl Sql {
     fn new(prefix: &str) -> Sql {
         let t = format!("{prefix}records");
-        let columns = "kind, key, identity, created, version, data";
+        let columns = "key, identity, created, version, data";
         Sql {
             schema: format!(
                 "CREATE TABLE IF NOT EXISTS {prefix}schema (version INTEGER NOT NULL);
@@ -180,24 +180,22 @@ impl SqliteStore {
         }
     }
 
-    fn query(&self, sql: &str, params: &[&dyn rusqlite::ToSql]) -> Result<Vec<Record>, Error> {
+    fn query(&self, kind: Kind, sql: &str, params: &[&dyn rusqlite::ToSql]) -> Result<Vec<Record>, Error> {
         self.with(|conn| {
             let mut statement = conn.prepare_cached(sql).map_err(failure)?;
-            let rows = statement
-                .query_map(params, |r| {
-                    Ok(Row {
-                        kind: r.get(0)?,
-                        key: r.get(1)?,
-                        identity: r.get(2)?,
-                        created: r.get(3)?,
-                        version: r.get(4)?,
-                        data: r.get(5)?,
-                    })
-                })
-                .map_err(failure)?;
+            let mut rows = statement.query(params).map_err(failure)?;
             let mut out = Vec::new();
-            for row in rows {
-                out.push(row.map_err(failure)?.record()?);
+            while let Some(r) = rows.next().map_err(failure)? {
+                let text = |i| r.get_ref(i).and_then(|v| v.as_str().map_err(Into::into)).map_err(failure);
+                let row = Row {
+                    kind,
+                    key: text(0)?,
+                    identity: text(1)?,
+                    created: r.get(2).map_err(failure)?,
+                    version: r.get(3).map_err(failure)?,
+                    data: text(4)?,
+                };
+                out.push(row.record()?);
             }
             Ok(out)
         })
@@ -225,8 +223,8 @@ fn limit(n: usize) -> i64 {
 
 impl Store for SqliteStore {
     fn get(&self, service: &str, key: &Key) -> Result<Option<Record>, Error> {
-        let kind = key.kind().as_str();
-        Ok(self.query(&self.sql.get, params![service, kind, key.as_str()])?.pop())
+        let kind = key.kind();
+        Ok(self.query(kind, &self.sql.get, params![service, kind.as_str(), key.as_str()])?.pop())
     }
 
     fn list(
@@ -237,23 +235,23 @@ impl Store for SqliteStore {
         after: Option<&Cursor>,
         n: usize,
     ) -> Result<Vec<Record>, Error> {
-        let (kind, identity) = (kind.as_str(), identity.as_str());
+        let (name, identity) = (kind.as_str(), identity.as_str());
         match after {
-            None => self.query(&self.sql.list, params![service, kind, identity, limit(n)]),
+            None => self.query(kind, &self.sql.list, params![service, name, identity, limit(n)]),
             Some(c) => {
                 let created = rows::created(c.created)?;
-                self.query(&self.sql.list_after, params![service, kind, identity, limit(n), created, c.key])
+                self.query(kind, &self.sql.list_after, params![service, name, identity, limit(n), created, c.key])
             }
         }
     }
 
     fn scan(&self, service: &str, kind: Kind, after: Option<&Cursor>, n: usize) -> Result<Vec<Record>, Error> {
-        let kind = kind.as_str();
+        let name = kind.as_str();
         match after {
-            None => self.query(&self.sql.scan, params![service, kind, limit(n)]),
+            None => self.query(kind, &self.sql.scan, params![service, name, limit(n)]),
             Some(c) => {
                 let created = rows::created(c.created)?;
-                self.query(&self.sql.scan_after, params![service, kind, limit(n), created, c.key])
+                self.query(kind, &self.sql.scan_after, params![service, name, limit(n), created, c.key])
             }
         }
     }

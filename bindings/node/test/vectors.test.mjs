@@ -259,6 +259,7 @@ test('WatchwordError is a real Error subclass', () => {
   assert.ok(e instanceof WatchwordError)
   assert.ok(e instanceof Error)
   assert.equal(e.name, 'WatchwordError')
-  assert.match(String(e), /^WatchwordError: invalid Base32: character '1' at position 3/)
+  assert.match(String(e), /^WatchwordError: invalid Base32: the character at position 3 /)
+  assert.ok(!String(e).includes("'1'"), 'the message never shows the character: it is part of a secret')
   assert.match(e.stack, /vectors\.test\.mjs/)
 })

@@ -2,7 +2,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use watchword_core::service::{Challenge, Entity, Factor, ServiceConfig};
+use watchword_core::service::{Challenge, Entity, Factor, ServiceConfig, Tombstone};
 
 fuzz_target!(|text: &str| {
     if let Ok(e) = Entity::from_record(text) {
@@ -13,6 +13,9 @@ fuzz_target!(|text: &str| {
     }
     if let Ok(c) = Challenge::from_record(text) {
         assert_eq!(Challenge::from_record(&c.to_record()).unwrap(), c);
+    }
+    if let Ok(t) = Tombstone::from_record(text) {
+        assert_eq!(Tombstone::from_record(&t.to_record()).unwrap(), t);
     }
     let _ = ServiceConfig::from_json(text);
 });

@@ -236,7 +236,7 @@ impl Challenge {
             check_small_map(metadata, "metadata")?;
         }
         let verification = factor.answer_in_place(config, code, now)?;
-        self.version += 1;
+        self.version = self.version.saturating_add(1);
         if let Some(metadata) = metadata {
             self.metadata = Some(metadata.clone());
             self.date_updated = now;

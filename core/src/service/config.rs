@@ -57,7 +57,7 @@ const fn setting(name: &'static str, default: u64, min: u64, max: u64, expected:
 
 /// Every numeric setting. Limits and quotas without a range in SPEC §3 accept 1 to ten times
 /// the default.
-pub const SETTINGS: [Setting; 18] = [
+pub const SETTINGS: [Setting; 19] = [
     setting("code_length", 6, 3, 8, "an integer from 3 to 8, at least min_code_length"),
     setting("min_code_length", 6, 3, 8, "an integer from 3 to 8"),
     setting("time_step", 30, 20, 60, "an integer from 20 to 60 seconds"),
@@ -76,6 +76,7 @@ pub const SETTINGS: [Setting; 18] = [
     setting("factors_per_entity", 100, 1, 1000, "an integer from 1 to 1000"),
     setting("factor_creations_per_day", 100, 1, 1000, "an integer from 1 to 1000"),
     setting("challenge_retention_days", 30, 1, 365, "an integer from 1 to 365 days"),
+    setting("failure_budget", 50, 1, 1000, "an integer from 1 to 1000"),
 ];
 
 /// The service namespace records live in unless the `service` setting names another.
@@ -147,6 +148,9 @@ pub struct ServiceConfig {
     pub factor_creations_per_day: u32,
     /// The shortest imported secret, in bytes (10–64).
     pub min_secret_bytes: usize,
+    /// Failed answers a verified factor may have per 24-hour window, successes or not (then
+    /// it is locked until the window ends; `unlock_factor` clears it).
+    pub failure_budget: u32,
     /// Days an answered or expired challenge is kept before `sweep` removes it (1–365).
     pub challenge_retention_days: u32,
     /// The namespace of this service's records in its store (default `default`).
@@ -187,6 +191,7 @@ impl ServiceConfig {
             factor_creations_per_day: 100,
             min_secret_bytes: 16,
             challenge_retention_days: 30,
+            failure_budget: 50,
             service: String::from(DEFAULT_SERVICE),
             store: String::from(DEFAULT_STORE),
         };
@@ -275,6 +280,7 @@ impl ServiceConfig {
             "factors_per_entity" => self.factors_per_entity = small,
             "factor_creations_per_day" => self.factor_creations_per_day = small,
             "challenge_retention_days" => self.challenge_retention_days = small,
+            "failure_budget" => self.failure_budget = small,
             _ => self.min_secret_bytes = value as usize,
         }
         Ok(())

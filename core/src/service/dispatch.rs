@@ -163,7 +163,7 @@ impl<S: Store> Verify<S> {
             "delete_entity" => {
                 let identity = a.str("identity")?;
                 a.finish()?;
-                self.delete_entity(identity)?;
+                self.delete_entity(identity, now)?;
                 Value::Null
             }
             "create_factor" => {
@@ -214,7 +214,7 @@ impl<S: Store> Verify<S> {
             "delete_factor" => {
                 let (identity, sid) = (a.str("identity")?, a.str("factor_sid")?);
                 a.finish()?;
-                self.delete_factor(identity, sid)?;
+                self.delete_factor(identity, sid, now)?;
                 Value::Null
             }
             "unlock_factor" => {

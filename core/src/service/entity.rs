@@ -42,6 +42,6 @@ impl Entity {
             .factor_creations
             .admit(now, 86_400, config.factor_creations_per_day)
             .ok_or(Error::FactorCreationRateLimited)?;
-        Ok(Entity { factor_creations, version: self.version + 1, ..self })
+        Ok(Entity { factor_creations, version: self.version.saturating_add(1), ..self })
     }
 }

@@ -64,8 +64,8 @@ impl FactorStatus {
     }
 }
 
-/// A request to create a factor.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// A request to create a factor. Its `Debug` never shows an imported secret.
+#[derive(Clone, PartialEq, Eq, Default)]
 pub struct NewFactor {
     /// The account name shown in the authenticator app: 1–64 characters, no `:`.
     pub friendly_name: String,
@@ -81,6 +81,20 @@ pub struct NewFactor {
     pub skew: Option<u32>,
     /// Host metadata (string values, at most 1024 characters serialized).
     pub metadata: Option<Metadata>,
+}
+
+impl core::fmt::Debug for NewFactor {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("NewFactor")
+            .field("friendly_name", &self.friendly_name)
+            .field("secret", &self.secret.as_ref().map(|_| "…"))
+            .field("alg", &self.alg)
+            .field("code_length", &self.code_length)
+            .field("time_step", &self.time_step)
+            .field("skew", &self.skew)
+            .field("metadata", &self.metadata)
+            .finish()
+    }
 }
 
 impl NewFactor {
@@ -151,6 +165,59 @@ pub struct Factor {
     pub challenges_hour: Quota,
     /// Challenges created in the current 24-hour window (quota 60312).
     pub challenges_day: Quota,
+    /// Failed answers in the current 24-hour window (the failure budget, SPEC §3): not
+    /// reset by successes; when spent the factor is locked until the window ends.
+    pub failure_budget: Quota,
+    /// The last two future steps a code was reported `outside_window` for: presented again,
+    /// such a code is `replayed` (the diagnosis must not turn one guess into five codes).
+    pub future_steps: [Option<u64>; 2],
+}
+
+/// What a factor must never lose to an import, a delete or a lost race (SPEC §7): its replay
+/// floor in time, its remembered future steps, its attempt counters and its failure budget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Guard {
+    /// The first Unix second whose codes were not used yet (`None`: nothing accepted yet).
+    pub floor_time: Option<u64>,
+    /// The start times (Unix seconds) of the remembered future steps.
+    pub future_times: [Option<u64>; 2],
+    /// Failed enrollment verifications.
+    pub enrollment_failures: u32,
+    /// Consecutive failed answers.
+    pub consecutive_failures: u32,
+    /// End of the timed lockout.
+    pub locked_until: Option<u64>,
+    /// The failure budget's window and count.
+    pub failure_budget: Quota,
+}
+
+/// The later-starting window, or the fuller of two in the same window.
+pub(crate) fn higher_quota(a: Quota, b: Quota) -> Quota {
+    if (b.start, b.count) > (a.start, a.count) {
+        b
+    } else {
+        a
+    }
+}
+
+impl Guard {
+    /// The guard that keeps the higher of each value.
+    pub fn max(self, other: Guard) -> Guard {
+        let mut future_times = self.future_times;
+        for t in other.future_times.into_iter().flatten() {
+            if !future_times.contains(&Some(t)) {
+                future_times = [Some(t), future_times[0]];
+            }
+        }
+        Guard {
+            floor_time: self.floor_time.max(other.floor_time),
+            future_times,
+            enrollment_failures: self.enrollment_failures.max(other.enrollment_failures),
+            consecutive_failures: self.consecutive_failures.max(other.consecutive_failures),
+            locked_until: self.locked_until.max(other.locked_until),
+            failure_budget: higher_quota(self.failure_budget, other.failure_budget),
+        }
+    }
 }
 
 impl Factor {
@@ -208,7 +275,38 @@ impl Factor {
             locked_until: None,
             challenges_hour: Quota::default(),
             challenges_day: Quota::default(),
+            failure_budget: Quota::default(),
+            future_steps: [None, None],
         })
+    }
+
+    /// What this factor must never lose (see [`Guard`]).
+    pub fn guard(&self) -> Guard {
+        let step_time = |step: u64| step.saturating_mul(self.config.time_step);
+        Guard {
+            floor_time: self.last_used_step.map(|s| step_time(s.saturating_add(1))),
+            future_times: self.future_steps.map(|s| s.map(step_time)),
+            enrollment_failures: self.enrollment_failures,
+            consecutive_failures: self.consecutive_failures,
+            locked_until: self.locked_until,
+            failure_budget: self.failure_budget,
+        }
+    }
+
+    /// Raises this factor's guarded values to at least `guard`'s: the replay floor in time
+    /// (a step that overlaps used time counts as used), remembered future steps, counters and
+    /// the failure budget.
+    pub fn raise_to(&mut self, guard: &Guard) {
+        let merged = self.guard().max(*guard);
+        let step = self.config.time_step;
+        if merged.floor_time > self.guard().floor_time {
+            self.last_used_step = merged.floor_time.map(|t| t.div_ceil(step).saturating_sub(1));
+        }
+        self.future_steps = merged.future_times.map(|t| t.filter(|t| t % step == 0).map(|t| t / step));
+        self.enrollment_failures = merged.enrollment_failures;
+        self.consecutive_failures = merged.consecutive_failures;
+        self.locked_until = merged.locked_until;
+        self.failure_budget = merged.failure_budget;
     }
 
     /// The `otpauth://` URI an authenticator app scans: issuer from the service, account
@@ -238,7 +336,11 @@ impl Factor {
         if self.consecutive_failures >= config.lockout_permanent_threshold {
             return Some(None);
         }
-        self.locked_until.filter(|&until| until > now).map(Some)
+        let budget = self.failure_budget;
+        let budget_end = budget.start.saturating_add(86_400);
+        let spent = (budget.count >= config.failure_budget && now < budget_end).then_some(budget_end);
+        let timed = self.locked_until.filter(|&until| until > now);
+        timed.max(spent).map(Some)
     }
 
     /// Enrollment: checks the first code of an unverified factor. A right code verifies it;
@@ -255,14 +357,17 @@ impl Factor {
         }
         let (verification, step) = self.check(code, now)?;
         let mut next = self;
-        next.version += 1;
+        next.version = next.version.saturating_add(1);
         match step {
             Some(step) => {
                 next.status = FactorStatus::Verified;
-                next.last_used_step = Some(step);
+                next.accept(step);
                 next.date_updated = now;
             }
-            None => next.enrollment_failures += 1,
+            None => {
+                next.enrollment_failures = next.enrollment_failures.saturating_add(1);
+                next.remember_future(&verification, now);
+            }
         }
         Ok((next, verification))
     }
@@ -286,14 +391,17 @@ impl Factor {
             return Err(Error::FactorLocked { until });
         }
         let (verification, step) = self.check(code, now)?;
-        self.version += 1;
+        self.version = self.version.saturating_add(1);
         match step {
             Some(step) => {
-                self.last_used_step = Some(step);
+                self.accept(step);
                 self.consecutive_failures = 0;
                 self.locked_until = None;
             }
             None => {
+                self.remember_future(&verification, now);
+                let budget = self.failure_budget.admit(now, 86_400, config.failure_budget);
+                self.failure_budget = budget.unwrap_or(self.failure_budget);
                 let failures = self.consecutive_failures.saturating_add(1);
                 self.consecutive_failures = failures;
                 if failures < config.lockout_permanent_threshold && failures % config.lockout_threshold == 0 {
@@ -331,7 +439,7 @@ impl Factor {
         };
         self.challenges_day = day.ok_or_else(quota)?;
         self.challenges_hour = hour;
-        self.version += 1;
+        self.version = self.version.saturating_add(1);
         Ok(())
     }
 
@@ -371,28 +479,59 @@ impl Factor {
                 u64::try_from(steps - 1).unwrap_or(u64::MAX)
             });
         }
+        if factor_config.time_step != next.config.time_step {
+            // Remembered future steps were counted in the old step length.
+            next.future_steps = [None, None];
+        }
         if factor_config.alg != next.config.alg {
             next.secret = next.secret.without_key_states();
         }
         next.config = factor_config;
         next.date_updated = now;
-        next.version += 1;
+        next.version = next.version.saturating_add(1);
         Ok(next)
     }
 
-    /// Lifts any lockout and clears the failure count.
+    /// Lifts any lockout and clears the failure count and the failure budget.
     pub fn unlock(self) -> Factor {
         let mut next = self;
         next.consecutive_failures = 0;
         next.locked_until = None;
-        next.version += 1;
+        next.failure_budget = Quota::default();
+        next.version = next.version.saturating_add(1);
         next
     }
 
-    /// Checks `code` with the replay floor; returns the result and, when approved, the step
-    /// to store as the new floor.
+    /// Stores `step` as the replay floor and forgets remembered steps at or below it.
+    fn accept(&mut self, step: u64) {
+        self.last_used_step = Some(step);
+        self.future_steps = self.future_steps.map(|s| s.filter(|s| *s > step));
+    }
+
+    /// After an `outside_window` result for a future step, remembers that step (the last two).
+    fn remember_future(&mut self, verification: &Verification, now: u64) {
+        let (VerificationResult::OutsideWindow, Some(offset)) = (verification.result, verification.offset) else {
+            return;
+        };
+        if offset <= 0 {
+            return;
+        }
+        let current = now / self.config.time_step;
+        let step = current.saturating_add(offset.unsigned_abs());
+        if !self.future_steps.contains(&Some(step)) {
+            self.future_steps = [Some(step), self.future_steps[0]];
+        }
+    }
+
+    /// Checks `code` with the replay floor and the remembered future steps; returns the
+    /// result and, when approved, the step to store as the new floor.
     fn check(&self, code: &str, now: u64) -> Result<(Verification, Option<u64>), Error> {
         let check = self.totp()?.check(code, now, self.config.skew, self.last_used_step)?;
+        let remembered = |m: &crate::Match| self.future_steps.contains(&Some(m.step));
+        let check = match check {
+            Check::Accepted(m) | Check::OutsideWindow(m) if remembered(&m) => Check::Replayed(m),
+            other => other,
+        };
         Ok(match check {
             Check::Accepted(m) => {
                 (Verification { result: VerificationResult::Approved, offset: Some(m.offset) }, Some(m.step))

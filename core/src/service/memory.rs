@@ -6,7 +6,7 @@ use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use super::{Challenge, Cursor, Entity, Factor, Identity, Key, Kind, Record, Sid, Store, Write};
+use super::{Challenge, Cursor, Entity, Factor, Identity, Key, Kind, Record, Sid, Store, Tombstone, Write};
 use crate::Error;
 
 /// A thread-safe in-memory [`Store`]. Commits are atomic: every write's version is checked
@@ -52,6 +52,8 @@ struct Inner {
     factors: Map<Sid, Slot<Factor>>,
     challenges: Map<Sid, Slot<Challenge>>,
     index: Map<Identity, Lists>,
+    /// Few and short-lived: listed by a full pass.
+    tombstones: Map<Sid, Tombstone>,
 }
 
 impl MemoryStore {
@@ -169,6 +171,7 @@ impl Inner {
             Key::Entity(identity) => self.entities.get(identity).map_or(0, |e| e.version),
             Key::Factor(sid) => self.factors.get(sid).map_or(0, |s| s.record.version),
             Key::Challenge(sid) => self.challenges.get(sid).map_or(0, |s| s.record.version),
+            Key::Tombstone(sid) => self.tombstones.get(sid).map_or(0, |t| t.version),
         }
     }
 
@@ -184,6 +187,10 @@ impl Inner {
             }
             Record::Factor(f) => put_owned(&mut self.factors, &mut self.index, f),
             Record::Challenge(c) => put_owned(&mut self.challenges, &mut self.index, c),
+            Record::Tombstone(t) => {
+                self.tombstones.insert(t.sid, t);
+                None
+            }
         };
         if let Some(identity) = moved_from {
             self.prune(identity);
@@ -195,6 +202,10 @@ impl Inner {
             Key::Entity(identity) => self.entities.remove(identity).map(|_| *identity),
             Key::Factor(sid) => remove_owned(&mut self.factors, &mut self.index, sid),
             Key::Challenge(sid) => remove_owned(&mut self.challenges, &mut self.index, sid),
+            Key::Tombstone(sid) => {
+                self.tombstones.remove(sid);
+                None
+            }
         };
         if let Some(identity) = identity {
             self.prune(identity);
@@ -223,6 +234,7 @@ impl Inner {
             Key::Entity(identity) => Record::Entity(self.entities.get(identity)?.clone()),
             Key::Factor(sid) => Record::Factor(Factor::clone(&self.factors.get(sid)?.record)),
             Key::Challenge(sid) => Record::Challenge(Challenge::clone(&self.challenges.get(sid)?.record)),
+            Key::Tombstone(sid) => Record::Tombstone(self.tombstones.get(sid)?.clone()),
         })
     }
 
@@ -241,6 +253,13 @@ impl Inner {
             (Kind::Challenge, Some(id)) => listed(&self.challenges, self.index.get(id), |lists| &lists.1)
                 .into_iter()
                 .map(Record::Challenge)
+                .collect(),
+            (Kind::Tombstone, identity) => self
+                .tombstones
+                .values()
+                .filter(|t| identity.is_none_or(|id| t.identity == *id))
+                .cloned()
+                .map(Record::Tombstone)
                 .collect(),
         }
     }
@@ -312,7 +331,7 @@ mod tests {
             .iter()
             .map(|r| match r.key() {
                 Key::Factor(sid) | Key::Challenge(sid) => sid,
-                Key::Entity(_) => unreachable!("listed an entity as a {kind:?}"),
+                other => unreachable!("listed {other:?} as a {kind:?}"),
             })
             .collect()
     }

@@ -39,6 +39,7 @@ mod ids;
 mod record;
 mod store;
 mod time;
+mod tombstone;
 mod view;
 
 #[cfg(feature = "std")]
@@ -54,10 +55,11 @@ use alloc::string::String;
 pub use challenge::{Challenge, ChallengeStatus, DetailField, Details, NewChallenge};
 pub use config::{FactorConfig, ServiceConfig, Setting, DEFAULT_SERVICE, DEFAULT_STORE, MIN_SECRET_BYTES, SETTINGS};
 pub use entity::Entity;
-pub use factor::{Factor, FactorStatus, FactorUpdate, NewFactor, Quota};
+pub use factor::{Factor, FactorStatus, FactorUpdate, Guard, NewFactor, Quota};
 pub use ids::{Identity, Sid};
 pub use store::{Cursor, Key, Kind, Record, Store, Write};
 pub use time::{parse_rfc3339, rfc3339};
+pub use tombstone::{Tombstone, TOMBSTONE_SECONDS};
 
 #[cfg(feature = "std")]
 pub use dispatch::OPERATIONS;
@@ -65,7 +67,7 @@ pub use dispatch::OPERATIONS;
 pub use memory::MemoryStore;
 #[cfg(feature = "std")]
 pub use verify::{
-    unix_now, Binding, Created, Order, Page, Paging, Verify, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_RETRIES,
+    unix_now, Binding, Created, Order, Page, Paging, Verify, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_RETRIES, MAX_TIME,
 };
 
 use crate::error::{Error, Invalid};

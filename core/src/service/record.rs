@@ -11,11 +11,12 @@ use super::challenge::MAX_EXPIRATION;
 use super::factor::check_friendly_name;
 use super::{check_identity, check_sid, Identity, Metadata, Sid};
 use super::{Challenge, ChallengeStatus, DetailField, Details, Entity, Factor, FactorConfig, FactorStatus, Quota};
+use super::{Guard, Tombstone};
 use crate::error::Invalid;
 use crate::{Algorithm, Error, Secret};
 
-/// The record format version this library writes and reads.
-pub const RECORD_VERSION: u64 = 1;
+/// The record format version this library writes. It reads every version from 1 to this one.
+pub const RECORD_VERSION: u64 = 2;
 
 fn bad(field: &'static str, problem: &'static str) -> Error {
     Error::InvalidParameter(Invalid::Record { field, problem })
@@ -29,22 +30,24 @@ struct Fields<'a> {
 }
 
 impl<'a> Fields<'a> {
-    fn open(text: &str, kind: &'static str) -> Result<(Value, &'static str), Error> {
+    /// Parses a record of `kind`; returns it with its format version (from `since` to
+    /// [`RECORD_VERSION`]).
+    fn open(text: &str, kind: &'static str, since: u64) -> Result<(Value, u64), Error> {
         let value: Value = serde_json::from_str(text).map_err(|_| bad("record", "is not valid JSON"))?;
         let map = value.as_object().ok_or_else(|| bad("record", "is not a JSON object"))?;
-        match map.get("v") {
+        let version = match map.get("v") {
             None => return Err(bad("v", "is missing")),
-            Some(v) if v.as_u64() != Some(RECORD_VERSION) => {
-                return Err(bad("v", "is an unknown record version (this library reads version 1)"))
-            }
-            Some(_) => {}
-        }
+            Some(v) => match v.as_u64() {
+                Some(v) if (since..=RECORD_VERSION).contains(&v) => v,
+                _ => return Err(bad("v", "is an unknown record version (this library reads versions 1 and 2)")),
+            },
+        };
         match map.get("type").and_then(Value::as_str) {
             Some(t) if t == kind => {}
             Some(_) => return Err(bad("type", "names another kind of record")),
             None => return Err(bad("type", "is missing")),
         }
-        Ok((value, kind))
+        Ok((value, version))
     }
 
     fn new(map: &'a Map<String, Value>) -> Fields<'a> {
@@ -96,6 +99,17 @@ impl<'a> Fields<'a> {
             (Some(start), Some(count), Some(2)) => Ok(Quota { start, count }),
             _ => Err(bad(field, "must be {\"start\": integer, \"count\": integer}")),
         }
+    }
+
+    /// Up to two steps (an array of unsigned integers).
+    fn steps(&mut self, field: &'static str) -> Result<[Option<u64>; 2], Error> {
+        let problem = "must be an array of at most two unsigned integers";
+        let items = self.get(field)?.as_array().filter(|a| a.len() <= 2).ok_or_else(|| bad(field, problem))?;
+        let mut out = [None, None];
+        for (slot, item) in out.iter_mut().zip(items) {
+            *slot = Some(item.as_u64().ok_or_else(|| bad(field, problem))?);
+        }
+        Ok(out)
     }
 
     fn finish(self) -> Result<(), Error> {
@@ -170,9 +184,16 @@ fn check_times(created: u64, updated: u64) -> Result<(), Error> {
     Ok(())
 }
 
+/// Record versions stay below 2^53, so that they are exact in every JSON reader (and one more
+/// change can never overflow).
+pub const MAX_RECORD_VERSION: u64 = (1 << 53) - 1;
+
 fn check_version(version: u64) -> Result<u64, Error> {
     if version == 0 {
         return Err(bad("version", "must be at least 1"));
+    }
+    if version >= MAX_RECORD_VERSION {
+        return Err(bad("version", "must be below 2^53 - 1"));
     }
     Ok(version)
 }
@@ -209,7 +230,7 @@ impl Entity {
 
     /// Reads a stored record, rejecting unknown versions, missing fields and invalid values.
     pub fn from_record(text: &str) -> Result<Entity, Error> {
-        let (value, _) = Fields::open(text, "entity")?;
+        let (value, _) = Fields::open(text, "entity", 1)?;
         let mut f = Fields::new(value.as_object().ok_or_else(|| bad("record", "is not a JSON object"))?);
         let entity = Entity {
             sid: record_sid(f.str("sid")?, "YE")?,
@@ -254,13 +275,15 @@ impl Factor {
             "locked_until": self.locked_until,
             "challenges_hour": quota_json(self.challenges_hour),
             "challenges_day": quota_json(self.challenges_day),
+            "failure_budget": quota_json(self.failure_budget),
+            "future_steps": self.future_steps.iter().flatten().collect::<Vec<_>>(),
         })
         .to_string()
     }
 
     /// Reads a stored record, rejecting unknown versions, missing fields and invalid values.
     pub fn from_record(text: &str) -> Result<Factor, Error> {
-        let (value, _) = Fields::open(text, "factor")?;
+        let (value, format) = Fields::open(text, "factor", 1)?;
         let mut f = Fields::new(value.as_object().ok_or_else(|| bad("record", "is not a JSON object"))?);
         let sid = record_sid(f.str("sid")?, "YF")?;
         let entity_sid = check_sid(f.str("entity_sid")?, "YE", "entity_sid", "")
@@ -292,6 +315,8 @@ impl Factor {
             locked_until: f.opt_u64("locked_until")?,
             challenges_hour: f.quota("challenges_hour")?,
             challenges_day: f.quota("challenges_day")?,
+            failure_budget: if format >= 2 { f.quota("failure_budget")? } else { Quota::default() },
+            future_steps: if format >= 2 { f.steps("future_steps")? } else { [None, None] },
         };
         f.finish()?;
         check_times(factor.date_created, factor.date_updated)?;
@@ -340,7 +365,7 @@ impl Challenge {
 
     /// Reads a stored record, rejecting unknown versions, missing fields and invalid values.
     pub fn from_record(text: &str) -> Result<Challenge, Error> {
-        let (value, _) = Fields::open(text, "challenge")?;
+        let (value, format) = Fields::open(text, "challenge", 1)?;
         let mut f = Fields::new(value.as_object().ok_or_else(|| bad("record", "is not a JSON object"))?);
         let sid = record_sid(f.str("sid")?, "YC")?;
         let entity_sid = check_sid(f.str("entity_sid")?, "YE", "entity_sid", "")
@@ -350,7 +375,14 @@ impl Challenge {
             .map_err(|_| bad("factor_sid", "is not a valid sid"))?;
         let status = match ChallengeStatus::from_name(&f.string("status")?) {
             Some(s @ (ChallengeStatus::Pending | ChallengeStatus::Approved | ChallengeStatus::Denied)) => s,
-            _ => return Err(bad("status", "must be \"pending\", \"approved\" or \"denied\"")),
+            // Version 2 stores an expiry that was answered (so a clock going back cannot revive it).
+            Some(ChallengeStatus::Expired) if format >= 2 => ChallengeStatus::Expired,
+            _ => {
+                return Err(bad(
+                    "status",
+                    "must be \"pending\", \"approved\", \"denied\" or (from version 2) \"expired\"",
+                ))
+            }
         };
         let details = match f.get("details")? {
             Value::Null => None,
@@ -383,5 +415,61 @@ impl Challenge {
             return Err(bad("date_responded", "must be set exactly when the challenge is approved or denied"));
         }
         Ok(challenge)
+    }
+}
+
+impl Tombstone {
+    /// The stored record (JSON, `"v": 2`).
+    pub fn to_record(&self) -> String {
+        let g = &self.guard;
+        json!({
+            "v": RECORD_VERSION,
+            "type": "tombstone",
+            "sid": self.sid,
+            "identity": self.identity,
+            "date_created": self.date_created,
+            "version": self.version,
+            "floor_time": g.floor_time,
+            "future_times": g.future_times.iter().flatten().collect::<Vec<_>>(),
+            "enrollment_failures": g.enrollment_failures,
+            "consecutive_failures": g.consecutive_failures,
+            "locked_until": g.locked_until,
+            "failure_budget": quota_json(g.failure_budget),
+        })
+        .to_string()
+    }
+
+    /// Reads a stored record (tombstones exist from version 2).
+    ///
+    /// ```
+    /// use watchword_core::service::{Guard, Identity, Sid, Tombstone};
+    /// let t = Tombstone {
+    ///     sid: Sid::parse("YF01010101010101010101010101010101", "YF").unwrap(),
+    ///     identity: Identity::parse("user-0001").unwrap(),
+    ///     date_created: 1_700_000_000,
+    ///     version: 1,
+    ///     guard: Guard { floor_time: Some(1_700_000_010), ..Guard::default() },
+    /// };
+    /// assert_eq!(Tombstone::from_record(&t.to_record()).unwrap(), t);
+    /// ```
+    pub fn from_record(text: &str) -> Result<Tombstone, Error> {
+        let (value, _) = Fields::open(text, "tombstone", 2)?;
+        let mut f = Fields::new(value.as_object().ok_or_else(|| bad("record", "is not a JSON object"))?);
+        let tombstone = Tombstone {
+            sid: record_sid(f.str("sid")?, "YF")?,
+            identity: record_identity(f.str("identity")?)?,
+            date_created: f.u64("date_created")?,
+            version: check_version(f.u64("version")?)?,
+            guard: Guard {
+                floor_time: f.opt_u64("floor_time")?,
+                future_times: f.steps("future_times")?,
+                enrollment_failures: f.u32("enrollment_failures")?,
+                consecutive_failures: f.u32("consecutive_failures")?,
+                locked_until: f.opt_u64("locked_until")?,
+                failure_budget: f.quota("failure_budget")?,
+            },
+        };
+        f.finish()?;
+        Ok(tombstone)
     }
 }

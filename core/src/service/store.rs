@@ -8,7 +8,7 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::{Challenge, Entity, Factor, Identity, Sid};
+use super::{Challenge, Entity, Factor, Identity, Sid, Tombstone};
 use crate::Error;
 
 /// The kinds of record a service keeps.
@@ -21,18 +21,21 @@ pub enum Kind {
     Factor,
     /// A [`Challenge`], keyed by its sid.
     Challenge,
+    /// A deleted factor's [`Tombstone`], keyed by the factor's sid.
+    Tombstone,
 }
 
 impl Kind {
     /// Every kind.
-    pub const ALL: [Kind; 3] = [Kind::Entity, Kind::Factor, Kind::Challenge];
+    pub const ALL: [Kind; 4] = [Kind::Entity, Kind::Factor, Kind::Challenge, Kind::Tombstone];
 
-    /// `"entity"`, `"factor"` or `"challenge"`: the `type` of its stored records.
+    /// `"entity"`, `"factor"`, `"challenge"` or `"tombstone"`: the `type` of its stored records.
     pub const fn as_str(self) -> &'static str {
         match self {
             Kind::Entity => "entity",
             Kind::Factor => "factor",
             Kind::Challenge => "challenge",
+            Kind::Tombstone => "tombstone",
         }
     }
 
@@ -57,6 +60,8 @@ pub enum Record {
     Factor(Factor),
     /// A challenge.
     Challenge(Challenge),
+    /// A deleted factor's tombstone.
+    Tombstone(Tombstone),
 }
 
 impl Record {
@@ -66,6 +71,7 @@ impl Record {
             Record::Entity(e) => Key::Entity(e.identity),
             Record::Factor(f) => Key::Factor(f.sid),
             Record::Challenge(c) => Key::Challenge(c.sid),
+            Record::Tombstone(t) => Key::Tombstone(t.sid),
         }
     }
 
@@ -80,6 +86,7 @@ impl Record {
             Record::Entity(e) => e.version,
             Record::Factor(f) => f.version,
             Record::Challenge(c) => c.version,
+            Record::Tombstone(t) => t.version,
         }
     }
 
@@ -89,6 +96,7 @@ impl Record {
             Record::Entity(e) => &e.identity,
             Record::Factor(f) => &f.identity,
             Record::Challenge(c) => &c.identity,
+            Record::Tombstone(t) => &t.identity,
         }
     }
 
@@ -98,6 +106,7 @@ impl Record {
             Record::Entity(e) => e.date_created,
             Record::Factor(f) => f.date_created,
             Record::Challenge(c) => c.date_created,
+            Record::Tombstone(t) => t.date_created,
         }
     }
 
@@ -112,6 +121,7 @@ impl Record {
             Record::Entity(e) => e.to_record(),
             Record::Factor(f) => f.to_record(),
             Record::Challenge(c) => c.to_record(),
+            Record::Tombstone(t) => t.to_record(),
         }
     }
 
@@ -128,6 +138,7 @@ impl Record {
             Kind::Entity => Record::Entity(Entity::from_record(text)?),
             Kind::Factor => Record::Factor(Factor::from_record(text)?),
             Kind::Challenge => Record::Challenge(Challenge::from_record(text)?),
+            Kind::Tombstone => Record::Tombstone(Tombstone::from_record(text)?),
         })
     }
 }
@@ -141,6 +152,8 @@ pub enum Key {
     Factor(Sid),
     /// A challenge's sid.
     Challenge(Sid),
+    /// A deleted factor's sid.
+    Tombstone(Sid),
 }
 
 impl Key {
@@ -150,6 +163,7 @@ impl Key {
             Key::Entity(_) => Kind::Entity,
             Key::Factor(_) => Kind::Factor,
             Key::Challenge(_) => Kind::Challenge,
+            Key::Tombstone(_) => Kind::Tombstone,
         }
     }
 
@@ -157,7 +171,7 @@ impl Key {
     pub fn as_str(&self) -> &str {
         match self {
             Key::Entity(identity) => identity.as_str(),
-            Key::Factor(sid) | Key::Challenge(sid) => sid.as_str(),
+            Key::Factor(sid) | Key::Challenge(sid) | Key::Tombstone(sid) => sid.as_str(),
         }
     }
 }

@@ -4,10 +4,12 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use rand_core::{OsRng, RngCore};
 
+use super::factor::higher_quota;
+use super::record::MAX_RECORD_VERSION;
 use super::{check_identity, check_sid, invalid, Identity, Metadata, ServiceConfig, Sid, Verification};
 use super::{
     Challenge, ChallengeStatus, Cursor, Entity, Factor, FactorUpdate, Key, Kind, NewChallenge, NewFactor, Record,
-    Store, Write,
+    Store, Tombstone, Write,
 };
 use crate::Error;
 
@@ -25,12 +27,11 @@ pub fn unix_now() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
-/// 16 random bytes for a sid, from the thread's CSPRNG (`rand`'s `ThreadRng`: ChaCha seeded
-/// from the operating system, reseeded periodically and after a fork). Secrets do not come
-/// from here: they are read from the operating system itself.
+/// 16 random bytes for a sid, read from the operating system for every sid: no user-space
+/// buffer that a `fork()` would copy into two processes (which would then draw the same sids).
 fn random16() -> [u8; 16] {
     let mut out = [0u8; 16];
-    rand::thread_rng().fill_bytes(&mut out);
+    OsRng.fill_bytes(&mut out);
     out
 }
 
@@ -76,6 +77,14 @@ impl Binding {
     /// The URI as a QR code drawn with Unicode half blocks for a dark terminal.
     pub fn qr_terminal(&self) -> Result<String, Error> {
         crate::qr::terminal(&self.uri)
+    }
+}
+
+impl Drop for Binding {
+    /// The secret and the URI that carries it are wiped when the binding is dropped.
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.secret);
+        zeroize::Zeroize::zeroize(&mut self.uri);
     }
 }
 
@@ -177,10 +186,21 @@ macro_rules! kept {
     )*};
 }
 
-kept!(Entity, Factor, Challenge);
+kept!(Entity, Factor, Challenge, Tombstone);
 
 fn wrong_kind() -> Error {
     Error::storage("the store answered a record of another kind")
+}
+
+/// The latest time a service operation accepts: 9999-12-31T23:59:59Z. Later times would
+/// overflow expiry and window arithmetic (and cannot be written as RFC 3339 dates).
+pub const MAX_TIME: u64 = 253_402_300_799;
+
+fn check_now(now: u64) -> Result<(), Error> {
+    if now > MAX_TIME {
+        return Err(invalid("now", "Unix seconds up to 253402300799 (9999-12-31T23:59:59Z)"));
+    }
+    Ok(())
 }
 
 /// How many records a sweep or a cascade reads from the store at a time.
@@ -194,14 +214,24 @@ pub struct Verify<S: Store> {
     store: S,
 }
 
+/// The version after `version`, or an error when records would leave the JSON-safe range.
+fn next_version(version: u64) -> Result<u64, Error> {
+    version
+        .checked_add(1)
+        .filter(|v| *v <= MAX_RECORD_VERSION)
+        .ok_or_else(|| invalid("version", "a record version below 2^53 - 1 (the record changed too often)"))
+}
+
 /// A put whose record gets the version after `expected`.
-fn put(mut record: Record, expected: u64) -> Write {
+fn put(mut record: Record, expected: u64) -> Result<Write, Error> {
+    let version = next_version(expected)?;
     match &mut record {
-        Record::Entity(e) => e.version = expected + 1,
-        Record::Factor(f) => f.version = expected + 1,
-        Record::Challenge(c) => c.version = expected + 1,
+        Record::Entity(e) => e.version = version,
+        Record::Factor(f) => f.version = version,
+        Record::Challenge(c) => c.version = version,
+        Record::Tombstone(t) => t.version = version,
     }
-    Write::Put { record, expected }
+    Ok(Write::Put { record, expected })
 }
 
 fn check_factor_sid(sid: &str) -> Result<Sid, Error> {
@@ -324,13 +354,14 @@ impl<S: Store> Verify<S> {
 
     /// Creates an entity (60301 if it exists).
     pub fn create_entity(&self, identity: &str, now: u64) -> Result<Entity, Error> {
+        check_now(now)?;
         let id = check_identity(identity)?;
         self.retry(|| {
             if self.entity_at(&id)?.is_some() {
                 return Err(Error::EntityAlreadyExists);
             }
             let entity = Entity::new(identity, random16(), now)?;
-            self.commit(alloc::vec![put(Record::Entity(entity.clone()), 0)])?;
+            self.commit(alloc::vec![put(Record::Entity(entity.clone()), 0)?])?;
             Ok(entity)
         })
     }
@@ -345,13 +376,14 @@ impl<S: Store> Verify<S> {
         self.page(None, paging, |_| true)
     }
 
-    /// Deletes an entity with its factors and challenges.
-    pub fn delete_entity(&self, identity: &str) -> Result<(), Error> {
+    /// Deletes an entity with its factors (each leaves a tombstone) and challenges.
+    pub fn delete_entity(&self, identity: &str, now: u64) -> Result<(), Error> {
+        check_now(now)?;
         self.retry(|| {
             let entity = self.entity_of(identity)?;
             let mut writes = alloc::vec![Write::Delete { key: Key::Entity(entity.identity), expected: entity.version }];
             for f in self.all::<Factor>(&entity.identity)? {
-                writes.push(Write::Delete { key: Key::Factor(f.sid), expected: f.version });
+                self.bury(&f, now, &mut writes)?;
             }
             for c in self.all::<Challenge>(&entity.identity)? {
                 writes.push(Write::Delete { key: Key::Challenge(c.sid), expected: c.version });
@@ -365,6 +397,7 @@ impl<S: Store> Verify<S> {
     /// Creates an unverified factor (and the entity, if missing). Checks the request, then
     /// the factor limit (60315), then the creation quota (60326).
     pub fn create_factor(&self, identity: &str, request: NewFactor, now: u64) -> Result<Created, Error> {
+        check_now(now)?;
         let id = check_identity(identity)?;
         self.retry(|| {
             let (entity, expected) = match self.entity_at(&id)? {
@@ -381,7 +414,7 @@ impl<S: Store> Verify<S> {
                 return Err(Error::FactorLimitReached);
             }
             let entity = entity.admit_factor_creation(&self.config, now)?;
-            self.commit(alloc::vec![put(Record::Entity(entity), expected), put(Record::Factor(factor.clone()), 0)])?;
+            self.commit(alloc::vec![put(Record::Entity(entity), expected)?, put(Record::Factor(factor.clone()), 0)?])?;
             let secret = factor.secret.to_base32();
             Ok(Created { factor, binding: Binding { secret, uri } })
         })
@@ -400,6 +433,7 @@ impl<S: Store> Verify<S> {
 
     /// Changes a factor's friendly name, configuration or metadata.
     pub fn update_factor(&self, identity: &str, sid: &str, update: &FactorUpdate, now: u64) -> Result<Factor, Error> {
+        check_now(now)?;
         self.retry(|| {
             let factor = self.factor_of(identity, sid)?;
             let expected = factor.version;
@@ -408,7 +442,7 @@ impl<S: Store> Verify<S> {
     }
 
     fn commit_factor(&self, next: Factor, expected: u64) -> Result<Factor, Error> {
-        let next = Factor { version: expected + 1, ..next };
+        let next = Factor { version: next_version(expected)?, ..next };
         self.commit(alloc::vec![Write::Put { record: Record::Factor(next.clone()), expected }])?;
         Ok(next)
     }
@@ -422,6 +456,7 @@ impl<S: Store> Verify<S> {
         code: &str,
         now: u64,
     ) -> Result<(Factor, Verification), Error> {
+        check_now(now)?;
         self.retry(|| {
             let factor = self.factor_of(identity, sid)?;
             let expected = factor.version;
@@ -430,11 +465,24 @@ impl<S: Store> Verify<S> {
         })
     }
 
-    /// Deletes a factor with its challenges.
-    pub fn delete_factor(&self, identity: &str, sid: &str) -> Result<(), Error> {
+    /// The writes that delete `factor` and leave its tombstone (over an earlier one).
+    fn bury(&self, factor: &Factor, now: u64, writes: &mut Vec<Write>) -> Result<(), Error> {
+        writes.push(Write::Delete { key: Key::Factor(factor.sid), expected: factor.version });
+        let earlier = self.get::<Tombstone>(Key::Tombstone(factor.sid))?;
+        let expected = earlier.as_ref().map_or(0, |t| t.version);
+        let tombstone = Tombstone::of(factor, earlier.as_ref(), now.max(factor.date_updated));
+        writes.push(put(Record::Tombstone(tombstone), expected)?);
+        Ok(())
+    }
+
+    /// Deletes a factor with its challenges. It leaves a tombstone for ten minutes that keeps
+    /// its replay floor and counters from an import of an older copy.
+    pub fn delete_factor(&self, identity: &str, sid: &str, now: u64) -> Result<(), Error> {
+        check_now(now)?;
         self.retry(|| {
             let factor = self.factor_of(identity, sid)?;
-            let mut writes = alloc::vec![Write::Delete { key: Key::Factor(factor.sid), expected: factor.version }];
+            let mut writes = Vec::new();
+            self.bury(&factor, now, &mut writes)?;
             for c in self.all::<Challenge>(&factor.identity)?.into_iter().filter(|c| c.factor_sid == factor.sid) {
                 writes.push(Write::Delete { key: Key::Challenge(c.sid), expected: c.version });
             }
@@ -462,6 +510,7 @@ impl<S: Store> Verify<S> {
         request: NewChallenge,
         now: u64,
     ) -> Result<(Challenge, Option<Verification>), Error> {
+        check_now(now)?;
         let identity = check_identity(identity)?;
         let sid = check_factor_sid(&request.factor_sid)?;
         request.validate(now)?;
@@ -477,7 +526,7 @@ impl<S: Store> Verify<S> {
             };
             challenge.version = 1;
             self.commit(alloc::vec![
-                put(Record::Factor(factor), expected),
+                put(Record::Factor(factor), expected)?,
                 Write::Put { record: Record::Challenge(challenge.clone()), expected: 0 },
             ])?;
             Ok((challenge, verification))
@@ -494,14 +543,23 @@ impl<S: Store> Verify<S> {
         metadata: Option<&Metadata>,
         now: u64,
     ) -> Result<(Challenge, Verification), Error> {
+        check_now(now)?;
         self.retry(|| {
             let mut challenge = self.challenge_of(identity, sid)?;
+            if challenge.status == ChallengeStatus::Pending && challenge.status_at(now) == ChallengeStatus::Expired {
+                // Stored as expired, so that a clock that later goes back cannot revive it.
+                let expected = challenge.version;
+                challenge.status = ChallengeStatus::Expired;
+                challenge.date_updated = challenge.date_updated.max(now);
+                self.commit(alloc::vec![put(Record::Challenge(challenge), expected)?])?;
+                return Err(Error::ChallengeExpired);
+            }
             let mut factor = self.get::<Factor>(Key::Factor(challenge.factor_sid))?.ok_or(Error::FactorNotFound)?;
             let (expected_challenge, expected_factor) = (challenge.version, factor.version);
             let verification = challenge.answer_in_place(&self.config, &mut factor, code, metadata, now)?;
-            challenge.version = expected_challenge + 1;
+            challenge.version = next_version(expected_challenge)?;
             self.commit(alloc::vec![
-                put(Record::Factor(factor), expected_factor),
+                put(Record::Factor(factor), expected_factor)?,
                 Write::Put { record: Record::Challenge(challenge.clone()), expected: expected_challenge },
             ])?;
             Ok((challenge, verification))
@@ -524,6 +582,7 @@ impl<S: Store> Verify<S> {
         paging: &Paging,
         now: u64,
     ) -> Result<Page<Challenge>, Error> {
+        check_now(now)?;
         let factor_sid = factor_sid.map(check_factor_sid).transpose()?;
         let entity = self.entity_of(identity)?;
         let keep = |c: &Challenge| {
@@ -552,12 +611,23 @@ impl<S: Store> Verify<S> {
     /// or expired more than `challenge_retention_days` ago (their effects live on the factor).
     /// Safe while the service runs: every removal is a compare-and-set.
     pub fn sweep(&self, now: u64) -> Result<usize, Error> {
+        check_now(now)?;
         let mut removed = 0;
         self.each::<Factor>(|factor| {
             if factor.lifetime_over(&self.config, now) {
-                match self.delete_factor(&factor.identity, &factor.sid) {
+                match self.delete_factor(&factor.identity, &factor.sid, now) {
                     Ok(()) => removed += 1,
                     Err(Error::FactorNotFound) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            Ok(())
+        })?;
+        self.each::<Tombstone>(|tombstone| {
+            if tombstone.expired(now) {
+                let delete = Write::Delete { key: Key::Tombstone(tombstone.sid), expected: tombstone.version };
+                match self.commit(alloc::vec![delete]) {
+                    Ok(()) | Err(Error::Conflict) => {}
                     Err(e) => return Err(e),
                 }
             }
@@ -618,56 +688,81 @@ impl<S: Store> Verify<S> {
     }
 
     /// Loads an entity record. A record already stored is replaced only by a newer version
-    /// (else `conflict`).
+    /// (else `conflict`), and never lowers its factor-creation quota.
     pub fn import_entity(&self, record: &str) -> Result<Entity, Error> {
-        let entity = Entity::from_record(record)?;
+        let incoming = Entity::from_record(record)?;
         self.retry(|| {
-            let expected =
-                self.expected_for_import(self.entity_at(&entity.identity)?.map(|e| e.version), entity.version)?;
+            let mut entity = incoming.clone();
+            let stored = self.entity_at(&entity.identity)?;
+            let expected = self.expected_for_import(stored.as_ref().map(|e| e.version), entity.version)?;
+            if let Some(stored) = &stored {
+                if stored.sid != entity.sid {
+                    return Err(invalid("record", "an entity whose sid matches the stored entity of its identity"));
+                }
+                entity.factor_creations = higher_quota(stored.factor_creations, entity.factor_creations);
+            }
             self.commit(alloc::vec![Write::Put { record: Record::Entity(entity.clone()), expected }])?;
-            Ok(entity.clone())
+            Ok(entity)
         })
     }
 
-    /// Loads a factor record, creating its entity when missing. A record already stored is
-    /// replaced only by a newer version (else `conflict`).
+    /// Loads a factor record; its entity must be stored (else 60392). The factor must meet the
+    /// service's policy (secret length, code length, ranges). A record already stored is
+    /// replaced only by a newer version (else `conflict`), and never lowers the replay floor,
+    /// the remembered future steps, the attempt counters or the failure budget of the stored
+    /// factor or of its tombstone.
     pub fn import_factor(&self, record: &str) -> Result<Factor, Error> {
-        let factor = Factor::from_record(record)?;
+        let incoming = Factor::from_record(record)?;
+        incoming.config.validate(&self.config)?;
+        if incoming.secret.len() < self.config.min_secret_bytes {
+            return Err(invalid("secret", "Base32 of min_secret_bytes (default 16) to 128 bytes"));
+        }
         self.retry(|| {
-            let mut writes = Vec::new();
-            match self.entity_at(&factor.identity)? {
-                Some(e) if e.sid != factor.entity_sid => {
-                    return Err(invalid("record", "a factor whose entity_sid matches the stored entity"))
-                }
-                Some(_) => {}
-                None => {
-                    let entity = Entity {
-                        sid: factor.entity_sid,
-                        ..Entity::new(&factor.identity, [0; 16], factor.date_created)?
-                    };
-                    writes.push(Write::Put { record: Record::Entity(entity), expected: 0 });
-                }
+            let entity = self.entity_at(&incoming.identity)?.ok_or(Error::EntityNotFound)?;
+            if entity.sid != incoming.entity_sid {
+                return Err(invalid("record", "a factor whose entity_sid matches the stored entity"));
             }
-            let stored = self.get::<Factor>(Key::Factor(factor.sid))?.map(|f| f.version);
-            let expected = self.expected_for_import(stored, factor.version)?;
-            writes.push(Write::Put { record: Record::Factor(factor.clone()), expected });
-            self.commit(writes)?;
-            Ok(factor.clone())
+            let mut factor = incoming.clone();
+            let stored = self.get::<Factor>(Key::Factor(factor.sid))?;
+            let expected = self.expected_for_import(stored.as_ref().map(|f| f.version), factor.version)?;
+            if let Some(stored) = &stored {
+                if stored.identity != factor.identity {
+                    return Err(invalid("record", "a factor of the identity that holds it"));
+                }
+                factor.raise_to(&stored.guard());
+            }
+            if let Some(tombstone) = self.get::<Tombstone>(Key::Tombstone(factor.sid))? {
+                factor.raise_to(&tombstone.guard);
+            }
+            self.commit(alloc::vec![Write::Put { record: Record::Factor(factor.clone()), expected }])?;
+            Ok(factor)
         })
     }
 
     /// Loads a challenge record; its factor must be stored. A record already stored is
-    /// replaced only by a newer version (else `conflict`).
+    /// replaced only by a newer version (else `conflict`), and never lowers its failed
+    /// attempts or reopens an answered or expired challenge.
     pub fn import_challenge(&self, record: &str) -> Result<Challenge, Error> {
-        let challenge = Challenge::from_record(record)?;
+        let incoming = Challenge::from_record(record)?;
         self.retry(|| {
-            self.get::<Factor>(Key::Factor(challenge.factor_sid))?
-                .filter(|f| f.identity == challenge.identity)
+            self.get::<Factor>(Key::Factor(incoming.factor_sid))?
+                .filter(|f| f.identity == incoming.identity)
                 .ok_or(Error::FactorNotFound)?;
-            let stored = self.get::<Challenge>(Key::Challenge(challenge.sid))?.map(|c| c.version);
-            let expected = self.expected_for_import(stored, challenge.version)?;
+            let mut challenge = incoming.clone();
+            let stored = self.get::<Challenge>(Key::Challenge(challenge.sid))?;
+            let expected = self.expected_for_import(stored.as_ref().map(|c| c.version), challenge.version)?;
+            if let Some(stored) = &stored {
+                if stored.identity != challenge.identity || stored.factor_sid != challenge.factor_sid {
+                    return Err(invalid("record", "a challenge of the factor and identity that hold it"));
+                }
+                challenge.failed_attempts = challenge.failed_attempts.max(stored.failed_attempts);
+                if stored.status != ChallengeStatus::Pending {
+                    challenge.status = stored.status;
+                    challenge.date_responded = stored.date_responded;
+                }
+            }
             self.commit(alloc::vec![Write::Put { record: Record::Challenge(challenge.clone()), expected }])?;
-            Ok(challenge.clone())
+            Ok(challenge)
         })
     }
 

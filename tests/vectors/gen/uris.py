@@ -148,6 +148,8 @@ p("scheme with one slash", "otpauth:/totp/alice?secret=JBSWY3DPEHPK3PXP", error=
 p("empty text", "", error="uri_scheme")
 p("wrong type", "otpauth://motp/alice?secret=JBSWY3DPEHPK3PXP", error="uri_type")
 p("no type", "otpauth://alice?secret=JBSWY3DPEHPK3PXP", error="uri_type")
+p("a type without a label", "otpauth://totp?secret=JBSWY3DPEHPK3PXP", error="uri_label")
+p("an hotp type without a label", "otpauth://HOTP?secret=JBSWY3DPEHPK3PXP&counter=0", error="uri_label")
 p("empty label", "otpauth://totp/?secret=JBSWY3DPEHPK3PXP", error="uri_label")
 p("issuer prefix without an account", "otpauth://totp/Example:?secret=JBSWY3DPEHPK3PXP", error="uri_label")
 p("only spaces after the colon", "otpauth://totp/Example:%20%20?secret=JBSWY3DPEHPK3PXP", error="uri_label")

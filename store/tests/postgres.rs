@@ -1,0 +1,376 @@
+//! The PostgreSQL store against a real server: the conformance suite, replay protection under
+//! concurrency, schema creation, TLS modes and bad input. The server comes from
+//! `mk/with-postgres.sh` (`make store-test`); without it these tests fail, unless
+//! `WATCHWORD_TEST_PG=skip`.
+
+mod pg;
+
+use std::sync::{Arc, Barrier};
+
+use postgres::NoTls;
+use watchword_core::service::{
+    Entity, Identity, Key, Kind, NewChallenge, Record, Sid, Store, VerificationResult, Write,
+};
+use watchword_core::Error;
+use watchword_store::{conformance, open};
+
+use pg::{assert_storage, code_at, password, random_hex, service, verified_factor, with, with_host};
+
+const THREADS: usize = 16;
+
+fn raw(url: &str) -> postgres::Client {
+    postgres::Client::connect(url, NoTls).expect("a direct connection to the test server")
+}
+
+#[test]
+fn the_conformance_suite_passes_on_postgres() {
+    let Some(url) = pg::url() else { return };
+    let store = Arc::new(open(&url).unwrap());
+    let (files, steps) = conformance::run_all(|| Arc::clone(&store));
+    println!("postgresql: {files} scenarios, {steps} steps");
+}
+
+#[test]
+fn the_conformance_suite_passes_with_a_table_prefix_and_a_store_per_scenario() {
+    let Some(url) = pg::url() else { return };
+    let prefixed = format!("{url}&table_prefix=ww_test_&pool_size=2");
+    let (files, steps) = conformance::run_all(|| open(&prefixed).unwrap());
+    println!("postgresql, table_prefix=ww_test_: {files} scenarios, {steps} steps");
+    let mut client = raw(&url);
+    for table in ["ww_test_records", "ww_test_schema", "records", "schema"] {
+        let found: Option<String> = client.query_one("SELECT to_regclass($1)::text", &[&table]).unwrap().get(0);
+        assert_eq!(found.as_deref(), Some(table), "table {table}");
+    }
+    let version: i32 = client.query_one("SELECT max(version) FROM ww_test_schema", &[]).unwrap().get(0);
+    assert_eq!(version, 1);
+    // Keys compare byte by byte, as the listing order does, whatever the database's locale.
+    let collations: Vec<Option<String>> = client
+        .query(
+            "SELECT collation_name::text FROM information_schema.columns \
+             WHERE table_name = 'ww_test_records' AND column_name IN ('service', 'kind', 'key', 'identity')",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    assert_eq!(collations, vec![Some(String::from("C")); 4]);
+}
+
+#[test]
+fn processes_opening_a_new_database_at_once_create_one_schema() {
+    let Some(url) = pg::url() else { return };
+    let prefix = format!("ww_race_{}_", random_hex());
+    let prefixed = format!("{url}&table_prefix={prefix}&pool_size=1");
+    let barrier = Barrier::new(8);
+    let outcomes: Vec<Result<(), String>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..8)
+            .map(|_| {
+                s.spawn(|| {
+                    barrier.wait();
+                    let store = open(&prefixed).map_err(|e| e.to_string())?;
+                    store.scan("default", Kind::Entity, None, 10).map(|_| ()).map_err(|e| e.to_string())
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert!(outcomes.iter().all(Result::is_ok), "{outcomes:?}");
+    let rows: i64 = raw(&url).query_one(&format!("SELECT count(*) FROM {prefix}schema"), &[]).unwrap().get(0);
+    assert_eq!(rows, 1, "one schema-version row");
+}
+
+#[test]
+fn a_schema_newer_than_this_build_is_refused() {
+    let Some(url) = pg::url() else { return };
+    let prefix = format!("ww_newer_{}_", random_hex());
+    raw(&url)
+        .batch_execute(&format!(
+            "CREATE TABLE {prefix}schema (version integer NOT NULL); \
+             INSERT INTO {prefix}schema VALUES (99);"
+        ))
+        .unwrap();
+    let e = open(&format!("{url}&table_prefix={prefix}")).err().expect("refused");
+    assert_storage(&e, "schema version 99", &password(&url));
+}
+
+#[test]
+fn a_stored_record_that_cannot_be_read_is_a_storage_error_naming_it_not_its_data() {
+    let Some(url) = pg::url() else { return };
+    let store = open(&url).unwrap();
+    let service = format!("broken-{}", random_hex());
+    raw(&url)
+        .execute(
+            "INSERT INTO records (service, kind, key, identity, created, version, data) \
+             VALUES ($1, 'factor', 'YF00000000000000000000000000000000', 'user-0001-abcd', 1, 1, '{\"v\": 1, \"secret\": \"hunter2hunter2\"')",
+            &[&service],
+        )
+        .unwrap();
+    let sid = Sid::parse("YF00000000000000000000000000000000", "YF").unwrap();
+    let e = store.get(&service, &Key::Factor(sid)).unwrap_err();
+    let message = assert_storage(&e, "factor record YF00000000000000000000000000000000", "hunter2");
+    assert!(!message.contains("secret"), "{message}");
+    let e = store.scan(&service, Kind::Factor, None, 10).unwrap_err();
+    assert_storage(&e, "cannot be read", "hunter2");
+    let identity = Identity::parse("user-0001-abcd").unwrap();
+    let e = store.list(&service, &identity, Kind::Factor, None, 10).unwrap_err();
+    assert_storage(&e, "cannot be read", "hunter2");
+    // A row whose columns were edited by hand away from its record.
+    let entity = Entity::new("user-0002-abcd", [7; 16], 5).unwrap();
+    store.commit(&service, vec![Write::Put { record: Record::Entity(entity.clone()), expected: 0 }]).unwrap();
+    raw(&url).execute("UPDATE records SET version = 7 WHERE service = $1 AND kind = 'entity'", &[&service]).unwrap();
+    let e = store.get(&service, &Key::Entity(entity.identity)).unwrap_err();
+    assert_storage(&e, "the stored entity record user-0002-abcd disagrees with its row", "");
+}
+
+/// 16 callers present the same right code for one fresh factor at the same instant: exactly
+/// one is approved, the others are told it was replayed.
+fn one_approval_per_round(verifiers: &[watchword_core::service::Verify<watchword_store::AnyStore>], rounds: u64) {
+    let barrier = Barrier::new(THREADS);
+    let base = 1_700_000_010;
+    for round in 0..rounds {
+        let identity = format!("user-{round:08}");
+        let t = base + round * 30;
+        let sid = verified_factor(&verifiers[0], &identity, t).unwrap();
+        let now = t + 30;
+        let code = code_at(now);
+        let results: Vec<Result<VerificationResult, Error>> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..THREADS)
+                .map(|i| {
+                    let (verify, barrier, identity, sid, code) =
+                        (&verifiers[i % verifiers.len()], &barrier, &identity, &sid, &code);
+                    s.spawn(move || {
+                        barrier.wait();
+                        let request = NewChallenge::new(sid).auth_payload(code);
+                        verify.create_challenge(identity, request, now).map(|(_, v)| v.unwrap().result)
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        let approved = results.iter().filter(|r| matches!(r, Ok(VerificationResult::Approved))).count();
+        let replayed = results.iter().filter(|r| matches!(r, Ok(VerificationResult::Replayed))).count();
+        assert_eq!((approved, replayed), (1, THREADS - 1), "round {round}: {results:?}");
+    }
+}
+
+#[test]
+fn sixteen_threads_sharing_a_pool_of_four_get_exactly_one_approval() {
+    let Some(url) = pg::url() else { return };
+    let verify = service(open(&format!("{url}&pool_size=4")).unwrap(), "race-pool");
+    one_approval_per_round(std::slice::from_ref(&verify), 100);
+}
+
+#[test]
+fn sixteen_stores_of_their_own_get_exactly_one_approval() {
+    let Some(url) = pg::url() else { return };
+    let first = service(open(&format!("{url}&pool_size=1")).unwrap(), "race-stores");
+    let config = first.config().clone();
+    let mut verifiers = vec![first];
+    for _ in 1..THREADS {
+        let store = open(&format!("{url}&pool_size=1")).unwrap();
+        verifiers.push(watchword_core::service::Verify::new(config.clone(), store));
+    }
+    one_approval_per_round(&verifiers, 30);
+}
+
+#[test]
+fn connections_the_server_ended_are_replaced_without_an_error() {
+    let Some(url) = pg::url() else { return };
+    let name = format!("ww-ended-{}", random_hex());
+    let store = open(&format!("{url}&pool_size=3&application_name={name}")).unwrap();
+    let service = format!("ended-{}", random_hex());
+    let entity = Entity::new("user-0003-abcd", [7; 16], 5).unwrap();
+    let key = Key::Entity(entity.identity);
+    store.commit(&service, vec![Write::Put { record: Record::Entity(entity.clone()), expected: 0 }]).unwrap();
+    let terminate = |client: &mut postgres::Client| -> i64 {
+        client
+            .query_one(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = $1",
+                &[&name],
+            )
+            .unwrap()
+            .get(0)
+    };
+    let mut admin = raw(&url);
+    assert!(terminate(&mut admin) >= 1, "the store keeps its connection open");
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    // A read fails on the dead connection and tries once more on a new one.
+    assert_eq!(store.get(&service, &key).unwrap(), Some(Record::Entity(entity.clone())));
+    assert!(terminate(&mut admin) >= 1);
+    // A commit pings a connection idle for more than 250 ms before it is sent.
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    let newer = Entity { version: 2, ..entity };
+    store.commit(&service, vec![Write::Put { record: Record::Entity(newer.clone()), expected: 1 }]).unwrap();
+    assert_eq!(store.get(&service, &key).unwrap(), Some(Record::Entity(newer)));
+}
+
+// --- TLS ------------------------------------------------------------------------------------
+
+/// Whether the server sees the connection of `application_name` as TLS.
+fn uses_tls(url: &str, application_name: &str) -> bool {
+    raw(url)
+        .query_one(
+            "SELECT bool_and(s.ssl) FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) \
+             WHERE a.application_name = $1",
+            &[&application_name],
+        )
+        .unwrap()
+        .get::<_, Option<bool>>(0)
+        .expect("the store's connection is open")
+}
+
+/// Opens the store at `url` with a fresh application name, reads through it, and tells
+/// whether its connection uses TLS.
+fn connects(url: &str, params: &str) -> Result<bool, Error> {
+    let name = format!("ww-tls-{}", random_hex());
+    let store = open(&format!("{params}&application_name={name}"))?;
+    store.scan("default", Kind::Entity, None, 1)?;
+    Ok(uses_tls(url, &name))
+}
+
+#[test]
+fn tls_modes_follow_libpq() {
+    let (Some(url), Some(ca)) = (pg::url(), pg::ca()) else { return };
+    let secret = password(&url);
+    let localhost = with_host(&url, "localhost");
+    assert!(connects(&url, &with(&localhost, &format!("sslmode=verify-full&sslrootcert={ca}"))).unwrap());
+    assert!(connects(&url, &with(&url, &format!("sslmode=verify-ca&sslrootcert={ca}"))).unwrap());
+    assert!(connects(&url, &with(&url, "sslmode=require")).unwrap(), "require: TLS without a root certificate");
+    assert!(connects(&url, &with(&url, "sslmode=prefer")).unwrap(), "prefer: TLS when the server offers it");
+    assert!(!connects(&url, &url).unwrap(), "disable: no TLS");
+
+    // Without sslrootcert, the system's roots: none of them signed the test CA.
+    let e = open(&with(&localhost, "sslmode=verify-full")).err().expect("refused");
+    let message = assert_storage(&e, "TLS: ", &secret);
+    assert!(
+        message.contains("not signed by a trusted root") || message.contains("no system root certificates"),
+        "{message}"
+    );
+
+    // The certificate names localhost, not 127.0.0.1.
+    let e = open(&with(&url, &format!("sslmode=verify-full&sslrootcert={ca}"))).err().expect("refused");
+    assert_storage(&e, "TLS: the server certificate is not valid for host 127.0.0.1", &secret);
+}
+
+#[test]
+fn tls_refuses_a_server_whose_certificate_another_root_signed() {
+    let (Some(url), Some(_)) = (pg::url(), pg::ca()) else { return };
+    let dir = std::env::temp_dir().join(format!("watchword-other-ca-{}", random_hex()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let other = dir.join("other-ca.crt");
+    let made = std::process::Command::new("openssl")
+        .args(["req", "-x509", "-new", "-nodes", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"])
+        .args(["-days", "1", "-subj", "/CN=another CA", "-keyout"])
+        .arg(dir.join("other-ca.key"))
+        .arg("-out")
+        .arg(&other)
+        .args(["-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign"])
+        .output()
+        .expect("openssl");
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let localhost = with_host(&url, "localhost");
+    for mode in ["verify-full", "verify-ca"] {
+        let e =
+            open(&with(&localhost, &format!("sslmode={mode}&sslrootcert={}", other.display()))).err().expect("refused");
+        assert_storage(&e, "not signed by a trusted root certificate", &password(&url));
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_bad_sslrootcert_file_is_a_clear_error() {
+    let Some(url) = pg::url() else { return };
+    let secret = password(&url);
+    let dir = std::env::temp_dir().join(format!("watchword-bad-ca-{}", random_hex()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let missing = dir.join("missing.crt");
+    let e = open(&with(&url, &format!("sslmode=verify-full&sslrootcert={}", missing.display()))).err().unwrap();
+    assert_storage(&e, "cannot read the sslrootcert file", &secret);
+    let garbage = dir.join("garbage.crt");
+    std::fs::write(&garbage, "this is not a certificate\n").unwrap();
+    let e = open(&with(&url, &format!("sslmode=verify-ca&sslrootcert={}", garbage.display()))).err().unwrap();
+    assert_storage(&e, "holds no PEM certificate", &secret);
+    let bad = dir.join("bad.crt");
+    std::fs::write(&bad, "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n").unwrap();
+    let e = open(&with(&url, &format!("sslmode=verify-ca&sslrootcert={}", bad.display()))).err().unwrap();
+    assert_storage(&e, "sslrootcert", &secret);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_unix_socket_directory_is_a_host_and_sslmode_does_not_apply_to_it() {
+    let (Some(url), Some(data)) = (pg::url(), pg::data()) else { return };
+    // mk/with-postgres.sh puts the socket beside the data directory.
+    let dir = std::path::Path::new(&data).parent().unwrap().display().to_string();
+    let port = url.rsplit_once(':').and_then(|(_, rest)| rest.split('/').next()).unwrap();
+    let local = format!("postgresql://watchword:{}@/watchword?host={dir}&port={port}", password(&url));
+    for mode in ["", "&sslmode=require"] {
+        let store = open(&format!("{local}{mode}")).unwrap();
+        assert!(store.scan("default", Kind::Entity, None, 1).is_ok(), "sslmode {mode:?}");
+    }
+}
+
+// --- bad input ------------------------------------------------------------------------------
+
+#[test]
+fn a_closed_port_is_unreachable() {
+    let Some(url) = pg::url() else { return };
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let server_port = url.rsplit_once(':').and_then(|(_, rest)| rest.split('/').next()).unwrap().to_string();
+    let closed = url.replace(&format!(":{server_port}/"), &format!(":{port}/"));
+    let e = open(&closed).err().expect("refused");
+    assert_storage(
+        &e,
+        &format!("cannot reach the PostgreSQL server at 127.0.0.1:{port} (connection refused)"),
+        &password(&url),
+    );
+}
+
+#[test]
+fn a_wrong_password_is_an_authentication_failure_that_never_shows_it() {
+    let Some(url) = pg::url() else { return };
+    let wrong = "wrong-hunter2-pass";
+    let bad = url.replace(&format!(":{}@", password(&url)), &format!(":{wrong}@"));
+    assert_ne!(bad, url);
+    let e = open(&bad).err().expect("refused");
+    let message = assert_storage(&e, "authentication failed for user \"watchword\"", wrong);
+    assert!(!message.contains(&password(&url)), "{message}");
+    // No password at all.
+    let none = url.replace(&format!(":{}@", password(&url)), "@");
+    let e = open(&none).err().expect("refused");
+    assert_storage(&e, "authentication failed for user \"watchword\"", &password(&url));
+}
+
+#[test]
+fn a_database_that_does_not_exist_is_named() {
+    let Some(url) = pg::url() else { return };
+    let name = format!("nosuchdb_{}", random_hex());
+    let (base, query) = url.split_once('?').unwrap();
+    let (server, _) = base.rsplit_once('/').unwrap();
+    let e = open(&format!("{server}/{name}?{query}")).err().expect("refused");
+    assert_storage(&e, &format!("the database \"{name}\" does not exist"), &password(&url));
+}
+
+#[test]
+fn bad_urls_are_invalid_parameters_that_never_show_the_password() {
+    let Some(url) = pg::url() else { return };
+    let secret = password(&url);
+    for (params, part) in [
+        ("pool_size=0", "pool_size"),
+        ("pool_size=many", "pool_size"),
+        ("sslmode=sometimes", "sslmode"),
+        ("sslmode=disable&connect_timeout=0", "connect_timeout"),
+        ("sslmode=disable&table_prefix=Bad-Prefix", "table_prefix"),
+        ("sslmode=disable&colour=blue", "store"),
+    ] {
+        let e = open(&with(&url, params)).err().expect("refused");
+        let message = e.to_string();
+        assert_eq!(e.kind().as_str(), "invalid_parameter", "{params}: {message}");
+        assert!(message.contains(part), "{params}: {message}");
+        assert!(!message.contains(&secret), "{params}: {message}");
+    }
+}
