@@ -872,6 +872,11 @@ export interface VerifySettings {
   factorCreationsPerDay?: number
   /** Days an answered or expired challenge is kept before `sweep` removes it, 1–365 (30). */
   challengeRetentionDays?: number
+  /**
+   * Failed answers per verified factor per 24 h, successes or not, before the factor is
+   * locked until the window ends, 1–1000 (50).
+   */
+  failureBudget?: number
   /** The shortest imported secret in bytes, 10–64 (16). */
   minSecretBytes?: number
 }

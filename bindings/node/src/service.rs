@@ -169,6 +169,9 @@ pub struct VerifySettings {
     pub factor_creations_per_day: Option<u32>,
     /// Days an answered or expired challenge is kept before `sweep` removes it, 1–365 (30).
     pub challenge_retention_days: Option<u32>,
+    /// Failed answers per verified factor per 24 h, successes or not, before the factor is
+    /// locked until the window ends, 1–1000 (50).
+    pub failure_budget: Option<u32>,
     /// The shortest imported secret in bytes, 10–64 (16).
     pub min_secret_bytes: Option<u32>,
 }

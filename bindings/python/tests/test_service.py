@@ -113,7 +113,7 @@ def test_records_round_trip_between_services() -> None:
     c = v.create_challenge(IDENTITY, f.sid, now=NOW + 30)
     entity = v.fetch_entity(IDENTITY)
     records = (entity.to_record(), v.fetch_factor(IDENTITY, f.sid).to_record(), c.to_record())
-    assert json.loads(records[1])["v"] == 1
+    assert json.loads(records[1])["v"] == 2
     assert f.binding is not None and f.binding.secret in records[1], "the stored record holds the secret"
 
     other = watchword.Verify("Acme")
@@ -206,8 +206,13 @@ def test_sixteen_threads_one_challenge() -> None:
 
 def test_dates_beyond_datetime() -> None:
     v = watchword.Verify("Acme")
-    far = 2**64 - 1
-    f = v.create_factor(IDENTITY, "x", now=far)
-    assert f.to_dict()["date_created"].startswith("584554051223-")
+    with pytest.raises(watchword.InvalidParameter, match="now"):
+        v.create_factor(IDENTITY, "x", now=2**64 - 1)
+    last = 253_402_300_799  # 9999-12-31T23:59:59Z, the latest time the service accepts
+    f = v.create_factor(IDENTITY, "x", now=last)
+    assert f.date_created == datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone.utc)
+    assert v.verify_factor(IDENTITY, f.sid, code_for(f, last), now=last).approved
+    c = v.create_challenge(IDENTITY, f.sid, now=last)
+    assert c.to_dict()["expiration_date"].startswith("10000-")
     with pytest.raises(ValueError, match="beyond what datetime can hold"):
-        f.date_created
+        c.expiration_date

@@ -441,6 +441,7 @@ class Verify:
         factors_per_entity: Optional[int] = None,
         factor_creations_per_day: Optional[int] = None,
         challenge_retention_days: Optional[int] = None,
+        failure_budget: Optional[int] = None,
         min_secret_bytes: Optional[int] = None,
     ) -> None:
         given = dict(locals())
