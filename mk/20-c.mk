@@ -29,7 +29,8 @@ C_VECTORS := $(ROOT)/tests/vectors
 # (test_processes' worker processes run without valgrind). test_processes also runs on the
 # PostgreSQL database in WATCHWORD_TEST_PG_URL and fails without one unless WATCHWORD_TEST_PG=skip.
 C_VALGRIND := valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect,possible \
-	--errors-for-leak-kinds=definite,indirect,possible --error-exitcode=1
+	--errors-for-leak-kinds=definite,indirect,possible --error-exitcode=1 \
+	--suppressions=$(ROOT)/tests/c/valgrind.supp
 
 # --- tools ------------------------------------------------------------------------------------
 
