@@ -216,3 +216,48 @@ def test_dates_beyond_datetime() -> None:
     assert c.to_dict()["expiration_date"].startswith("10000-")
     with pytest.raises(ValueError, match="beyond what datetime can hold"):
         c.expiration_date
+
+
+def test_store_settings() -> None:
+    """A malformed store URL is an InvalidParameter, a store that cannot be opened a Storage
+    error; neither message repeats the URL (it may hold a password)."""
+    with pytest.raises(watchword.InvalidParameter) as bad:
+        watchword.Verify("Acme", store="mongodb://user:hunter2@db/x")
+    assert "store" in str(bad.value) and "hunter2" not in str(bad.value) and "mongodb" not in str(bad.value)
+    with pytest.raises(watchword.Storage) as unopenable:
+        watchword.Verify("Acme", store="sqlite:////nonexistent-watchword-dir/sub/hunter2.db")
+    assert unopenable.value.http_status == 500 and "hunter2" not in str(unopenable.value)
+    with pytest.raises(watchword.InvalidParameter):
+        watchword.Verify("Acme", service="no spaces")
+    with pytest.raises(TypeError):
+        watchword.Verify("Acme", store=7)  # type: ignore[arg-type]
+    v = watchword.Verify("Acme", store="memory:", service="shop")
+    assert v.service == "shop" and watchword.Verify("Acme").service == "default"
+    assert "shop" in repr(v)
+
+
+def test_pages() -> None:
+    v = watchword.Verify("Acme")
+    identities = [f"page-{i:04d}-user" for i in range(5)]
+    for i, identity in enumerate(identities):
+        v.create_entity(identity, now=NOW + i)
+    first = v.list_entities(limit=2)
+    assert isinstance(first, watchword.Page) and isinstance(first, list)
+    assert [e.identity for e in first] == identities[:2] and first.next_page_token is not None
+    seen = list(first)
+    page = first
+    while page.next_page_token is not None:
+        page = v.list_entities(limit=2, page_token=page.next_page_token)
+        seen.extend(page)
+    assert [e.identity for e in seen] == identities
+    assert page.next_page_token is None and len(page) == 1
+    # A page equals a list of the same items; two pages are equal only with the same token.
+    assert v.list_entities(limit=2) == first and first == list(first)
+    assert first != watchword.Page(first, None)
+    assert "next_page_token=" in repr(first)
+    with pytest.raises(watchword.InvalidParameter):
+        v.list_entities(limit=0)
+    with pytest.raises(watchword.InvalidParameter):
+        v.list_factors(identities[0], page_token="not a token")
+    with pytest.raises(TypeError):
+        v.list_challenges(identities[0], limit="2")  # type: ignore[arg-type]

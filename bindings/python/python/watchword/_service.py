@@ -395,6 +395,10 @@ class Page(List[_T]):
             return list.__eq__(self, other) and self.next_page_token == other.next_page_token
         return list.__eq__(self, other)
 
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
     __hash__ = None
 
     def __repr__(self) -> str:
