@@ -507,7 +507,8 @@ enum Shape {
 /// One operation, its arguments converted, ready to run here or on the thread pool.
 struct Operation {
     op: String,
-    args: Map<String, Value>,
+    /// The JSON arguments object (for `call`, `{"args_json": "…"}`).
+    args: Value,
     now: u64,
     numeric: Vec<&'static str>,
     shape: Shape,
@@ -517,7 +518,7 @@ impl Call {
     fn operation(self, op: &str, shape: Shape) -> Operation {
         Operation {
             op: op.to_string(),
-            args: self.args,
+            args: Value::Object(self.args),
             now: self.now.unwrap_or_else(unix_now),
             numeric: self.numeric,
             shape,
@@ -533,7 +534,7 @@ impl Operation {
                 let args = self.args.get("args_json").and_then(Value::as_str).unwrap_or_default();
                 verify.call(&self.op, args, self.now).map(Value::String)
             }
-            _ => verify.dispatch(&self.op, &Value::Object(self.args.clone()), self.now),
+            _ => verify.dispatch(&self.op, &self.args, self.now),
         }
     }
 
