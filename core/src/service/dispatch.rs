@@ -308,17 +308,17 @@ impl<S: Store> Verify<S> {
             "import_entity" => {
                 let record = a.str("record")?;
                 a.finish()?;
-                self.import_entity(record)?.view()
+                self.import_entity(record, now)?.view()
             }
             "import_factor" => {
                 let record = a.str("record")?;
                 a.finish()?;
-                self.import_factor(record)?.view()
+                self.import_factor(record, now)?.view()
             }
             "import_challenge" => {
                 let record = a.str("record")?;
                 a.finish()?;
-                self.import_challenge(record)?.view(now)
+                self.import_challenge(record, now)?.view(now)
             }
             _ => return Err(invalid("operation", "one of the service operations (create_factor, verify_factor, …)")),
         };

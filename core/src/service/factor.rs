@@ -20,6 +20,21 @@ pub struct Quota {
 }
 
 impl Quota {
+    /// The events that count at `now` in a window of `length` seconds (0 once it ended).
+    ///
+    /// ```
+    /// use watchword_core::service::Quota;
+    /// let q = Quota { start: 100, count: 4 };
+    /// assert_eq!((q.in_force(3699, 3600), q.in_force(3700, 3600)), (4, 0));
+    /// ```
+    pub fn in_force(&self, now: u64, length: u64) -> u32 {
+        if now < self.start.saturating_add(length) {
+            self.count
+        } else {
+            0
+        }
+    }
+
     /// The counter after one more event, or `None` when the window's `limit` is reached.
     ///
     /// ```
@@ -191,9 +206,11 @@ pub struct Guard {
     pub failure_budget: Quota,
 }
 
-/// The later-starting window, or the fuller of two in the same window.
-pub(crate) fn higher_quota(a: Quota, b: Quota) -> Quota {
-    if (b.start, b.count) > (a.start, a.count) {
+/// Of two counts of one fixed window of `length` seconds, the one that counts more at `now`
+/// (the later-starting one when they count the same). Comparing starts alone would let an
+/// older copy win after the clock went back.
+pub(crate) fn higher_quota(a: Quota, b: Quota, now: u64, length: u64) -> Quota {
+    if (b.in_force(now, length), b.start) > (a.in_force(now, length), a.start) {
         b
     } else {
         a
@@ -201,8 +218,8 @@ pub(crate) fn higher_quota(a: Quota, b: Quota) -> Quota {
 }
 
 impl Guard {
-    /// The guard that keeps the higher of each value.
-    pub fn max(self, other: Guard) -> Guard {
+    /// The guard that keeps the higher of each value (failure budgets as they count at `now`).
+    pub fn max(self, other: Guard, now: u64) -> Guard {
         let mut future_times = self.future_times;
         for t in other.future_times.into_iter().flatten() {
             if !future_times.contains(&Some(t)) {
@@ -215,7 +232,7 @@ impl Guard {
             enrollment_failures: self.enrollment_failures.max(other.enrollment_failures),
             consecutive_failures: self.consecutive_failures.max(other.consecutive_failures),
             locked_until: self.locked_until.max(other.locked_until),
-            failure_budget: higher_quota(self.failure_budget, other.failure_budget),
+            failure_budget: higher_quota(self.failure_budget, other.failure_budget, now, 86_400),
         }
     }
 }
@@ -295,9 +312,9 @@ impl Factor {
 
     /// Raises this factor's guarded values to at least `guard`'s: the replay floor in time
     /// (a step that overlaps used time counts as used), remembered future steps, counters and
-    /// the failure budget.
-    pub fn raise_to(&mut self, guard: &Guard) {
-        let merged = self.guard().max(*guard);
+    /// the failure budget (as it counts at `now`).
+    pub fn raise_to(&mut self, guard: &Guard, now: u64) {
+        let merged = self.guard().max(*guard, now);
         let step = self.config.time_step;
         if merged.floor_time > self.guard().floor_time {
             self.last_used_step = merged.floor_time.map(|t| t.div_ceil(step).saturating_sub(1));

@@ -23,11 +23,11 @@ pub struct Tombstone {
 }
 
 impl Tombstone {
-    /// The tombstone of `factor`, deleted at `now`, over an earlier tombstone of it (whose
-    /// guard it keeps too).
-    pub fn of(factor: &Factor, earlier: Option<&Tombstone>, now: u64) -> Tombstone {
-        let guard = earlier.map_or(factor.guard(), |t| t.guard.max(factor.guard()));
-        Tombstone { sid: factor.sid, identity: factor.identity, date_created: now, version: 1, guard }
+    /// The tombstone of `factor`, deleted at `now`. It replaces an earlier tombstone of the
+    /// factor: the factor was imported over that one and raised to it then, and an unlock
+    /// since must stand.
+    pub fn of(factor: &Factor, now: u64) -> Tombstone {
+        Tombstone { sid: factor.sid, identity: factor.identity, date_created: now, version: 1, guard: factor.guard() }
     }
 
     /// Whether `sweep` may remove it at `now`.

@@ -470,7 +470,7 @@ impl<S: Store> Verify<S> {
         writes.push(Write::Delete { key: Key::Factor(factor.sid), expected: factor.version });
         let earlier = self.get::<Tombstone>(Key::Tombstone(factor.sid))?;
         let expected = earlier.as_ref().map_or(0, |t| t.version);
-        let tombstone = Tombstone::of(factor, earlier.as_ref(), now.max(factor.date_updated));
+        let tombstone = Tombstone::of(factor, now.max(factor.date_updated));
         writes.push(put(Record::Tombstone(tombstone), expected)?);
         Ok(())
     }
@@ -689,7 +689,8 @@ impl<S: Store> Verify<S> {
 
     /// Loads an entity record. A record already stored is replaced only by a newer version
     /// (else `conflict`), and never lowers its factor-creation quota.
-    pub fn import_entity(&self, record: &str) -> Result<Entity, Error> {
+    pub fn import_entity(&self, record: &str, now: u64) -> Result<Entity, Error> {
+        check_now(now)?;
         let incoming = Entity::from_record(record)?;
         self.retry(|| {
             let mut entity = incoming.clone();
@@ -699,7 +700,7 @@ impl<S: Store> Verify<S> {
                 if stored.sid != entity.sid {
                     return Err(invalid("record", "an entity whose sid matches the stored entity of its identity"));
                 }
-                entity.factor_creations = higher_quota(stored.factor_creations, entity.factor_creations);
+                entity.factor_creations = higher_quota(stored.factor_creations, entity.factor_creations, now, 86_400);
             }
             self.commit(alloc::vec![Write::Put { record: Record::Entity(entity.clone()), expected }])?;
             Ok(entity)
@@ -711,7 +712,8 @@ impl<S: Store> Verify<S> {
     /// replaced only by a newer version (else `conflict`), and never lowers the replay floor,
     /// the remembered future steps, the attempt counters or the failure budget of the stored
     /// factor or of its tombstone.
-    pub fn import_factor(&self, record: &str) -> Result<Factor, Error> {
+    pub fn import_factor(&self, record: &str, now: u64) -> Result<Factor, Error> {
+        check_now(now)?;
         let incoming = Factor::from_record(record)?;
         incoming.config.validate(&self.config)?;
         if incoming.secret.len() < self.config.min_secret_bytes {
@@ -725,14 +727,15 @@ impl<S: Store> Verify<S> {
             let mut factor = incoming.clone();
             let stored = self.get::<Factor>(Key::Factor(factor.sid))?;
             let expected = self.expected_for_import(stored.as_ref().map(|f| f.version), factor.version)?;
+            // The stored factor, or else the tombstone a deletion left, holds what an import
+            // must not lower (a stored factor was raised to any tombstone when it came back).
             if let Some(stored) = &stored {
                 if stored.identity != factor.identity {
                     return Err(invalid("record", "a factor of the identity that holds it"));
                 }
-                factor.raise_to(&stored.guard());
-            }
-            if let Some(tombstone) = self.get::<Tombstone>(Key::Tombstone(factor.sid))? {
-                factor.raise_to(&tombstone.guard);
+                factor.raise_to(&stored.guard(), now);
+            } else if let Some(tombstone) = self.get::<Tombstone>(Key::Tombstone(factor.sid))? {
+                factor.raise_to(&tombstone.guard, now);
             }
             self.commit(alloc::vec![Write::Put { record: Record::Factor(factor.clone()), expected }])?;
             Ok(factor)
@@ -742,7 +745,8 @@ impl<S: Store> Verify<S> {
     /// Loads a challenge record; its factor must be stored. A record already stored is
     /// replaced only by a newer version (else `conflict`), and never lowers its failed
     /// attempts or reopens an answered or expired challenge.
-    pub fn import_challenge(&self, record: &str) -> Result<Challenge, Error> {
+    pub fn import_challenge(&self, record: &str, now: u64) -> Result<Challenge, Error> {
+        check_now(now)?;
         let incoming = Challenge::from_record(record)?;
         self.retry(|| {
             self.get::<Factor>(Key::Factor(incoming.factor_sid))?

@@ -172,13 +172,13 @@ impl Run {
             }
             Op::ImportTampered(i) => {
                 let Some(copy) = self.copies.get(i % self.copies.len().max(1)).cloned() else { return };
-                let _ = self.verify.import_factor(&self.raised(&copy, true));
+                let _ = self.verify.import_factor(&self.raised(&copy, true), self.now);
             }
             Op::DeleteAndImport(i) => {
                 let Some(copy) = self.copies.get(i % self.copies.len().max(1)).cloned() else { return };
                 let _ = self.verify.delete_factor(ID, &self.sid, self.now);
                 let tampered = self.raised(&copy, true);
-                self.verify.import_factor(&tampered).unwrap();
+                self.verify.import_factor(&tampered, self.now).unwrap();
             }
             Op::Unlock => {
                 if self.verify.unlock_factor(ID, &self.sid).is_ok() {
