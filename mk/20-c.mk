@@ -73,7 +73,7 @@ define c_stage
 	cp -f $(TARGET_DIR)/$(1)/libwatchword.so $(2)/libwatchword.so.$(WW_VERSION)
 	ln -sf libwatchword.so.$(WW_VERSION) $(2)/libwatchword.so.$(WW_ABI)
 	ln -sf libwatchword.so.$(WW_ABI) $(2)/libwatchword.so
-	cp -f $(TARGET_DIR)/$(1)/libwatchword.a $(2)/libwatchword.a
+	bash $(ROOT)/mk/static-lib.sh $(TARGET_DIR)/$(1)/libwatchword.a $(2)/libwatchword.a
 endef
 
 c-lib:
@@ -109,7 +109,8 @@ install:
 	install -m 755 $(TARGET_DIR)/$(FFI_PROFILE)/libwatchword.so $(DESTDIR)$(PREFIX)/lib/libwatchword.so.$(WW_VERSION)
 	ln -sf libwatchword.so.$(WW_VERSION) $(DESTDIR)$(PREFIX)/lib/libwatchword.so.$(WW_ABI)
 	ln -sf libwatchword.so.$(WW_ABI) $(DESTDIR)$(PREFIX)/lib/libwatchword.so
-	install -m 644 $(TARGET_DIR)/$(FFI_PROFILE)/libwatchword.a $(DESTDIR)$(PREFIX)/lib/libwatchword.a
+	bash $(ROOT)/mk/static-lib.sh $(TARGET_DIR)/$(FFI_PROFILE)/libwatchword.a $(DESTDIR)$(PREFIX)/lib/libwatchword.a
+	chmod 644 $(DESTDIR)$(PREFIX)/lib/libwatchword.a
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(WW_VERSION)|' $(ROOT)/ffi/watchword.pc.in \
 		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/watchword.pc
 	@echo "installed watchword $(WW_VERSION) ($(FFI_PROFILE)) into $(DESTDIR)$(PREFIX)"
@@ -166,6 +167,12 @@ c-quickstart: c-tools
 	readelf -d $(C_OUT)/quickstart/quickstart | grep -q 'NEEDED.*\[libwatchword.so.$(WW_ABI)\]'
 	! readelf -d $(C_OUT)/quickstart/quickstart-static | grep -q 'libwatchword'
 	cd $(C_OUT)/quickstart && ./quickstart && ./quickstart-static > /dev/null
+	@test -f /usr/include/sqlite3.h || { echo "installing libsqlite3-dev (the host SQLite the static test links beside)"; \
+		apt-get update && apt-get install -y --no-install-recommends libsqlite3-dev; }
+	$(CC) $(C_STD_FLAGS) -I$(C_PREFIX)/include -o $(C_OUT)/quickstart/static_sqlite $(ROOT)/tests/c/static_sqlite.c \
+		$(C_PREFIX)/lib/libwatchword.a -lsqlite3 \
+		$$(PKG_CONFIG_PATH=$(C_PREFIX)/lib/pkgconfig pkg-config --static --libs-only-other --libs-only-l watchword | sed 's/-lwatchword//')
+	rm -f $(C_OUT)/quickstart/static.db && $(C_OUT)/quickstart/static_sqlite $(C_OUT)/quickstart/static.db
 
 demo-c: c-quickstart
 
