@@ -96,6 +96,43 @@ fn instance<'py>(py: Python<'py>, err: &Error) -> PyResult<Bound<'py, PyAny>> {
     Ok(exc)
 }
 
+/// Runs the body of a binding function; a panic (a bug in watchword) becomes a
+/// `WatchwordError` rather than pyo3's `PanicException`, which derives from `BaseException`
+/// and would escape a host's `except Exception`.
+pub fn guard<T>(body: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)) {
+        Ok(result) => result,
+        Err(payload) => Err(internal(payload.as_ref())),
+    }
+}
+
+/// The `WatchwordError` (kind `"internal"`, HTTP 500) for a panic with this payload.
+fn internal(payload: &(dyn std::any::Any + Send)) -> PyErr {
+    let what = payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| String::from("a panic"));
+    let message = format!("internal error in watchword (please report it): {what}");
+    Python::attach(|py| {
+        let built = CLASSES.get_or_try_init(py, || build(py)).and_then(|classes| {
+            let exc = classes.base.bind(py).call1((message.as_str(),))?;
+            exc.setattr("kind", "internal")?;
+            exc.setattr("http_status", 500)?;
+            Ok(PyErr::from_value(exc))
+        });
+        built.unwrap_or_else(|e| e)
+    })
+}
+
+/// Panics inside [`guard`]: lets the tests check that a panic reaches Python as a
+/// `WatchwordError`.
+#[pyfunction]
+#[pyo3(name = "_panic_for_tests")]
+pub fn panic_for_tests() -> PyResult<()> {
+    guard(|| panic!("a deliberate panic"))
+}
+
 /// Converts a core error into the matching Python exception.
 pub fn to_py(err: Error) -> PyErr {
     Python::attach(|py| match instance(py, &err) {
@@ -121,31 +158,33 @@ pub fn wrong_type(name: &str, expected: &str, given: &Bound<'_, PyAny>) -> PyErr
 #[pyfunction]
 #[pyo3(name = "_sample_error")]
 pub fn sample_error(py: Python<'_>, kind: &str) -> PyResult<Py<PyAny>> {
-    use watchword_core::FactorStatusProblem;
-    let Some(kind) = ErrorKind::from_name(kind) else {
-        return Err(invalid("kind", "an error kind name"));
-    };
-    let err = match kind {
-        ErrorKind::InvalidParameter => {
-            Error::InvalidParameter(Invalid::Parameter { name: "identity", expected: "a test" })
-        }
-        ErrorKind::EntityNotFound => Error::EntityNotFound,
-        ErrorKind::FactorNotFound => Error::FactorNotFound,
-        ErrorKind::ChallengeNotFound => Error::ChallengeNotFound,
-        ErrorKind::EntityAlreadyExists => Error::EntityAlreadyExists,
-        ErrorKind::FactorLimitReached => Error::FactorLimitReached,
-        ErrorKind::FactorCreationRateLimited => Error::FactorCreationRateLimited,
-        ErrorKind::FactorNotVerified => Error::FactorNotVerified,
-        ErrorKind::IllegalFactorStatus => Error::IllegalFactorStatus(FactorStatusProblem::AlreadyVerified),
-        ErrorKind::FactorVerificationAttemptsReached => Error::FactorVerificationAttemptsReached,
-        ErrorKind::ChallengeCreationLimitReached => Error::ChallengeCreationLimitReached,
-        ErrorKind::ChallengeAttemptsReached => Error::ChallengeAttemptsReached,
-        ErrorKind::ChallengeAlreadyResponded => Error::ChallengeAlreadyResponded,
-        ErrorKind::ChallengeExpired => Error::ChallengeExpired,
-        ErrorKind::FactorLocked => Error::FactorLocked { until: None },
-        ErrorKind::Conflict => Error::Conflict,
-        ErrorKind::Storage => Error::storage("the test store is down"),
-        _ => return Ok(py.None()),
-    };
-    Ok(to_py(err).value(py).clone().into_any().unbind())
+    guard(|| {
+        use watchword_core::FactorStatusProblem;
+        let Some(kind) = ErrorKind::from_name(kind) else {
+            return Err(invalid("kind", "an error kind name"));
+        };
+        let err = match kind {
+            ErrorKind::InvalidParameter => {
+                Error::InvalidParameter(Invalid::Parameter { name: "identity", expected: "a test" })
+            }
+            ErrorKind::EntityNotFound => Error::EntityNotFound,
+            ErrorKind::FactorNotFound => Error::FactorNotFound,
+            ErrorKind::ChallengeNotFound => Error::ChallengeNotFound,
+            ErrorKind::EntityAlreadyExists => Error::EntityAlreadyExists,
+            ErrorKind::FactorLimitReached => Error::FactorLimitReached,
+            ErrorKind::FactorCreationRateLimited => Error::FactorCreationRateLimited,
+            ErrorKind::FactorNotVerified => Error::FactorNotVerified,
+            ErrorKind::IllegalFactorStatus => Error::IllegalFactorStatus(FactorStatusProblem::AlreadyVerified),
+            ErrorKind::FactorVerificationAttemptsReached => Error::FactorVerificationAttemptsReached,
+            ErrorKind::ChallengeCreationLimitReached => Error::ChallengeCreationLimitReached,
+            ErrorKind::ChallengeAttemptsReached => Error::ChallengeAttemptsReached,
+            ErrorKind::ChallengeAlreadyResponded => Error::ChallengeAlreadyResponded,
+            ErrorKind::ChallengeExpired => Error::ChallengeExpired,
+            ErrorKind::FactorLocked => Error::FactorLocked { until: None },
+            ErrorKind::Conflict => Error::Conflict,
+            ErrorKind::Storage => Error::storage("the test store is down"),
+            _ => return Ok(py.None()),
+        };
+        Ok(to_py(err).value(py).clone().into_any().unbind())
+    })
 }

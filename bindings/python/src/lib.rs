@@ -14,7 +14,7 @@ mod _native {
     use super::*;
 
     #[pymodule_export]
-    use crate::errors::sample_error;
+    use crate::errors::{panic_for_tests, sample_error};
     #[pymodule_export]
     use crate::otp::{base32_decode, base32_encode, generate_secret, Check, Hotp, Totp};
     #[pymodule_export]

@@ -7,7 +7,7 @@ use pyo3::types::{PyBytes, PyInt, PyString};
 use watchword_core::{base32, Algorithm, Check as CoreCheck, Hotp as CoreHotp, Secret, Totp as CoreTotp, MAX_DIGITS};
 
 use crate::convert::{algorithm_arg, secret_arg, time_arg, u32_arg, u64_arg, unix_now};
-use crate::errors::to_py;
+use crate::errors::{guard, to_py};
 
 /// A TOTP generator and verifier for one key (RFC 6238).
 #[pyclass(module = "watchword", frozen)]
@@ -46,29 +46,35 @@ impl Totp {
         period: Option<&Bound<'_, PyAny>>,
         t0: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Totp> {
-        let secret = secret_arg(secret)?;
-        let algorithm = algorithm.map(algorithm_arg).transpose()?.unwrap_or(Algorithm::Sha1);
-        let digits = digits.map(|d| u32_arg(d, "digits", "an integer from 3 to 10")).transpose()?.unwrap_or(6);
-        let period = period.map(|p| u64_arg(p, "period", "seconds from 1 to 86400")).transpose()?.unwrap_or(30);
-        let t0 = match t0 {
-            Some(t) => time_arg(Some(t), "t0")?,
-            None => 0,
-        };
-        let inner = CoreTotp::new(secret.as_bytes(), algorithm, digits, period).map_err(to_py)?.with_t0(t0);
-        Ok(Totp { inner })
+        guard(|| {
+            let secret = secret_arg(secret)?;
+            let algorithm = algorithm.map(algorithm_arg).transpose()?.unwrap_or(Algorithm::Sha1);
+            let digits = digits.map(|d| u32_arg(d, "digits", "an integer from 3 to 10")).transpose()?.unwrap_or(6);
+            let period = period.map(|p| u64_arg(p, "period", "seconds from 1 to 86400")).transpose()?.unwrap_or(30);
+            let t0 = match t0 {
+                Some(t) => time_arg(Some(t), "t0")?,
+                None => 0,
+            };
+            let inner = CoreTotp::new(secret.as_bytes(), algorithm, digits, period).map_err(to_py)?.with_t0(t0);
+            Ok(Totp { inner })
+        })
     }
 
     /// The code at `unix_time` (default: now).
     #[pyo3(signature = (unix_time=None))]
     fn generate<'py>(&self, py: Python<'py>, unix_time: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyString>> {
-        let code = self.inner.generate(Self::time(unix_time)?).map_err(to_py)?;
-        Ok(PyString::new(py, code.as_str()))
+        guard(|| {
+            let code = self.inner.generate(Self::time(unix_time)?).map_err(to_py)?;
+            Ok(PyString::new(py, code.as_str()))
+        })
     }
 
     /// The code of time step `step`.
     fn generate_step<'py>(&self, py: Python<'py>, step: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyString>> {
-        let step = u64_arg(step, "step", "an integer from 0 to 2^64-1")?;
-        Ok(PyString::new(py, self.inner.generate_step(step).as_str()))
+        guard(|| {
+            let step = u64_arg(step, "step", "an integer from 0 to 2^64-1")?;
+            Ok(PyString::new(py, self.inner.generate_step(step).as_str()))
+        })
     }
 
     /// The offset of the matched step from the current one, or `None` when nothing in
@@ -81,13 +87,15 @@ impl Totp {
         unix_time: Option<&Bound<'_, PyAny>>,
         skew: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Option<i64>> {
-        let code = code_arg(code)?;
-        let skew = skew_arg(skew)?;
-        let matched = self
-            .inner
-            .verify(code_text(code, &mut [0; MAX_DIGITS as usize]), Self::time(unix_time)?, skew)
-            .map_err(to_py)?;
-        Ok(matched.map(|m| m.offset))
+        guard(|| {
+            let code = code_arg(code)?;
+            let skew = skew_arg(skew)?;
+            let matched = self
+                .inner
+                .verify(code_text(code, &mut [0; MAX_DIGITS as usize]), Self::time(unix_time)?, skew)
+                .map_err(to_py)?;
+            Ok(matched.map(|m| m.offset))
+        })
     }
 
     /// Verification with a replay floor (RFC 6238 §5.2): `last_used_step` is the step of the
@@ -101,29 +109,31 @@ impl Totp {
         skew: Option<&Bound<'_, PyAny>>,
         last_used_step: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Check> {
-        let code = code_arg(code)?;
-        let skew = skew_arg(skew)?;
-        let floor = match last_used_step {
-            Some(s) if !s.is_none() => Some(u64_arg(s, "last_used_step", "a step from 0 to 2^64-1")?),
-            _ => None,
-        };
-        let outcome = self
-            .inner
-            .check(code_text(code, &mut [0; MAX_DIGITS as usize]), Self::time(unix_time)?, skew, floor)
-            .map_err(to_py)?;
-        let (result, m) = match outcome {
-            CoreCheck::Accepted(m) => ("accepted", Some(m)),
-            CoreCheck::Replayed(m) => ("replayed", Some(m)),
-            CoreCheck::OutsideWindow(m) => ("outside_window", Some(m)),
-            CoreCheck::Rejected => ("rejected", None),
-        };
-        Ok(Check { result, step: m.map(|m| m.step), offset: m.map(|m| m.offset) })
+        guard(|| {
+            let code = code_arg(code)?;
+            let skew = skew_arg(skew)?;
+            let floor = match last_used_step {
+                Some(s) if !s.is_none() => Some(u64_arg(s, "last_used_step", "a step from 0 to 2^64-1")?),
+                _ => None,
+            };
+            let outcome = self
+                .inner
+                .check(code_text(code, &mut [0; MAX_DIGITS as usize]), Self::time(unix_time)?, skew, floor)
+                .map_err(to_py)?;
+            let (result, m) = match outcome {
+                CoreCheck::Accepted(m) => ("accepted", Some(m)),
+                CoreCheck::Replayed(m) => ("replayed", Some(m)),
+                CoreCheck::OutsideWindow(m) => ("outside_window", Some(m)),
+                CoreCheck::Rejected => ("rejected", None),
+            };
+            Ok(Check { result, step: m.map(|m| m.step), offset: m.map(|m| m.offset) })
+        })
     }
 
     /// The time step of `unix_time` (default: now).
     #[pyo3(signature = (unix_time=None))]
     fn step(&self, unix_time: Option<&Bound<'_, PyAny>>) -> PyResult<u64> {
-        self.inner.step(Self::time(unix_time)?).map_err(to_py)
+        guard(|| self.inner.step(Self::time(unix_time)?).map_err(to_py))
     }
 
     #[getter]
@@ -179,16 +189,20 @@ impl Hotp {
         algorithm: Option<&Bound<'_, PyAny>>,
         digits: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Hotp> {
-        let secret = secret_arg(secret)?;
-        let algorithm = algorithm.map(algorithm_arg).transpose()?.unwrap_or(Algorithm::Sha1);
-        let digits = digits.map(|d| u32_arg(d, "digits", "an integer from 3 to 10")).transpose()?.unwrap_or(6);
-        Ok(Hotp { inner: CoreHotp::new(secret.as_bytes(), algorithm, digits).map_err(to_py)? })
+        guard(|| {
+            let secret = secret_arg(secret)?;
+            let algorithm = algorithm.map(algorithm_arg).transpose()?.unwrap_or(Algorithm::Sha1);
+            let digits = digits.map(|d| u32_arg(d, "digits", "an integer from 3 to 10")).transpose()?.unwrap_or(6);
+            Ok(Hotp { inner: CoreHotp::new(secret.as_bytes(), algorithm, digits).map_err(to_py)? })
+        })
     }
 
     /// The code for `counter`.
     fn generate<'py>(&self, py: Python<'py>, counter: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyString>> {
-        let counter = u64_arg(counter, "counter", "an integer from 0 to 2^64-1")?;
-        Ok(PyString::new(py, self.inner.generate(counter).as_str()))
+        guard(|| {
+            let counter = u64_arg(counter, "counter", "an integer from 0 to 2^64-1")?;
+            Ok(PyString::new(py, self.inner.generate(counter).as_str()))
+        })
     }
 
     /// The lowest counter in `counter ..= counter + look_ahead` whose code is `code`, or `None`.
@@ -200,13 +214,15 @@ impl Hotp {
         counter: &Bound<'_, PyAny>,
         look_ahead: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Option<u64>> {
-        let code = code_arg(code)?;
-        let counter = u64_arg(counter, "counter", "an integer from 0 to 2^64-1")?;
-        let look_ahead = match look_ahead {
-            None => 0,
-            Some(l) => u64_arg(l, "look_ahead", "an integer from 0 to 1000")?,
-        };
-        self.inner.verify(code_text(code, &mut [0; MAX_DIGITS as usize]), counter, look_ahead).map_err(to_py)
+        guard(|| {
+            let code = code_arg(code)?;
+            let counter = u64_arg(counter, "counter", "an integer from 0 to 2^64-1")?;
+            let look_ahead = match look_ahead {
+                None => 0,
+                Some(l) => u64_arg(l, "look_ahead", "an integer from 0 to 1000")?,
+            };
+            self.inner.verify(code_text(code, &mut [0; MAX_DIGITS as usize]), counter, look_ahead).map_err(to_py)
+        })
     }
 
     #[getter]
@@ -294,22 +310,28 @@ fn code_arg<'a, 'py>(code: &'a Bound<'py, PyAny>) -> PyResult<&'a Bound<'py, PyS
 #[pyo3(signature = (algorithm=None))]
 #[pyo3(text_signature = "(algorithm='sha1')")]
 pub fn generate_secret<'py>(py: Python<'py>, algorithm: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyBytes>> {
-    let algorithm = algorithm.map(algorithm_arg).transpose()?.unwrap_or(Algorithm::Sha1);
-    let secret = Secret::generate(algorithm);
-    Ok(PyBytes::new(py, secret.as_bytes()))
+    guard(|| {
+        let algorithm = algorithm.map(algorithm_arg).transpose()?.unwrap_or(Algorithm::Sha1);
+        let secret = Secret::generate(algorithm);
+        Ok(PyBytes::new(py, secret.as_bytes()))
+    })
 }
 
 /// RFC 4648 Base32: upper case, no padding.
 #[pyfunction]
 pub fn base32_encode<'py>(py: Python<'py>, data: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyString>> {
-    let bytes = data.cast::<PyBytes>().map_err(|_| crate::errors::wrong_type("data", "bytes", data))?;
-    Ok(PyString::new(py, &base32::encode(bytes.as_bytes())))
+    guard(|| {
+        let bytes = data.cast::<PyBytes>().map_err(|_| crate::errors::wrong_type("data", "bytes", data))?;
+        Ok(PyString::new(py, &base32::encode(bytes.as_bytes())))
+    })
 }
 
 /// RFC 4648 Base32 in: case-insensitive, spaces and hyphens ignored, padding optional.
 #[pyfunction]
 pub fn base32_decode<'py>(py: Python<'py>, text: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyBytes>> {
-    let text = text.cast::<PyString>().map_err(|_| crate::errors::wrong_type("text", "a str", text))?;
-    let bytes = base32::decode(&text.to_cow()?).map_err(to_py)?;
-    Ok(PyBytes::new(py, &bytes))
+    guard(|| {
+        let text = text.cast::<PyString>().map_err(|_| crate::errors::wrong_type("text", "a str", text))?;
+        let bytes = base32::decode(&text.to_cow()?).map_err(to_py)?;
+        Ok(PyBytes::new(py, &bytes))
+    })
 }

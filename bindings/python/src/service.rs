@@ -9,7 +9,7 @@ use watchword_core::service::{ServiceConfig, Verify, MIN_SECRET_BYTES, OPERATION
 use watchword_store::AnyStore;
 
 use crate::convert::time_arg;
-use crate::errors::to_py;
+use crate::errors::{guard, to_py};
 
 /// `Verify<AnyStore>`: thread-safe; records change only through compare-and-set, so
 /// concurrent callers — threads, processes, machines sharing one database — never both
@@ -25,8 +25,10 @@ impl Service {
     /// `store` among them. Opening a database store waits for it with the GIL released.
     #[new]
     fn new(py: Python<'_>, settings: String) -> PyResult<Service> {
-        let inner = py.detach(|| watchword_store::service(ServiceConfig::from_json(&settings)?)).map_err(to_py)?;
-        Ok(Service { inner })
+        guard(|| {
+            let inner = py.detach(|| watchword_store::service(ServiceConfig::from_json(&settings)?)).map_err(to_py)?;
+            Ok(Service { inner })
+        })
     }
 
     /// Runs operation `op` with JSON `args` at `now` (Unix seconds, an aware datetime, or
@@ -34,8 +36,10 @@ impl Service {
     /// so threads sharing one service run in parallel.
     #[pyo3(signature = (op, args, now=None))]
     fn call(&self, py: Python<'_>, op: String, args: String, now: Option<&Bound<'_, PyAny>>) -> PyResult<String> {
-        let now = time_arg(now, "now")?;
-        py.detach(|| self.inner.call(&op, &args, now)).map_err(to_py)
+        guard(|| {
+            let now = time_arg(now, "now")?;
+            py.detach(|| self.inner.call(&op, &args, now)).map_err(to_py)
+        })
     }
 
     /// The issuer shown in key URIs.
@@ -55,14 +59,16 @@ impl Service {
 #[pyfunction]
 #[pyo3(signature = (value, name="time"))]
 pub fn unix_seconds(value: &Bound<'_, PyAny>, name: &str) -> PyResult<u64> {
-    // The parameter name only appears in messages; keep the static names core uses.
-    let name: &'static str = match name {
-        "now" => "now",
-        "expiration_date" => "expiration_date",
-        "unix_time" => "unix_time",
-        _ => "time",
-    };
-    time_arg(Some(value), name)
+    guard(|| {
+        // The parameter name only appears in messages; keep the static names core uses.
+        let name: &'static str = match name {
+            "now" => "now",
+            "expiration_date" => "expiration_date",
+            "unix_time" => "unix_time",
+            _ => "time",
+        };
+        time_arg(Some(value), name)
+    })
 }
 
 /// The names of every service setting (besides `issuer` and `alg`), from core.

@@ -5,7 +5,7 @@ use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
 use watchword_core::{Algorithm, Hotp as CoreHotp, KeyUri as CoreKeyUri, OtpKind, Totp as CoreTotp};
 
 use crate::convert::{algorithm_arg, secret_arg, u32_arg, u64_arg};
-use crate::errors::{invalid, to_py, wrong_type};
+use crate::errors::{guard, invalid, to_py, wrong_type};
 use crate::otp::{Hotp, Totp};
 
 /// A parsed or to-be-built `otpauth://` key URI.
@@ -67,65 +67,73 @@ impl KeyUri {
         counter: Option<&Bound<'_, PyAny>>,
         extra: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<KeyUri> {
-        let inner = CoreKeyUri {
-            kind: kind.map(kind_arg).transpose()?.unwrap_or(OtpKind::Totp),
-            issuer: issuer.filter(|i| !i.is_none()).map(|i| str_arg(i, "issuer")).transpose()?,
-            account: str_arg(account, "account")?,
-            secret: secret_arg(secret)?,
-            algorithm: algorithm.map(algorithm_arg).transpose()?.unwrap_or(Algorithm::Sha1),
-            digits: digits.map(|d| u32_arg(d, "digits", "an integer from 3 to 10")).transpose()?.unwrap_or(6),
-            period: period.map(|p| u64_arg(p, "period", "seconds from 1 to 86400")).transpose()?.unwrap_or(30),
-            counter: counter
-                .filter(|c| !c.is_none())
-                .map(|c| u64_arg(c, "counter", "an integer from 0 to 2^64-1"))
-                .transpose()?,
-            extra: extra.filter(|e| !e.is_none()).map(extra_arg).transpose()?.unwrap_or_default(),
-        };
-        inner.to_uri().map_err(to_py)?;
-        Ok(KeyUri { inner })
+        guard(|| {
+            let inner = CoreKeyUri {
+                kind: kind.map(kind_arg).transpose()?.unwrap_or(OtpKind::Totp),
+                issuer: issuer.filter(|i| !i.is_none()).map(|i| str_arg(i, "issuer")).transpose()?,
+                account: str_arg(account, "account")?,
+                secret: secret_arg(secret)?,
+                algorithm: algorithm.map(algorithm_arg).transpose()?.unwrap_or(Algorithm::Sha1),
+                digits: digits.map(|d| u32_arg(d, "digits", "an integer from 3 to 10")).transpose()?.unwrap_or(6),
+                period: period.map(|p| u64_arg(p, "period", "seconds from 1 to 86400")).transpose()?.unwrap_or(30),
+                counter: counter
+                    .filter(|c| !c.is_none())
+                    .map(|c| u64_arg(c, "counter", "an integer from 0 to 2^64-1"))
+                    .transpose()?,
+                extra: extra.filter(|e| !e.is_none()).map(extra_arg).transpose()?.unwrap_or_default(),
+            };
+            inner.to_uri().map_err(to_py)?;
+            Ok(KeyUri { inner })
+        })
     }
 
     /// Parses an `otpauth://totp/…` or `otpauth://hotp/…` URI.
     #[staticmethod]
     fn parse(uri: &Bound<'_, PyAny>) -> PyResult<KeyUri> {
-        let text = uri.cast::<PyString>().map_err(|_| wrong_type("uri", "a str", uri))?;
-        Ok(KeyUri { inner: CoreKeyUri::parse(&text.to_cow()?).map_err(to_py)? })
+        guard(|| {
+            let text = uri.cast::<PyString>().map_err(|_| wrong_type("uri", "a str", uri))?;
+            Ok(KeyUri { inner: CoreKeyUri::parse(&text.to_cow()?).map_err(to_py)? })
+        })
     }
 
     /// The URI text (always with algorithm, digits and period or counter).
     fn to_uri(&self) -> PyResult<String> {
-        self.inner.to_uri().map_err(to_py)
+        guard(|| self.inner.to_uri().map_err(to_py))
     }
 
     /// A `Totp` for this key (a `totp` URI).
     fn totp(&self) -> PyResult<Totp> {
-        if self.inner.kind != OtpKind::Totp {
-            return Err(invalid("kind", "a totp key URI"));
-        }
-        let totp =
-            CoreTotp::new(self.inner.secret.as_bytes(), self.inner.algorithm, self.inner.digits, self.inner.period)
-                .map_err(to_py)?;
-        Ok(Totp::from_core(totp))
+        guard(|| {
+            if self.inner.kind != OtpKind::Totp {
+                return Err(invalid("kind", "a totp key URI"));
+            }
+            let totp =
+                CoreTotp::new(self.inner.secret.as_bytes(), self.inner.algorithm, self.inner.digits, self.inner.period)
+                    .map_err(to_py)?;
+            Ok(Totp::from_core(totp))
+        })
     }
 
     /// An `Hotp` for this key (an `hotp` URI; its counter is `self.counter`).
     fn hotp(&self) -> PyResult<Hotp> {
-        if self.inner.kind != OtpKind::Hotp {
-            return Err(invalid("kind", "an hotp key URI"));
-        }
-        let hotp =
-            CoreHotp::new(self.inner.secret.as_bytes(), self.inner.algorithm, self.inner.digits).map_err(to_py)?;
-        Ok(Hotp::from_core(hotp))
+        guard(|| {
+            if self.inner.kind != OtpKind::Hotp {
+                return Err(invalid("kind", "an hotp key URI"));
+            }
+            let hotp =
+                CoreHotp::new(self.inner.secret.as_bytes(), self.inner.algorithm, self.inner.digits).map_err(to_py)?;
+            Ok(Hotp::from_core(hotp))
+        })
     }
 
     /// The URI as a QR code: an SVG document.
     fn qr_svg(&self) -> PyResult<String> {
-        watchword_core::qr::svg(&self.inner.to_uri().map_err(to_py)?).map_err(to_py)
+        guard(|| watchword_core::qr::svg(&self.inner.to_uri().map_err(to_py)?).map_err(to_py))
     }
 
     /// The URI as a QR code of Unicode half blocks, for dark terminals.
     fn qr_terminal(&self) -> PyResult<String> {
-        watchword_core::qr::terminal(&self.inner.to_uri().map_err(to_py)?).map_err(to_py)
+        guard(|| watchword_core::qr::terminal(&self.inner.to_uri().map_err(to_py)?).map_err(to_py))
     }
 
     #[getter]
@@ -170,40 +178,46 @@ impl KeyUri {
 
     #[getter]
     fn extra<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        PyList::new(py, self.inner.extra.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        guard(|| PyList::new(py, self.inner.extra.iter().map(|(k, v)| (k.as_str(), v.as_str()))))
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        let u = &self.inner;
-        let text = |s: &str| -> PyResult<String> { Ok(PyString::new(py, s).repr()?.to_cow()?.into_owned()) };
-        let issuer = match &u.issuer {
-            Some(i) => text(i)?,
-            None => "None".to_string(),
-        };
-        let counter = u.counter.map_or_else(|| "None".to_string(), |c| c.to_string());
-        Ok(format!(
-            "KeyUri(kind='{}', issuer={}, account={}, algorithm='{}', digits={}, period={}, counter={})",
-            u.kind.as_str(),
-            issuer,
-            text(&u.account)?,
-            u.algorithm,
-            u.digits,
-            u.period,
-            counter
-        ))
+        guard(|| {
+            let u = &self.inner;
+            let text = |s: &str| -> PyResult<String> { Ok(PyString::new(py, s).repr()?.to_cow()?.into_owned()) };
+            let issuer = match &u.issuer {
+                Some(i) => text(i)?,
+                None => "None".to_string(),
+            };
+            let counter = u.counter.map_or_else(|| "None".to_string(), |c| c.to_string());
+            Ok(format!(
+                "KeyUri(kind='{}', issuer={}, account={}, algorithm='{}', digits={}, period={}, counter={})",
+                u.kind.as_str(),
+                issuer,
+                text(&u.account)?,
+                u.algorithm,
+                u.digits,
+                u.period,
+                counter
+            ))
+        })
     }
 }
 
 /// The key URI (or any text) as a QR code: an SVG document.
 #[pyfunction]
 pub fn qr_svg(text: &Bound<'_, PyAny>) -> PyResult<String> {
-    let text = text.cast::<PyString>().map_err(|_| wrong_type("text", "a str", text))?;
-    watchword_core::qr::svg(&text.to_cow()?).map_err(to_py)
+    guard(|| {
+        let text = text.cast::<PyString>().map_err(|_| wrong_type("text", "a str", text))?;
+        watchword_core::qr::svg(&text.to_cow()?).map_err(to_py)
+    })
 }
 
 /// The key URI (or any text) as a QR code drawn with Unicode half blocks, for dark terminals.
 #[pyfunction]
 pub fn qr_terminal(text: &Bound<'_, PyAny>) -> PyResult<String> {
-    let text = text.cast::<PyString>().map_err(|_| wrong_type("text", "a str", text))?;
-    watchword_core::qr::terminal(&text.to_cow()?).map_err(to_py)
+    guard(|| {
+        let text = text.cast::<PyString>().map_err(|_| wrong_type("text", "a str", text))?;
+        watchword_core::qr::terminal(&text.to_cow()?).map_err(to_py)
+    })
 }

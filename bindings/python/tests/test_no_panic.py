@@ -3,8 +3,12 @@ a panic (pyo3's PanicException) and never another exception."""
 
 from __future__ import annotations
 
+import pathlib
 import random
+import re
 from typing import Any
+
+import pytest
 
 import watchword
 from helpers import IDENTITY, NOW, verified_factor
@@ -71,3 +75,42 @@ def test_service_operations_never_panic() -> None:
             assert "\ud800" in repr(args)
     # The verified factor is still usable.
     assert v.fetch_factor(IDENTITY, factor.sid, now=NOW).status == "verified"
+
+
+def test_a_panic_reaches_python_as_a_watchword_error() -> None:
+    """A bug that panics is a WatchwordError (an Exception), never pyo3's PanicException (a
+    BaseException that escapes `except Exception`)."""
+    with pytest.raises(watchword.WatchwordError) as caught:
+        watchword._native._panic_for_tests()
+    assert caught.value.kind == "internal" and caught.value.http_status == 500
+    assert "a deliberate panic" in str(caught.value)
+    assert isinstance(caught.value, Exception)
+
+
+def test_every_binding_function_runs_inside_the_guard() -> None:
+    """Every #[pymethods] method and #[pyfunction] that can fail runs its body in
+    errors::guard, so no panic reaches Python as a PanicException."""
+    src = pathlib.Path(__file__).resolve().parent.parent / "src"
+    unguarded = []
+    checked = 0
+    for path in sorted(src.glob("*.rs")):
+        text = path.read_text()
+        # Each function signature that returns PyResult, up to its opening brace, and the
+        # first statement of its body.
+        for m in re.finditer(r"\n(\s*)(?:pub(?:\(crate\))? )?fn (\w+)(?:<[^>]*>)?\(([^{]*?)\)\s*->\s*PyResult<[^{]*\{\n\s*(.*)", text):
+            name, first = m.group(2), m.group(4)
+            before = text[: m.start()]
+            attributes = []
+            for line in reversed(before.split("\n")):
+                if not line.strip().startswith(("#[", "///")):
+                    break
+                attributes.append(line.strip())
+            in_methods = before.rfind("#[pymethods]") > before.rfind("\n}")
+            exported = in_methods or "#[pyfunction]" in attributes
+            if not exported or name in ("from_core", "guard"):
+                continue
+            checked += 1
+            if not first.startswith("guard(||"):
+                unguarded.append(f"{path.name}: {name}")
+    assert checked >= 25, f"only {checked} binding functions found"
+    assert not unguarded, f"binding functions outside the guard: {unguarded}"
