@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
 from datetime import datetime, timedelta, timezone
 
@@ -261,3 +262,25 @@ def test_pages() -> None:
         v.list_factors(identities[0], page_token="not a token")
     with pytest.raises(TypeError):
         v.list_challenges(identities[0], limit="2")  # type: ignore[arg-type]
+
+
+def test_forked_processes_draw_different_sids() -> None:
+    """Sids come from the operating system on every draw: a parent and a child forked after
+    it drew sids (gunicorn --preload) never draw the same ones."""
+    v = watchword.Verify("Acme")
+    v.create_entity("user-0000-warm", now=NOW)
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            sids = [v.create_entity(f"user-{i:04d}-fork", now=NOW).sid for i in range(15)]
+            os.write(write_end, "\n".join(sids).encode())
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end) as pipe:
+        child = pipe.read().split("\n")
+    os.waitpid(pid, 0)
+    parent = [v.create_entity(f"user-{i:04d}-fork", now=NOW).sid for i in range(15)]
+    assert len(child) == 15
+    assert not set(parent) & set(child)
