@@ -77,6 +77,15 @@ def node(results: Path) -> None:
     run(["make", "--no-print-directory", "bench-node"], cwd=ROOT, env=dict(os.environ, BENCH_JSON=str(results)))
 
 
+def stores() -> str:
+    """Challenge create-with-code per second through each store with 1 and 8 processes,
+    against pyotp + psycopg with SELECT … FOR UPDATE (bench/stores.py), in the project's
+    virtualenv with the release build bench-python installed."""
+    out = OUT / "stores.md"
+    run([str(ROOT / ".venv" / "bin" / "python"), str(ROOT / "bench" / "stores.py"), "--out", str(out)], cwd=ROOT)
+    return out.read_text().strip()
+
+
 def service() -> str:
     """The service on one core (core/benches/service.rs): `create_challenge` with the code,
     through `Verify<MemoryStore>`, skew 1, committed with compare-and-set."""
@@ -119,6 +128,7 @@ def main() -> int:
     for bench in (rust, c, python, node):
         bench(results)
     service_table = service()
+    stores_table = stores()
     rows = [json.loads(line) for line in results.read_text().splitlines() if line.strip()]
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor())
@@ -140,6 +150,14 @@ compare-and-set. A wrong code is also checked one and two steps beyond the windo
 `outside_window`, so it costs 14 SHA-1 blocks where a right one costs 6.
 
 {service_table}
+
+Durable stores (`bench/stores.py`): challenges created with the right code per second, each
+process on its own users and factors, from Python, against what a Python team writes today —
+pyotp with psycopg, `SELECT … FOR UPDATE` in a transaction (django-otp's pattern) — on the same
+throwaway PostgreSQL server (`make bench` starts it; synchronous_commit on, as in production),
+with the same table shape and concurrency. SQLite FULL syncs every commit to the disk.
+
+{stores_table}
 """
     (ROOT / "bench" / "results.md").write_text(text)
     print(text)

@@ -9,4 +9,4 @@ bench-liboath:
 		apt-get update && apt-get install -y --no-install-recommends liboath-dev; }
 
 bench-all: bench-liboath python-venv node-deps
-	python3 $(ROOT)/bench/run.py
+	WATCHWORD_PG_DURABLE=1 $(WITH_PG) python3 $(ROOT)/bench/run.py

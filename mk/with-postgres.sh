@@ -6,7 +6,7 @@
 # The server is Debian's PostgreSQL (installed with apt-get when `initdb` is missing), with its
 # data in a fresh directory under /tmp, listening on a free port of 127.0.0.1 only, TLS on with
 # a certificate for `localhost` signed by a CA made for this run, and one superuser that logs in
-# with a SCRAM password. CMD runs with:
+# with a SCRAM password; fsync is off unless WATCHWORD_PG_DURABLE=1 (benchmarks). CMD runs with:
 #
 #   WATCHWORD_TEST_PG_URL   postgresql://USER:PASSWORD@127.0.0.1:PORT/DB?sslmode=disable
 #   WATCHWORD_TEST_PG_CA    the CA certificate (PEM) that signed the server's certificate
@@ -134,10 +134,12 @@ ssl = on
 ssl_cert_file = '$DIR/server.crt'
 ssl_key_file = '$DIR/server.key'
 password_encryption = 'scram-sha-256'
-fsync = off
-synchronous_commit = off
-full_page_writes = off
 EOF
+# Tests need no durability; benchmarks (WATCHWORD_PG_DURABLE=1) measure commits as production
+# makes them, flushed to the disk.
+if [ "${WATCHWORD_PG_DURABLE:-}" != 1 ]; then
+    printf 'fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n' >>"$DATA/postgresql.conf"
+fi
 
 # The stop/start command the fault tests use.
 cat >"$DIR/pgctl" <<EOF
