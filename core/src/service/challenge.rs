@@ -246,7 +246,7 @@ impl Challenge {
             self.date_responded = Some(now);
             self.date_updated = now;
         } else {
-            self.failed_attempts += 1;
+            self.failed_attempts = self.failed_attempts.saturating_add(1);
         }
         Ok(verification)
     }

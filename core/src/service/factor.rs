@@ -47,7 +47,7 @@ impl Quota {
         if self.count == 0 || now.saturating_sub(self.start) >= length {
             return (limit >= 1).then_some(Quota { start: now, count: 1 });
         }
-        (self.count < limit).then_some(Quota { start: self.start, count: self.count + 1 })
+        (self.count < limit).then(|| Quota { start: self.start, count: self.count.saturating_add(1) })
     }
 }
 
