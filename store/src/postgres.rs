@@ -306,56 +306,17 @@ fn is_conflict(e: &postgres::Error) -> bool {
 
 // --- TLS ------------------------------------------------------------------------------------
 
-/// `sslmode=prefer`/`require`: TLS without checking who answers (libpq's meaning). The
-/// handshake's signatures are still checked against the certificate the server sent.
+/// The certificate checks libpq makes below `verify-full`: none for `prefer`/`require` (TLS
+/// without checking who answers), the chain to a trusted root for `verify-ca` (`roots`), the
+/// host name never. The handshake's signatures are always checked against the certificate the
+/// server sent.
 #[derive(Debug)]
-struct NoCertificateCheck {
+struct Lenient {
+    roots: Option<Arc<RootCertStore>>,
     algorithms: WebPkiSupportedAlgorithms,
 }
 
-impl ServerCertVerifier for NoCertificateCheck {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls12_signature(message, cert, dss, &self.algorithms)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls13_signature(message, cert, dss, &self.algorithms)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.algorithms.supported_schemes()
-    }
-}
-
-/// `sslmode=verify-ca`: the chain must lead to a trusted root; the name is not checked.
-#[derive(Debug)]
-struct ChainOnly {
-    roots: Arc<RootCertStore>,
-    algorithms: WebPkiSupportedAlgorithms,
-}
-
-impl ServerCertVerifier for ChainOnly {
+impl ServerCertVerifier for Lenient {
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
@@ -364,14 +325,16 @@ impl ServerCertVerifier for ChainOnly {
         _ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        let cert = rustls::server::ParsedCertificate::try_from(end_entity)?;
-        rustls::client::verify_server_cert_signed_by_trust_anchor(
-            &cert,
-            &self.roots,
-            intermediates,
-            now,
-            self.algorithms.all,
-        )?;
+        if let Some(roots) = &self.roots {
+            let cert = rustls::server::ParsedCertificate::try_from(end_entity)?;
+            rustls::client::verify_server_cert_signed_by_trust_anchor(
+                &cert,
+                roots,
+                intermediates,
+                now,
+                self.algorithms.all,
+            )?;
+        }
         Ok(ServerCertVerified::assertion())
     }
 
@@ -441,14 +404,16 @@ fn tls(url: &PostgresUrl) -> Result<MakeRustlsConnect, Error> {
         .with_safe_default_protocol_versions()
         .map_err(|e| Error::storage(format!("TLS: {e}")))?;
     let config = match url.sslmode {
-        SslMode::Disable | SslMode::Prefer | SslMode::Require => builder
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(NoCertificateCheck { algorithms }))
-            .with_no_client_auth(),
-        SslMode::VerifyCa => builder
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(ChainOnly { roots: Arc::new(roots(url)?), algorithms }))
-            .with_no_client_auth(),
+        SslMode::Disable | SslMode::Prefer | SslMode::Require | SslMode::VerifyCa => {
+            let roots = match url.sslmode {
+                SslMode::VerifyCa => Some(Arc::new(roots(url)?)),
+                _ => None,
+            };
+            builder
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(Lenient { roots, algorithms }))
+                .with_no_client_auth()
+        }
         SslMode::VerifyFull => {
             let verifier = WebPkiServerVerifier::builder_with_provider(Arc::new(roots(url)?), provider)
                 .build()
