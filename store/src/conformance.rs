@@ -7,7 +7,9 @@
 //! - [`compare_and_set`]: stale versions conflict, inserts need absence, deletes name their
 //!   version, and a commit whose second write conflicts applies nothing;
 //! - [`listing`]: list and scan answer in (date_created, key) order, page by page, and keep
-//!   services and identities apart.
+//!   services and identities apart;
+//! - [`one_approval_per_code`]: callers racing with one right code get one approval (for
+//!   stores shared by several services or threads).
 //!
 //! Each check uses its own random service namespace, so one store can run them all.
 
@@ -16,6 +18,7 @@ use std::path::{Path, PathBuf};
 
 use rand_core::RngCore;
 use serde_json::Value;
+use watchword_core::service::VerificationResult;
 use watchword_core::service::{
     Challenge, ChallengeStatus, Cursor, Entity, Key, Kind, NewChallenge, NewFactor, Record, ServiceConfig, Store,
     Verify, Write,
@@ -322,6 +325,48 @@ pub fn listing(store: &dyn Store) -> Result<(), String> {
     let key = challenges[0].key();
     store.commit(service, vec![Write::Delete { key, expected: 1 }]).map_err(err)?;
     check(store.list(service, &owner.identity, Kind::Challenge, None, 10).map_err(err)?.len() == 2, "deleted")?;
+    Ok(())
+}
+
+/// Callers sharing a store (through one service each, or one service) present the same right
+/// code for a fresh factor at the same instant, `rounds` times: in every round exactly one is
+/// approved and the others are told it was replayed. `services` must share one store and one
+/// namespace (their `service` setting); the callers take them in turn.
+pub fn one_approval_per_code<S: Store>(services: &[Verify<S>], callers: usize, rounds: u64) -> Result<(), String> {
+    let barrier = std::sync::Barrier::new(callers);
+    let totp = Totp::new(b"12345678901234567890", watchword_core::Algorithm::Sha1, 6, 30).map_err(|e| e.to_string())?;
+    let code_at = |t: u64| totp.generate(t).map(|c| c.to_string()).map_err(|e| e.to_string());
+    let first = services.first().ok_or("no service")?;
+    for round in 0..rounds {
+        let identity = format!("race-{round:08}-{}", namespace("r").rsplit('-').next().unwrap_or("x"));
+        let t = 1_700_000_010 + round * 30;
+        let secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
+        let created =
+            first.create_factor(&identity, NewFactor::new("phone").secret(secret), t).map_err(|e| e.to_string())?;
+        let (_, v) = first.verify_factor(&identity, &created.factor.sid, &code_at(t)?, t).map_err(|e| e.to_string())?;
+        check(v.approved(), "the factor is enrolled")?;
+        let (now, code, sid) = (t + 30, code_at(t + 30)?, created.factor.sid);
+        let results: Vec<Result<VerificationResult, Error>> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..callers)
+                .map(|i| {
+                    let (verify, barrier, identity, code) = (&services[i % services.len()], &barrier, &identity, &code);
+                    s.spawn(move || {
+                        barrier.wait();
+                        let request = NewChallenge::new(&sid).auth_payload(code);
+                        verify
+                            .create_challenge(identity, request, now)
+                            .map(|(_, v)| v.map_or(VerificationResult::InvalidCode, |v| v.result))
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap_or(Err(Error::Conflict))).collect()
+        });
+        let approved = results.iter().filter(|r| matches!(r, Ok(VerificationResult::Approved))).count();
+        let replayed = results.iter().filter(|r| matches!(r, Ok(VerificationResult::Replayed))).count();
+        if (approved, replayed) != (1, callers - 1) {
+            return Err(format!("round {round}: {approved} approved, {replayed} replayed: {results:?}"));
+        }
+    }
     Ok(())
 }
 

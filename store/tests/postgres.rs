@@ -8,13 +8,11 @@ mod pg;
 use std::sync::{Arc, Barrier};
 
 use postgres::NoTls;
-use watchword_core::service::{
-    Entity, Identity, Key, Kind, NewChallenge, Record, Sid, Store, VerificationResult, Write,
-};
+use watchword_core::service::{Entity, Identity, Key, Kind, Record, Sid, Store, Write};
 use watchword_core::Error;
 use watchword_store::{conformance, open};
 
-use pg::{assert_storage, code_at, password, random_hex, service, verified_factor, with, with_host};
+use pg::{assert_storage, password, random_hex, service, with, with_host};
 
 const THREADS: usize = 16;
 
@@ -123,42 +121,11 @@ fn a_stored_record_that_cannot_be_read_is_a_storage_error_naming_it_not_its_data
     assert_storage(&e, "the stored entity record user-0002-abcd disagrees with its row", "");
 }
 
-/// 16 callers present the same right code for one fresh factor at the same instant: exactly
-/// one is approved, the others are told it was replayed.
-fn one_approval_per_round(verifiers: &[watchword_core::service::Verify<watchword_store::AnyStore>], rounds: u64) {
-    let barrier = Barrier::new(THREADS);
-    let base = 1_700_000_010;
-    for round in 0..rounds {
-        let identity = format!("user-{round:08}");
-        let t = base + round * 30;
-        let sid = verified_factor(&verifiers[0], &identity, t).unwrap();
-        let now = t + 30;
-        let code = code_at(now);
-        let results: Vec<Result<VerificationResult, Error>> = std::thread::scope(|s| {
-            let handles: Vec<_> = (0..THREADS)
-                .map(|i| {
-                    let (verify, barrier, identity, sid, code) =
-                        (&verifiers[i % verifiers.len()], &barrier, &identity, &sid, &code);
-                    s.spawn(move || {
-                        barrier.wait();
-                        let request = NewChallenge::new(sid).auth_payload(code);
-                        verify.create_challenge(identity, request, now).map(|(_, v)| v.unwrap().result)
-                    })
-                })
-                .collect();
-            handles.into_iter().map(|h| h.join().unwrap()).collect()
-        });
-        let approved = results.iter().filter(|r| matches!(r, Ok(VerificationResult::Approved))).count();
-        let replayed = results.iter().filter(|r| matches!(r, Ok(VerificationResult::Replayed))).count();
-        assert_eq!((approved, replayed), (1, THREADS - 1), "round {round}: {results:?}");
-    }
-}
-
 #[test]
 fn sixteen_threads_sharing_a_pool_of_four_get_exactly_one_approval() {
     let Some(url) = pg::url() else { return };
     let verify = service(open(&format!("{url}&pool_size=4")).unwrap(), "race-pool");
-    one_approval_per_round(std::slice::from_ref(&verify), 100);
+    conformance::one_approval_per_code(std::slice::from_ref(&verify), THREADS, 100).unwrap();
 }
 
 #[test]
@@ -171,7 +138,7 @@ fn sixteen_stores_of_their_own_get_exactly_one_approval() {
         let store = open(&format!("{url}&pool_size=1")).unwrap();
         verifiers.push(watchword_core::service::Verify::new(config.clone(), store));
     }
-    one_approval_per_round(&verifiers, 30);
+    conformance::one_approval_per_code(&verifiers, THREADS, 30).unwrap();
 }
 
 #[test]

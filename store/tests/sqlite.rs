@@ -4,7 +4,6 @@
 use std::io::{BufRead, BufReader, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::Barrier;
 use std::time::Duration;
 
 use watchword_core::service::{
@@ -95,34 +94,9 @@ fn the_database_file_is_private() {
 fn threads_sharing_a_database_approve_a_code_once() {
     let dir = tempfile::tempdir().unwrap();
     let url = url(&dir.path().join("ww.db"));
-    const THREADS: usize = 8;
     // Each thread opens its own store, as separate processes would.
-    let services: Vec<Verify<AnyStore>> = (0..THREADS).map(|_| service(&url)).collect();
-    let barrier = Barrier::new(THREADS);
-    for round in 0..50u64 {
-        let identity = format!("user-{round:08}");
-        let t = 1_700_000_010 + round * 30;
-        let sid = verified_factor(&services[0], &identity, t);
-        let now = t + 30;
-        let code = code_at(now);
-        let results: Vec<_> = std::thread::scope(|s| {
-            let handles: Vec<_> = services
-                .iter()
-                .map(|verify| {
-                    let (barrier, identity, code) = (&barrier, &identity, &code);
-                    s.spawn(move || {
-                        barrier.wait();
-                        let request = NewChallenge::new(&sid).auth_payload(code);
-                        verify.create_challenge(identity, request, now).map(|(_, v)| v.unwrap().result)
-                    })
-                })
-                .collect();
-            handles.into_iter().map(|h| h.join().unwrap()).collect()
-        });
-        let approved = results.iter().filter(|r| matches!(r, Ok(VerificationResult::Approved))).count();
-        let replayed = results.iter().filter(|r| matches!(r, Ok(VerificationResult::Replayed))).count();
-        assert_eq!((approved, replayed), (1, THREADS - 1), "round {round}: {results:?}");
-    }
+    let services: Vec<Verify<AnyStore>> = (0..8).map(|_| service(&url)).collect();
+    watchword_store::conformance::one_approval_per_code(&services, 8, 50).unwrap();
 }
 
 #[test]
