@@ -38,4 +38,12 @@ fn main() {
     }
     let per = started.elapsed() / u32::try_from(n).unwrap();
     println!("{n} challenges with the right code: {per:?} each, {:.0}/s", 1.0 / per.as_secs_f64());
+    // The read alone, for comparison: what a commit adds is the rest.
+    let started = Instant::now();
+    for i in 0..n {
+        let (identity, sid) = &factors[(i % 200) as usize];
+        verify.fetch_factor(identity, sid).unwrap();
+    }
+    let per = started.elapsed() / u32::try_from(n).unwrap();
+    println!("{n} reads of a factor: {per:?} each");
 }

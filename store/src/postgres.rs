@@ -71,9 +71,23 @@ impl Sql {
                 "{columns} {p}records WHERE service = $1 AND kind = $2 \
                  AND (created, key) > ($3, $4) ORDER BY created, key LIMIT $5"
             ),
+            // One statement, so one round trip and one implicit transaction: the writes as rows,
+            // an insert, an update and a delete over them, and a check that every write changed
+            // exactly one row. A mismatch calls {p}conflict(), which raises WW409 and so undoes
+            // the whole statement; only that rare path runs PL/pgSQL.
             commit: format!(
-                "SELECT {p}commit($1::text, $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], \
-                 $7::bigint[], $8::bigint[], $9::text[])"
+                "WITH w AS (SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], \
+                 $7::bigint[], $8::bigint[], $9::text[]) AS w(op, kind, key, identity, created, expected, version, data)), \
+                 ins AS (INSERT INTO {p}records (service, kind, key, identity, created, version, data) \
+                 SELECT $1, kind, key, identity, created, version, data FROM w WHERE op = 'put' AND expected = 0 \
+                 ON CONFLICT DO NOTHING RETURNING 1), \
+                 upd AS (UPDATE {p}records r SET identity = w.identity, created = w.created, version = w.version, \
+                 data = w.data FROM w WHERE w.op = 'put' AND w.expected <> 0 AND r.service = $1 AND r.kind = w.kind \
+                 AND r.key = w.key AND r.version = w.expected RETURNING 1), \
+                 del AS (DELETE FROM {p}records r USING w WHERE w.op = 'delete' AND w.expected <> 0 \
+                 AND r.service = $1 AND r.kind = w.kind AND r.key = w.key AND r.version = w.expected RETURNING 1) \
+                 SELECT CASE WHEN (SELECT count(*) FROM ins) + (SELECT count(*) FROM upd) + (SELECT count(*) FROM del) \
+                 = cardinality($2::text[]) THEN 0 ELSE {p}conflict() END"
             ),
         }
     }
@@ -95,35 +109,9 @@ CREATE TABLE {p}records (
 );
 CREATE INDEX {p}records_identity ON {p}records (service, kind, identity, created, key);
 CREATE INDEX {p}records_created ON {p}records (service, kind, created, key);
-CREATE FUNCTION {p}commit(
-    p_service text, p_ops text[], p_kinds text[], p_keys text[], p_identities text[],
-    p_created bigint[], p_expected bigint[], p_versions bigint[], p_data text[]
-) RETURNS void LANGUAGE plpgsql AS $body$
-DECLARE
-    i integer;
-    changed bigint;
+CREATE FUNCTION {p}conflict() RETURNS integer LANGUAGE plpgsql VOLATILE AS $body$
 BEGIN
-    FOR i IN 1 .. coalesce(array_length(p_ops, 1), 0) LOOP
-        IF p_ops[i] = 'put' AND p_expected[i] = 0 THEN
-            INSERT INTO {p}records (service, kind, key, identity, created, version, data)
-            VALUES (p_service, p_kinds[i], p_keys[i], p_identities[i], p_created[i], p_versions[i], p_data[i])
-            ON CONFLICT DO NOTHING;
-        ELSIF p_ops[i] = 'put' THEN
-            UPDATE {p}records
-            SET identity = p_identities[i], created = p_created[i], version = p_versions[i], data = p_data[i]
-            WHERE service = p_service AND kind = p_kinds[i] AND key = p_keys[i] AND version = p_expected[i];
-        ELSIF p_ops[i] = 'delete' THEN
-            DELETE FROM {p}records
-            WHERE service = p_service AND kind = p_kinds[i] AND key = p_keys[i]
-                AND version = p_expected[i] AND p_expected[i] <> 0;
-        ELSE
-            RAISE EXCEPTION 'unknown write %', p_ops[i];
-        END IF;
-        GET DIAGNOSTICS changed = ROW_COUNT;
-        IF changed <> 1 THEN
-            RAISE EXCEPTION USING ERRCODE = '{CONFLICT_STATE}', MESSAGE = 'compare-and-set conflict';
-        END IF;
-    END LOOP;
+    RAISE EXCEPTION USING ERRCODE = '{CONFLICT_STATE}', MESSAGE = 'compare-and-set conflict';
 END
 $body$;
 "#
