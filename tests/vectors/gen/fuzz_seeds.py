@@ -68,6 +68,12 @@ def main():
         data = bytes((seed * 37 + i * 11) % 256 for i in range(64))
         write("sequence", data)
     write("sequence", bytes([1, 3, 4, 0, 0, 200, 1, 3, 5, 0, 6, 0, 7, 0, 3, 3]))
+    # Inputs a target once failed on start every later run too.
+    regressions = os.path.join(ROOT, "core", "fuzz", "regressions")
+    for target in sorted(os.listdir(regressions)) if os.path.isdir(regressions) else []:
+        for name in sorted(os.listdir(os.path.join(regressions, target))):
+            with open(os.path.join(regressions, target, name), "rb") as f:
+                write(target, f.read())
 
 
 if __name__ == "__main__":
