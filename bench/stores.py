@@ -6,7 +6,11 @@ Each process works on its own users and factors, so contention is the database's
 factor's. Codes are computed before the clock starts, for both sides. A race phase then checks
 that neither side approves one code twice (8 processes, one factor, one code, 50 rounds).
 
-    python bench/stores.py [--seconds 5] [--pg URL] [--out bench/stores.md]
+    python bench/stores.py [--seconds 5] [--rounds 3] [--pg URL] [--out bench/stores.md]
+
+The machines this runs on change speed from minute to minute, so the contenders take turns:
+every round measures each store once, and the table gives each cell's median over the rounds
+and, for PostgreSQL, the median of the per-round ratios to the baseline.
 
 The PostgreSQL URL comes from --pg or WATCHWORD_TEST_PG_URL (`make bench` starts a throwaway
 server). Prints a Markdown table and writes it to --out.
@@ -228,6 +232,7 @@ def race(kind: str, url: str, rounds: int = 50, processes: int = 8) -> Tuple[int
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--pg", default=os.environ.get("WATCHWORD_TEST_PG_URL"))
     parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "stores.md"))
     args = parser.parse_args()
@@ -246,18 +251,31 @@ def main() -> int:
         stores.append(("pyotp + psycopg, SELECT … FOR UPDATE", bl_worker, args.pg))
     else:
         print("no PostgreSQL URL (--pg or WATCHWORD_TEST_PG_URL): PostgreSQL rows skipped", file=sys.stderr)
-    rows = []
-    for name, worker, url in stores:
-        assert url is not None
-        one = throughput(worker, url, 1, args.seconds)
-        eight = throughput(worker, url, 8, args.seconds)
-        rows.append((name, one, eight))
-        print(f"{name}: {one:,.0f}/s with 1 process, {eight:,.0f}/s with 8", file=sys.stderr)
+    measured: Dict[str, List[Tuple[float, float]]] = {name: [] for name, _, _ in stores}
+    for round_ in range(args.rounds):
+        for name, worker, url in stores:
+            assert url is not None
+            one = throughput(worker, url, 1, args.seconds)
+            eight = throughput(worker, url, 8, args.seconds)
+            measured[name].append((one, eight))
+            print(f"round {round_ + 1}: {name}: {one:,.0f}/s with 1 process, {eight:,.0f}/s with 8", file=sys.stderr)
+
+    def median(values: List[float]) -> float:
+        ordered = sorted(values)
+        return ordered[len(ordered) // 2]
+
     lines = [
         "| store | 1 process | 8 processes |",
         "|---|---:|---:|",
     ]
-    lines += [f"| {name} | {one:,.0f}/s | {eight:,.0f}/s |" for name, one, eight in rows]
+    for name, _, _ in stores:
+        ones, eights = [m[0] for m in measured[name]], [m[1] for m in measured[name]]
+        lines.append(f"| {name} | {median(ones):,.0f}/s | {median(eights):,.0f}/s |")
+    if args.pg:
+        ours, theirs = measured["watchword, PostgreSQL"], measured["pyotp + psycopg, SELECT … FOR UPDATE"]
+        one = median([a[0] / b[0] for a, b in zip(ours, theirs)])
+        eight = median([a[1] / b[1] for a, b in zip(ours, theirs)])
+        lines.append(f"| watchword PostgreSQL ÷ pyotp + psycopg (median of the rounds' ratios) | {one:.2f}× | {eight:.2f}× |")
     races = []
     if args.pg:
         for kind, label in (("watchword", "watchword, PostgreSQL"), ("baseline", "pyotp + psycopg")):
@@ -267,7 +285,7 @@ def main() -> int:
         "- watchword, SQLite: %d of %d rounds approved the code exactly once"
         % race("watchword", f"sqlite:///{folder}/race.db")
     )
-    text = "\n".join(lines) + "\n\nRace check (8 processes answer one right code at once):\n\n" + "\n".join(races)
+    text = f"Median of {args.rounds} rounds of {args.seconds:g} s each.\n\n" + "\n".join(lines) + "\n\nRace check (8 processes answer one right code at once):\n\n" + "\n".join(races)
     print(text)
     with open(args.out, "w") as f:
         f.write(text + "\n")
