@@ -34,7 +34,13 @@ test:
 
 test-suites: $(TEST_TARGETS)
 
+# The quickstarts draw their QR code for a dark terminal background; `make demo QR=light` for a
+# light one.
+QR ?= dark
+export WATCHWORD_QR_BACKGROUND := $(QR)
+
 demo: $(DEMO_TARGETS)
+	@echo "make demo: QR codes drawn for a $(QR) terminal background; switch with make demo QR=light or QR=dark"
 
 bench: bench-all
 

@@ -84,6 +84,7 @@ int main(void) {
     size_t len;
     uint64_t now = ww_unix_now(), later;
     ww_status st;
+    int light;
 
     printf("libwatchword %s (ABI %u)\n", ww_version(), ww_abi_version());
     if (ww_abi_version() != WW_ABI_VERSION) {
@@ -107,8 +108,12 @@ int main(void) {
     printf("factor %s for %s: %s\n", sid, identity, json_field(out, "status", status, sizeof status));
     printf("scan this in an authenticator app: %s\n", uri);
     ww_string_free(out);
-    check(ww_binding_qr_terminal(uri, &out), "ww_binding_qr_terminal");
-    printf("%s", out);
+    /* Drawn for a dark terminal background; make demo QR=light draws it for a light one. */
+    light = getenv("WATCHWORD_QR_BACKGROUND") != NULL && strcmp(getenv("WATCHWORD_QR_BACKGROUND"), "light") == 0;
+    check(ww_binding_qr_terminal_for(uri, light ? WW_QR_LIGHT_BACKGROUND : WW_QR_DARK_BACKGROUND, &out),
+          "ww_binding_qr_terminal_for");
+    printf("%s(drawn for a %s terminal background; switch with make demo QR=light or QR=dark)\n", out,
+           light ? "light" : "dark");
     ww_string_free(out);
 
     /* 2. The app computes the current code from the URI. */

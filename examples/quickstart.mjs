@@ -15,7 +15,10 @@ let now = Math.floor(Date.now() / 1000)
 let factor = verify.createFactor(identity, "Ada's phone", { now })
 console.log(`factor ${factor.sid} for ${identity}: ${factor.status}`)
 console.log(`scan this in an authenticator app: ${factor.binding.uri}`)
-process.stdout.write(factor.binding.qrTerminal())
+// Drawn for a dark terminal background; make demo QR=light draws it for a light one.
+const background = process.env.WATCHWORD_QR_BACKGROUND === 'light' ? 'light' : 'dark'
+process.stdout.write(factor.binding.qrTerminal({ background }))
+console.log(`(drawn for a ${background} terminal background; switch with make demo QR=light or QR=dark)`)
 
 // 2. The app computes the current code from the URI.
 const key = parseUri(factor.binding.uri)

@@ -7,6 +7,7 @@ The flow runs on a simulated clock that starts now, so it takes no real time.
 
 from __future__ import annotations
 
+import os
 import time
 import uuid
 
@@ -23,7 +24,10 @@ def main() -> None:
     assert factor.binding is not None
     print(f"factor {factor.sid} for {identity}: {factor.status}")
     print("scan this in an authenticator app:")
-    print(factor.binding.qr_terminal())
+    # Drawn for a dark terminal background; make demo QR=light draws it for a light one.
+    background = os.environ.get("WATCHWORD_QR_BACKGROUND", "dark")
+    print(factor.binding.qr_terminal(background))
+    print(f"(drawn for a {background} terminal background; switch with make demo QR=light or QR=dark)")
     print(factor.binding.uri)
 
     # 2. The app computes the current code from the URI.

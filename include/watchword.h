@@ -109,6 +109,16 @@
 #define WW_OTP_HOTP 1
 
 /**
+ * `ww_binding_qr_terminal_for`'s `background`: a terminal with a dark background (light text).
+ */
+#define WW_QR_DARK_BACKGROUND 0
+
+/**
+ * `ww_binding_qr_terminal_for`'s `background`: a terminal with a light background (dark text).
+ */
+#define WW_QR_LIGHT_BACKGROUND 1
+
+/**
  * The outcome of a call. `WW_STATUS_OK` (0) is success; everything else is a failure, and the
  * call wrote none of its outputs (except the size a `WW_STATUS_BUFFER_TOO_SMALL` reports).
  * A wrong one-time code is not a failure: verification reports it as a `ww_result`.
@@ -606,9 +616,17 @@ ww_status ww_binding_qr_svg(const char *uri, char **out_svg);
  * Draws the NUL-terminated `uri` as a QR code in Unicode half blocks (`█ ▀ ▄`, two modules per
  * character cell, lines ending in `\n`) for a terminal with a dark background, so an
  * authenticator app can scan it from the screen. On success `*out_text` receives a UTF-8
- * string to free with `ww_string_free`.
+ * string to free with `ww_string_free`. `ww_binding_qr_terminal_for` draws for a light
+ * background too.
  */
 ww_status ww_binding_qr_terminal(const char *uri, char **out_text);
+
+/**
+ * `ww_binding_qr_terminal` for a terminal with the given background: `WW_QR_DARK_BACKGROUND`
+ * (light text: the light modules are drawn) or `WW_QR_LIGHT_BACKGROUND` (dark text: the dark
+ * modules are drawn). Any other number is `WW_STATUS_INVALID_PARAMETER`.
+ */
+ww_status ww_binding_qr_terminal_for(const char *uri, uint32_t background, char **out_text);
 
 /**
  * The system clock in Unix seconds, for the `now` argument of the service functions.

@@ -4,11 +4,12 @@
 # and the C benchmark.
 #
 #   make header                   regenerate include/watchword.h (commit the result)
-#   make install PREFIX=/usr/local header, libwatchword.so*, libwatchword.a, watchword.pc
+#   make install PREFIX=/usr/local header, libwatchword.so*, libwatchword.a, watchword.pc,
+#                                 lib/cmake/watchword/watchwordConfig.cmake (+ its version file)
 #   make c-test                   everything the C surface has in `make test`
 #   make demo-c / make bench-c
 .PHONY: header header-check c-cbindgen c-tools c-lib c-lib-release c-soname c-exports c-test c-test-asan c-test-valgrind \
-	c-cpp c-quickstart demo-c bench-c install ffi-rust-test
+	c-cpp c-quickstart c-cmake-tool c-cmake demo-c bench-c install ffi-rust-test
 
 CBINDGEN_VERSION := 0.29.4
 C_TOOLS := $(TARGET_DIR)/tools
@@ -113,6 +114,11 @@ install:
 	chmod 644 $(DESTDIR)$(PREFIX)/lib/libwatchword.a
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(WW_VERSION)|' $(ROOT)/ffi/watchword.pc.in \
 		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/watchword.pc
+	install -d $(DESTDIR)$(PREFIX)/lib/cmake/watchword
+	for f in watchwordConfig watchwordConfigVersion; do \
+		sed -e 's|@VERSION@|$(WW_VERSION)|g' -e 's|@ABI@|$(WW_ABI)|g' $(ROOT)/ffi/$$f.cmake.in \
+			> $(DESTDIR)$(PREFIX)/lib/cmake/watchword/$$f.cmake || exit 1; \
+	done
 	@echo "installed watchword $(WW_VERSION) ($(FFI_PROFILE)) into $(DESTDIR)$(PREFIX)"
 
 # --- tests ------------------------------------------------------------------------------------
@@ -174,9 +180,32 @@ c-quickstart: c-tools
 		$$(PKG_CONFIG_PATH=$(C_PREFIX)/lib/pkgconfig pkg-config --static --libs-only-other --libs-only-l watchword | sed 's/-lwatchword//')
 	rm -f $(C_OUT)/quickstart/static.db && $(C_OUT)/quickstart/static_sqlite $(C_OUT)/quickstart/static.db
 
+# cmake from Debian when the machine lacks it.
+c-cmake-tool:
+	@command -v cmake >/dev/null || { echo "installing cmake"; \
+		apt-get update && apt-get install -y --no-install-recommends cmake; }
+
+# A C++ program built with CMake through find_package(watchword) against an installed copy, once
+# linked to the shared library and once to the static one; a request for another minor version
+# is refused (0.x minor releases may change the API).
+c-cmake: c-cmake-tool
+	$(MAKE) --no-print-directory install PREFIX=$(C_PREFIX) FFI_PROFILE=debug > /dev/null
+	rm -rf $(C_OUT)/cmake $(C_OUT)/cmake-version
+	cmake -S $(ROOT)/tests/cmake -B $(C_OUT)/cmake -DCMAKE_PREFIX_PATH=$(C_PREFIX) -DCMAKE_BUILD_TYPE=Debug \
+		-DCMAKE_CXX_FLAGS="-Wall -Wextra -Werror" > $(C_OUT)/cmake.log || { cat $(C_OUT)/cmake.log; exit 1; }
+	cmake --build $(C_OUT)/cmake > $(C_OUT)/cmake-build.log || { cat $(C_OUT)/cmake-build.log; exit 1; }
+	readelf -d $(C_OUT)/cmake/cmake_check | grep -q 'NEEDED.*\[libwatchword.so.$(WW_ABI)\]'
+	! readelf -d $(C_OUT)/cmake/cmake_check_static | grep -q 'libwatchword'
+	$(C_OUT)/cmake/cmake_check && $(C_OUT)/cmake/cmake_check_static
+	! cmake -S $(ROOT)/tests/cmake -B $(C_OUT)/cmake-version -DCMAKE_PREFIX_PATH=$(C_PREFIX) \
+		-DWATCHWORD_WANT=0.2 > $(C_OUT)/cmake-version.log 2>&1
+	grep -q 'requested version "0.2"' $(C_OUT)/cmake-version.log || { \
+		cat $(C_OUT)/cmake-version.log; exit 1; }
+	@echo "c-cmake: find_package(watchword) builds a C++ program against $(C_PREFIX)"
+
 demo-c: c-quickstart
 
-c-test: header-check ffi-rust-test c-soname c-exports c-test-asan c-test-valgrind c-cpp c-quickstart
+c-test: header-check ffi-rust-test c-soname c-exports c-test-asan c-test-valgrind c-cpp c-quickstart c-cmake
 
 # --- benchmark --------------------------------------------------------------------------------
 

@@ -1,11 +1,11 @@
 # Node: the `watchword` npm package (bindings/node), a napi-rs addon built with the napi CLI from
 # the package's own devDependencies (npm ci; nothing global).
 #
-#   make node-test    the d.ts freshness check, node --test, tsc --strict on a usage file, and
-#                     npm pack -> install the tarball elsewhere -> require/import/quickstart there
+#   make node-test    npm ci without EBADENGINE, the d.ts freshness check, node --test, tsc --strict
+#                     on a usage file, and npm pack -> install the tarball elsewhere -> require/import/quickstart there
 #   make demo-node    examples/quickstart.mjs
 #   make bench-node   release build, then watchword side by side with otpauth and otplib
-.PHONY: node-deps node-build node-dts-check node-unit node-typecheck node-pack-check node-test demo-node bench-node
+.PHONY: node-deps node-engines node-build node-dts-check node-unit node-typecheck node-pack-check node-test demo-node bench-node
 
 NODE_DIR := $(ROOT)/bindings/node
 NODE_OUT := $(TARGET_DIR)/node
@@ -16,12 +16,29 @@ NAPI := $(NODE_DIR)/node_modules/.bin/napi
 NODE_GENERATED := index.d.ts index.js
 
 # npm ci from the committed lock (npm install when there is none); redone when the lock changes.
+# An EBADENGINE warning (a dependency that wants a newer Node than this one) fails it: the
+# package.json overrides pin the releases that still support the Node the README names.
+NPM_ENGINE_CHECK = tee $(1); if grep -q EBADENGINE $(1); then \
+	echo "npm warned EBADENGINE (above): pin a release that supports Node $$($(NODE) --version) in package.json overrides"; \
+	exit 1; fi
+
 $(NODE_DIR)/node_modules/.watchword-deps: $(NODE_DIR)/package.json $(wildcard $(NODE_DIR)/package-lock.json)
+	@mkdir -p $(NODE_OUT)
 	cd $(NODE_DIR) && if [ -f package-lock.json ]; then $(NPM) ci --no-audit --no-fund; \
-		else $(NPM) install --no-audit --no-fund; fi
+		else $(NPM) install --no-audit --no-fund; fi 2>&1 | $(call NPM_ENGINE_CHECK,$(NODE_OUT)/npm-deps.log)
 	touch $@
 
 node-deps: $(NODE_DIR)/node_modules/.watchword-deps
+
+# `npm ci` of the committed lock in a throwaway folder (scripts off, the npm cache first) prints
+# no EBADENGINE warning on this Node.
+node-engines:
+	rm -rf $(NODE_OUT)/engines && mkdir -p $(NODE_OUT)/engines
+	cp $(NODE_DIR)/package.json $(NODE_DIR)/package-lock.json $(NODE_OUT)/engines/
+	cd $(NODE_OUT)/engines && $(NPM) ci --ignore-scripts --prefer-offline --no-audit --no-fund 2>&1 | \
+		$(call NPM_ENGINE_CHECK,$(NODE_OUT)/engines/npm-ci.log)
+	@echo "node-engines: npm ci installs without an EBADENGINE warning on Node $$($(NODE) --version)"
+	rm -rf $(NODE_OUT)/engines
 
 # Debug build of the addon (the tests don't measure speed) into the shared target dir. napi writes
 # the addon with a fresh index.d.ts and index.js to $(NODE_OUT)/gen; the addon is copied into the
@@ -68,7 +85,7 @@ node-pack-check: node-build
 	cd $(NODE_OUT)/consumer && $(NODE) quickstart.mjs > /dev/null
 	@echo "node-pack-check: the tarball installs and runs the quickstart in another folder"
 
-node-test: node-dts-check node-unit node-typecheck node-pack-check
+node-test: node-engines node-dts-check node-unit node-typecheck node-pack-check
 
 # The quickstart as a user runs it: `watchword` resolved from a node_modules next to the script.
 demo-node: node-build

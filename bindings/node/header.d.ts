@@ -14,8 +14,11 @@ export type VerificationResult = 'approved' | 'invalid_code' | 'replayed' | 'out
 export interface BindingQr {
   /** The URI as a QR code in SVG (black on white, with its quiet zone). */
   qrSvg(): string
-  /** The URI as a QR code in Unicode half blocks, for a terminal with a dark background. */
-  qrTerminal(): string
+  /**
+   * The URI as a QR code in Unicode half blocks, for a terminal with a dark background (or a
+   * light one: `{ background: 'light' }`).
+   */
+  qrTerminal(options?: QrTerminalOptions): string
 }
 
 /**

@@ -14,8 +14,11 @@ export type VerificationResult = 'approved' | 'invalid_code' | 'replayed' | 'out
 export interface BindingQr {
   /** The URI as a QR code in SVG (black on white, with its quiet zone). */
   qrSvg(): string
-  /** The URI as a QR code in Unicode half blocks, for a terminal with a dark background. */
-  qrTerminal(): string
+  /**
+   * The URI as a QR code in Unicode half blocks, for a terminal with a dark background (or a
+   * light one: `{ background: 'light' }`).
+   */
+  qrTerminal(options?: QrTerminalOptions): string
 }
 
 /**
@@ -718,10 +721,19 @@ export declare function qrSvg(uri: string): string
 
 /**
  * The QR code of a key URI drawn with Unicode half blocks for a terminal with a dark
- * background, so an authenticator app can scan it from the screen. `binding.qrTerminal()`
- * does the same for a new factor.
+ * background (or a light one: `{ background: 'light' }`), so an authenticator app can scan it
+ * from the screen. `binding.qrTerminal(options)` does the same for a new factor.
  */
-export declare function qrTerminal(uri: string): string
+export declare function qrTerminal(uri: string, options?: QrTerminalOptions): string
+
+/** Options of `qrTerminal(uri, options)` and `binding.qrTerminal(options)`. */
+export interface QrTerminalOptions {
+  /**
+   * The terminal's background: `'dark'` (the default: the light modules are drawn) or
+   * `'light'` (the dark modules are drawn).
+   */
+  background?: 'dark' | 'light'
+}
 
 /** One numeric setting of the service with its default and range. */
 export interface SettingInfo {

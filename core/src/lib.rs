@@ -66,3 +66,9 @@ pub const MAX_PERIOD: u64 = 86_400;
 pub const MAX_SKEW: u32 = 10;
 /// The largest HOTP look-ahead window the primitives evaluate.
 pub const MAX_LOOK_AHEAD: u64 = 1_000;
+
+/// The Rust examples of the repository's README, compiled and run as doctests so they cannot rot
+/// (tests/docs/run.py runs the C, Python, Node and shell ones).
+#[cfg(all(doctest, feature = "std"))]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

@@ -1,7 +1,7 @@
 //! The QR codes decode back to the exact URI, from the module matrix and from the terminal text.
 #![cfg(feature = "qr")]
 
-use watchword_core::qr;
+use watchword_core::qr::{self, Background};
 use watchword_core::service::{MemoryStore, NewFactor, ServiceConfig, Verify};
 
 /// Decodes a bitmap (`true` = dark) scaled up `scale` times, as a camera would see it.
@@ -32,24 +32,57 @@ fn module_matrix_decodes_to_the_uri() {
     }
 }
 
-#[test]
-fn terminal_text_decodes_to_the_uri() {
-    for uri in uris() {
-        let text = qr::terminal(&uri).unwrap();
-        let rows: Vec<Vec<char>> = text.lines().map(|l| l.chars().collect()).collect();
-        let width = rows[0].len();
-        assert!(rows.iter().all(|r| r.len() == width));
-        // Each character holds two modules; a drawn half is a light module (dark terminal).
-        let light = |x: usize, y: usize| match rows[y / 2][x] {
+/// The module colours a terminal shows for `text` drawn for `background`: `true` is dark. A
+/// drawn half takes the terminal's text colour: light on a dark background, dark on a light one.
+fn seen(text: &str, background: Background) -> (usize, impl Fn(usize, usize) -> bool) {
+    let rows: Vec<Vec<char>> = text.lines().map(|l| l.chars().collect()).collect();
+    let width = rows[0].len();
+    assert!(rows.iter().all(|r| r.len() == width));
+    assert!(rows.len() * 2 >= width);
+    let dark_text = background == Background::Light;
+    let seen = move |x: usize, y: usize| {
+        let drawn = match rows[y / 2][x] {
             '█' => true,
             '▀' => y % 2 == 0,
             '▄' => y % 2 == 1,
-            _ => false,
+            ' ' => false,
+            other => panic!("unexpected character {other:?}"),
         };
-        let size = width;
-        assert!(rows.len() * 2 >= size);
-        assert_eq!(decode(size, |x, y| !light(x, y), 4), uri);
+        drawn == dark_text
+    };
+    (width, seen)
+}
+
+#[test]
+fn terminal_text_decodes_to_the_uri_on_both_backgrounds() {
+    for uri in uris() {
+        for background in Background::ALL {
+            let text = qr::terminal(&uri, background).unwrap();
+            let (size, dark) = seen(&text, background);
+            assert_eq!(decode(size, dark, 4), uri, "{background:?}");
+        }
     }
+}
+
+#[test]
+fn the_light_drawing_is_the_complement_of_the_dark_one() {
+    let uri = &uris()[0];
+    let dark = qr::terminal(uri, Background::Dark).unwrap();
+    let light = qr::terminal(uri, Background::Light).unwrap();
+    let (size, dark_seen) = seen(&dark, Background::Dark);
+    let (_, light_seen) = seen(&light, Background::Light);
+    for y in 0..size {
+        for x in 0..size {
+            assert_eq!(dark_seen(x, y), light_seen(x, y), "module ({x}, {y}) looks the same");
+        }
+    }
+    assert_ne!(dark, light);
+    assert_eq!(qr::terminal(uri, Background::default()).unwrap(), dark, "dark is the default");
+    assert_eq!(Background::parse("light").unwrap(), Background::Light);
+    assert_eq!(Background::parse("dark").unwrap(), Background::Dark);
+    let err = Background::parse("Light").unwrap_err();
+    assert_eq!(err.kind().as_str(), "invalid_parameter");
+    assert!(err.to_string().contains("background"), "{err}");
 }
 
 #[test]

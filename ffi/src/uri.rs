@@ -10,6 +10,7 @@
 use std::ffi::c_char;
 
 use serde_json::{json, Map, Value};
+use watchword_core::qr::Background;
 use watchword_core::{Algorithm, Error, Invalid, KeyUri, OtpKind, Secret};
 use zeroize::Zeroizing;
 
@@ -195,16 +196,46 @@ pub extern "C" fn ww_binding_qr_svg(uri: *const c_char, out_svg: *mut *mut c_cha
     })
 }
 
+/// `ww_binding_qr_terminal_for`'s `background`: a terminal with a dark background (light text).
+pub const WW_QR_DARK_BACKGROUND: u32 = 0;
+/// `ww_binding_qr_terminal_for`'s `background`: a terminal with a light background (dark text).
+pub const WW_QR_LIGHT_BACKGROUND: u32 = 1;
+
+// The C numbers are core's stable numbers.
+const _: () = {
+    assert!(Background::Dark.to_u32() == WW_QR_DARK_BACKGROUND);
+    assert!(Background::Light.to_u32() == WW_QR_LIGHT_BACKGROUND);
+};
+
 /// Draws the NUL-terminated `uri` as a QR code in Unicode half blocks (`█ ▀ ▄`, two modules per
 /// character cell, lines ending in `\n`) for a terminal with a dark background, so an
 /// authenticator app can scan it from the screen. On success `*out_text` receives a UTF-8
-/// string to free with `ww_string_free`.
+/// string to free with `ww_string_free`. `ww_binding_qr_terminal_for` draws for a light
+/// background too.
 #[no_mangle]
 pub extern "C" fn ww_binding_qr_terminal(uri: *const c_char, out_text: *mut *mut c_char) -> ww_status {
     ffi_boundary!({
         // SAFETY: `uri` is NUL-terminated; `out_text` is writable.
         let uri = unsafe { arg_str(uri, "uri") }?;
         let out = unsafe { OutString::new(out_text, "out_text") }?;
-        out.write(watchword_core::qr::terminal(uri)?)
+        out.write(watchword_core::qr::terminal(uri, Background::Dark)?)
+    })
+}
+
+/// `ww_binding_qr_terminal` for a terminal with the given background: `WW_QR_DARK_BACKGROUND`
+/// (light text: the light modules are drawn) or `WW_QR_LIGHT_BACKGROUND` (dark text: the dark
+/// modules are drawn). Any other number is `WW_STATUS_INVALID_PARAMETER`.
+#[no_mangle]
+pub extern "C" fn ww_binding_qr_terminal_for(
+    uri: *const c_char,
+    background: u32,
+    out_text: *mut *mut c_char,
+) -> ww_status {
+    ffi_boundary!({
+        // SAFETY: `uri` is NUL-terminated; `out_text` is writable.
+        let uri = unsafe { arg_str(uri, "uri") }?;
+        let out = unsafe { OutString::new(out_text, "out_text") }?;
+        let background = Background::from_u32(background).ok_or_else(Background::invalid)?;
+        out.write(watchword_core::qr::terminal(uri, background)?)
     })
 }

@@ -158,6 +158,9 @@ static void test_null_arguments(void) {
     expect_null(ww_binding_qr_terminal(NULL, &str), "ww_binding_qr_terminal", "uri");
     expect_null(ww_binding_qr_terminal("otpauth://totp/a?secret=MZXW6YTB", NULL), "ww_binding_qr_terminal",
                 "out_text");
+    expect_null(ww_binding_qr_terminal_for(NULL, WW_QR_LIGHT_BACKGROUND, &str), "ww_binding_qr_terminal_for", "uri");
+    expect_null(ww_binding_qr_terminal_for("otpauth://totp/a?secret=MZXW6YTB", WW_QR_LIGHT_BACKGROUND, NULL),
+                "ww_binding_qr_terminal_for", "out_text");
 
     expect_null(ww_service_new(NULL, &svc), "ww_service_new", "settings_json");
     expect_null(ww_service_new(SETTINGS, NULL), "ww_service_new", "out_service");
@@ -511,10 +514,21 @@ static void test_key_uri_round_trip(void) {
     ww_string_free(again);
 }
 
-/* The QR codes of a URI: SVG and terminal text; text too long for a QR code is refused. */
+/* The character a light-background drawing has where a dark-background one has `c` (UTF-8 of
+ * U+2588 full block, U+2580 upper half, U+2584 lower half, or a space): each module flips,
+ * except the half below the last row, which is never drawn. */
+static const char *flipped(const char *c, int last_row) {
+    if (strncmp(c, "\xe2\x96\x88", 3) == 0) return last_row ? "\xe2\x96\x84" : " ";
+    if (strncmp(c, "\xe2\x96\x80", 3) == 0) return last_row ? " " : "\xe2\x96\x84";
+    if (strncmp(c, "\xe2\x96\x84", 3) == 0) return "\xe2\x96\x80";
+    return last_row ? "\xe2\x96\x80" : "\xe2\x96\x88";
+}
+
+/* The QR codes of a URI: SVG and terminal text for both backgrounds; text too long for a QR code
+ * and an unknown background are refused. */
 static void test_qr(void) {
     const char *uri = "otpauth://totp/Acme:alice?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=Acme";
-    char *svg = NULL, *text = NULL, *none = NULL;
+    char *svg = NULL, *text = NULL, *none = NULL, *dark = NULL, *light = NULL;
     char long_text[4000];
     if (CHECK_STATUS(ww_binding_qr_svg(uri, &svg), WW_STATUS_OK, "qr svg")) {
         CHECK(strstr(svg, "<svg") != NULL && strstr(svg, "</svg>") != NULL, "an SVG document");
@@ -523,12 +537,41 @@ static void test_qr(void) {
         /* "\xe2\x96\x88" is U+2588 FULL BLOCK: the light quiet zone is drawn. */
         CHECK(strstr(text, "\xe2\x96\x88") != NULL && strchr(text, '\n') != NULL, "half-block lines");
     }
+    if (CHECK_STATUS(ww_binding_qr_terminal_for(uri, WW_QR_DARK_BACKGROUND, &dark), WW_STATUS_OK, "qr dark") &&
+        CHECK_STATUS(ww_binding_qr_terminal_for(uri, WW_QR_LIGHT_BACKGROUND, &light), WW_STATUS_OK, "qr light")) {
+        const char *d = dark, *l = light, *end = strrchr(dark, '\n');
+        const char *last_row = end != NULL ? end : dark;
+        CHECK(text != NULL && strcmp(dark, text) == 0, "dark is ww_binding_qr_terminal's drawing");
+        while (last_row > dark && last_row[-1] != '\n') last_row--;
+        while (*d != '\0' && *l != '\0') {
+            if (*d == '\n') {
+                CHECK(*l == '\n', "lines end together");
+                d++, l++;
+                continue;
+            }
+            {
+                const char *want = flipped(d, d >= last_row);
+                size_t n = strlen(want);
+                if (!CHECK(strncmp(l, want, n) == 0, "the light drawing flips every module at byte %d",
+                           (int)(d - dark)))
+                    break;
+                d += *d == ' ' ? 1 : 3;
+                l += n;
+            }
+        }
+        CHECK(*d == '\0' && *l == '\0', "both drawings end together");
+    }
+    CHECK_STATUS(ww_binding_qr_terminal_for(uri, 2, &none), WW_STATUS_INVALID_PARAMETER, "an unknown background");
+    CHECK(strcmp(last_detail(), "background") == 0 || strstr(last_message(), "background") != NULL,
+          "the error names the background: %s", last_message());
     memset(long_text, 'x', sizeof long_text - 1);
     long_text[sizeof long_text - 1] = '\0';
     CHECK_STATUS(ww_binding_qr_svg(long_text, &none), WW_STATUS_INVALID_PARAMETER, "too long for a QR code");
     CHECK(none == NULL, "no output on failure");
     ww_string_free(svg);
     ww_string_free(text);
+    ww_string_free(dark);
+    ww_string_free(light);
 }
 
 int main(void) {

@@ -26,7 +26,7 @@ pub use service::{
     EntityInstance, FactorBinding, FactorConfig, FactorInstance, ListChallengesOptions, ListOptions, NowOptions,
     SettingInfo, UpdateChallengeOptions, UpdateFactorOptions, Verify, VerifySettings,
 };
-pub use uri::{build_uri, parse_uri, qr_svg, qr_terminal, BuildUriFields, KeyUriFields};
+pub use uri::{build_uri, parse_uri, qr_svg, qr_terminal, BuildUriFields, KeyUriFields, QrTerminalOptions};
 
 /// Module set-up: defines `WatchwordError` for this environment and installs the fast
 /// per-call methods of `Totp` and `Hotp`.

@@ -5,6 +5,7 @@ use std::ffi::CStr;
 use napi::bindgen_prelude::{BigInt, Either, JsObjectValue, Unknown};
 use napi::{Env, JsValue, ValueType};
 use napi_derive::napi;
+use watchword_core::qr::Background;
 use watchword_core::{Error, Invalid, KeyUri, OtpKind};
 
 use crate::args::{self, Options, MAX_SAFE_INTEGER};
@@ -181,12 +182,34 @@ pub fn qr_svg(env: Env, uri: Unknown) -> napi::Result<String> {
     boundary(&env, || Ok(watchword_core::qr::svg(&args::string(&uri, "uri")?)?))
 }
 
+/// Options of `qrTerminal(uri, options)` and `binding.qrTerminal(options)`.
+#[napi(object, object_from_js = false, object_to_js = false)]
+pub struct QrTerminalOptions {
+    /// The terminal's background: `'dark'` (the default: the light modules are drawn) or
+    /// `'light'` (the dark modules are drawn).
+    #[napi(ts_type = "'dark' | 'light'")]
+    pub background: Option<String>,
+}
+
 /// The QR code of a key URI drawn with Unicode half blocks for a terminal with a dark
-/// background, so an authenticator app can scan it from the screen. `binding.qrTerminal()`
-/// does the same for a new factor.
-#[napi(ts_args_type = "uri: string")]
-pub fn qr_terminal(env: Env, uri: Unknown) -> napi::Result<String> {
-    boundary(&env, || Ok(watchword_core::qr::terminal(&args::string(&uri, "uri")?)?))
+/// background (or a light one: `{ background: 'light' }`), so an authenticator app can scan it
+/// from the screen. `binding.qrTerminal(options)` does the same for a new factor.
+#[napi(ts_args_type = "uri: string, options?: QrTerminalOptions")]
+pub fn qr_terminal(env: Env, uri: Unknown, options: Unknown) -> napi::Result<String> {
+    boundary(&env, || terminal(&args::string(&uri, "uri")?, Some(&options)))
+}
+
+/// The terminal drawing of `uri` for the background `options` name (core checks the name).
+fn terminal(uri: &str, options: Option<&Unknown>) -> Out<String> {
+    let background = match options {
+        None => None,
+        Some(options) => Options::new(options, "options", &[c"background"])?.get(c"background"),
+    };
+    let background = match background {
+        None => Background::default(),
+        Some(name) => Background::parse(&args::string(&name, "background")?)?,
+    };
+    Ok(watchword_core::qr::terminal(uri, background)?)
 }
 
 /// Gives a creation answer's `binding` its `qrSvg()` and `qrTerminal()` methods (not
@@ -202,8 +225,9 @@ pub(crate) fn add_qr_methods(env: &Env, answer: &napi::bindgen_prelude::Unknown)
     let svg = env.create_function_from_closure::<(), String, _>("qrSvg", move |_| {
         watchword_core::qr::svg(&for_svg).map_err(|e| napi::Error::from_reason(e.to_string()))
     })?;
-    let terminal = env.create_function_from_closure::<(), String, _>("qrTerminal", move |_| {
-        watchword_core::qr::terminal(&uri).map_err(|e| napi::Error::from_reason(e.to_string()))
+    let terminal = env.create_function_from_closure::<(), String, _>("qrTerminal", move |ctx| {
+        let options: Option<Unknown> = if ctx.length() > 0 { Some(ctx.get(0)?) } else { None };
+        boundary(ctx.env, || terminal(&uri, options.as_ref()))
     })?;
     let hidden = PropertyAttributes::Writable | PropertyAttributes::Configurable;
     binding.define_properties(&[

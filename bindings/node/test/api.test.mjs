@@ -289,3 +289,28 @@ test('QR codes: binding.qrSvg() and binding.qrTerminal() draw the URI; the bindi
   assert.throws(() => ww.qrSvg('x'.repeat(5000)), (e) => e instanceof ww.WatchwordError && e.code === 'invalid_parameter')
   assert.throws(() => ww.qrTerminal(42), TypeError)
 })
+
+test('QR codes for a light terminal background flip every module of the dark drawing', () => {
+  const verify = new ww.Verify({ issuer: 'Acme' })
+  const factor = verify.createFactor('user-0001-abcd', 'phone')
+  const uri = factor.binding.uri
+  const dark = factor.binding.qrTerminal()
+  assert.equal(dark, ww.qrTerminal(uri, { background: 'dark' }))
+  assert.equal(dark, factor.binding.qrTerminal({ background: 'dark' }))
+  const light = factor.binding.qrTerminal({ background: 'light' })
+  assert.equal(light, ww.qrTerminal(uri, { background: 'light' }))
+  // Every module flips, except the half below the last row, which is never drawn.
+  const flipped = { '█': ' ', '▀': '▄', '▄': '▀', ' ': '█' }
+  const flippedLastRow = { '▀': ' ', ' ': '▀' }
+  const darkRows = dark.trimEnd().split('\n')
+  const lightRows = light.split('\n').slice(0, darkRows.length)
+  darkRows.forEach((row, i) => {
+    const table = i === darkRows.length - 1 ? flippedLastRow : flipped
+    assert.equal(lightRows[i], [...row].map((c) => table[c]).join(''), `row ${i}`)
+  })
+  const invalid = (e) => e instanceof ww.WatchwordError && e.code === 'invalid_parameter' && /background/.test(e.message)
+  assert.throws(() => ww.qrTerminal(uri, { background: 'white' }), invalid)
+  assert.throws(() => factor.binding.qrTerminal({ background: 'white' }), invalid)
+  assert.throws(() => ww.qrTerminal(uri, { colour: 'light' }), TypeError)
+  assert.throws(() => ww.qrTerminal(uri, { background: 1 }), TypeError)
+})

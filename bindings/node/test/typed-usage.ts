@@ -10,6 +10,7 @@ import {
   base32Decode,
   parseUri,
   buildUri,
+  qrTerminal,
   errorKinds,
   type ErrorCode,
   type FactorInstance,
@@ -41,6 +42,9 @@ const fromUri = new Totp(key.secret, { algorithm: key.algorithm, digits: key.dig
 const verify = new Verify({ issuer: 'Acme', challengeExpiration: 120, skew: 1 })
 const factor = verify.createFactor('f47ac10b-58cc-4372-a567-0e02b2c3d479', 'phone', { metadata: { os: 'ios' } })
 const uri: string = factor.binding.uri
+const onLight: string = factor.binding.qrTerminal({ background: 'light' }) + qrTerminal(uri, { background: 'dark' })
+// @ts-expect-error a terminal background is 'dark' or 'light'
+factor.binding.qrTerminal({ background: 'white' })
 const created: Date = factor.dateCreated
 const verified: FactorInstance = verify.verifyFactor(factor.identity, factor.sid, fromUri.generate())
 const verifiedResult: VerificationResult = verified.result ?? 'invalid_code'

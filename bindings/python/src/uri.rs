@@ -2,6 +2,7 @@
 
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
+use watchword_core::qr::Background;
 use watchword_core::{Algorithm, Hotp as CoreHotp, KeyUri as CoreKeyUri, OtpKind, Totp as CoreTotp};
 
 use crate::convert::{algorithm_arg, secret_arg, u32_arg, u64_arg};
@@ -131,9 +132,15 @@ impl KeyUri {
         guard(|| watchword_core::qr::svg(&self.inner.to_uri().map_err(to_py)?).map_err(to_py))
     }
 
-    /// The URI as a QR code of Unicode half blocks, for dark terminals.
-    fn qr_terminal(&self) -> PyResult<String> {
-        guard(|| watchword_core::qr::terminal(&self.inner.to_uri().map_err(to_py)?).map_err(to_py))
+    /// The URI as a QR code of Unicode half blocks, for a terminal with a dark (the default) or
+    /// light background.
+    #[pyo3(signature = (background=None))]
+    #[pyo3(text_signature = "($self, background='dark')")]
+    fn qr_terminal(&self, background: Option<&Bound<'_, PyAny>>) -> PyResult<String> {
+        guard(|| {
+            let background = background_arg(background)?;
+            watchword_core::qr::terminal(&self.inner.to_uri().map_err(to_py)?, background).map_err(to_py)
+        })
     }
 
     #[getter]
@@ -213,11 +220,24 @@ pub fn qr_svg(text: &Bound<'_, PyAny>) -> PyResult<String> {
     })
 }
 
-/// The key URI (or any text) as a QR code drawn with Unicode half blocks, for dark terminals.
+/// The key URI (or any text) as a QR code drawn with Unicode half blocks, for a terminal with a
+/// dark (the default) or light background.
 #[pyfunction]
-pub fn qr_terminal(text: &Bound<'_, PyAny>) -> PyResult<String> {
+#[pyo3(signature = (text, background=None))]
+#[pyo3(text_signature = "(text, background='dark')")]
+pub fn qr_terminal(text: &Bound<'_, PyAny>, background: Option<&Bound<'_, PyAny>>) -> PyResult<String> {
     guard(|| {
         let text = text.cast::<PyString>().map_err(|_| wrong_type("text", "a str", text))?;
-        watchword_core::qr::terminal(&text.to_cow()?).map_err(to_py)
+        let background = background_arg(background)?;
+        watchword_core::qr::terminal(&text.to_cow()?, background).map_err(to_py)
     })
+}
+
+/// A terminal background given as `"dark"` or `"light"` (core checks the name).
+fn background_arg(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Background> {
+    let Some(obj) = obj else { return Ok(Background::default()) };
+    match obj.cast::<PyString>() {
+        Ok(s) => Background::parse(&s.to_cow()?).map_err(to_py),
+        Err(_) => Err(wrong_type("background", "a str (dark or light)", obj)),
+    }
 }

@@ -9,5 +9,5 @@ fuzz_target!(|input: (u8, u64, &str)| {
     let verify = Verify::new(ServiceConfig::new("Acme").unwrap(), MemoryStore::new());
     let op = OPERATIONS[usize::from(op) % OPERATIONS.len()];
     let _ = verify.call(op, args, now);
-    let _ = watchword_core::qr::terminal(args);
+    let _ = watchword_core::qr::terminal(args, watchword_core::qr::Background::Light);
 });

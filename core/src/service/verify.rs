@@ -74,9 +74,10 @@ impl Binding {
         crate::qr::svg(&self.uri)
     }
 
-    /// The URI as a QR code drawn with Unicode half blocks for a dark terminal.
-    pub fn qr_terminal(&self) -> Result<String, Error> {
-        crate::qr::terminal(&self.uri)
+    /// The URI as a QR code drawn with Unicode half blocks for a terminal with the given
+    /// background ([`crate::qr::Background::Dark`] by default).
+    pub fn qr_terminal(&self, background: crate::qr::Background) -> Result<String, Error> {
+        crate::qr::terminal(&self.uri, background)
     }
 }
 

@@ -227,9 +227,10 @@ class Binding:
         """The key URI as a QR code (an SVG document) for the user to scan."""
         return _native.qr_svg(self.uri)
 
-    def qr_terminal(self) -> str:
-        """The key URI as a QR code of Unicode half blocks, for dark terminals."""
-        return _native.qr_terminal(self.uri)
+    def qr_terminal(self, background: str = "dark") -> str:
+        """The key URI as a QR code of Unicode half blocks, for a terminal with a dark (the
+        default) or light (``background="light"``) background."""
+        return _native.qr_terminal(self.uri, background)
 
     def __repr__(self) -> str:
         return "Binding(secret=<hidden>, uri=<hidden>)"
