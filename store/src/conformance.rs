@@ -337,8 +337,10 @@ pub fn one_approval_per_code<S: Store>(services: &[Verify<S>], callers: usize, r
     let totp = Totp::new(b"12345678901234567890", watchword_core::Algorithm::Sha1, 6, 30).map_err(|e| e.to_string())?;
     let code_at = |t: u64| totp.generate(t).map(|c| c.to_string()).map_err(|e| e.to_string());
     let first = services.first().ok_or("no service")?;
+    // Fresh identities for every call, so that one store can run the race again.
+    let tag = namespace("race");
     for round in 0..rounds {
-        let identity = format!("race-{round:08}-{}", namespace("r").rsplit('-').next().unwrap_or("x"));
+        let identity = format!("{tag}-{round:08}");
         let t = 1_700_000_010 + round * 30;
         let secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
         let created =

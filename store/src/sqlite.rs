@@ -37,6 +37,7 @@ struct Sql {
     scan: String,
     scan_after: String,
     version: String,
+    set_version: String,
     insert: String,
     update: String,
     delete: String,
@@ -71,6 +72,7 @@ impl Sql {
                  ORDER BY created, key LIMIT ?3"
             ),
             version: format!("SELECT version FROM {prefix}schema"),
+            set_version: format!("INSERT INTO {prefix}schema (version) VALUES (?1)"),
             insert: format!(
                 "INSERT INTO {t} (service, kind, key, identity, created, version, data)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING"
@@ -145,8 +147,7 @@ impl SqliteStore {
         let version: Option<i64> = tx.query_row(&self.sql.version, [], |r| r.get(0)).optional().map_err(failure)?;
         match version {
             None => {
-                let insert = self.sql.version.replace("SELECT version FROM", "INSERT INTO") + " (version) VALUES (?1)";
-                tx.execute(&insert, [SCHEMA_VERSION]).map_err(failure)?;
+                tx.execute(&self.sql.set_version, [SCHEMA_VERSION]).map_err(failure)?;
             }
             Some(v) if v > SCHEMA_VERSION => {
                 return Err(Error::storage(format!(
