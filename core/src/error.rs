@@ -285,6 +285,15 @@ pub enum Invalid {
         /// What is allowed.
         expected: &'static str,
     },
+    /// A service or request argument of the wrong type (a number where a string is
+    /// expected …). Surfaces with types of their own report it as their type error
+    /// (`TypeError` in Python and JavaScript); its `detail` is `"parameter"` too.
+    Type {
+        /// The argument's name, as the API spells it.
+        name: &'static str,
+        /// What is allowed.
+        expected: &'static str,
+    },
     /// A stored record is malformed, of an unknown version, or tampered with.
     Record {
         /// The field at fault (`"v"` for the format version).
@@ -326,7 +335,7 @@ impl Invalid {
             Invalid::UriCounter => "uri_counter",
             Invalid::UriEncoding => "uri_encoding",
             Invalid::UriDuplicate => "uri_duplicate",
-            Invalid::Parameter { .. } => "parameter",
+            Invalid::Parameter { .. } | Invalid::Type { .. } => "parameter",
             Invalid::Record { .. } => "record",
         }
     }
@@ -437,13 +446,15 @@ impl Error {
     /// ```
     pub fn twilio_code(&self) -> Option<u32> {
         match self {
-            Error::InvalidParameter(Invalid::Parameter { name, .. }) => Some(if *name == "identity" {
-                60367
-            } else if name.starts_with("config.") {
-                60370
-            } else {
-                60306
-            }),
+            Error::InvalidParameter(Invalid::Parameter { name, .. } | Invalid::Type { name, .. }) => {
+                Some(if *name == "identity" {
+                    60367
+                } else if name.starts_with("config.") {
+                    60370
+                } else {
+                    60306
+                })
+            }
             other => other.kind().twilio_code(),
         }
     }
@@ -454,6 +465,28 @@ impl Error {
             Error::InvalidParameter(invalid) => Some(invalid.name()),
             _ => None,
         }
+    }
+
+    /// The argument an invalid-parameter error is about, as core spells it (`identity`,
+    /// `config.skew`, `expiration_date` …); `None` for other errors and for malformed OTP input
+    /// (see [`Error::detail`]). Surfaces report it in their own spelling (camelCase in
+    /// JavaScript).
+    ///
+    /// ```
+    /// use watchword_core::service::ServiceConfig;
+    /// let err = ServiceConfig::from_json(r#"{"issuer": "Acme", "skew": 3}"#).unwrap_err();
+    /// assert_eq!(err.parameter(), Some("skew"));
+    /// ```
+    pub const fn parameter(&self) -> Option<&'static str> {
+        match self {
+            Error::InvalidParameter(Invalid::Parameter { name, .. } | Invalid::Type { name, .. }) => Some(name),
+            _ => None,
+        }
+    }
+
+    /// Whether this is an argument of the wrong type ([`Invalid::Type`]).
+    pub const fn is_type_error(&self) -> bool {
+        matches!(self, Error::InvalidParameter(Invalid::Type { .. }))
     }
 
     /// The HTTP status an API should answer with.
@@ -502,7 +535,9 @@ impl fmt::Display for Invalid {
             Invalid::UriCounter => f.write_str("an hotp key URI needs a counter parameter (a non-negative integer)"),
             Invalid::UriEncoding => f.write_str("the key URI has malformed percent-encoding or text that is not UTF-8"),
             Invalid::UriDuplicate => f.write_str("a parameter appears twice in the key URI"),
-            Invalid::Parameter { name, expected } => write!(f, "invalid {name}: expected {expected}"),
+            Invalid::Parameter { name, expected } | Invalid::Type { name, expected } => {
+                write!(f, "invalid {name}: expected {expected}")
+            }
             Invalid::Record { field, problem } => write!(f, "invalid stored record: field {field:?} {problem}"),
         }
     }

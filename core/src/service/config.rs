@@ -24,15 +24,27 @@ impl FactorConfig {
     /// Checks the ranges of SPEC §3 against `service`'s `min_code_length`.
     pub fn validate(&self, service: &ServiceConfig) -> Result<(), Error> {
         if !(service.min_code_length..=8).contains(&self.code_length) {
-            return Err(invalid("config.code_length", "an integer from min_code_length (default 6) to 8"));
+            return Err(factor_setting_error("code_length"));
         }
         if !(20..=60).contains(&self.time_step) {
-            return Err(invalid("config.time_step", "an integer from 20 to 60 seconds"));
+            return Err(factor_setting_error("time_step"));
         }
         if self.skew > 2 {
-            return Err(invalid("config.skew", "an integer from 0 to 2"));
+            return Err(factor_setting_error("skew"));
         }
         Ok(())
+    }
+}
+
+/// The error for a factor's `code_length`, `time_step` or `skew` out of its range, the same
+/// whether the number is out of the setting's range or of any integer type's (a negative one):
+/// the parameter is Twilio's `config.<name>`, the words are the setting's.
+pub(crate) fn factor_setting_error(name: &'static str) -> Error {
+    match (name, SETTINGS.iter().find(|s| s.name == name)) {
+        ("code_length", Some(s)) => invalid("config.code_length", s.expected),
+        ("time_step", Some(s)) => invalid("config.time_step", s.expected),
+        ("skew", Some(s)) => invalid("config.skew", s.expected),
+        _ => invalid(name, "an integer"),
     }
 }
 

@@ -1,18 +1,25 @@
-//! Every service operation by name, with JSON arguments and JSON answers: the one entry
-//! point the C, Python and Node surfaces share, so they cannot drift apart.
+//! Every service operation by name: a [`Request`] is an operation with its checked arguments,
+//! [`Verify::execute`] runs it into an [`Answer`], and an answer's JSON form is the public view.
+//! The bindings build requests from their own values ([`Request::parse`] takes the named
+//! arguments as values, never as text) and turn answers into their own objects;
+//! [`Verify::call`] and [`Verify::dispatch`] serve hosts that route JSON requests by name.
+//!
+//! Every argument an operation takes, and every rule for it, is written here once.
 
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
 use serde_json::{Map, Value};
 
+use super::config::factor_setting_error;
 use super::record::{details_from, metadata_from};
 use super::view::{with_binding, with_result};
 use super::{invalid, parse_rfc3339, ChallengeStatus, FactorUpdate, NewChallenge, NewFactor, Order, Store, Verify};
-use super::{Entity, Factor, Page, Paging, DEFAULT_PAGE_SIZE};
+use super::{Challenge, Created, Entity, Factor, Metadata, Page, Paging, Verification, DEFAULT_PAGE_SIZE};
+use crate::error::Invalid;
 use crate::{Algorithm, Error};
 
-/// The names of every operation [`Verify::dispatch`] knows.
+/// The names of every operation, as [`Request::parse`] and [`Verify::dispatch`] know them.
 pub const OPERATIONS: [&str; 22] = [
     "create_entity",
     "fetch_entity",
@@ -38,6 +45,124 @@ pub const OPERATIONS: [&str; 22] = [
     "import_challenge",
 ];
 
+/// A service operation with its arguments, parsed and type-checked (ranges and the rules
+/// between records are checked when it runs).
+///
+/// The fields are the operation's arguments of the same names (as each variant lists them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+#[allow(missing_docs)]
+pub enum Request {
+    /// `create_entity(identity)`.
+    CreateEntity { identity: String },
+    /// `fetch_entity(identity)`.
+    FetchEntity { identity: String },
+    /// `list_entities(limit?, page_token?)`.
+    ListEntities { paging: Paging },
+    /// `delete_entity(identity)`.
+    DeleteEntity { identity: String },
+    /// `create_factor(identity, friendly_name, secret?, alg?, code_length?, time_step?, skew?, metadata?)`.
+    CreateFactor { identity: String, factor: NewFactor },
+    /// `fetch_factor(identity, factor_sid)`.
+    FetchFactor { identity: String, factor_sid: String },
+    /// `list_factors(identity, limit?, page_token?)`.
+    ListFactors { identity: String, paging: Paging },
+    /// `update_factor(identity, factor_sid, friendly_name?, alg?, code_length?, time_step?, skew?, metadata?)`.
+    UpdateFactor { identity: String, factor_sid: String, update: FactorUpdate },
+    /// `verify_factor(identity, factor_sid, code)`.
+    VerifyFactor { identity: String, factor_sid: String, code: String },
+    /// `delete_factor(identity, factor_sid)`.
+    DeleteFactor { identity: String, factor_sid: String },
+    /// `unlock_factor(identity, factor_sid)`.
+    UnlockFactor { identity: String, factor_sid: String },
+    /// `create_challenge(identity, factor_sid, auth_payload?, expiration_date?, details?, hidden_details?, metadata?)`.
+    CreateChallenge { identity: String, challenge: NewChallenge },
+    /// `update_challenge(identity, challenge_sid, auth_payload, metadata?)`.
+    UpdateChallenge { identity: String, challenge_sid: String, auth_payload: String, metadata: Option<Metadata> },
+    /// `fetch_challenge(identity, challenge_sid)`.
+    FetchChallenge { identity: String, challenge_sid: String },
+    /// `list_challenges(identity, factor_sid?, status?, order?, limit?, page_token?)`.
+    ListChallenges {
+        identity: String,
+        factor_sid: Option<String>,
+        status: Option<ChallengeStatus>,
+        order: Order,
+        paging: Paging,
+    },
+    /// `sweep()`.
+    Sweep,
+    /// `export_entity(identity)`.
+    ExportEntity { identity: String },
+    /// `export_factor(factor_sid)`.
+    ExportFactor { factor_sid: String },
+    /// `export_challenge(challenge_sid)`.
+    ExportChallenge { challenge_sid: String },
+    /// `import_entity(record)`.
+    ImportEntity { record: String },
+    /// `import_factor(record)`.
+    ImportFactor { record: String },
+    /// `import_challenge(record)`.
+    ImportChallenge { record: String },
+}
+
+/// What an operation answers.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Answer {
+    /// An entity.
+    Entity(Entity),
+    /// A page of entities.
+    Entities(Page<Entity>),
+    /// A factor, with the result of the code it checked (`verify_factor`).
+    Factor(Factor, Option<Verification>),
+    /// A new factor with its binding (`create_factor`).
+    Created(Created),
+    /// A page of factors.
+    Factors(Page<Factor>),
+    /// A challenge, with the result of the code it checked.
+    Challenge(Challenge, Option<Verification>),
+    /// A page of challenges.
+    Challenges(Page<Challenge>),
+    /// A stored record (`export_*`).
+    Record(String),
+    /// How many records were removed (`sweep`).
+    Count(usize),
+    /// Nothing (`delete_*`).
+    Nothing,
+}
+
+impl Answer {
+    /// The JSON answer: public views (challenges as read at `now`), a page
+    /// `{"items": [...], "next_page_token": …}`, a record string, a count or null.
+    pub fn view(&self, now: u64) -> Value {
+        match self {
+            Answer::Entity(e) => e.view(),
+            Answer::Entities(p) => page(p, Entity::view),
+            Answer::Factor(f, v) => with_result(f.view(), v.as_ref()),
+            Answer::Created(c) => with_binding(c.factor.view(), &c.binding.secret, &c.binding.uri),
+            Answer::Factors(p) => page(p, Factor::view),
+            Answer::Challenge(c, v) => with_result(c.view(now), v.as_ref()),
+            Answer::Challenges(p) => page(p, |c| c.view(now)),
+            Answer::Record(r) => Value::String(r.clone()),
+            Answer::Count(n) => Value::from(*n),
+            Answer::Nothing => Value::Null,
+        }
+    }
+}
+
+/// A page of views: `{"items": [...], "next_page_token": "…" | null}`.
+fn page<T>(page: &Page<T>, view: impl Fn(&T) -> Value) -> Value {
+    let mut out = Map::new();
+    out.insert(String::from("items"), Value::Array(page.items.iter().map(view).collect()));
+    out.insert(String::from("next_page_token"), page.next_page_token.clone().map_or(Value::Null, Value::String));
+    Value::Object(out)
+}
+
+/// A wrong type of value for an argument (a number for `identity` …).
+fn wrong_type(name: &'static str, expected: &'static str) -> Error {
+    Error::InvalidParameter(Invalid::Type { name, expected })
+}
+
 /// Typed access to an operation's arguments; every argument must be read (unknown ones are
 /// rejected by [`Args::finish`]).
 struct Args<'a> {
@@ -51,69 +176,283 @@ impl<'a> Args<'a> {
         self.map.get(name).filter(|v| !v.is_null())
     }
 
-    fn str(&mut self, name: &'static str) -> Result<&'a str, Error> {
-        self.opt_str(name)?.ok_or_else(|| invalid(name, "a string (required)"))
+    fn string(&mut self, name: &'static str) -> Result<String, Error> {
+        self.opt_string(name)?.ok_or_else(|| wrong_type(name, "a string (required)"))
     }
 
-    fn opt_str(&mut self, name: &'static str) -> Result<Option<&'a str>, Error> {
+    fn opt_string(&mut self, name: &'static str) -> Result<Option<String>, Error> {
         match self.value(name) {
             None => Ok(None),
-            Some(v) => v.as_str().map(Some).ok_or_else(|| invalid(name, "a string")),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(_) => Err(wrong_type(name, "a string")),
         }
     }
 
-    fn opt_u64(&mut self, name: &'static str, expected: &'static str) -> Result<Option<u64>, Error> {
+    /// A whole number for a factor setting: one out of the type's range is refused like one
+    /// out of the setting's range.
+    fn opt_factor_number<T: TryFrom<u64>>(&mut self, name: &'static str) -> Result<Option<T>, Error> {
         match self.value(name) {
             None => Ok(None),
-            Some(v) => v.as_u64().map(Some).ok_or_else(|| invalid(name, expected)),
-        }
-    }
-
-    fn opt_u32(&mut self, name: &'static str, expected: &'static str) -> Result<Option<u32>, Error> {
-        match self.opt_u64(name, expected)? {
-            None => Ok(None),
-            Some(v) => u32::try_from(v).map(Some).map_err(|_| invalid(name, expected)),
+            Some(Value::Number(n)) if n.is_i64() || n.is_u64() => {
+                n.as_u64().and_then(|v| T::try_from(v).ok()).map(Some).ok_or_else(|| factor_setting_error(name))
+            }
+            Some(_) => Err(wrong_type(name, "an integer")),
         }
     }
 
     /// The `limit` and `page_token` of a list operation.
     fn paging(&mut self) -> Result<Paging, Error> {
-        let limit = self.opt_u64("limit", "an integer from 1 to 1000")?;
-        let limit = usize::try_from(limit.unwrap_or(DEFAULT_PAGE_SIZE as u64)).unwrap_or(usize::MAX);
-        Ok(Paging { limit, page_token: self.opt_str("page_token")?.map(String::from) })
+        let limit = match self.value("limit") {
+            None => DEFAULT_PAGE_SIZE,
+            Some(Value::Number(n)) if n.is_i64() || n.is_u64() => {
+                // Out of range either way: Paging::checked refuses 0 with the range's words.
+                n.as_u64().map_or(0, |v| usize::try_from(v).unwrap_or(usize::MAX))
+            }
+            Some(_) => return Err(wrong_type("limit", "an integer")),
+        };
+        Ok(Paging { limit, page_token: self.opt_string("page_token")? })
     }
 
     fn opt_alg(&mut self) -> Result<Option<Algorithm>, Error> {
-        match self.opt_str("alg")? {
+        match self.opt_string("alg")? {
             None => Ok(None),
             Some(s) => s.parse().map(Some).map_err(|_| invalid("config.alg", "sha1, sha256 or sha512")),
         }
     }
 
-    fn opt_map(&mut self, name: &'static str) -> Result<Option<super::Metadata>, Error> {
+    fn opt_map(&mut self, name: &'static str) -> Result<Option<Metadata>, Error> {
         match self.value(name) {
             None => Ok(None),
-            Some(v) => metadata_from(v).map(Some).ok_or_else(|| invalid(name, "an object of string values")),
+            Some(v) => metadata_from(v).map(Some).ok_or_else(|| wrong_type(name, "an object of string values")),
         }
     }
 
-    fn finish(self) -> Result<(), Error> {
+    fn opt_expiration(&mut self) -> Result<Option<u64>, Error> {
+        const EXPECTED: &str = "Unix seconds or an RFC 3339 date-time";
+        match self.value("expiration_date") {
+            None => Ok(None),
+            Some(Value::String(s)) => parse_rfc3339(s).map(Some).ok_or_else(|| invalid("expiration_date", EXPECTED)),
+            Some(Value::Number(n)) => n.as_u64().map(Some).ok_or_else(|| invalid("expiration_date", EXPECTED)),
+            Some(_) => Err(wrong_type("expiration_date", EXPECTED)),
+        }
+    }
+
+    fn opt_details(&mut self) -> Result<Option<super::Details>, Error> {
+        const EXPECTED: &str = "{\"message\": string, \"fields\": [{label, value}]}";
+        match self.value("details") {
+            None => Ok(None),
+            Some(v @ Value::Object(_)) => details_from(v).map(Some).ok_or_else(|| invalid("details", EXPECTED)),
+            Some(_) => Err(wrong_type("details", EXPECTED)),
+        }
+    }
+
+    fn opt_status(&mut self) -> Result<Option<ChallengeStatus>, Error> {
+        match self.opt_string("status")? {
+            None => Ok(None),
+            Some(s) => ChallengeStatus::from_name(&s)
+                .map(Some)
+                .ok_or_else(|| invalid("status", "pending, approved, denied or expired")),
+        }
+    }
+
+    fn order(&mut self) -> Result<Order, Error> {
+        match self.opt_string("order")?.as_deref() {
+            None | Some("asc") => Ok(Order::Asc),
+            Some("desc") => Ok(Order::Desc),
+            Some(_) => Err(invalid("order", "asc or desc")),
+        }
+    }
+
+    fn finish<T>(self, request: T) -> Result<T, Error> {
         match self.map.keys().find(|k| !self.read.contains(&k.as_str())) {
-            None => Ok(()),
+            None => Ok(request),
             Some(_) => Err(invalid("arguments", "only the arguments this operation defines")),
         }
     }
 }
 
-/// A page of views: `{"items": [...], "next_page_token": "…" | null}`.
-fn page<T>(page: Page<T>, view: impl Fn(&T) -> Value) -> Value {
-    let mut out = Map::new();
-    out.insert(String::from("items"), Value::Array(page.items.iter().map(view).collect()));
-    out.insert(String::from("next_page_token"), page.next_page_token.map_or(Value::Null, Value::String));
-    Value::Object(out)
+impl Request {
+    /// The operation `op` (one of [`OPERATIONS`]) with its named arguments (snake_case;
+    /// optional ones may be absent or null). A value of the wrong type is an
+    /// [`Invalid::Type`] error naming the argument; an unknown argument or operation is refused.
+    ///
+    /// ```
+    /// use watchword_core::service::Request;
+    /// let args = serde_json::json!({"identity": "user-0001", "factor_sid": "YF0123456789abcdef0123456789abcdef"});
+    /// let request = Request::parse("fetch_factor", args.as_object().unwrap()).unwrap();
+    /// assert_eq!(request.operation(), "fetch_factor");
+    /// let err = Request::parse("fetch_factor", serde_json::json!({"identity": 1}).as_object().unwrap()).unwrap_err();
+    /// assert_eq!(err.parameter(), Some("identity"));
+    /// ```
+    pub fn parse(op: &str, args: &Map<String, Value>) -> Result<Request, Error> {
+        let mut a = Args { map: args, read: Vec::new() };
+        let request = match op {
+            "create_entity" => Request::CreateEntity { identity: a.string("identity")? },
+            "fetch_entity" => Request::FetchEntity { identity: a.string("identity")? },
+            "list_entities" => Request::ListEntities { paging: a.paging()? },
+            "delete_entity" => Request::DeleteEntity { identity: a.string("identity")? },
+            "create_factor" => Request::CreateFactor {
+                identity: a.string("identity")?,
+                factor: NewFactor {
+                    friendly_name: a.string("friendly_name")?,
+                    secret: a.opt_string("secret")?,
+                    alg: a.opt_alg()?,
+                    code_length: a.opt_factor_number("code_length")?,
+                    time_step: a.opt_factor_number("time_step")?,
+                    skew: a.opt_factor_number("skew")?,
+                    metadata: a.opt_map("metadata")?,
+                },
+            },
+            "fetch_factor" => {
+                Request::FetchFactor { identity: a.string("identity")?, factor_sid: a.string("factor_sid")? }
+            }
+            "list_factors" => Request::ListFactors { identity: a.string("identity")?, paging: a.paging()? },
+            "update_factor" => Request::UpdateFactor {
+                identity: a.string("identity")?,
+                factor_sid: a.string("factor_sid")?,
+                update: FactorUpdate {
+                    friendly_name: a.opt_string("friendly_name")?,
+                    alg: a.opt_alg()?,
+                    code_length: a.opt_factor_number("code_length")?,
+                    time_step: a.opt_factor_number("time_step")?,
+                    skew: a.opt_factor_number("skew")?,
+                    metadata: a.opt_map("metadata")?,
+                },
+            },
+            "verify_factor" => Request::VerifyFactor {
+                identity: a.string("identity")?,
+                factor_sid: a.string("factor_sid")?,
+                code: a.string("code")?,
+            },
+            "delete_factor" => {
+                Request::DeleteFactor { identity: a.string("identity")?, factor_sid: a.string("factor_sid")? }
+            }
+            "unlock_factor" => {
+                Request::UnlockFactor { identity: a.string("identity")?, factor_sid: a.string("factor_sid")? }
+            }
+            "create_challenge" => Request::CreateChallenge {
+                identity: a.string("identity")?,
+                challenge: NewChallenge {
+                    factor_sid: a.string("factor_sid")?,
+                    auth_payload: a.opt_string("auth_payload")?,
+                    expiration_date: a.opt_expiration()?,
+                    details: a.opt_details()?,
+                    hidden_details: a.opt_map("hidden_details")?,
+                    metadata: a.opt_map("metadata")?,
+                },
+            },
+            "update_challenge" => Request::UpdateChallenge {
+                identity: a.string("identity")?,
+                challenge_sid: a.string("challenge_sid")?,
+                auth_payload: a.string("auth_payload")?,
+                metadata: a.opt_map("metadata")?,
+            },
+            "fetch_challenge" => {
+                Request::FetchChallenge { identity: a.string("identity")?, challenge_sid: a.string("challenge_sid")? }
+            }
+            "list_challenges" => Request::ListChallenges {
+                identity: a.string("identity")?,
+                factor_sid: a.opt_string("factor_sid")?,
+                status: a.opt_status()?,
+                order: a.order()?,
+                paging: a.paging()?,
+            },
+            "sweep" => Request::Sweep,
+            "export_entity" => Request::ExportEntity { identity: a.string("identity")? },
+            "export_factor" => Request::ExportFactor { factor_sid: a.string("factor_sid")? },
+            "export_challenge" => Request::ExportChallenge { challenge_sid: a.string("challenge_sid")? },
+            "import_entity" => Request::ImportEntity { record: a.string("record")? },
+            "import_factor" => Request::ImportFactor { record: a.string("record")? },
+            "import_challenge" => Request::ImportChallenge { record: a.string("record")? },
+            _ => return Err(invalid("operation", "one of the service operations (create_factor, verify_factor, …)")),
+        };
+        a.finish(request)
+    }
+
+    /// The operation's name (one of [`OPERATIONS`]).
+    pub fn operation(&self) -> &'static str {
+        match self {
+            Request::CreateEntity { .. } => "create_entity",
+            Request::FetchEntity { .. } => "fetch_entity",
+            Request::ListEntities { .. } => "list_entities",
+            Request::DeleteEntity { .. } => "delete_entity",
+            Request::CreateFactor { .. } => "create_factor",
+            Request::FetchFactor { .. } => "fetch_factor",
+            Request::ListFactors { .. } => "list_factors",
+            Request::UpdateFactor { .. } => "update_factor",
+            Request::VerifyFactor { .. } => "verify_factor",
+            Request::DeleteFactor { .. } => "delete_factor",
+            Request::UnlockFactor { .. } => "unlock_factor",
+            Request::CreateChallenge { .. } => "create_challenge",
+            Request::UpdateChallenge { .. } => "update_challenge",
+            Request::FetchChallenge { .. } => "fetch_challenge",
+            Request::ListChallenges { .. } => "list_challenges",
+            Request::Sweep => "sweep",
+            Request::ExportEntity { .. } => "export_entity",
+            Request::ExportFactor { .. } => "export_factor",
+            Request::ExportChallenge { .. } => "export_challenge",
+            Request::ImportEntity { .. } => "import_entity",
+            Request::ImportFactor { .. } => "import_factor",
+            Request::ImportChallenge { .. } => "import_challenge",
+        }
+    }
 }
 
 impl<S: Store> Verify<S> {
+    /// Runs a request at `now` (Unix seconds).
+    pub fn execute(&self, request: Request, now: u64) -> Result<Answer, Error> {
+        Ok(match request {
+            Request::CreateEntity { identity } => Answer::Entity(self.create_entity(&identity, now)?),
+            Request::FetchEntity { identity } => Answer::Entity(self.fetch_entity(&identity)?),
+            Request::ListEntities { paging } => Answer::Entities(self.list_entities(&paging)?),
+            Request::DeleteEntity { identity } => {
+                self.delete_entity(&identity, now)?;
+                Answer::Nothing
+            }
+            Request::CreateFactor { identity, factor } => Answer::Created(self.create_factor(&identity, factor, now)?),
+            Request::FetchFactor { identity, factor_sid } => {
+                Answer::Factor(self.fetch_factor(&identity, &factor_sid)?, None)
+            }
+            Request::ListFactors { identity, paging } => Answer::Factors(self.list_factors(&identity, &paging)?),
+            Request::UpdateFactor { identity, factor_sid, update } => {
+                Answer::Factor(self.update_factor(&identity, &factor_sid, &update, now)?, None)
+            }
+            Request::VerifyFactor { identity, factor_sid, code } => {
+                let (factor, verification) = self.verify_factor(&identity, &factor_sid, &code, now)?;
+                Answer::Factor(factor, Some(verification))
+            }
+            Request::DeleteFactor { identity, factor_sid } => {
+                self.delete_factor(&identity, &factor_sid, now)?;
+                Answer::Nothing
+            }
+            Request::UnlockFactor { identity, factor_sid } => {
+                Answer::Factor(self.unlock_factor(&identity, &factor_sid)?, None)
+            }
+            Request::CreateChallenge { identity, challenge } => {
+                let (challenge, verification) = self.create_challenge(&identity, challenge, now)?;
+                Answer::Challenge(challenge, verification)
+            }
+            Request::UpdateChallenge { identity, challenge_sid, auth_payload, metadata } => {
+                let (challenge, verification) =
+                    self.update_challenge(&identity, &challenge_sid, &auth_payload, metadata.as_ref(), now)?;
+                Answer::Challenge(challenge, Some(verification))
+            }
+            Request::FetchChallenge { identity, challenge_sid } => {
+                Answer::Challenge(self.fetch_challenge(&identity, &challenge_sid)?, None)
+            }
+            Request::ListChallenges { identity, factor_sid, status, order, paging } => Answer::Challenges(
+                self.list_challenges(&identity, factor_sid.as_deref(), status, order, &paging, now)?,
+            ),
+            Request::Sweep => Answer::Count(self.sweep(now)?),
+            Request::ExportEntity { identity } => Answer::Record(self.export_entity(&identity)?),
+            Request::ExportFactor { factor_sid } => Answer::Record(self.export_factor(&factor_sid)?),
+            Request::ExportChallenge { challenge_sid } => Answer::Record(self.export_challenge(&challenge_sid)?),
+            Request::ImportEntity { record } => Answer::Entity(self.import_entity(&record, now)?),
+            Request::ImportFactor { record } => Answer::Factor(self.import_factor(&record, now)?, None),
+            Request::ImportChallenge { record } => Answer::Challenge(self.import_challenge(&record, now)?, None),
+        })
+    }
+
     /// Runs the operation `op` with JSON-text arguments and returns the JSON-text answer.
     ///
     /// ```
@@ -134,8 +473,7 @@ impl<S: Store> Verify<S> {
     }
 
     /// Runs the operation `op` (one of [`OPERATIONS`]) with its arguments as a JSON object
-    /// (snake_case names; optional ones may be absent or null) and returns the answer:
-    /// public views, arrays of them, a record string, a count, or null.
+    /// (see [`Request::parse`]) and returns the answer's JSON form ([`Answer::view`]).
     pub fn dispatch(&self, op: &str, args: &Value, now: u64) -> Result<Value, Error> {
         let empty = Map::new();
         let map = match args {
@@ -143,185 +481,6 @@ impl<S: Store> Verify<S> {
             Value::Null => &empty,
             _ => return Err(invalid("arguments", "a JSON object")),
         };
-        let mut a = Args { map, read: Vec::new() };
-        let out = match op {
-            "create_entity" => {
-                let identity = a.str("identity")?;
-                a.finish()?;
-                self.create_entity(identity, now)?.view()
-            }
-            "fetch_entity" => {
-                let identity = a.str("identity")?;
-                a.finish()?;
-                self.fetch_entity(identity)?.view()
-            }
-            "list_entities" => {
-                let paging = a.paging()?;
-                a.finish()?;
-                page(self.list_entities(&paging)?, Entity::view)
-            }
-            "delete_entity" => {
-                let identity = a.str("identity")?;
-                a.finish()?;
-                self.delete_entity(identity, now)?;
-                Value::Null
-            }
-            "create_factor" => {
-                let identity = a.str("identity")?;
-                let request = NewFactor {
-                    friendly_name: String::from(a.str("friendly_name")?),
-                    secret: a.opt_str("secret")?.map(String::from),
-                    alg: a.opt_alg()?,
-                    code_length: a.opt_u32("code_length", "an integer from 3 to 8")?,
-                    time_step: a.opt_u64("time_step", "an integer from 20 to 60 seconds")?,
-                    skew: a.opt_u32("skew", "an integer from 0 to 2")?,
-                    metadata: a.opt_map("metadata")?,
-                };
-                a.finish()?;
-                let created = self.create_factor(identity, request, now)?;
-                with_binding(created.factor.view(), &created.binding.secret, &created.binding.uri)
-            }
-            "fetch_factor" => {
-                let (identity, sid) = (a.str("identity")?, a.str("factor_sid")?);
-                a.finish()?;
-                self.fetch_factor(identity, sid)?.view()
-            }
-            "list_factors" => {
-                let identity = a.str("identity")?;
-                let paging = a.paging()?;
-                a.finish()?;
-                page(self.list_factors(identity, &paging)?, Factor::view)
-            }
-            "update_factor" => {
-                let (identity, sid) = (a.str("identity")?, a.str("factor_sid")?);
-                let update = FactorUpdate {
-                    friendly_name: a.opt_str("friendly_name")?.map(String::from),
-                    alg: a.opt_alg()?,
-                    code_length: a.opt_u32("code_length", "an integer from 3 to 8")?,
-                    time_step: a.opt_u64("time_step", "an integer from 20 to 60 seconds")?,
-                    skew: a.opt_u32("skew", "an integer from 0 to 2")?,
-                    metadata: a.opt_map("metadata")?,
-                };
-                a.finish()?;
-                self.update_factor(identity, sid, &update, now)?.view()
-            }
-            "verify_factor" => {
-                let (identity, sid, code) = (a.str("identity")?, a.str("factor_sid")?, a.str("code")?);
-                a.finish()?;
-                let (factor, verification) = self.verify_factor(identity, sid, code, now)?;
-                with_result(factor.view(), Some(&verification))
-            }
-            "delete_factor" => {
-                let (identity, sid) = (a.str("identity")?, a.str("factor_sid")?);
-                a.finish()?;
-                self.delete_factor(identity, sid, now)?;
-                Value::Null
-            }
-            "unlock_factor" => {
-                let (identity, sid) = (a.str("identity")?, a.str("factor_sid")?);
-                a.finish()?;
-                self.unlock_factor(identity, sid)?.view()
-            }
-            "create_challenge" => {
-                let identity = a.str("identity")?;
-                let expiration_date = match a.value("expiration_date") {
-                    None => None,
-                    Some(Value::String(s)) => Some(
-                        parse_rfc3339(s)
-                            .ok_or_else(|| invalid("expiration_date", "Unix seconds or an RFC 3339 date-time"))?,
-                    ),
-                    Some(v) => Some(
-                        v.as_u64()
-                            .ok_or_else(|| invalid("expiration_date", "Unix seconds or an RFC 3339 date-time"))?,
-                    ),
-                };
-                let details = match a.value("details") {
-                    None => None,
-                    Some(v) => Some(
-                        details_from(v)
-                            .ok_or_else(|| invalid("details", "{\"message\": string, \"fields\": [{label, value}]}"))?,
-                    ),
-                };
-                let request = NewChallenge {
-                    factor_sid: String::from(a.str("factor_sid")?),
-                    auth_payload: a.opt_str("auth_payload")?.map(String::from),
-                    expiration_date,
-                    details,
-                    hidden_details: a.opt_map("hidden_details")?,
-                    metadata: a.opt_map("metadata")?,
-                };
-                a.finish()?;
-                let (challenge, verification) = self.create_challenge(identity, request, now)?;
-                with_result(challenge.view(now), verification.as_ref())
-            }
-            "update_challenge" => {
-                let (identity, sid) = (a.str("identity")?, a.str("challenge_sid")?);
-                let code = a.str("auth_payload")?;
-                let metadata = a.opt_map("metadata")?;
-                a.finish()?;
-                let (challenge, verification) = self.update_challenge(identity, sid, code, metadata.as_ref(), now)?;
-                with_result(challenge.view(now), Some(&verification))
-            }
-            "fetch_challenge" => {
-                let (identity, sid) = (a.str("identity")?, a.str("challenge_sid")?);
-                a.finish()?;
-                self.fetch_challenge(identity, sid)?.view(now)
-            }
-            "list_challenges" => {
-                let identity = a.str("identity")?;
-                let factor_sid = a.opt_str("factor_sid")?;
-                let status = match a.opt_str("status")? {
-                    None => None,
-                    Some(s) => Some(
-                        ChallengeStatus::from_name(s)
-                            .ok_or_else(|| invalid("status", "pending, approved, denied or expired"))?,
-                    ),
-                };
-                let order = match a.opt_str("order")? {
-                    None | Some("asc") => Order::Asc,
-                    Some("desc") => Order::Desc,
-                    Some(_) => return Err(invalid("order", "asc or desc")),
-                };
-                let paging = a.paging()?;
-                a.finish()?;
-                page(self.list_challenges(identity, factor_sid, status, order, &paging, now)?, |c| c.view(now))
-            }
-            "sweep" => {
-                a.finish()?;
-                Value::from(self.sweep(now)?)
-            }
-            "export_entity" => {
-                let identity = a.str("identity")?;
-                a.finish()?;
-                Value::String(self.export_entity(identity)?)
-            }
-            "export_factor" => {
-                let sid = a.str("factor_sid")?;
-                a.finish()?;
-                Value::String(self.export_factor(sid)?)
-            }
-            "export_challenge" => {
-                let sid = a.str("challenge_sid")?;
-                a.finish()?;
-                Value::String(self.export_challenge(sid)?)
-            }
-            "import_entity" => {
-                let record = a.str("record")?;
-                a.finish()?;
-                self.import_entity(record, now)?.view()
-            }
-            "import_factor" => {
-                let record = a.str("record")?;
-                a.finish()?;
-                self.import_factor(record, now)?.view()
-            }
-            "import_challenge" => {
-                let record = a.str("record")?;
-                a.finish()?;
-                self.import_challenge(record, now)?.view(now)
-            }
-            _ => return Err(invalid("operation", "one of the service operations (create_factor, verify_factor, …)")),
-        };
-        Ok(out)
+        Ok(self.execute(Request::parse(op, map)?, now)?.view(now))
     }
 }

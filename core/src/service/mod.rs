@@ -62,7 +62,7 @@ pub use time::{parse_rfc3339, rfc3339};
 pub use tombstone::{Tombstone, TOMBSTONE_SECONDS};
 
 #[cfg(feature = "std")]
-pub use dispatch::OPERATIONS;
+pub use dispatch::{Answer, Request, OPERATIONS};
 #[cfg(feature = "std")]
 pub use memory::MemoryStore;
 #[cfg(feature = "std")]
