@@ -7,7 +7,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBool, PyBytes, PyFloat, PyInt, PyString, PyType};
+use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyMapping, PyString, PyTuple, PyType};
+use serde_json::Value;
 use watchword_core::{Algorithm, Secret};
 
 use crate::errors::{invalid, to_py, wrong_type};
@@ -95,4 +96,88 @@ pub fn secret_arg(obj: &Bound<'_, PyAny>) -> PyResult<Secret> {
     } else {
         Err(wrong_type("secret", "bytes or a Base32 str", obj))
     }
+}
+
+/// A JSON value as plain Python data (`dict`, `list`, `str`, `int`, `float`, `bool`, `None`).
+pub fn value_to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
+    Ok(match value {
+        Value::Null => py.None().into_bound(py),
+        Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
+        Value::Number(n) => match (n.as_i64(), n.as_u64()) {
+            (Some(i), _) => i.into_pyobject(py)?.into_any(),
+            (None, Some(u)) => u.into_pyobject(py)?.into_any(),
+            _ => n.as_f64().unwrap_or(f64::NAN).into_pyobject(py)?.into_any(),
+        },
+        Value::String(s) => PyString::new(py, s).into_any(),
+        Value::Array(items) => {
+            let list = PyList::empty(py);
+            for item in items {
+                list.append(value_to_py(py, item)?)?;
+            }
+            list.into_any()
+        }
+        Value::Object(map) => {
+            let dict = PyDict::new(py);
+            for (key, item) in map {
+                dict.set_item(key, value_to_py(py, item)?)?;
+            }
+            dict.into_any()
+        }
+    })
+}
+
+/// The value of argument `name` for core: `str`, `int` (not fitting 64 bits: a number out of
+/// every range), `float`, `bool`, `None`, aware `datetime` (Unix seconds), `bytes` (an array of
+/// numbers), mappings with `str` keys and lists or tuples of these. Any other type is
+/// a `TypeError`; which types an argument allows is core's to say.
+pub fn py_to_value(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Value> {
+    if let Ok(s) = obj.cast::<PyString>() {
+        return Ok(Value::String(s.to_cow()?.into_owned()));
+    }
+    if obj.is_none() {
+        return Ok(Value::Null);
+    }
+    if let Ok(b) = obj.cast::<PyBool>() {
+        return Ok(Value::Bool(b.is_true()));
+    }
+    if obj.is_instance_of::<PyInt>() {
+        if let Ok(u) = obj.extract::<u64>() {
+            return Ok(Value::from(u));
+        }
+        if let Ok(i) = obj.extract::<i64>() {
+            return Ok(Value::from(i));
+        }
+        let negative = obj.lt(0)?;
+        return Ok(if negative { Value::from(i64::MIN) } else { Value::from(u64::MAX) });
+    }
+    if let Ok(f) = obj.cast::<PyFloat>() {
+        return Ok(serde_json::Number::from_f64(f.value()).map_or(Value::Null, Value::Number));
+    }
+    if let Ok(bytes) = obj.cast::<PyBytes>() {
+        // Raw bytes travel as an array of numbers; core says where they are allowed.
+        return Ok(Value::Array(bytes.as_bytes().iter().map(|&b| Value::from(b)).collect()));
+    }
+    if is_datetime(obj)? {
+        let seconds = time_arg(Some(obj), "time")?;
+        return Ok(Value::from(seconds));
+    }
+    if let Ok(map) = obj.cast::<PyMapping>() {
+        let mut out = serde_json::Map::new();
+        for item in map.items()?.iter() {
+            let (key, value): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item.extract()?;
+            let Ok(key) = key.cast::<PyString>() else {
+                return Err(wrong_type(name, "a mapping with str keys", &key));
+            };
+            out.insert(key.to_cow()?.into_owned(), py_to_value(&value, name)?);
+        }
+        return Ok(Value::Object(out));
+    }
+    if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
+        let mut out = Vec::new();
+        for item in obj.try_iter()? {
+            out.push(py_to_value(&item?, name)?);
+        }
+        return Ok(Value::Array(out));
+    }
+    Err(wrong_type(name, "a str, an int, a mapping or a list", obj))
 }

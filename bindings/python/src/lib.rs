@@ -8,6 +8,7 @@ mod errors;
 mod otp;
 mod service;
 mod uri;
+mod views;
 
 #[pymodule]
 mod _native {
@@ -21,6 +22,8 @@ mod _native {
     use crate::service::{unix_seconds, Service};
     #[pymodule_export]
     use crate::uri::{qr_svg, qr_terminal, KeyUri};
+    #[pymodule_export]
+    use crate::views::{Binding, Challenge, Entity, Factor, FactorConfig};
 
     #[pymodule_init]
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {

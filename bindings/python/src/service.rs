@@ -1,15 +1,46 @@
 //! The service: core's `Verify` over the store its `store` setting names (`memory:` by
-//! default, SQLite, PostgreSQL), driven through core's JSON dispatch.
-//! The Python layer (`watchword/_service.py`) turns keyword arguments into the JSON arguments
-//! and the JSON answers into `Entity`, `Factor` and `Challenge` objects.
+//! default, SQLite, PostgreSQL). An operation's arguments go to core's `Request::parse` as
+//! values (never as JSON text); its answer comes back as `Entity`, `Factor` and `Challenge`
+//! objects over the records core answered with. `watchword/_service.py` gives each operation
+//! its typed Python signature and passes its arguments on as they are.
 
+use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::PyTuple;
-use watchword_core::service::{ServiceConfig, Verify, MIN_SECRET_BYTES, OPERATIONS, SETTINGS};
+use pyo3::types::{PyDict, PyString, PyTuple};
+use serde_json::{Map, Value};
+use watchword_core::service::{Request, ServiceConfig, Verify, DEFAULT_STORE, MIN_SECRET_BYTES, OPERATIONS, SETTINGS};
+use watchword_core::Error;
 use watchword_store::AnyStore;
 
-use crate::convert::time_arg;
+use crate::convert::{py_to_value, time_arg, value_to_py};
 use crate::errors::{guard, to_py};
+use crate::views;
+
+/// Core's error for a typed call: an argument of the wrong type is a `TypeError`, as Python
+/// reports one; everything else is its `WatchwordError`.
+fn typed_error(err: Error) -> PyErr {
+    if err.is_type_error() {
+        PyTypeError::new_err(err.to_string())
+    } else {
+        to_py(err)
+    }
+}
+
+/// The named arguments of a call (a method's `locals()`), without `self`, `now` and those
+/// left `None`.
+fn arguments(args: &Bound<'_, PyDict>) -> PyResult<Map<String, Value>> {
+    let mut map = Map::new();
+    for (key, value) in args.iter() {
+        let key = key.cast_into::<PyString>()?;
+        let name = key.to_cow()?;
+        if value.is_none() || name == "self" || name == "now" {
+            continue;
+        }
+        let value = py_to_value(&value, &name)?;
+        map.insert(name.into_owned(), value);
+    }
+    Ok(map)
+}
 
 /// `Verify<AnyStore>`: thread-safe; records change only through compare-and-set, so
 /// concurrent callers — threads, processes, machines sharing one database — never both
@@ -17,28 +48,64 @@ use crate::errors::{guard, to_py};
 #[pyclass(module = "watchword._native", frozen)]
 pub struct Service {
     inner: Verify<AnyStore>,
+    /// Whether the store is this process's memory: its operations never wait, so they run
+    /// without releasing the GIL (which would cost more than they take).
+    in_memory: bool,
 }
 
 #[pymethods]
 impl Service {
-    /// `settings` is the JSON object of service settings (`{"issuer": "Acme", "skew": 1, …}`),
-    /// `store` among them. Opening a database store waits for it with the GIL released.
+    /// `settings` are the service settings by name (`issuer`, `store`, `skew` …; `None`
+    /// values are left at their defaults). Opening a database store waits for it with the
+    /// GIL released.
     #[new]
-    fn new(py: Python<'_>, settings: String) -> PyResult<Service> {
+    fn new(py: Python<'_>, settings: &Bound<'_, PyDict>) -> PyResult<Service> {
         guard(|| {
-            let inner = py.detach(|| watchword_store::service(ServiceConfig::from_json(&settings)?)).map_err(to_py)?;
-            Ok(Service { inner })
+            let config = ServiceConfig::from_map(&arguments(settings)?).map_err(typed_error)?;
+            let in_memory = config.store == DEFAULT_STORE;
+            let inner = py.detach(|| watchword_store::service(config)).map_err(to_py)?;
+            Ok(Service { inner, in_memory })
         })
     }
 
-    /// Runs operation `op` with JSON `args` at `now` (Unix seconds, an aware datetime, or
-    /// `None` for the system clock) and returns the JSON answer. The GIL is released meanwhile,
-    /// so threads sharing one service run in parallel.
+    /// Runs operation `op` with the named arguments `args` (`now` among them: Unix seconds,
+    /// an aware datetime, or `None` for the system clock) and returns its answer, attached to
+    /// `owner`. The GIL is released while an operation on a database runs, so threads sharing
+    /// one service run in parallel.
+    fn run(&self, py: Python<'_>, op: &str, args: &Bound<'_, PyDict>, owner: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        guard(|| {
+            let now = time_arg(args.get_item("now")?.as_ref(), "now")?;
+            let request = Request::parse(op, &arguments(args)?).map_err(typed_error)?;
+            let answer = if self.in_memory {
+                self.inner.execute(request, now)
+            } else {
+                py.detach(|| self.inner.execute(request, now))
+            };
+            views::answer(py, answer.map_err(to_py)?, now, owner)
+        })
+    }
+
+    /// Runs operation `op` with `args` as JSON-shaped data (a dict of str, int … or `None`)
+    /// and returns the JSON-shaped answer: for hosts that route requests by name.
     #[pyo3(signature = (op, args, now=None))]
-    fn call(&self, py: Python<'_>, op: String, args: String, now: Option<&Bound<'_, PyAny>>) -> PyResult<String> {
+    fn call(
+        &self,
+        py: Python<'_>,
+        op: &str,
+        args: &Bound<'_, PyAny>,
+        now: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
         guard(|| {
             let now = time_arg(now, "now")?;
-            py.detach(|| self.inner.call(&op, &args, now)).map_err(to_py)
+            // Wrong types here are the caller's data, reported as core reports them.
+            let args = py_to_value(args, "arguments").map_err(|_| {
+                to_py(Error::InvalidParameter(watchword_core::Invalid::Parameter {
+                    name: "arguments",
+                    expected: "a JSON object",
+                }))
+            })?;
+            let answer = py.detach(|| self.inner.dispatch(op, &args, now)).map_err(to_py)?;
+            Ok(value_to_py(py, &answer)?.unbind())
         })
     }
 

@@ -90,7 +90,7 @@ impl KeyUri {
 
     /// Parses an `otpauth://totp/…` or `otpauth://hotp/…` URI.
     #[staticmethod]
-    fn parse(uri: &Bound<'_, PyAny>) -> PyResult<KeyUri> {
+    pub(crate) fn parse(uri: &Bound<'_, PyAny>) -> PyResult<KeyUri> {
         guard(|| {
             let text = uri.cast::<PyString>().map_err(|_| wrong_type("uri", "a str", uri))?;
             Ok(KeyUri { inner: CoreKeyUri::parse(&text.to_cow()?).map_err(to_py)? })

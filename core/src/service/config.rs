@@ -97,6 +97,9 @@ pub const DEFAULT_SERVICE: &str = "default";
 /// The store a service keeps its records in unless the `store` setting names another.
 pub const DEFAULT_STORE: &str = "memory:";
 
+/// What the `alg` setting allows.
+const ALG_EXPECTED: &str = "sha1, sha256 or sha512";
+
 /// What the `service` setting allows.
 const SERVICE_EXPECTED: &str = "1 to 64 characters of A-Z, a-z, 0-9, '_' and '-'";
 
@@ -221,32 +224,39 @@ impl ServiceConfig {
 
     /// Reads a settings object already parsed (see [`ServiceConfig::from_json`]).
     pub fn from_map(map: &Map<String, Value>) -> Result<ServiceConfig, Error> {
+        const ISSUER: &str = "a non-empty string of at most 64 characters without ':'";
         let issuer = match map.get("issuer") {
             Some(Value::String(s)) => s.as_str(),
-            _ => return Err(invalid("issuer", "a non-empty string of at most 64 characters without ':'")),
+            None | Some(Value::Null) => return Err(invalid("issuer", ISSUER)),
+            Some(_) => return Err(wrong_type("issuer", ISSUER)),
         };
         let mut config = ServiceConfig::new(issuer)?;
         for (name, value) in map {
+            let text = |name: &'static str, expected: &'static str| match value {
+                Value::String(s) => Ok(s.as_str()),
+                _ => Err(wrong_type(name, expected)),
+            };
             match name.as_str() {
                 "issuer" => {}
-                "service" => {
-                    let service = value.as_str().ok_or_else(|| invalid("service", SERVICE_EXPECTED))?;
-                    config.service = String::from(service);
-                }
+                "service" => config.service = String::from(text("service", SERVICE_EXPECTED)?),
                 "store" => {
-                    let store = value.as_str().filter(|s| !s.is_empty() && s.len() <= 4096);
+                    let store = Some(text("store", STORE_EXPECTED)?).filter(|s| !s.is_empty() && s.len() <= 4096);
                     config.store = String::from(store.ok_or_else(|| invalid("store", STORE_EXPECTED))?);
                 }
                 "alg" => {
-                    config.alg = value
-                        .as_str()
-                        .and_then(|s| s.parse().ok())
-                        .ok_or_else(|| invalid("alg", "sha1, sha256 or sha512"))?;
+                    config.alg = text("alg", ALG_EXPECTED)?.parse().map_err(|_| invalid("alg", ALG_EXPECTED))?;
                 }
-                other => {
-                    let number = value.as_u64();
-                    config.set(other, number.ok_or_else(|| invalid_setting(other))?)?;
-                }
+                other => match value {
+                    // A whole number out of every integer type (a negative one) is out of the
+                    // setting's range too.
+                    Value::Number(n) if n.is_u64() || n.is_i64() => {
+                        config.set(other, n.as_u64().ok_or_else(|| invalid_setting(other))?)?
+                    }
+                    _ => {
+                        let known = known_setting(other).ok_or_else(unknown_setting)?;
+                        return Err(wrong_type(known.name, "an integer"));
+                    }
+                },
             }
         }
         config.validate()?;
@@ -263,11 +273,7 @@ impl ServiceConfig {
     /// assert!(config.set("no_such_setting", 1).is_err());
     /// ```
     pub fn set(&mut self, name: &str, value: u64) -> Result<(), Error> {
-        let setting = SETTINGS
-            .iter()
-            .chain(core::iter::once(&MIN_SECRET_BYTES))
-            .find(|s| s.name == name)
-            .ok_or_else(|| invalid("settings", "only known setting names (see the README's settings table)"))?;
+        let setting = known_setting(name).ok_or_else(unknown_setting)?;
         if !(setting.min..=setting.max).contains(&value) {
             return Err(invalid(setting.name, setting.expected));
         }
@@ -321,9 +327,22 @@ impl ServiceConfig {
     }
 }
 
+/// The numeric setting `name`, of [`SETTINGS`] or [`MIN_SECRET_BYTES`].
+fn known_setting(name: &str) -> Option<&'static Setting> {
+    SETTINGS.iter().chain(core::iter::once(&MIN_SECRET_BYTES)).find(|s| s.name == name)
+}
+
+fn unknown_setting() -> Error {
+    invalid("settings", "only known setting names (see the README's settings table)")
+}
+
 fn invalid_setting(name: &str) -> Error {
-    match SETTINGS.iter().chain(core::iter::once(&MIN_SECRET_BYTES)).find(|s| s.name == name) {
+    match known_setting(name) {
         Some(s) => invalid(s.name, s.expected),
-        None => invalid("settings", "only known setting names (see the README's settings table)"),
+        None => unknown_setting(),
     }
+}
+
+fn wrong_type(name: &'static str, expected: &'static str) -> Error {
+    Error::InvalidParameter(crate::error::Invalid::Type { name, expected })
 }

@@ -13,7 +13,6 @@ use serde_json::{Map, Value};
 
 use super::config::factor_setting_error;
 use super::record::{details_from, metadata_from};
-use super::view::{with_binding, with_result};
 use super::{invalid, parse_rfc3339, ChallengeStatus, FactorUpdate, NewChallenge, NewFactor, Order, Store, Verify};
 use super::{Challenge, Created, Entity, Factor, Metadata, Page, Paging, Verification, DEFAULT_PAGE_SIZE};
 use crate::error::Invalid;
@@ -138,10 +137,10 @@ impl Answer {
         match self {
             Answer::Entity(e) => e.view(),
             Answer::Entities(p) => page(p, Entity::view),
-            Answer::Factor(f, v) => with_result(f.view(), v.as_ref()),
-            Answer::Created(c) => with_binding(c.factor.view(), &c.binding.secret, &c.binding.uri),
+            Answer::Factor(f, v) => f.answer_view(v.as_ref(), None),
+            Answer::Created(c) => c.factor.answer_view(None, Some((&c.binding.secret, &c.binding.uri))),
             Answer::Factors(p) => page(p, Factor::view),
-            Answer::Challenge(c, v) => with_result(c.view(now), v.as_ref()),
+            Answer::Challenge(c, v) => c.answer_view(v.as_ref(), now),
             Answer::Challenges(p) => page(p, |c| c.view(now)),
             Answer::Record(r) => Value::String(r.clone()),
             Answer::Count(n) => Value::from(*n),
@@ -213,6 +212,23 @@ impl<'a> Args<'a> {
         Ok(Paging { limit, page_token: self.opt_string("page_token")? })
     }
 
+    /// A factor's secret: Base32 text, or its raw bytes as an array of numbers 0–255 (how the
+    /// bindings pass `bytes` and `Uint8Array`).
+    fn opt_secret(&mut self) -> Result<Option<String>, Error> {
+        const EXPECTED: &str = "a Base32 string or the raw bytes";
+        match self.value("secret") {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(Value::Array(items)) => {
+                let bytes: Option<Vec<u8>> =
+                    items.iter().map(|v| v.as_u64().and_then(|b| u8::try_from(b).ok())).collect();
+                let bytes = zeroize::Zeroizing::new(bytes.ok_or_else(|| wrong_type("secret", EXPECTED))?);
+                Ok(Some(crate::base32::encode(&bytes)))
+            }
+            Some(_) => Err(wrong_type("secret", EXPECTED)),
+        }
+    }
+
     fn opt_alg(&mut self) -> Result<Option<Algorithm>, Error> {
         match self.opt_string("alg")? {
             None => Ok(None),
@@ -232,7 +248,12 @@ impl<'a> Args<'a> {
         match self.value("expiration_date") {
             None => Ok(None),
             Some(Value::String(s)) => parse_rfc3339(s).map(Some).ok_or_else(|| invalid("expiration_date", EXPECTED)),
-            Some(Value::Number(n)) => n.as_u64().map(Some).ok_or_else(|| invalid("expiration_date", EXPECTED)),
+            // Fractions of a second are dropped, as everywhere times are read.
+            Some(Value::Number(n)) => n
+                .as_u64()
+                .or_else(|| n.as_f64().filter(|f| (0.0..1.8e19).contains(f)).map(|f| f as u64))
+                .map(Some)
+                .ok_or_else(|| invalid("expiration_date", EXPECTED)),
             Some(_) => Err(wrong_type("expiration_date", EXPECTED)),
         }
     }
@@ -295,7 +316,7 @@ impl Request {
                 identity: a.string("identity")?,
                 factor: NewFactor {
                     friendly_name: a.string("friendly_name")?,
-                    secret: a.opt_string("secret")?,
+                    secret: a.opt_secret()?,
                     alg: a.opt_alg()?,
                     code_length: a.opt_factor_number("code_length")?,
                     time_step: a.opt_factor_number("time_step")?,

@@ -100,3 +100,25 @@ pub(crate) fn with_binding(mut view: Value, secret: &str, uri: &str) -> Value {
     }
     view
 }
+
+#[cfg(feature = "std")]
+impl Factor {
+    /// The view an operation answers with: with `result` and `result_offset` when it checked
+    /// a code, with `binding` (`(secret, uri)`) when it created the factor.
+    pub fn answer_view(&self, verification: Option<&super::Verification>, binding: Option<(&str, &str)>) -> Value {
+        let view = with_result(self.view(), verification);
+        match binding {
+            Some((secret, uri)) => with_binding(view, secret, uri),
+            None => view,
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl Challenge {
+    /// The view an operation answers with, read at `now`: with `result` and `result_offset`
+    /// when it checked a code.
+    pub fn answer_view(&self, verification: Option<&super::Verification>, now: u64) -> Value {
+        with_result(self.view(now), verification)
+    }
+}

@@ -1,10 +1,15 @@
 # Type stubs of the compiled module watchword._native (checked against it by stubtest).
 from datetime import datetime
-from typing import ClassVar, Final, Iterable, Mapping, Union, final
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Iterable, Mapping, Union, final
+
+if TYPE_CHECKING:
+    from ._service import ChallengeDetails, Verify
 
 _Time = Union[int, float, datetime]
 
 __all__ = [
+    "Binding",
+    "Challenge",
     "ChallengeAlreadyResponded",
     "ChallengeAttemptsReached",
     "ChallengeCreationLimitReached",
@@ -13,8 +18,11 @@ __all__ = [
     "Check",
     "Conflict",
     "ERROR_KINDS",
+    "Entity",
     "EntityAlreadyExists",
     "EntityNotFound",
+    "Factor",
+    "FactorConfig",
     "FactorCreationRateLimited",
     "FactorLimitReached",
     "FactorLocked",
@@ -144,12 +152,162 @@ class KeyUri:
 
 @final
 class Service:
-    def __new__(cls, settings: str) -> Service: ...
-    def call(self, op: str, args: str, now: _Time | None = None) -> str: ...
+    def __new__(cls, settings: dict[str, Any]) -> Service: ...
+    def run(self, op: str, args: dict[str, Any], owner: Any) -> Any: ...
+    def call(self, op: str, args: Any, now: _Time | None = None) -> Any: ...
     @property
     def issuer(self) -> str: ...
     @property
     def service(self) -> str: ...
+
+@final
+class Entity:
+    """The user (``identity``) that owns factors."""
+
+    @property
+    def sid(self) -> str: ...
+    @property
+    def identity(self) -> str: ...
+    @property
+    def date_created(self) -> datetime: ...
+    @property
+    def date_updated(self) -> datetime: ...
+    def to_dict(self) -> dict[str, Any]:
+        """The public JSON shape (dates as RFC 3339 strings)."""
+    def to_record(self) -> str:
+        """The stored record (versioned JSON) for a host's own database."""
+    @classmethod
+    def from_record(cls, record: str, verify: Verify) -> Entity:
+        """Loads a stored record into ``verify`` and returns the entity."""
+    def __eq__(self, value: object, /) -> bool: ...
+    __hash__: ClassVar[None]  # type: ignore[assignment]
+
+@final
+class FactorConfig:
+    """A factor's TOTP settings."""
+
+    def __new__(cls, alg: str, code_length: int, time_step: int, skew: int) -> FactorConfig: ...
+    @property
+    def alg(self) -> str: ...
+    @property
+    def code_length(self) -> int: ...
+    @property
+    def time_step(self) -> int: ...
+    @property
+    def skew(self) -> int: ...
+    def __eq__(self, value: object, /) -> bool: ...
+    __hash__: ClassVar[None]  # type: ignore[assignment]
+
+@final
+class Binding:
+    """What a new factor's authenticator app needs: the Base32 secret and the key URI. Shown once."""
+
+    def __new__(cls, secret: str, uri: str) -> Binding: ...
+    @property
+    def secret(self) -> str: ...
+    @property
+    def uri(self) -> str: ...
+    def key_uri(self) -> KeyUri:
+        """The key URI, parsed."""
+    def qr_svg(self) -> str:
+        """The key URI as an SVG QR code."""
+    def qr_terminal(self, background: str | None = None) -> str:
+        """The key URI as a QR code of text for a dark (the default) or light (``background="light"``) terminal."""
+
+@final
+class Factor:
+    """A TOTP factor."""
+
+    @property
+    def sid(self) -> str: ...
+    @property
+    def identity(self) -> str: ...
+    @property
+    def entity_sid(self) -> str: ...
+    @property
+    def friendly_name(self) -> str: ...
+    @property
+    def status(self) -> str:
+        """``"unverified"`` or ``"verified"``."""
+    @property
+    def factor_type(self) -> str: ...
+    @property
+    def config(self) -> FactorConfig: ...
+    @property
+    def metadata(self) -> dict[str, str] | None: ...
+    @property
+    def binding(self) -> Binding | None:
+        """The secret and key URI: only on the answer of ``create_factor``."""
+    @property
+    def result(self) -> str | None:
+        """``"approved"``, ``"invalid_code"``, ``"replayed"`` or ``"outside_window"`` after ``verify_factor``."""
+    @property
+    def result_offset(self) -> int | None: ...
+    @property
+    def approved(self) -> bool: ...
+    @property
+    def date_created(self) -> datetime: ...
+    @property
+    def date_updated(self) -> datetime: ...
+    def to_dict(self) -> dict[str, Any]:
+        """The public JSON shape (no secret except a new factor's ``binding``)."""
+    def to_record(self) -> str:
+        """The stored record (versioned JSON, with the secret) for a host's own database."""
+    @classmethod
+    def from_record(cls, record: str, verify: Verify) -> Factor:
+        """Loads a stored record into ``verify`` and returns the factor."""
+    def __eq__(self, value: object, /) -> bool: ...
+    __hash__: ClassVar[None]  # type: ignore[assignment]
+
+@final
+class Challenge:
+    """A login attempt against a factor, read at the time of the call that returned it."""
+
+    @property
+    def sid(self) -> str: ...
+    @property
+    def identity(self) -> str: ...
+    @property
+    def entity_sid(self) -> str: ...
+    @property
+    def factor_sid(self) -> str: ...
+    @property
+    def status(self) -> str:
+        """``"pending"``, ``"approved"``, ``"denied"`` or ``"expired"``."""
+    @property
+    def responded_reason(self) -> str: ...
+    @property
+    def factor_type(self) -> str: ...
+    @property
+    def date_created(self) -> datetime: ...
+    @property
+    def date_updated(self) -> datetime: ...
+    @property
+    def date_responded(self) -> datetime | None: ...
+    @property
+    def expiration_date(self) -> datetime: ...
+    @property
+    def details(self) -> ChallengeDetails | None: ...
+    @property
+    def hidden_details(self) -> dict[str, str] | None: ...
+    @property
+    def metadata(self) -> dict[str, str] | None: ...
+    @property
+    def result(self) -> str | None:
+        """``"approved"``, ``"invalid_code"``, ``"replayed"`` or ``"outside_window"`` when the call checked a code."""
+    @property
+    def result_offset(self) -> int | None: ...
+    @property
+    def approved(self) -> bool: ...
+    def to_dict(self) -> dict[str, Any]:
+        """The public JSON shape (dates as RFC 3339 strings)."""
+    def to_record(self) -> str:
+        """The stored record (versioned JSON) for a host's own database."""
+    @classmethod
+    def from_record(cls, record: str, verify: Verify) -> Challenge:
+        """Loads a stored record into ``verify`` and returns the challenge."""
+    def __eq__(self, value: object, /) -> bool: ...
+    __hash__: ClassVar[None]  # type: ignore[assignment]
 
 def generate_secret(algorithm: str = "sha1") -> bytes: ...
 def base32_encode(data: bytes) -> str: ...

@@ -1,0 +1,433 @@
+//! `Entity`, `Factor`, `Challenge`, `FactorConfig` and `Binding`: Python objects over core's
+//! records. Each holds the record core answered with; its getters read the record's fields
+//! (dates as aware `datetime`s) and `to_dict()` is core's public view.
+
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyList, PyString, PyType};
+use serde_json::Value;
+use watchword_core::service::{
+    rfc3339, Answer, Binding as CoreBinding, Challenge as CoreChallenge, Entity as CoreEntity, Factor as CoreFactor,
+    Page as CorePage, Verification, MAX_TIME,
+};
+
+use crate::convert::value_to_py;
+use crate::errors::guard;
+
+static DATETIME: PyOnceLock<(Py<PyAny>, Py<PyAny>)> = PyOnceLock::new();
+static PAGE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+
+/// An aware UTC `datetime` of Unix seconds. Times past what `datetime` holds (year 9999) are a
+/// `ValueError` naming the RFC 3339 text that `to_dict()` has.
+fn datetime(py: Python<'_>, t: u64) -> PyResult<Py<PyAny>> {
+    if t > MAX_TIME {
+        return Err(pyo3::exceptions::PyValueError::new_err(format!(
+            "{} is beyond what datetime can hold (year 9999); to_dict() has it as RFC 3339 text",
+            rfc3339(t)
+        )));
+    }
+    let (class, utc) = DATETIME.get_or_try_init(py, || -> PyResult<_> {
+        let module = py.import("datetime")?;
+        let class = module.getattr("datetime")?.unbind();
+        let utc = module.getattr("timezone")?.getattr("utc")?.unbind();
+        Ok((class, utc))
+    })?;
+    Ok(class.bind(py).call_method1("fromtimestamp", (t, utc.bind(py)))?.unbind())
+}
+
+/// A copy of a view's object field (`metadata` …) as a dict, or `None`.
+fn field(py: Python<'_>, view: &Value, name: &str) -> PyResult<Py<PyAny>> {
+    Ok(value_to_py(py, view.get(name).unwrap_or(&Value::Null))?.unbind())
+}
+
+/// `Type(key=value, …)` over a view (without `binding`).
+fn repr(py: Python<'_>, name: &str, view: &Value) -> PyResult<String> {
+    let mut parts = Vec::new();
+    if let Value::Object(map) = view {
+        for (key, value) in map.iter().filter(|(k, _)| k.as_str() != "binding") {
+            parts.push(format!("{key}={}", value_to_py(py, value)?.repr()?));
+        }
+    }
+    Ok(format!("{name}({})", parts.join(", ")))
+}
+
+/// `verify.<method>(arg)` on the `Verify` that answered with the object, for `to_record`.
+fn ask(py: Python<'_>, owner: &Py<PyAny>, method: &str, arg: &str) -> PyResult<Py<PyAny>> {
+    Ok(owner.bind(py).call_method1(method, (arg,))?.unbind())
+}
+
+/// The user (`identity`) that owns factors.
+#[pyclass(module = "watchword", frozen)]
+pub struct Entity {
+    record: CoreEntity,
+    owner: Py<PyAny>,
+}
+
+#[pymethods]
+impl Entity {
+    #[getter]
+    fn sid(&self) -> &str {
+        &self.record.sid
+    }
+    #[getter]
+    fn identity(&self) -> &str {
+        &self.record.identity
+    }
+    #[getter]
+    fn date_created(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        guard(|| datetime(py, self.record.date_created))
+    }
+    #[getter]
+    fn date_updated(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        guard(|| datetime(py, self.record.date_updated))
+    }
+    /// The public JSON shape (dates as RFC 3339 strings).
+    fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        guard(|| Ok(value_to_py(py, &self.record.view())?.unbind()))
+    }
+    /// The stored record (versioned JSON) for a host's own database.
+    fn to_record(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        guard(|| ask(py, &self.owner, "export_entity", &self.record.identity))
+    }
+    /// Loads a stored record into `verify` and returns the entity.
+    #[classmethod]
+    fn from_record(
+        _cls: &Bound<'_, PyType>,
+        record: &Bound<'_, PyAny>,
+        verify: &Bound<'_, PyAny>,
+    ) -> PyResult<Py<PyAny>> {
+        guard(|| Ok(verify.call_method1("import_entity", (record,))?.unbind()))
+    }
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        other.cast::<Entity>().is_ok_and(|o| o.get().record.view() == self.record.view())
+    }
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        guard(|| repr(py, "Entity", &self.record.view()))
+    }
+}
+
+/// A factor's TOTP settings.
+#[pyclass(module = "watchword", frozen, eq, get_all)]
+#[derive(PartialEq)]
+pub struct FactorConfig {
+    alg: String,
+    code_length: u32,
+    time_step: u64,
+    skew: u32,
+}
+
+#[pymethods]
+impl FactorConfig {
+    #[new]
+    fn new(alg: String, code_length: u32, time_step: u64, skew: u32) -> FactorConfig {
+        FactorConfig { alg, code_length, time_step, skew }
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "FactorConfig(alg={:?}, code_length={}, time_step={}, skew={})",
+            self.alg, self.code_length, self.time_step, self.skew
+        )
+        .replace('"', "'")
+    }
+}
+
+/// What a new factor's authenticator app needs: the Base32 secret and the key URI. Shown once.
+#[pyclass(module = "watchword", frozen, get_all)]
+pub struct Binding {
+    secret: String,
+    uri: String,
+}
+
+#[pymethods]
+impl Binding {
+    #[new]
+    fn new(secret: String, uri: String) -> Binding {
+        Binding { secret, uri }
+    }
+    /// The key URI, parsed.
+    fn key_uri(&self, py: Python<'_>) -> PyResult<crate::uri::KeyUri> {
+        guard(|| crate::uri::KeyUri::parse(PyString::new(py, &self.uri).as_any()))
+    }
+    /// The key URI as an SVG QR code.
+    fn qr_svg(&self, py: Python<'_>) -> PyResult<String> {
+        guard(|| crate::uri::qr_svg(PyString::new(py, &self.uri).as_any()))
+    }
+    /// The key URI as a QR code of text for a terminal with a dark (the default) or light
+    /// (`background="light"`) background.
+    #[pyo3(signature = (background = None))]
+    fn qr_terminal(&self, py: Python<'_>, background: Option<&Bound<'_, PyAny>>) -> PyResult<String> {
+        guard(|| crate::uri::qr_terminal(PyString::new(py, &self.uri).as_any(), background))
+    }
+    fn __repr__(&self) -> &'static str {
+        "Binding(secret=<hidden>, uri=<hidden>)"
+    }
+}
+
+impl Drop for Binding {
+    fn drop(&mut self) {
+        // The same care core's Binding takes: the secret leaves memory with the object.
+        drop(CoreBinding { secret: std::mem::take(&mut self.secret), uri: std::mem::take(&mut self.uri) });
+    }
+}
+
+/// A TOTP factor.
+#[pyclass(module = "watchword", frozen)]
+pub struct Factor {
+    record: CoreFactor,
+    verification: Option<Verification>,
+    binding: Option<Py<Binding>>,
+    owner: Py<PyAny>,
+}
+
+impl Factor {
+    fn view(&self) -> Value {
+        let binding = self.binding.as_ref().map(|b| (b.get().secret.as_str(), b.get().uri.as_str()));
+        self.record.answer_view(self.verification.as_ref(), binding)
+    }
+}
+
+#[pymethods]
+impl Factor {
+    #[getter]
+    fn sid(&self) -> &str {
+        &self.record.sid
+    }
+    #[getter]
+    fn identity(&self) -> &str {
+        &self.record.identity
+    }
+    #[getter]
+    fn entity_sid(&self) -> &str {
+        &self.record.entity_sid
+    }
+    #[getter]
+    fn friendly_name(&self) -> &str {
+        &self.record.friendly_name
+    }
+    #[getter]
+    fn status(&self) -> &'static str {
+        self.record.status.as_str()
+    }
+    #[getter]
+    fn factor_type(&self) -> &'static str {
+        "totp"
+    }
+    #[getter]
+    fn config(&self) -> FactorConfig {
+        let c = self.record.config;
+        FactorConfig {
+            alg: c.alg.as_str().to_string(),
+            code_length: c.code_length,
+            time_step: c.time_step,
+            skew: c.skew,
+        }
+    }
+    #[getter]
+    fn metadata(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        guard(|| field(py, &self.record.view(), "metadata"))
+    }
+    /// The secret and key URI: only on the answer of `create_factor`.
+    #[getter]
+    fn binding(&self, py: Python<'_>) -> Option<Py<Binding>> {
+        self.binding.as_ref().map(|b| b.clone_ref(py))
+    }
+    /// `"approved"`, `"invalid_code"`, `"replayed"` or `"outside_window"` after
+    /// `verify_factor`; `None` otherwise.
+    #[getter]
+    fn result(&self) -> Option<&'static str> {
+        self.verification.map(|v| v.result.as_str())
+    }
+    /// The matched step's offset from the current one.
+    #[getter]
+    fn result_offset(&self) -> Option<i64> {
+        self.verification.and_then(|v| v.offset)
+    }
+    #[getter]
+    fn approved(&self) -> bool {
+        self.verification.is_some_and(|v| v.approved())
+    }
+    #[getter]
+    fn date_created(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        guard(|| datetime(py, self.record.date_created))
+    }
+    #[getter]
+    fn date_updated(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        guard(|| datetime(py, self.record.date_updated))
+    }
+    /// The public JSON shape (no secret except a new factor's `binding`).
+    fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        guard(|| Ok(value_to_py(py, &self.view())?.unbind()))
+    }
+    /// The stored record (versioned JSON, with the secret) for a host's own database.
+    fn to_record(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        guard(|| ask(py, &self.owner, "export_factor", &self.record.sid))
+    }
+    /// Loads a stored record into `verify` and returns the factor.
+    #[classmethod]
+    fn from_record(
+        _cls: &Bound<'_, PyType>,
+        record: &Bound<'_, PyAny>,
+        verify: &Bound<'_, PyAny>,
+    ) -> PyResult<Py<PyAny>> {
+        guard(|| Ok(verify.call_method1("import_factor", (record,))?.unbind()))
+    }
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        other.cast::<Factor>().is_ok_and(|o| o.get().view() == self.view())
+    }
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        guard(|| repr(py, "Factor", &self.view()))
+    }
+}
+
+/// A login attempt against a factor, read at the time of the call that returned it.
+#[pyclass(module = "watchword", frozen)]
+pub struct Challenge {
+    record: CoreChallenge,
+    verification: Option<Verification>,
+    now: u64,
+    owner: Py<PyAny>,
+}
+
+impl Challenge {
+    fn view(&self) -> Value {
+        self.record.answer_view(self.verification.as_ref(), self.now)
+    }
+}
+
+#[pymethods]
+impl Challenge {
+    #[getter]
+    fn sid(&self) -> &str {
+        &self.record.sid
+    }
+    #[getter]
+    fn identity(&self) -> &str {
+        &self.record.identity
+    }
+    #[getter]
+    fn entity_sid(&self) -> &str {
+        &self.record.entity_sid
+    }
+    #[getter]
+    fn factor_sid(&self) -> &str {
+        &self.record.factor_sid
+    }
+    /// `"pending"`, `"approved"`, `"denied"` or `"expired"`.
+    #[getter]
+    fn status(&self) -> &'static str {
+        self.record.status_at(self.now).as_str()
+    }
+    #[getter]
+    fn responded_reason(&self) -> &'static str {
+        "none"
+    }
+    #[getter]
+    fn factor_type(&self) -> &'static str {
+        "totp"
+    }
+    #[getter]
+    fn date_created(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        guard(|| datetime(py, self.record.date_created))
+    }
+    #[getter]
+    fn date_updated(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        guard(|| datetime(py, self.record.date_updated))
+    }
+    #[getter]
+    fn date_responded(&self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
+        guard(|| self.record.date_responded.map(|t| datetime(py, t)).transpose())
+    }
+    #[getter]
+    fn expiration_date(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        guard(|| datetime(py, self.record.expiration_date))
+    }
+    #[getter]
+    fn details(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        guard(|| field(py, &self.record.view(self.now), "details"))
+    }
+    #[getter]
+    fn hidden_details(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        guard(|| field(py, &self.record.view(self.now), "hidden_details"))
+    }
+    #[getter]
+    fn metadata(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        guard(|| field(py, &self.record.view(self.now), "metadata"))
+    }
+    /// `"approved"`, `"invalid_code"`, `"replayed"` or `"outside_window"` when the call checked
+    /// a code; `None` otherwise.
+    #[getter]
+    fn result(&self) -> Option<&'static str> {
+        self.verification.map(|v| v.result.as_str())
+    }
+    /// The matched step's offset from the current one.
+    #[getter]
+    fn result_offset(&self) -> Option<i64> {
+        self.verification.and_then(|v| v.offset)
+    }
+    #[getter]
+    fn approved(&self) -> bool {
+        self.verification.is_some_and(|v| v.approved())
+    }
+    /// The public JSON shape (dates as RFC 3339 strings).
+    fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        guard(|| Ok(value_to_py(py, &self.view())?.unbind()))
+    }
+    /// The stored record (versioned JSON) for a host's own database.
+    fn to_record(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        guard(|| ask(py, &self.owner, "export_challenge", &self.record.sid))
+    }
+    /// Loads a stored record into `verify` and returns the challenge.
+    #[classmethod]
+    fn from_record(
+        _cls: &Bound<'_, PyType>,
+        record: &Bound<'_, PyAny>,
+        verify: &Bound<'_, PyAny>,
+    ) -> PyResult<Py<PyAny>> {
+        guard(|| Ok(verify.call_method1("import_challenge", (record,))?.unbind()))
+    }
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        other.cast::<Challenge>().is_ok_and(|o| o.get().view() == self.view())
+    }
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        guard(|| repr(py, "Challenge", &self.view()))
+    }
+}
+
+/// A `watchword.Page` of objects.
+fn page<T>(py: Python<'_>, page: CorePage<T>, mut item: impl FnMut(T) -> PyResult<Py<PyAny>>) -> PyResult<Py<PyAny>> {
+    let class = PAGE.import(py, "watchword._service", "Page")?;
+    let items = PyList::empty(py);
+    for record in page.items {
+        items.append(item(record)?)?;
+    }
+    Ok(class.call1((items, page.next_page_token))?.unbind())
+}
+
+/// The Python object of an answer: views as objects attached to `owner` (the `Verify`),
+/// pages as `Page`s, records as `str`, counts as `int`, nothing as `None`.
+pub fn answer(py: Python<'_>, answer: Answer, now: u64, owner: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+    let owner = || owner.clone().unbind();
+    let entity = |record| Ok(Py::new(py, Entity { record, owner: owner() })?.into_any());
+    let factor = |record, verification, binding| {
+        Ok(Py::new(py, Factor { record, verification, binding, owner: owner() })?.into_any())
+    };
+    let challenge =
+        |record, verification| Ok(Py::new(py, Challenge { record, verification, now, owner: owner() })?.into_any());
+    match answer {
+        Answer::Entity(e) => entity(e),
+        Answer::Entities(p) => page(py, p, entity),
+        Answer::Factor(f, v) => factor(f, v, None),
+        Answer::Created(mut c) => {
+            let binding =
+                Binding { secret: std::mem::take(&mut c.binding.secret), uri: std::mem::take(&mut c.binding.uri) };
+            factor(c.factor, None, Some(Py::new(py, binding)?))
+        }
+        Answer::Factors(p) => page(py, p, |f| factor(f, None, None)),
+        Answer::Challenge(c, v) => challenge(c, v),
+        Answer::Challenges(p) => page(py, p, |c| challenge(c, None)),
+        Answer::Record(r) => Ok(r.into_pyobject(py)?.into_any().unbind()),
+        Answer::Count(n) => Ok(n.into_pyobject(py)?.into_any().unbind()),
+        Answer::Nothing => Ok(py.None()),
+        _ => Ok(value_to_py(py, &answer.view(now))?.unbind()),
+    }
+}
