@@ -122,7 +122,7 @@ int main(void) {
     printf("the app shows %s\n", code);
 
     /* 3. Verify the factor with that code (enrollment). */
-    check(ww_service_verify_factor(verify, identity, sid, code, strlen(code), now, &out), "verify_factor");
+    check(ww_service_verify_factor(verify, identity, sid, code, strlen(code), now, NULL, &out), "verify_factor");
     printf("verify_factor: result=%s, status=%s\n", json_field(out, "result", result, sizeof result),
            json_field(out, "status", status, sizeof status));
     ww_string_free(out);
@@ -132,14 +132,14 @@ int main(void) {
     now += 30;
     show_code(app, now, code);
     snprintf(options, sizeof options, "{\"auth_payload\": \"%s\"}", code);
-    check(ww_service_create_challenge(verify, identity, sid, options, now, &out), "create_challenge");
+    check(ww_service_create_challenge(verify, identity, sid, NULL, 0, options, now, NULL, &out), "create_challenge");
     printf("challenge with %s: result=%s, status=%s\n", code, json_field(out, "result", result, sizeof result),
            json_field(out, "status", status, sizeof status));
     ww_string_free(out);
     if (strcmp(status, "approved") != 0) return 1;
 
     /* 5. The same code again (a replay, e.g. a phished code): refused, as a result, not an error. */
-    check(ww_service_create_challenge(verify, identity, sid, options, now + 5, &out), "create_challenge");
+    check(ww_service_create_challenge(verify, identity, sid, NULL, 0, options, now + 5, NULL, &out), "create_challenge");
     printf("the same code again: result=%s, status=%s\n", json_field(out, "result", result, sizeof result),
            json_field(out, "status", status, sizeof status));
     ww_string_free(out);
@@ -147,12 +147,12 @@ int main(void) {
 
     /* 6. A challenge that expires: answering it after its expiration date is an error (60323). */
     snprintf(options, sizeof options, "{\"expiration_date\": %" PRIu64 "}", now + 60);
-    check(ww_service_create_challenge(verify, identity, sid, options, now, &out), "create_challenge");
+    check(ww_service_create_challenge(verify, identity, sid, NULL, 0, options, now, NULL, &out), "create_challenge");
     json_field(out, "sid", challenge_sid, sizeof challenge_sid);
     ww_string_free(out);
     later = now + 90;
     show_code(app, later, later_code);
-    st = ww_service_update_challenge(verify, identity, challenge_sid, later_code, strlen(later_code), "", later, &out);
+    st = ww_service_update_challenge(verify, identity, challenge_sid, later_code, strlen(later_code), "", later, NULL, &out);
     if (st == WW_STATUS_CHALLENGE_EXPIRED) {
         char message[256];
         ww_last_error_message(message, sizeof message, &len);
@@ -178,11 +178,11 @@ int main(void) {
     ww_string_free(out);
     /* Replay protection travels with the record: the code used in step 4 is still refused. */
     snprintf(options, sizeof options, "{\"auth_payload\": \"%s\"}", code);
-    check(ww_service_create_challenge(restored, identity, sid, options, now + 10, &out), "create_challenge");
+    check(ww_service_create_challenge(restored, identity, sid, NULL, 0, options, now + 10, NULL, &out), "create_challenge");
     json_field(out, "result", result, sizeof result);
     ww_string_free(out);
     snprintf(options, sizeof options, "{\"auth_payload\": \"%s\"}", later_code);
-    check(ww_service_create_challenge(restored, identity, sid, options, later, &out), "create_challenge");
+    check(ww_service_create_challenge(restored, identity, sid, NULL, 0, options, later, NULL, &out), "create_challenge");
     printf("after the move: old code %s, fresh code %s\n", result, json_field(out, "result", status, sizeof status));
     ww_string_free(out);
     if (strcmp(result, "replayed") != 0 || strcmp(status, "approved") != 0) return 1;

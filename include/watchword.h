@@ -333,6 +333,36 @@ typedef struct {
     uint64_t counter;
 } ww_hotp_result;
 
+/**
+ * What a code-checking call did (`ww_service_verify_factor`, `ww_service_create_challenge`,
+ * `ww_service_update_challenge`), for callers that want it without parsing the JSON view.
+ */
+typedef struct {
+    /**
+     * Whether a code was checked; `false` for a challenge created without one (then `result`
+     * is `WW_RESULT_INVALID_CODE` and `offset` 0, and only `status` says anything).
+     */
+    bool checked;
+    /**
+     * How the code fared: `WW_RESULT_APPROVED`, `WW_RESULT_INVALID_CODE`,
+     * `WW_RESULT_REPLAYED` or `WW_RESULT_OUTSIDE_WINDOW`.
+     */
+    ww_result result;
+    /**
+     * Whether `offset` holds the matched step (not for `WW_RESULT_INVALID_CODE`).
+     */
+    bool has_offset;
+    /**
+     * The matched step minus the current one (negative: the code came from the past).
+     */
+    int64_t offset;
+    /**
+     * The factor's or challenge's status after the call, as the view spells it
+     * (`"verified"`, `"approved"`, `"pending"` …): a static string, never freed.
+     */
+    const char *status;
+} ww_outcome;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -789,8 +819,9 @@ ww_status ww_service_update_factor(const ww_service *service,
 
 /**
  * `verify_factor`: checks the enrollment code (`code_len` bytes) of an unverified factor.
- * `*out_json`: the factor view with `result` and `result_offset`; `"status": "verified"` when
- * the code was right.
+ * `*out_outcome` (may be NULL): the result, offset and the factor's status (`"verified"` when
+ * the code was right). `*out_json` (may be NULL, and then no view is made): the factor view
+ * with `result` and `result_offset`.
  */
 ww_status ww_service_verify_factor(const ww_service *service,
                                    const char *identity,
@@ -798,6 +829,7 @@ ww_status ww_service_verify_factor(const ww_service *service,
                                    const char *code,
                                    size_t code_len,
                                    uint64_t now,
+                                   ww_outcome *out_outcome,
                                    char **out_json);
 
 /**
@@ -819,23 +851,29 @@ ww_status ww_service_unlock_factor(const ww_service *service,
                                    char **out_json);
 
 /**
- * `create_challenge` for a verified factor. `options_json`: `""` or an object with any of
- * `auth_payload` (the code, to answer at once), `expiration_date` (Unix seconds or RFC 3339),
- * `details` {message, fields: [{label, value}]}, `hidden_details`, `metadata`. `*out_json`:
- * the challenge view (`"status": "pending"`, or `"approved"` with `result` when a right
- * `auth_payload` was given).
+ * `create_challenge` for a verified factor. `code` (`code_len` bytes; NULL for none) is
+ * checked at once, as Twilio's `AuthPayload`. `options_json`: `""` or an object with any of
+ * `expiration_date` (Unix seconds or RFC 3339), `details` {message, fields: [{label, value}]},
+ * `hidden_details`, `metadata` (or `auth_payload`, when `code` is NULL).
+ * `*out_outcome` (may be NULL): whether a code was checked, the result, offset and the
+ * challenge's status (`"approved"` when the code was right, else `"pending"`). `*out_json`
+ * (may be NULL, and then no view is made): the challenge view.
  */
 ww_status ww_service_create_challenge(const ww_service *service,
                                       const char *identity,
                                       const char *factor_sid,
+                                      const char *code,
+                                      size_t code_len,
                                       const char *options_json,
                                       uint64_t now,
+                                      ww_outcome *out_outcome,
                                       char **out_json);
 
 /**
  * `update_challenge`: answers a pending challenge with `code` (`code_len` bytes).
- * `options_json`: `""` or `{"metadata": {…}}`. `*out_json`: the challenge view with
- * `result` and `result_offset`.
+ * `options_json`: `""` or `{"metadata": {…}}`. `*out_outcome` (may be NULL): the result,
+ * offset and the challenge's status. `*out_json` (may be NULL, and then no view is made): the
+ * challenge view with `result` and `result_offset`.
  */
 ww_status ww_service_update_challenge(const ww_service *service,
                                       const char *identity,
@@ -844,6 +882,7 @@ ww_status ww_service_update_challenge(const ww_service *service,
                                       size_t code_len,
                                       const char *options_json,
                                       uint64_t now,
+                                      ww_outcome *out_outcome,
                                       char **out_json);
 
 /**

@@ -21,6 +21,16 @@ pub enum ww_result {
 }
 
 impl ww_result {
+    /// The same result of core's.
+    pub const fn from_core(result: VerificationResult) -> ww_result {
+        match result {
+            VerificationResult::Approved => ww_result::Approved,
+            VerificationResult::InvalidCode => ww_result::InvalidCode,
+            VerificationResult::Replayed => ww_result::Replayed,
+            VerificationResult::OutsideWindow => ww_result::OutsideWindow,
+        }
+    }
+
     /// The same result in core.
     pub const fn core(self) -> VerificationResult {
         match self {

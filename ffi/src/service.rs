@@ -1,19 +1,72 @@
 //! `ww_service`: the Verify service (entities, factors, challenges) over the store its
 //! `store` setting names (`memory:` by default; SQLite and PostgreSQL URLs, SPEC §9).
 //!
-//! Every operation goes through core's JSON dispatch (`Verify::dispatch`), the one entry point
-//! the C, Python and Node surfaces share: `ww_service_call` forwards an operation name and its
-//! JSON arguments as they are, and each typed function only assembles those arguments.
+//! Every operation is core's: each typed function assembles its named arguments for core's
+//! `Request::parse` (the same reading every surface uses), runs the request, and hands over
+//! the answer's JSON view when the caller asks for it. `ww_service_call` forwards an operation
+//! name and its JSON arguments as they are. The code-checking calls also fill a `ww_outcome`,
+//! so that the common path needs no JSON parser.
 
-use std::ffi::c_char;
+use std::ffi::{c_char, CStr};
 
 use serde_json::{Map, Value};
-use watchword_core::service::{unix_now, ServiceConfig, Verify};
+use watchword_core::service::{
+    unix_now, Answer, ChallengeStatus, FactorStatus, Request, ServiceConfig, Verification, Verify,
+};
 use watchword_store::AnyStore;
 
 use crate::boundary::{arg_ref, arg_str, arg_text, Out, OutString};
 use crate::error::Failure;
+use crate::result::ww_result;
 use crate::status::ww_status;
+
+/// What a code-checking call did (`ww_service_verify_factor`, `ww_service_create_challenge`,
+/// `ww_service_update_challenge`), for callers that want it without parsing the JSON view.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct ww_outcome {
+    /// Whether a code was checked; `false` for a challenge created without one (then `result`
+    /// is `WW_RESULT_INVALID_CODE` and `offset` 0, and only `status` says anything).
+    pub checked: bool,
+    /// How the code fared: `WW_RESULT_APPROVED`, `WW_RESULT_INVALID_CODE`,
+    /// `WW_RESULT_REPLAYED` or `WW_RESULT_OUTSIDE_WINDOW`.
+    pub result: ww_result,
+    /// Whether `offset` holds the matched step (not for `WW_RESULT_INVALID_CODE`).
+    pub has_offset: bool,
+    /// The matched step minus the current one (negative: the code came from the past).
+    pub offset: i64,
+    /// The factor's or challenge's status after the call, as the view spells it
+    /// (`"verified"`, `"approved"`, `"pending"` …): a static string, never freed.
+    pub status: *const c_char,
+}
+
+impl ww_outcome {
+    fn new(verification: Option<&Verification>, status: &'static CStr) -> ww_outcome {
+        ww_outcome {
+            checked: verification.is_some(),
+            result: verification.map_or(ww_result::InvalidCode, |v| ww_result::from_core(v.result)),
+            has_offset: verification.is_some_and(|v| v.offset.is_some()),
+            offset: verification.and_then(|v| v.offset).unwrap_or(0),
+            status: status.as_ptr(),
+        }
+    }
+}
+
+fn factor_status(status: FactorStatus) -> &'static CStr {
+    match status {
+        FactorStatus::Unverified => c"unverified",
+        FactorStatus::Verified => c"verified",
+    }
+}
+
+fn challenge_status(status: ChallengeStatus) -> &'static CStr {
+    match status {
+        ChallengeStatus::Pending => c"pending",
+        ChallengeStatus::Approved => c"approved",
+        ChallengeStatus::Denied => c"denied",
+        ChallengeStatus::Expired => c"expired",
+    }
+}
 
 /// A Verify service with Twilio Verify semantics over a store: the in-memory store by default,
 /// or the SQLite or PostgreSQL database its `store` setting names. Create it with
@@ -183,16 +236,62 @@ impl<'a> Call<'a> {
         Ok(self)
     }
 
+    /// Adds the code of a code-checking call, unless `ptr` is NULL.
+    ///
+    /// # Safety
+    /// `ptr` must be NULL or point to `len` readable bytes.
+    unsafe fn opt_code(self, name: &'static str, ptr: *const c_char, len: usize) -> Result<Call<'a>, Failure> {
+        if ptr.is_null() {
+            return Ok(self);
+        }
+        // SAFETY: forwarded promise.
+        unsafe { self.code(name, ptr, len) }
+    }
+
+    /// Runs `op`.
+    fn answer(self, op: &str, now: u64) -> Result<Answer, Failure> {
+        let request = Request::parse(op, &self.args)?;
+        Ok(self.service.inner.execute(request, now)?)
+    }
+
     /// Runs `op` and hands the JSON answer to the caller.
     fn run(self, op: &str, now: u64, out: OutString) -> Result<(), Failure> {
-        let answer = self.service.inner.dispatch(op, &Value::Object(self.args), now)?;
-        out.write(answer.to_string())
+        out.write(self.answer(op, now)?.view(now).to_string())
+    }
+
+    /// Runs a code-checking `op`: fills `*outcome` and `*out_json` where they are not NULL
+    /// (the view is not even made when `out_json` is NULL).
+    ///
+    /// # Safety
+    /// `outcome` and `out_json` must each be NULL or writable.
+    unsafe fn check(
+        self,
+        op: &str,
+        now: u64,
+        outcome: *mut ww_outcome,
+        out_json: *mut *mut c_char,
+    ) -> Result<(), Failure> {
+        let answer = self.answer(op, now)?;
+        if !outcome.is_null() {
+            let filled = match &answer {
+                Answer::Factor(f, v) => ww_outcome::new(v.as_ref(), factor_status(f.status)),
+                Answer::Challenge(c, v) => ww_outcome::new(v.as_ref(), challenge_status(c.status_at(now))),
+                _ => return Err(Failure::Panic(format!("internal error: {op} answered with no verification"))),
+            };
+            // SAFETY: non-NULL and writable, as promised.
+            unsafe { outcome.write(filled) };
+        }
+        if !out_json.is_null() {
+            // SAFETY: non-NULL and writable, as promised.
+            unsafe { OutString::new(out_json, "out_json") }?.write(answer.view(now).to_string())?;
+        }
+        Ok(())
     }
 
     /// Runs an export and hands the record text (not JSON-quoted) to the caller.
     fn run_export(self, op: &str, now: u64, out: OutString) -> Result<(), Failure> {
-        match self.service.inner.dispatch(op, &Value::Object(self.args), now)? {
-            Value::String(record) => out.write(record),
+        match self.answer(op, now)? {
+            Answer::Record(record) => out.write(record),
             _ => Err(Failure::Panic(format!("internal error: {op} did not answer with a record"))),
         }
     }
@@ -379,8 +478,9 @@ pub extern "C" fn ww_service_update_factor(
 }
 
 /// `verify_factor`: checks the enrollment code (`code_len` bytes) of an unverified factor.
-/// `*out_json`: the factor view with `result` and `result_offset`; `"status": "verified"` when
-/// the code was right.
+/// `*out_outcome` (may be NULL): the result, offset and the factor's status (`"verified"` when
+/// the code was right). `*out_json` (may be NULL, and then no view is made): the factor view
+/// with `result` and `result_offset`.
 #[no_mangle]
 pub extern "C" fn ww_service_verify_factor(
     service: *const ww_service,
@@ -389,6 +489,7 @@ pub extern "C" fn ww_service_verify_factor(
     code: *const c_char,
     code_len: usize,
     now: u64,
+    out_outcome: *mut ww_outcome,
     out_json: *mut *mut c_char,
 ) -> ww_status {
     ffi_boundary!({
@@ -396,7 +497,8 @@ pub extern "C" fn ww_service_verify_factor(
         let call = unsafe {
             Call::new(service)?.text("identity", identity)?.text("factor_sid", factor_sid)?.code("code", code, code_len)
         }?;
-        call.run("verify_factor", now, unsafe { out(out_json) }?)
+        // SAFETY: as above.
+        unsafe { call.check("verify_factor", now, out_outcome, out_json) }
     })
 }
 
@@ -432,32 +534,43 @@ pub extern "C" fn ww_service_unlock_factor(
     })
 }
 
-/// `create_challenge` for a verified factor. `options_json`: `""` or an object with any of
-/// `auth_payload` (the code, to answer at once), `expiration_date` (Unix seconds or RFC 3339),
-/// `details` {message, fields: [{label, value}]}, `hidden_details`, `metadata`. `*out_json`:
-/// the challenge view (`"status": "pending"`, or `"approved"` with `result` when a right
-/// `auth_payload` was given).
+/// `create_challenge` for a verified factor. `code` (`code_len` bytes; NULL for none) is
+/// checked at once, as Twilio's `AuthPayload`. `options_json`: `""` or an object with any of
+/// `expiration_date` (Unix seconds or RFC 3339), `details` {message, fields: [{label, value}]},
+/// `hidden_details`, `metadata` (or `auth_payload`, when `code` is NULL).
+/// `*out_outcome` (may be NULL): whether a code was checked, the result, offset and the
+/// challenge's status (`"approved"` when the code was right, else `"pending"`). `*out_json`
+/// (may be NULL, and then no view is made): the challenge view.
 #[no_mangle]
 pub extern "C" fn ww_service_create_challenge(
     service: *const ww_service,
     identity: *const c_char,
     factor_sid: *const c_char,
+    code: *const c_char,
+    code_len: usize,
     options_json: *const c_char,
     now: u64,
+    out_outcome: *mut ww_outcome,
     out_json: *mut *mut c_char,
 ) -> ww_status {
     ffi_boundary!({
         // SAFETY: pointers as documented in the header's introduction.
         let call = unsafe {
-            Call::new(service)?.text("identity", identity)?.text("factor_sid", factor_sid)?.options(options_json)
+            Call::new(service)?
+                .text("identity", identity)?
+                .text("factor_sid", factor_sid)?
+                .opt_code("auth_payload", code, code_len)?
+                .options(options_json)
         }?;
-        call.run("create_challenge", now, unsafe { out(out_json) }?)
+        // SAFETY: as above.
+        unsafe { call.check("create_challenge", now, out_outcome, out_json) }
     })
 }
 
 /// `update_challenge`: answers a pending challenge with `code` (`code_len` bytes).
-/// `options_json`: `""` or `{"metadata": {…}}`. `*out_json`: the challenge view with
-/// `result` and `result_offset`.
+/// `options_json`: `""` or `{"metadata": {…}}`. `*out_outcome` (may be NULL): the result,
+/// offset and the challenge's status. `*out_json` (may be NULL, and then no view is made): the
+/// challenge view with `result` and `result_offset`.
 #[no_mangle]
 pub extern "C" fn ww_service_update_challenge(
     service: *const ww_service,
@@ -467,6 +580,7 @@ pub extern "C" fn ww_service_update_challenge(
     code_len: usize,
     options_json: *const c_char,
     now: u64,
+    out_outcome: *mut ww_outcome,
     out_json: *mut *mut c_char,
 ) -> ww_status {
     ffi_boundary!({
@@ -478,7 +592,8 @@ pub extern "C" fn ww_service_update_challenge(
                 .code("auth_payload", code, code_len)?
                 .options(options_json)
         }?;
-        call.run("update_challenge", now, unsafe { out(out_json) }?)
+        // SAFETY: as above.
+        unsafe { call.check("update_challenge", now, out_outcome, out_json) }
     })
 }
 

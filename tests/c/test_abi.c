@@ -209,11 +209,13 @@ static void test_null_arguments(void) {
     expect_null(ww_service_update_factor(S, I, NULL, "", NOW, &str), "update_factor", "factor_sid");
     expect_null(ww_service_update_factor(S, I, F, NULL, NOW, &str), "update_factor", "options_json");
     expect_null(ww_service_update_factor(S, I, F, "", NOW, NULL), "update_factor", "out_json");
-    expect_null(ww_service_verify_factor(NULL, I, F, code, 6, NOW, &str), "verify_factor", "service");
-    expect_null(ww_service_verify_factor(S, NULL, F, code, 6, NOW, &str), "verify_factor", "identity");
-    expect_null(ww_service_verify_factor(S, I, NULL, code, 6, NOW, &str), "verify_factor", "factor_sid");
-    expect_null(ww_service_verify_factor(S, I, F, NULL, 6, NOW, &str), "verify_factor", "code");
-    expect_null(ww_service_verify_factor(S, I, F, code, 6, NOW, NULL), "verify_factor", "out_json");
+    expect_null(ww_service_verify_factor(NULL, I, F, code, 6, NOW, NULL, &str), "verify_factor", "service");
+    expect_null(ww_service_verify_factor(S, NULL, F, code, 6, NOW, NULL, &str), "verify_factor", "identity");
+    expect_null(ww_service_verify_factor(S, I, NULL, code, 6, NOW, NULL, &str), "verify_factor", "factor_sid");
+    expect_null(ww_service_verify_factor(S, I, F, NULL, 6, NOW, NULL, &str), "verify_factor", "code");
+    /* The code-checking calls take NULL outputs: they run (here into a missing record). */
+    CHECK_STATUS(ww_service_verify_factor(S, I, F, code, 6, NOW, NULL, NULL), WW_STATUS_FACTOR_NOT_FOUND,
+                 "verify_factor without outputs");
     expect_null(ww_service_delete_factor(NULL, I, F, NOW, &str), "delete_factor", "service");
     expect_null(ww_service_delete_factor(S, NULL, F, NOW, &str), "delete_factor", "identity");
     expect_null(ww_service_delete_factor(S, I, NULL, NOW, &str), "delete_factor", "factor_sid");
@@ -222,17 +224,19 @@ static void test_null_arguments(void) {
     expect_null(ww_service_unlock_factor(S, NULL, F, NOW, &str), "unlock_factor", "identity");
     expect_null(ww_service_unlock_factor(S, I, NULL, NOW, &str), "unlock_factor", "factor_sid");
     expect_null(ww_service_unlock_factor(S, I, F, NOW, NULL), "unlock_factor", "out_json");
-    expect_null(ww_service_create_challenge(NULL, I, F, "", NOW, &str), "create_challenge", "service");
-    expect_null(ww_service_create_challenge(S, NULL, F, "", NOW, &str), "create_challenge", "identity");
-    expect_null(ww_service_create_challenge(S, I, NULL, "", NOW, &str), "create_challenge", "factor_sid");
-    expect_null(ww_service_create_challenge(S, I, F, NULL, NOW, &str), "create_challenge", "options_json");
-    expect_null(ww_service_create_challenge(S, I, F, "", NOW, NULL), "create_challenge", "out_json");
-    expect_null(ww_service_update_challenge(NULL, I, C, code, 6, "", NOW, &str), "update_challenge", "service");
-    expect_null(ww_service_update_challenge(S, NULL, C, code, 6, "", NOW, &str), "update_challenge", "identity");
-    expect_null(ww_service_update_challenge(S, I, NULL, code, 6, "", NOW, &str), "update_challenge", "challenge_sid");
-    expect_null(ww_service_update_challenge(S, I, C, NULL, 6, "", NOW, &str), "update_challenge", "auth_payload");
-    expect_null(ww_service_update_challenge(S, I, C, code, 6, NULL, NOW, &str), "update_challenge", "options_json");
-    expect_null(ww_service_update_challenge(S, I, C, code, 6, "", NOW, NULL), "update_challenge", "out_json");
+    expect_null(ww_service_create_challenge(NULL, I, F, NULL, 0, "", NOW, NULL, &str), "create_challenge", "service");
+    expect_null(ww_service_create_challenge(S, NULL, F, NULL, 0, "", NOW, NULL, &str), "create_challenge", "identity");
+    expect_null(ww_service_create_challenge(S, I, NULL, NULL, 0, "", NOW, NULL, &str), "create_challenge", "factor_sid");
+    expect_null(ww_service_create_challenge(S, I, F, NULL, 0, NULL, NOW, NULL, &str), "create_challenge", "options_json");
+    CHECK_STATUS(ww_service_create_challenge(S, I, F, NULL, 0, "", NOW, NULL, NULL), WW_STATUS_FACTOR_NOT_FOUND,
+                 "create_challenge without outputs");
+    expect_null(ww_service_update_challenge(NULL, I, C, code, 6, "", NOW, NULL, &str), "update_challenge", "service");
+    expect_null(ww_service_update_challenge(S, NULL, C, code, 6, "", NOW, NULL, &str), "update_challenge", "identity");
+    expect_null(ww_service_update_challenge(S, I, NULL, code, 6, "", NOW, NULL, &str), "update_challenge", "challenge_sid");
+    expect_null(ww_service_update_challenge(S, I, C, NULL, 6, "", NOW, NULL, &str), "update_challenge", "auth_payload");
+    expect_null(ww_service_update_challenge(S, I, C, code, 6, NULL, NOW, NULL, &str), "update_challenge", "options_json");
+    CHECK_STATUS(ww_service_update_challenge(S, I, C, code, 6, "", NOW, NULL, NULL), WW_STATUS_CHALLENGE_NOT_FOUND,
+                 "update_challenge without outputs");
     expect_null(ww_service_fetch_challenge(NULL, I, C, NOW, &str), "fetch_challenge", "service");
     expect_null(ww_service_fetch_challenge(S, NULL, C, NOW, &str), "fetch_challenge", "identity");
     expect_null(ww_service_fetch_challenge(S, I, NULL, NOW, &str), "fetch_challenge", "challenge_sid");
@@ -398,7 +402,7 @@ static void test_invalid_input(void) {
     CHECK(strcmp(last_detail(), "op") == 0, "detail %s", last_detail());
     CHECK_STATUS(ww_service_call(svc, "list_entities", bad_utf8, NOW, &str), WW_STATUS_INVALID_UTF8, "args not UTF-8");
     CHECK_STATUS(ww_service_create_entity(svc, bad_utf8, NOW, &str), WW_STATUS_INVALID_UTF8, "identity not UTF-8");
-    CHECK_STATUS(ww_service_verify_factor(svc, IDENTITY, "YF00000000000000000000000000000000", bad_utf8, 6, NOW, &str),
+    CHECK_STATUS(ww_service_verify_factor(svc, IDENTITY, "YF00000000000000000000000000000000", bad_utf8, 6, NOW, NULL, &str),
                  WW_STATUS_INVALID_UTF8, "service code not UTF-8");
 
     /* Codes are pointer + length: a NUL inside is just a wrong code, and so is "". */

@@ -91,13 +91,13 @@ static int worker_main(const char *store, const char *service) {
         /* The call first, then the reply: `answer` is written by the call. */
         if (strcmp(command, "challenge") == 0 && fields == 5) {
             snprintf(options, sizeof options, "{\"auth_payload\": \"%s\"}", c);
-            st = ww_service_create_challenge(svc, a, b, options, now, &answer);
+            st = ww_service_create_challenge(svc, a, b, NULL, 0, options, now, NULL, &answer);
             reply(st, answer, "result");
         } else if (strcmp(command, "answer") == 0 && fields == 5) {
-            st = ww_service_update_challenge(svc, a, b, c, strlen(c), "", now, &answer);
+            st = ww_service_update_challenge(svc, a, b, c, strlen(c), "", now, NULL, &answer);
             reply(st, answer, "result");
         } else if (strcmp(command, "verify") == 0 && fields == 5) {
-            st = ww_service_verify_factor(svc, a, b, c, strlen(c), now, &answer);
+            st = ww_service_verify_factor(svc, a, b, c, strlen(c), now, NULL, &answer);
             reply(st, answer, "result");
         } else if (strcmp(command, "enroll") == 0 && sscanf(line, "%15s %127s %llu", command, a, &now) == 3) {
             st = ww_service_create_factor(svc, a, "phone", "", now, &answer);
@@ -239,7 +239,7 @@ static int verified_factor(ww_service *svc, const char *identity, uint64_t now, 
     out = NULL;
     if (!CHECK(ok, "a factor with its secret")) return 0;
     ww_totp_generate(*totp, now, code, sizeof code, &len);
-    ok = CHECK_STATUS(ww_service_verify_factor(svc, identity, sid, code, strlen(code), now, &out), WW_STATUS_OK,
+    ok = CHECK_STATUS(ww_service_verify_factor(svc, identity, sid, code, strlen(code), now, NULL, &out), WW_STATUS_OK,
                       "verify_factor") &&
          CHECK(strstr(out, "\"result\":\"approved\"") != NULL, "enrolled: %s", out);
     ww_string_free(out);
@@ -301,7 +301,7 @@ static void test_attempt_limit(const char *store, const char *service, long roun
                 ww_totp_free(totp);
                 break;
             }
-            if (CHECK_STATUS(ww_service_create_challenge(svc, identity, sid, "", now + 30, &out), WW_STATUS_OK,
+            if (CHECK_STATUS(ww_service_create_challenge(svc, identity, sid, NULL, 0, "", now + 30, NULL, &out), WW_STATUS_OK,
                              "pending challenge")) {
                 json_value *v = json_parse(out, strlen(out), err, sizeof err);
                 if (json_str(v, "sid") != NULL) snprintf(challenge, sizeof challenge, "%s", json_str(v, "sid"));

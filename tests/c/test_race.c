@@ -45,9 +45,9 @@ static void *race(void *arg) {
     if (r->challenge == NULL) {
         char options[64];
         snprintf(options, sizeof options, "{\"auth_payload\": \"%s\"}", r->code);
-        r->status = ww_service_create_challenge(r->svc, r->identity, r->factor, options, r->now, &out);
+        r->status = ww_service_create_challenge(r->svc, r->identity, r->factor, NULL, 0, options, r->now, NULL, &out);
     } else {
-        r->status = ww_service_update_challenge(r->svc, r->identity, r->challenge, r->code, strlen(r->code), "", r->now,
+        r->status = ww_service_update_challenge(r->svc, r->identity, r->challenge, r->code, strlen(r->code), "", r->now, NULL,
                                                 &out);
     }
     if (r->status == WW_STATUS_OK) {
@@ -134,7 +134,7 @@ int main(void) {
         if (!CHECK_STATUS(ww_totp_new(secret, len, WW_ALGORITHM_SHA1, 6, 30, 0, &totp), WW_STATUS_OK, "totp")) break;
         ww_totp_generate(totp, now, code, sizeof code, &len);
         ww_totp_generate(totp, now + 30, next, sizeof next, &len);
-        CHECK_STATUS(ww_service_verify_factor(svc, identity, factor, code, strlen(code), now, &out), WW_STATUS_OK,
+        CHECK_STATUS(ww_service_verify_factor(svc, identity, factor, code, strlen(code), now, NULL, &out), WW_STATUS_OK,
                      "verify_factor");
         ww_string_free(out);
         out = NULL;
@@ -152,7 +152,7 @@ int main(void) {
 
         /* Race 2: the step after, answering one pending challenge 16 times at once. */
         ww_totp_generate(totp, now + 60, code, sizeof code, &len);
-        if (CHECK_STATUS(ww_service_create_challenge(svc, identity, factor, "", now + 60, &out), WW_STATUS_OK,
+        if (CHECK_STATUS(ww_service_create_challenge(svc, identity, factor, NULL, 0, "", now + 60, NULL, &out), WW_STATUS_OK,
                          "pending challenge")) {
             copy_member(out, "sid", challenge, sizeof challenge);
         }

@@ -529,7 +529,7 @@ static void test_typed(void) {
     ww_string_free(out);
 
     CHECK(app_code(uri, T0 + 2, code, sizeof code), "code from the binding URI");
-    CHECK_STATUS(ww_service_verify_factor(svc, id, factor, code, strlen(code), T0 + 2, &out), WW_STATUS_OK,
+    CHECK_STATUS(ww_service_verify_factor(svc, id, factor, code, strlen(code), T0 + 2, NULL, &out), WW_STATUS_OK,
                  "verify_factor");
     CHECK(out != NULL && strstr(out, "\"status\":\"verified\"") && strstr(out, "\"result\":\"approved\""), "verified: %s",
           out);
@@ -545,15 +545,15 @@ static void test_typed(void) {
           out);
     ww_string_free(out);
 
-    CHECK_STATUS(ww_service_create_challenge(svc, id, factor, "{\"details\": {\"message\": \"Login\", \"fields\": []}}",
-                                             T0 + 40, &out),
+    CHECK_STATUS(ww_service_create_challenge(svc, id, factor, NULL, 0, "{\"details\": {\"message\": \"Login\", \"fields\": []}}",
+                                             T0 + 40, NULL, &out),
                  WW_STATUS_OK, "create_challenge");
     answer_str(out, "sid", challenge, sizeof challenge);
     CHECK(out != NULL && strstr(out, "\"status\":\"pending\"") != NULL, "pending: %s", out);
     ww_string_free(out);
     CHECK(app_code(uri, T0 + 41, code, sizeof code), "code");
     CHECK_STATUS(ww_service_update_challenge(svc, id, challenge, code, strlen(code), "{\"metadata\": {\"ip\": \"::1\"}}",
-                                             T0 + 41, &out),
+                                             T0 + 41, NULL, &out),
                  WW_STATUS_OK, "update_challenge");
     CHECK(out != NULL && strstr(out, "\"status\":\"approved\"") && strstr(out, "\"result_offset\":0"), "approved: %s",
           out);
@@ -615,7 +615,7 @@ static void test_typed(void) {
         {
             char options[64];
             snprintf(options, sizeof options, "{\"auth_payload\": \"%s\"}", code);
-            CHECK_STATUS(ww_service_create_challenge(other, id, factor, options, T0 + 45, &out), WW_STATUS_OK,
+            CHECK_STATUS(ww_service_create_challenge(other, id, factor, NULL, 0, options, T0 + 45, NULL, &out), WW_STATUS_OK,
                          "challenge with the used code");
             CHECK(out != NULL && strstr(out, "\"result\":\"replayed\"") != NULL, "replayed after import: %s", out);
             ww_string_free(out);
@@ -683,19 +683,19 @@ static void test_every_status(void) {
     out = NULL;
     expect_error(ww_service_fetch_factor(svc, id, "YF00000000000000000000000000000000", T0, &out),
                  WW_STATUS_FACTOR_NOT_FOUND, "factor_not_found", "\"twilio_code\":60390", "\"okta_code\":\"E0000007\"");
-    expect_error(ww_service_create_challenge(svc, id, factor, "", T0, &out), WW_STATUS_FACTOR_NOT_VERIFIED,
+    expect_error(ww_service_create_challenge(svc, id, factor, NULL, 0, "", T0, NULL, &out), WW_STATUS_FACTOR_NOT_VERIFIED,
                  "factor_not_verified", "\"twilio_code\":60318", "\"http_status\":403");
 
     /* Enrollment attempts: 2 wrong codes, then 60310. */
     CHECK(app_code(uri, T0, code, sizeof code), "code");
     strcpy(wrong, code[0] == '9' ? "000000" : "999999");
     for (i = 0; i < 2; i++) {
-        CHECK_STATUS(ww_service_verify_factor(svc, id, factor, wrong, 6, T0 + 1, &out), WW_STATUS_OK, "wrong enrollment");
+        CHECK_STATUS(ww_service_verify_factor(svc, id, factor, wrong, 6, T0 + 1, NULL, &out), WW_STATUS_OK, "wrong enrollment");
         CHECK(out != NULL && strstr(out, "\"result\":\"invalid_code\"") != NULL, "invalid_code: %s", out);
         ww_string_free(out);
         out = NULL;
     }
-    expect_error(ww_service_verify_factor(svc, id, factor, code, 6, T0 + 1, &out),
+    expect_error(ww_service_verify_factor(svc, id, factor, code, 6, T0 + 1, NULL, &out),
                  WW_STATUS_FACTOR_VERIFICATION_ATTEMPTS_REACHED, "factor_verification_attempts_reached",
                  "\"twilio_code\":60310", "\"http_status\":429");
 
@@ -710,10 +710,10 @@ static void test_every_status(void) {
     expect_error(ww_service_create_factor(svc, id, "tablet", "", T0, &out), WW_STATUS_FACTOR_LIMIT_REACHED,
                  "factor_limit_reached", "\"twilio_code\":60315", "\"http_status\":400");
     CHECK(app_code(uri, T0 + 5, code, sizeof code), "code");
-    CHECK_STATUS(ww_service_verify_factor(svc, id, factor, code, 6, T0 + 5, &out), WW_STATUS_OK, "verify factor 2");
+    CHECK_STATUS(ww_service_verify_factor(svc, id, factor, code, 6, T0 + 5, NULL, &out), WW_STATUS_OK, "verify factor 2");
     ww_string_free(out);
     out = NULL;
-    expect_error(ww_service_verify_factor(svc, id, factor, code, 6, T0 + 6, &out), WW_STATUS_ILLEGAL_FACTOR_STATUS,
+    expect_error(ww_service_verify_factor(svc, id, factor, code, 6, T0 + 6, NULL, &out), WW_STATUS_ILLEGAL_FACTOR_STATUS,
                  "illegal_factor_status", "\"twilio_code\":60383", "\"okta_code\":\"E0000154\"");
     {
         /* Deleting the first factor makes room, but the creations of the day are used up (3). */
@@ -734,41 +734,41 @@ static void test_every_status(void) {
                  "factor_creation_rate_limited", "\"twilio_code\":60326", "\"okta_code\":\"E0000047\"");
 
     /* Challenges: attempts (2), already responded, expired, not found, quota (3 per hour). */
-    CHECK_STATUS(ww_service_create_challenge(svc, id, factor, "", T0 + 60, &out), WW_STATUS_OK, "challenge 1");
+    CHECK_STATUS(ww_service_create_challenge(svc, id, factor, NULL, 0, "", T0 + 60, NULL, &out), WW_STATUS_OK, "challenge 1");
     answer_str(out, "sid", challenge, sizeof challenge);
     ww_string_free(out);
     out = NULL;
     CHECK(app_code(uri, T0 + 60, code, sizeof code), "code");
     strcpy(wrong, code[0] == '9' ? "000000" : "999999");
     for (i = 0; i < 2; i++) {
-        CHECK_STATUS(ww_service_update_challenge(svc, id, challenge, wrong, 6, "", T0 + 61, &out), WW_STATUS_OK,
+        CHECK_STATUS(ww_service_update_challenge(svc, id, challenge, wrong, 6, "", T0 + 61, NULL, &out), WW_STATUS_OK,
                      "wrong answer");
         ww_string_free(out);
         out = NULL;
     }
-    expect_error(ww_service_update_challenge(svc, id, challenge, code, 6, "", T0 + 61, &out),
+    expect_error(ww_service_update_challenge(svc, id, challenge, code, 6, "", T0 + 61, NULL, &out),
                  WW_STATUS_CHALLENGE_ATTEMPTS_REACHED, "challenge_attempts_reached", "\"twilio_code\":60308", NULL);
-    CHECK_STATUS(ww_service_create_challenge(svc, id, factor, "", T0 + 62, &out), WW_STATUS_OK, "challenge 2");
+    CHECK_STATUS(ww_service_create_challenge(svc, id, factor, NULL, 0, "", T0 + 62, NULL, &out), WW_STATUS_OK, "challenge 2");
     answer_str(out, "sid", challenge, sizeof challenge);
     ww_string_free(out);
     out = NULL;
     CHECK(app_code(uri, T0 + 62, code, sizeof code), "code");
-    CHECK_STATUS(ww_service_update_challenge(svc, id, challenge, code, 6, "", T0 + 62, &out), WW_STATUS_OK, "approve");
+    CHECK_STATUS(ww_service_update_challenge(svc, id, challenge, code, 6, "", T0 + 62, NULL, &out), WW_STATUS_OK, "approve");
     CHECK(out != NULL && strstr(out, "\"status\":\"approved\"") != NULL, "approved: %s", out);
     ww_string_free(out);
     out = NULL;
-    expect_error(ww_service_update_challenge(svc, id, challenge, code, 6, "", T0 + 63, &out),
+    expect_error(ww_service_update_challenge(svc, id, challenge, code, 6, "", T0 + 63, NULL, &out),
                  WW_STATUS_CHALLENGE_ALREADY_RESPONDED, "challenge_already_responded", "\"twilio_code\":60322", NULL);
-    CHECK_STATUS(ww_service_create_challenge(svc, id, factor, "{\"expiration_date\": 1700000100}", T0 + 64, &out),
+    CHECK_STATUS(ww_service_create_challenge(svc, id, factor, NULL, 0, "{\"expiration_date\": 1700000100}", T0 + 64, NULL, &out),
                  WW_STATUS_OK, "challenge 3");
     answer_str(out, "sid", challenge, sizeof challenge);
     ww_string_free(out);
     out = NULL;
-    expect_error(ww_service_update_challenge(svc, id, challenge, code, 6, "", T0 + 100, &out),
+    expect_error(ww_service_update_challenge(svc, id, challenge, code, 6, "", T0 + 100, NULL, &out),
                  WW_STATUS_CHALLENGE_EXPIRED, "challenge_expired", "\"twilio_code\":60323", NULL);
     expect_error(ww_service_fetch_challenge(svc, id, "YC00000000000000000000000000000000", T0, &out),
                  WW_STATUS_CHALLENGE_NOT_FOUND, "challenge_not_found", "\"twilio_code\":60391", NULL);
-    expect_error(ww_service_create_challenge(svc, id, factor, "", T0 + 65, &out), WW_STATUS_CHALLENGE_CREATION_LIMIT_REACHED,
+    expect_error(ww_service_create_challenge(svc, id, factor, NULL, 0, "", T0 + 65, NULL, &out), WW_STATUS_CHALLENGE_CREATION_LIMIT_REACHED,
                  "challenge_creation_limit_reached", "\"twilio_code\":60312", NULL);
 
     /* Conflict: importing a record no newer than the stored one. */
@@ -796,7 +796,7 @@ static void test_every_status(void) {
     ww_string_free(out);
     out = NULL;
     CHECK(app_code(uri, T0, code, sizeof code), "code");
-    CHECK_STATUS(ww_service_verify_factor(svc, id, factor, code, 6, T0, &out), WW_STATUS_OK, "verify");
+    CHECK_STATUS(ww_service_verify_factor(svc, id, factor, code, 6, T0, NULL, &out), WW_STATUS_OK, "verify");
     ww_string_free(out);
     out = NULL;
     CHECK(app_code(uri, T0 + 100, code, sizeof code), "code");
@@ -804,7 +804,7 @@ static void test_every_status(void) {
     for (i = 0; i < 3; i++) {
         char options[64];
         snprintf(options, sizeof options, "{\"auth_payload\": \"%s\"}", wrong);
-        CHECK_STATUS(ww_service_create_challenge(svc, id, factor, options, T0 + 100 + (uint64_t)i, &out), WW_STATUS_OK,
+        CHECK_STATUS(ww_service_create_challenge(svc, id, factor, NULL, 0, options, T0 + 100 + (uint64_t)i, NULL, &out), WW_STATUS_OK,
                      "failed answer");
         CHECK(out != NULL && strstr(out, "\"result\":\"invalid_code\"") != NULL, "invalid_code: %s", out);
         ww_string_free(out);
@@ -813,13 +813,13 @@ static void test_every_status(void) {
     {
         char options[64];
         snprintf(options, sizeof options, "{\"auth_payload\": \"%s\"}", code);
-        expect_error(ww_service_create_challenge(svc, id, factor, options, T0 + 103, &out), WW_STATUS_FACTOR_LOCKED,
+        expect_error(ww_service_create_challenge(svc, id, factor, NULL, 0, options, T0 + 103, NULL, &out), WW_STATUS_FACTOR_LOCKED,
                      "factor_locked", "\"until\":1700000162", "\"okta_code\":\"E0000069\"");
         CHECK(strstr(last_message(), "1700000162") != NULL, "the message says until when: %s", last_message());
         CHECK_STATUS(ww_service_unlock_factor(svc, id, factor, T0 + 104, &out), WW_STATUS_OK, "unlock");
         ww_string_free(out);
         out = NULL;
-        CHECK_STATUS(ww_service_create_challenge(svc, id, factor, options, T0 + 105, &out), WW_STATUS_OK,
+        CHECK_STATUS(ww_service_create_challenge(svc, id, factor, NULL, 0, options, T0 + 105, NULL, &out), WW_STATUS_OK,
                      "after the unlock");
         CHECK(out != NULL && strstr(out, "\"status\":\"approved\"") != NULL, "approved after unlock: %s", out);
         ww_string_free(out);
@@ -861,10 +861,89 @@ static void test_store_settings(void) {
     }
 }
 
+/* The code-checking calls fill a ww_outcome, with or without the JSON view. */
+static void test_outcome(void) {
+    ww_service *svc = NULL;
+    ww_outcome o;
+    char *out = NULL;
+    char factor[64], uri[512], challenge[64], code[16], wrong[16], options[64];
+    const char *id = "outcome-0001-user";
+    json_value *v;
+
+    if (!CHECK_STATUS(ww_service_new("{\"issuer\": \"Acme\"}", &svc), WW_STATUS_OK, "service")) return;
+    CHECK_STATUS(ww_service_create_factor(svc, id, "phone", "", T0, &out), WW_STATUS_OK, "create_factor");
+    answer_str(out, "sid", factor, sizeof factor);
+    v = parse_answer(out);
+    snprintf(uri, sizeof uri, "%s", json_str(json_get(v, "binding"), "uri") != NULL ? json_str(json_get(v, "binding"), "uri") : "");
+    json_free(v);
+    ww_string_free(out);
+
+    /* A wrong enrollment code: no offset, the factor stays unverified; no JSON asked for. */
+    CHECK(app_code(uri, T0, code, sizeof code), "code");
+    snprintf(wrong, sizeof wrong, "%06d", (atoi(code) + 1) % 1000000);
+    memset(&o, 0xff, sizeof o);
+    CHECK_STATUS(ww_service_verify_factor(svc, id, factor, wrong, strlen(wrong), T0, &o, NULL), WW_STATUS_OK,
+                 "verify_factor wrong");
+    CHECK(o.checked && o.result == WW_RESULT_INVALID_CODE && !o.has_offset && o.offset == 0 &&
+              strcmp(o.status, "unverified") == 0,
+          "wrong enrollment code: checked %d result %u offset %lld status %s", o.checked, (unsigned)o.result,
+          (long long)o.offset, o.status);
+    CHECK_STATUS(ww_service_verify_factor(svc, id, factor, code, strlen(code), T0, &o, NULL), WW_STATUS_OK,
+                 "verify_factor");
+    CHECK(o.checked && o.result == WW_RESULT_APPROVED && o.has_offset && o.offset == 0 && strcmp(o.status, "verified") == 0,
+          "enrolled: result %u status %s", (unsigned)o.result, o.status);
+
+    /* A login with the code as a parameter, both outputs at once: they agree. */
+    CHECK(app_code(uri, T0 + 30, code, sizeof code), "code");
+    out = NULL;
+    CHECK_STATUS(ww_service_create_challenge(svc, id, factor, code, strlen(code), "", T0 + 30, &o, &out), WW_STATUS_OK,
+                 "create_challenge with a code");
+    CHECK(o.checked && o.result == WW_RESULT_APPROVED && o.offset == 0 && strcmp(o.status, "approved") == 0 && out != NULL &&
+              strstr(out, "\"result\":\"approved\"") != NULL && strstr(out, "\"status\":\"approved\"") != NULL,
+          "login: %s", out != NULL ? out : "(no json)");
+    ww_string_free(out);
+    /* The same code again, neither output wanted: only the status says it ran. */
+    CHECK_STATUS(ww_service_create_challenge(svc, id, factor, code, strlen(code), "", T0 + 31, NULL, NULL), WW_STATUS_OK,
+                 "again, no outputs");
+    CHECK_STATUS(ww_service_create_challenge(svc, id, factor, code, strlen(code), "", T0 + 32, &o, NULL), WW_STATUS_OK,
+                 "again");
+    CHECK(o.checked && o.result == WW_RESULT_REPLAYED && o.has_offset && strcmp(o.status, "pending") == 0,
+          "replayed: result %u status %s", (unsigned)o.result, o.status);
+    /* A code of the previous step: approved with offset -1. */
+    CHECK(app_code(uri, T0 + 60, code, sizeof code), "code");
+    CHECK_STATUS(ww_service_create_challenge(svc, id, factor, code, strlen(code), "", T0 + 90, &o, NULL), WW_STATUS_OK,
+                 "a slow phone");
+    CHECK(o.result == WW_RESULT_APPROVED && o.has_offset && o.offset == -1, "offset %lld", (long long)o.offset);
+
+    /* Without a code: nothing checked; then answered with update_challenge. */
+    out = NULL;
+    CHECK_STATUS(ww_service_create_challenge(svc, id, factor, NULL, 0, "", T0 + 120, &o, &out), WW_STATUS_OK,
+                 "create_challenge without a code");
+    CHECK(!o.checked && strcmp(o.status, "pending") == 0, "pending: checked %d status %s", o.checked, o.status);
+    answer_str(out, "sid", challenge, sizeof challenge);
+    ww_string_free(out);
+    CHECK(app_code(uri, T0 + 121, code, sizeof code), "code");
+    CHECK_STATUS(ww_service_update_challenge(svc, id, challenge, code, strlen(code), "", T0 + 121, &o, NULL), WW_STATUS_OK,
+                 "update_challenge");
+    CHECK(o.checked && o.result == WW_RESULT_APPROVED && strcmp(o.status, "approved") == 0, "answered: %s", o.status);
+
+    /* A code both as a parameter and in the options is refused, and changes nothing. */
+    snprintf(options, sizeof options, "{\"auth_payload\": \"%s\"}", code);
+    CHECK_STATUS(ww_service_create_challenge(svc, id, factor, code, strlen(code), options, T0 + 150, &o, NULL),
+                 WW_STATUS_INVALID_PARAMETER, "code twice");
+    /* A failure leaves the outcome alone. */
+    memset(&o, 0, sizeof o);
+    CHECK_STATUS(ww_service_update_challenge(svc, id, challenge, code, strlen(code), "", T0 + 122, &o, NULL),
+                 WW_STATUS_CHALLENGE_ALREADY_RESPONDED, "answered twice");
+    CHECK(!o.checked && o.status == NULL, "outcome untouched on failure");
+    ww_service_free(svc);
+}
+
 int main(int argc, char **argv) {
     const char *dir = argc > 1 ? argv[1] : "tests/vectors";
     run_scenarios(dir);
     test_typed();
+    test_outcome();
     test_every_status();
     test_store_settings();
     return finish("test_service");
