@@ -467,19 +467,21 @@ impl Error {
         }
     }
 
-    /// The argument an invalid-parameter error is about, as core spells it (`identity`,
-    /// `config.skew`, `expiration_date` …); `None` for other errors and for malformed OTP input
-    /// (see [`Error::detail`]). Surfaces report it in their own spelling (camelCase in
-    /// JavaScript).
+    /// The argument an invalid-parameter error is about, as the operations and settings take
+    /// it (`identity`, `skew`, `expiration_date` …; a factor's `config.skew` is the `skew`
+    /// argument); `None` for other errors and for malformed OTP input (see [`Error::detail`]).
+    /// Surfaces report it in their own spelling (camelCase in JavaScript).
     ///
     /// ```
     /// use watchword_core::service::ServiceConfig;
     /// let err = ServiceConfig::from_json(r#"{"issuer": "Acme", "skew": 3}"#).unwrap_err();
     /// assert_eq!(err.parameter(), Some("skew"));
     /// ```
-    pub const fn parameter(&self) -> Option<&'static str> {
+    pub fn parameter(&self) -> Option<&'static str> {
         match self {
-            Error::InvalidParameter(Invalid::Parameter { name, .. } | Invalid::Type { name, .. }) => Some(name),
+            Error::InvalidParameter(Invalid::Parameter { name, .. } | Invalid::Type { name, .. }) => {
+                Some(name.strip_prefix("config.").unwrap_or(name))
+            }
             _ => None,
         }
     }

@@ -132,7 +132,12 @@ pub fn value_to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, P
 /// a `TypeError`; which types an argument allows is core's to say.
 pub fn py_to_value(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Value> {
     if let Ok(s) = obj.cast::<PyString>() {
-        return Ok(Value::String(s.to_cow()?.into_owned()));
+        // Lone surrogates cannot be UTF-8: they read as U+FFFD (as JavaScript strings do), and
+        // core judges the text.
+        return Ok(Value::String(match s.to_cow() {
+            Ok(text) => text.into_owned(),
+            Err(_) => s.to_string_lossy().into_owned(),
+        }));
     }
     if obj.is_none() {
         return Ok(Value::Null);

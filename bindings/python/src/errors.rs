@@ -39,7 +39,7 @@ fn build(py: Python<'_>) -> PyResult<Classes> {
     let base_bound = base.bind(py);
     // `kind` and `http_status` always have a value on the subclasses and on every raised
     // error; the optional ones default to None.
-    for name in ["twilio_code", "code", "okta_code", "detail"] {
+    for name in ["twilio_code", "code", "okta_code", "detail", "parameter"] {
         base_bound.setattr(name, py.None())?;
     }
 
@@ -62,6 +62,7 @@ fn build(py: Python<'_>) -> PyResult<Classes> {
         dict.set_item("http_status", kind.http_status())?;
         dict.set_item("okta_code", kind.okta_code())?;
         dict.set_item("detail", py.None())?;
+        dict.set_item("parameter", py.None())?;
         let class = type_.call1((name, bases, dict))?.cast_into::<PyType>()?.unbind();
         kinds.push((kind, class));
     }
@@ -93,6 +94,7 @@ fn instance<'py>(py: Python<'py>, err: &Error) -> PyResult<Bound<'py, PyAny>> {
     exc.setattr("http_status", err.http_status())?;
     exc.setattr("okta_code", err.okta_code())?;
     exc.setattr("detail", err.detail())?;
+    exc.setattr("parameter", err.parameter())?;
     Ok(exc)
 }
 

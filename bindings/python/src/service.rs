@@ -19,11 +19,16 @@ use crate::views;
 /// Core's error for a typed call: an argument of the wrong type is a `TypeError`, as Python
 /// reports one; everything else is its `WatchwordError`.
 fn typed_error(err: Error) -> PyErr {
-    if err.is_type_error() {
-        PyTypeError::new_err(err.to_string())
-    } else {
-        to_py(err)
+    if !err.is_type_error() {
+        return to_py(err);
     }
+    Python::attach(|py| {
+        let exc = PyTypeError::new_err(err.to_string());
+        match exc.value(py).setattr("parameter", err.parameter()) {
+            Ok(()) => exc,
+            Err(e) => e,
+        }
+    })
 }
 
 /// The named arguments of a call (a method's `locals()`), without `self`, `now` and those

@@ -165,3 +165,29 @@ def test_primitive_errors_are_invalid_parameter() -> None:
     assert err.detail == "digits"
     err = raises(watchword.InvalidParameter, lambda: watchword.generate_secret("md5"))
     assert err.detail == "algorithm"
+
+
+def test_errors_name_the_parameter_one_rule_per_case() -> None:
+    """An out-of-range number reads the same whether it is too big or negative; a wrong type
+    is a TypeError naming the argument; a lone surrogate is judged by core like any bad text."""
+    v = watchword.Verify("Acme")
+    caught = []
+    for skew in (11, -1, 2**70):
+        with pytest.raises(watchword.InvalidParameter) as info:
+            v.create_factor("user-0001-abcd", "phone", skew=skew, now=1_700_000_000)
+        caught.append(info.value)
+    assert {(e.parameter, e.detail, e.twilio_code, str(e)) for e in caught} == {
+        ("skew", "parameter", 60370, "invalid config.skew: expected an integer from 0 to 2")
+    }
+    with pytest.raises(watchword.InvalidParameter) as setting:
+        watchword.Verify("Acme", challenge_expiration=0)
+    assert setting.value.parameter == "challenge_expiration"
+    with pytest.raises(TypeError) as wrong:
+        v.create_factor("user-0001-abcd", "phone", code_length="8", now=1_700_000_000)  # type: ignore[arg-type]
+    assert getattr(wrong.value, "parameter") == "code_length" and "code_length" in str(wrong.value)
+    with pytest.raises(watchword.InvalidParameter) as surrogate:
+        v.create_entity("user-\ud800-0001")
+    assert surrogate.value.parameter == "identity" and str(surrogate.value).startswith("invalid identity")
+    with pytest.raises(watchword.EntityNotFound) as other:
+        v.fetch_entity("user-0009-abcd")
+    assert other.value.parameter is None

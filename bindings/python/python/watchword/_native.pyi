@@ -333,6 +333,8 @@ class WatchwordError(Exception):
     """The Okta error code, where Okta has one."""
     detail: str | None
     """What exactly is wrong, for ``invalid_parameter`` (e.g. ``"base32_character"``)."""
+    parameter: str | None
+    """The argument at fault, for ``invalid_parameter`` (``"identity"``, ``"skew"`` …)."""
 
 class InvalidParameter(WatchwordError, ValueError): ...
 class EntityNotFound(WatchwordError): ...
