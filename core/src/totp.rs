@@ -47,6 +47,38 @@ pub enum Check {
     Rejected,
 }
 
+impl Check {
+    /// The outcome in the service's words, the one spelling of every surface:
+    /// [`Approved`](crate::service::VerificationResult::Approved) for `Accepted`,
+    /// [`InvalidCode`](crate::service::VerificationResult::InvalidCode) for `Rejected`.
+    ///
+    /// ```
+    /// use watchword_core::{Algorithm, Totp};
+    /// let totp = Totp::new(b"12345678901234567890", Algorithm::Sha1, 6, 30).unwrap();
+    /// let code = totp.generate(59).unwrap();
+    /// assert_eq!(totp.check(code.as_str(), 59, 1, None).unwrap().result().as_str(), "approved");
+    /// assert_eq!(totp.check("000000", 59, 1, None).unwrap().result().as_str(), "invalid_code");
+    /// ```
+    #[cfg(feature = "alloc")]
+    pub const fn result(&self) -> crate::service::VerificationResult {
+        use crate::service::VerificationResult;
+        match self {
+            Check::Accepted(_) => VerificationResult::Approved,
+            Check::Replayed(_) => VerificationResult::Replayed,
+            Check::OutsideWindow(_) => VerificationResult::OutsideWindow,
+            Check::Rejected => VerificationResult::InvalidCode,
+        }
+    }
+
+    /// The step the code matched, unless it matched none.
+    pub const fn matched(&self) -> Option<Match> {
+        match self {
+            Check::Accepted(m) | Check::Replayed(m) | Check::OutsideWindow(m) => Some(*m),
+            Check::Rejected => None,
+        }
+    }
+}
+
 impl core::fmt::Debug for Totp {
     /// Shows the parameters, never the key.
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {

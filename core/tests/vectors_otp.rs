@@ -137,10 +137,10 @@ fn rfc6238_check() {
             .unwrap_or_else(|e| panic!("{}: {e}", name(case)));
         let m = expected_match(case);
         let expected = match (str_field(case, "result"), m) {
-            ("accepted", Some(m)) => Check::Accepted(m),
+            ("approved", Some(m)) => Check::Accepted(m),
             ("replayed", Some(m)) => Check::Replayed(m),
             ("outside_window", Some(m)) => Check::OutsideWindow(m),
-            ("rejected", None) => Check::Rejected,
+            ("invalid_code", None) => Check::Rejected,
             (result, m) => panic!("{}: malformed case {result} {m:?}", name(case)),
         };
         assert_eq!(got, expected, "{}", name(case));

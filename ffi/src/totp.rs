@@ -2,7 +2,7 @@
 
 use std::ffi::c_char;
 
-use watchword_core::{Check, Totp};
+use watchword_core::Totp;
 
 use crate::algorithm;
 use crate::boundary::{arg_bytes, arg_ref, arg_text, Out, OutBuf};
@@ -136,16 +136,12 @@ pub extern "C" fn ww_totp_check(
         let code = unsafe { arg_text(code, code_len, "code") }?;
         let out = unsafe { Out::new(out_result, "out_result") }?;
         let floor = has_last_used_step.then_some(last_used_step);
-        let result = match totp.inner.check(code, unix_time, skew, floor)? {
-            Check::Accepted(m) => ww_totp_result { result: ww_result::Approved, step: m.step, offset: m.offset },
-            Check::Replayed(m) => ww_totp_result { result: ww_result::Replayed, step: m.step, offset: m.offset },
-            Check::OutsideWindow(m) => {
-                ww_totp_result { result: ww_result::OutsideWindow, step: m.step, offset: m.offset }
+        let outcome = totp.inner.check(code, unix_time, skew, floor)?;
+        let result = match outcome.matched() {
+            Some(m) => {
+                ww_totp_result { result: ww_result::from_core(outcome.result()), step: m.step, offset: m.offset }
             }
-            Check::Rejected => invalid_code(),
-            // `Check` is non-exhaustive; a future kind of outcome is not an approval.
-            #[allow(unreachable_patterns)]
-            _ => invalid_code(),
+            None => invalid_code(),
         };
         out.write(result);
         Ok(())

@@ -193,10 +193,10 @@ static void check_match(const json_value *c, const ww_totp_result *r, ww_result 
 
 static ww_result check_result(const char *text) {
     if (text == NULL) return (ww_result)99;
-    if (strcmp(text, "accepted") == 0) return WW_RESULT_APPROVED;
+    if (strcmp(text, "approved") == 0) return WW_RESULT_APPROVED;
     if (strcmp(text, "replayed") == 0) return WW_RESULT_REPLAYED;
     if (strcmp(text, "outside_window") == 0) return WW_RESULT_OUTSIDE_WINDOW;
-    if (strcmp(text, "rejected") == 0) return WW_RESULT_INVALID_CODE;
+    if (strcmp(text, "invalid_code") == 0) return WW_RESULT_INVALID_CODE;
     return (ww_result)99;
 }
 

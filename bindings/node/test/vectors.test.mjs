@@ -107,13 +107,11 @@ test('rfc6238 verify', async (t) => {
 })
 
 test('rfc6238 check', async (t) => {
-  // The vectors name the outcomes as core does; the package reports them as the service's results.
-  const RESULT = { accepted: 'approved', replayed: 'replayed', outside_window: 'outside_window', rejected: 'invalid_code' }
   for (const c of rfc6238.check) {
     await t.test(c.name, () => {
       const floor = c.last_used_step === null ? null : big(c.last_used_step)
       const got = totpOf(c).check(c.code, { unixTime: big(c.time), skew: c.skew, lastUsedStep: floor })
-      assert.equal(got.result, RESULT[c.result])
+      assert.equal(got.result, c.result)
       if (c.match === null) {
         assert.equal(got.step, null)
         assert.equal(got.offset, null)

@@ -4,7 +4,7 @@
 
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyInt, PyString};
-use watchword_core::{base32, Algorithm, Check as CoreCheck, Hotp as CoreHotp, Secret, Totp as CoreTotp, MAX_DIGITS};
+use watchword_core::{base32, Algorithm, Hotp as CoreHotp, Secret, Totp as CoreTotp, MAX_DIGITS};
 
 use crate::convert::{algorithm_arg, secret_arg, time_arg, u32_arg, u64_arg, unix_now};
 use crate::errors::{guard, to_py};
@@ -120,13 +120,8 @@ impl Totp {
                 .inner
                 .check(code_text(code, &mut [0; MAX_DIGITS as usize]), Self::time(unix_time)?, skew, floor)
                 .map_err(to_py)?;
-            let (result, m) = match outcome {
-                CoreCheck::Accepted(m) => ("accepted", Some(m)),
-                CoreCheck::Replayed(m) => ("replayed", Some(m)),
-                CoreCheck::OutsideWindow(m) => ("outside_window", Some(m)),
-                CoreCheck::Rejected => ("rejected", None),
-            };
-            Ok(Check { result, step: m.map(|m| m.step), offset: m.map(|m| m.offset) })
+            let m = outcome.matched();
+            Ok(Check { result: outcome.result().as_str(), step: m.map(|m| m.step), offset: m.map(|m| m.offset) })
         })
     }
 
@@ -240,8 +235,8 @@ impl Hotp {
     }
 }
 
-/// The outcome of `Totp.check`: `result` is `"accepted"`, `"replayed"`, `"outside_window"` or
-/// `"rejected"`; `step` and `offset` (matched step minus current step) say which step matched.
+/// The outcome of `Totp.check`: `result` is `"approved"`, `"replayed"`, `"outside_window"` or
+/// `"invalid_code"` (the service's spellings); `step` and `offset` (matched step minus current step) say which step matched.
 #[pyclass(module = "watchword", frozen, eq, get_all)]
 #[derive(PartialEq)]
 pub struct Check {

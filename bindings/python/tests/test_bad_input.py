@@ -98,7 +98,7 @@ def test_codes_must_be_str(value: Any) -> None:
 )
 def test_malformed_codes_are_mismatches(code: str) -> None:
     assert TOTP.verify(code, 0, 10) is None
-    assert TOTP.check(code, 0, 1, None).result == "rejected"
+    assert TOTP.check(code, 0, 1, None).result == "invalid_code"
     assert HOTP.verify(code, 0, 10) is None
 
 

@@ -168,10 +168,10 @@ def totp_verify(alg, key, digits, period, t0, code, time, skew):
 
 def totp_check(alg, key, digits, period, t0, code, time, skew, floor):
     if not well_formed(code, digits):
-        return ("rejected", None)
+        return ("invalid_code", None)
     nearest, fresh = window(alg, key, digits, period, t0, code, time, skew, floor)
     if fresh:
-        return ("accepted", fresh)
+        return ("approved", fresh)
     if nearest:
         return ("replayed", nearest)
     cur = step_of(time, period, t0)
@@ -182,7 +182,7 @@ def totp_check(alg, key, digits, period, t0, code, time, skew, floor):
                 if floor is not None and s <= floor:
                     return ("replayed", (s, off))
                 return ("outside_window", (s, off))
-    return ("rejected", None)
+    return ("invalid_code", None)
 
 def match_json(m):
     return None if m is None else {"step": str(m[0]), "offset": m[1]}
