@@ -54,6 +54,15 @@ pub use totp::{Check, Match, Totp};
 #[cfg(feature = "alloc")]
 pub use uri::{KeyUri, OtpKind};
 
+/// The algorithm of a key unless one is named (RFC 6238's, and what authenticator apps assume).
+pub const DEFAULT_ALGORITHM: Algorithm = Algorithm::Sha1;
+/// The number of digits of a code unless another is named.
+pub const DEFAULT_DIGITS: u32 = 6;
+/// The TOTP period unless another is named, in seconds.
+pub const DEFAULT_PERIOD: u64 = 30;
+/// The steps accepted each side of the current one unless another skew is named.
+pub const DEFAULT_SKEW: u32 = 1;
+
 /// The smallest number of digits a code may have.
 pub const MIN_DIGITS: u32 = 3;
 /// The largest number of digits a code may have.

@@ -4,7 +4,10 @@
 
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyInt, PyString};
-use watchword_core::{base32, Algorithm, Hotp as CoreHotp, Secret, Totp as CoreTotp, MAX_DIGITS};
+use watchword_core::{
+    base32, Hotp as CoreHotp, Secret, Totp as CoreTotp, DEFAULT_ALGORITHM, DEFAULT_DIGITS, DEFAULT_PERIOD,
+    DEFAULT_SKEW, MAX_DIGITS,
+};
 
 use crate::convert::{algorithm_arg, secret_arg, time_arg, u32_arg, u64_arg, unix_now};
 use crate::errors::{guard, to_py};
@@ -48,9 +51,11 @@ impl Totp {
     ) -> PyResult<Totp> {
         guard(|| {
             let secret = secret_arg(secret)?;
-            let algorithm = algorithm.map(algorithm_arg).transpose()?.unwrap_or(Algorithm::Sha1);
-            let digits = digits.map(|d| u32_arg(d, "digits", "an integer from 3 to 10")).transpose()?.unwrap_or(6);
-            let period = period.map(|p| u64_arg(p, "period", "seconds from 1 to 86400")).transpose()?.unwrap_or(30);
+            let algorithm = algorithm.map(algorithm_arg).transpose()?.unwrap_or(DEFAULT_ALGORITHM);
+            let digits =
+                digits.map(|d| u32_arg(d, "digits", "an integer from 3 to 10")).transpose()?.unwrap_or(DEFAULT_DIGITS);
+            let period =
+                period.map(|p| u64_arg(p, "period", "seconds from 1 to 86400")).transpose()?.unwrap_or(DEFAULT_PERIOD);
             let t0 = match t0 {
                 Some(t) => time_arg(Some(t), "t0")?,
                 None => 0,
@@ -186,8 +191,9 @@ impl Hotp {
     ) -> PyResult<Hotp> {
         guard(|| {
             let secret = secret_arg(secret)?;
-            let algorithm = algorithm.map(algorithm_arg).transpose()?.unwrap_or(Algorithm::Sha1);
-            let digits = digits.map(|d| u32_arg(d, "digits", "an integer from 3 to 10")).transpose()?.unwrap_or(6);
+            let algorithm = algorithm.map(algorithm_arg).transpose()?.unwrap_or(DEFAULT_ALGORITHM);
+            let digits =
+                digits.map(|d| u32_arg(d, "digits", "an integer from 3 to 10")).transpose()?.unwrap_or(DEFAULT_DIGITS);
             Ok(Hotp { inner: CoreHotp::new(secret.as_bytes(), algorithm, digits).map_err(to_py)? })
         })
     }
@@ -260,7 +266,7 @@ impl Check {
 
 fn skew_arg(skew: Option<&Bound<'_, PyAny>>) -> PyResult<u32> {
     match skew {
-        None => Ok(1),
+        None => Ok(DEFAULT_SKEW),
         Some(s) => u32_arg(s, "skew", "steps from 0 to 10"),
     }
 }
@@ -306,7 +312,7 @@ fn code_arg<'a, 'py>(code: &'a Bound<'py, PyAny>) -> PyResult<&'a Bound<'py, PyS
 #[pyo3(text_signature = "(algorithm='sha1')")]
 pub fn generate_secret<'py>(py: Python<'py>, algorithm: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyBytes>> {
     guard(|| {
-        let algorithm = algorithm.map(algorithm_arg).transpose()?.unwrap_or(Algorithm::Sha1);
+        let algorithm = algorithm.map(algorithm_arg).transpose()?.unwrap_or(DEFAULT_ALGORITHM);
         let secret = Secret::generate(algorithm);
         Ok(PyBytes::new(py, secret.as_bytes()))
     })

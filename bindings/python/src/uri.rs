@@ -3,7 +3,10 @@
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
 use watchword_core::qr::Background;
-use watchword_core::{Algorithm, Hotp as CoreHotp, KeyUri as CoreKeyUri, OtpKind, Totp as CoreTotp};
+use watchword_core::{
+    Hotp as CoreHotp, KeyUri as CoreKeyUri, OtpKind, Totp as CoreTotp, DEFAULT_ALGORITHM, DEFAULT_DIGITS,
+    DEFAULT_PERIOD,
+};
 
 use crate::convert::{algorithm_arg, secret_arg, u32_arg, u64_arg};
 use crate::errors::{guard, invalid, to_py, wrong_type};
@@ -74,9 +77,15 @@ impl KeyUri {
                 issuer: issuer.filter(|i| !i.is_none()).map(|i| str_arg(i, "issuer")).transpose()?,
                 account: str_arg(account, "account")?,
                 secret: secret_arg(secret)?,
-                algorithm: algorithm.map(algorithm_arg).transpose()?.unwrap_or(Algorithm::Sha1),
-                digits: digits.map(|d| u32_arg(d, "digits", "an integer from 3 to 10")).transpose()?.unwrap_or(6),
-                period: period.map(|p| u64_arg(p, "period", "seconds from 1 to 86400")).transpose()?.unwrap_or(30),
+                algorithm: algorithm.map(algorithm_arg).transpose()?.unwrap_or(DEFAULT_ALGORITHM),
+                digits: digits
+                    .map(|d| u32_arg(d, "digits", "an integer from 3 to 10"))
+                    .transpose()?
+                    .unwrap_or(DEFAULT_DIGITS),
+                period: period
+                    .map(|p| u64_arg(p, "period", "seconds from 1 to 86400"))
+                    .transpose()?
+                    .unwrap_or(DEFAULT_PERIOD),
                 counter: counter
                     .filter(|c| !c.is_none())
                     .map(|c| u64_arg(c, "counter", "an integer from 0 to 2^64-1"))

@@ -70,10 +70,10 @@ const fn setting(name: &'static str, default: u64, min: u64, max: u64, expected:
 /// Every numeric setting. Limits and quotas without a range in SPEC §3 accept 1 to ten times
 /// the default.
 pub const SETTINGS: [Setting; 19] = [
-    setting("code_length", 6, 3, 8, "an integer from 3 to 8, at least min_code_length"),
+    setting("code_length", crate::DEFAULT_DIGITS as u64, 3, 8, "an integer from 3 to 8, at least min_code_length"),
     setting("min_code_length", 6, 3, 8, "an integer from 3 to 8"),
-    setting("time_step", 30, 20, 60, "an integer from 20 to 60 seconds"),
-    setting("skew", 1, 0, 2, "an integer from 0 to 2"),
+    setting("time_step", crate::DEFAULT_PERIOD, 20, 60, "an integer from 20 to 60 seconds"),
+    setting("skew", crate::DEFAULT_SKEW as u64, 0, 2, "an integer from 0 to 2"),
     setting("challenge_expiration", 300, 1, 3600, "an integer from 1 to 3600 seconds"),
     setting("unverified_factor_lifetime", 3600, 60, 86_400, "an integer from 60 to 86400 seconds"),
     setting("factor_verification_attempts", 5, 1, 50, "an integer from 1 to 50"),
@@ -186,11 +186,11 @@ impl ServiceConfig {
     pub fn new(issuer: &str) -> Result<ServiceConfig, Error> {
         let config = ServiceConfig {
             issuer: String::from(issuer),
-            alg: Algorithm::Sha1,
-            code_length: 6,
+            alg: crate::DEFAULT_ALGORITHM,
+            code_length: crate::DEFAULT_DIGITS,
             min_code_length: 6,
-            time_step: 30,
-            skew: 1,
+            time_step: crate::DEFAULT_PERIOD,
+            skew: crate::DEFAULT_SKEW,
             challenge_expiration: 300,
             unverified_factor_lifetime: 3600,
             factor_verification_attempts: 5,
