@@ -3,7 +3,8 @@
 //!
 //! - [`scenarios`]: every state scenario of `tests/vectors/scenarios/*.json` through the JSON
 //!   dispatch over the store, exactly as the C, Python and Node suites run them (the format
-//!   is in that folder's README);
+//!   is in that folder's README); [`scenarios_by`] with [`Driver::Steps`] runs them as
+//!   sans-I/O steps answered by the store;
 //! - [`compare_and_set`]: stale versions conflict, inserts need absence, deletes name their
 //!   version, and a commit whose second write conflicts applies nothing;
 //! - [`listing`]: list and scan answer in (date_created, key) order, page by page, and keep
@@ -20,8 +21,8 @@ use rand_core::RngCore;
 use serde_json::Value;
 use watchword_core::service::VerificationResult;
 use watchword_core::service::{
-    Challenge, ChallengeStatus, Cursor, Entity, Key, Kind, NewChallenge, NewFactor, Record, ServiceConfig, Store,
-    Verify, Write,
+    Challenge, ChallengeStatus, Cursor, Entity, Key, Kind, NewChallenge, NewFactor, Record, Request, ServiceConfig,
+    Steps, Store, Verify, Write,
 };
 use watchword_core::{Error, KeyUri, Totp};
 
@@ -77,12 +78,32 @@ fn subset(expected: &Value, actual: &Value) -> bool {
     }
 }
 
-fn check_step<S: Store>(step: &Value, saved: &mut Saved, verify: &Verify<S>) -> Result<(), String> {
+/// How the scenarios reach the operations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Driver {
+    /// `Verify::dispatch` over the store.
+    Verify,
+    /// Each operation run as [`Steps`], answered by the store's calls.
+    Steps,
+}
+
+fn dispatch<S: Store>(driver: Driver, verify: &Verify<S>, op: &str, args: &Value, now: u64) -> Result<Value, Error> {
+    match driver {
+        Driver::Verify => verify.dispatch(op, args, now),
+        Driver::Steps => {
+            let empty = serde_json::Map::new();
+            let request = Request::parse(op, args.as_object().unwrap_or(&empty))?;
+            Ok(Steps::new(verify.config().clone(), request, now).drive(verify.store())?.view(now))
+        }
+    }
+}
+
+fn check_step<S: Store>(driver: Driver, step: &Value, saved: &mut Saved, verify: &Verify<S>) -> Result<(), String> {
     let op = step["op"].as_str().ok_or("step without op")?;
     let now = step["now"].as_u64().ok_or("step without now")?;
     let args = saved.resolve(step.get("args").unwrap_or(&Value::Null))?;
     let expect = saved.resolve(step.get("expect").unwrap_or(&Value::Null))?;
-    let outcome = verify.dispatch(op, &args, now);
+    let outcome = dispatch(driver, verify, op, &args, now);
     let value = match (outcome, expect.get("error").and_then(Value::as_str)) {
         (Err(e), Some(kind)) if e.kind().as_str() == kind => return Ok(()),
         (Err(e), Some(kind)) => return Err(format!("expected error {kind}, got {} ({e})", e.kind().as_str())),
@@ -131,6 +152,11 @@ fn check_step<S: Store>(step: &Value, saved: &mut Saved, verify: &Verify<S>) -> 
 
 /// Runs one scenario file over `store`, in a fresh service namespace; returns its step count.
 pub fn scenario<S: Store>(path: &Path, store: S) -> Result<usize, String> {
+    scenario_by(Driver::Verify, path, store)
+}
+
+/// [`scenario`], reaching the operations as `driver` says.
+pub fn scenario_by<S: Store>(driver: Driver, path: &Path, store: S) -> Result<usize, String> {
     let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
     let scenario: Value = serde_json::from_str(&text).map_err(|e| format!("bad JSON: {e}"))?;
     let mut settings = scenario["settings"].as_object().cloned().ok_or("settings must be an object")?;
@@ -143,7 +169,7 @@ pub fn scenario<S: Store>(path: &Path, store: S) -> Result<usize, String> {
     for (i, step) in steps.iter().enumerate() {
         let repeat = step.get("repeat").and_then(Value::as_u64).unwrap_or(1);
         for _ in 0..repeat {
-            check_step(step, &mut saved, &verify).map_err(|e| {
+            check_step(driver, step, &mut saved, &verify).map_err(|e| {
                 format!("step {} ({}): {e}", i + 1, step.get("note").and_then(Value::as_str).unwrap_or(""))
             })?;
             count += 1;
@@ -155,6 +181,15 @@ pub fn scenario<S: Store>(path: &Path, store: S) -> Result<usize, String> {
 /// Runs every scenario file of `dir` over the store `store` gives; returns (files, steps),
 /// or every failure.
 pub fn scenarios<S: Store>(dir: &Path, store: impl Fn() -> S) -> Result<(usize, usize), Vec<String>> {
+    scenarios_by(Driver::Verify, dir, store)
+}
+
+/// [`scenarios`], reaching the operations as `driver` says.
+pub fn scenarios_by<S: Store>(
+    driver: Driver,
+    dir: &Path,
+    store: impl Fn() -> S,
+) -> Result<(usize, usize), Vec<String>> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(|e| vec![format!("{}: {e}", dir.display())])?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -167,7 +202,7 @@ pub fn scenarios<S: Store>(dir: &Path, store: impl Fn() -> S) -> Result<(usize, 
     let mut failures = Vec::new();
     let mut steps = 0;
     for file in &files {
-        match scenario(file, store()) {
+        match scenario_by(driver, file, store()) {
             Ok(n) => steps += n,
             Err(e) => failures.push(format!("{}: {e}", file.file_name().unwrap_or_default().to_string_lossy())),
         }

@@ -47,6 +47,8 @@ mod dispatch;
 #[cfg(feature = "std")]
 mod memory;
 #[cfg(feature = "std")]
+mod steps;
+#[cfg(feature = "std")]
 mod verify;
 
 use alloc::collections::BTreeMap;
@@ -65,6 +67,8 @@ pub use tombstone::{Tombstone, TOMBSTONE_SECONDS};
 pub use dispatch::{Answer, Request, OPERATIONS};
 #[cfg(feature = "std")]
 pub use memory::MemoryStore;
+#[cfg(feature = "std")]
+pub use steps::{Step, Steps};
 #[cfg(feature = "std")]
 pub use verify::{
     unix_now, Binding, Created, Order, Page, Paging, Verify, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_RETRIES, MAX_TIME,

@@ -2,7 +2,11 @@
 
 use alloc::string::String;
 use alloc::vec::Vec;
-use rand_core::{OsRng, RngCore};
+use std::sync::{Arc, Mutex};
+
+use rand_core::{CryptoRng, OsRng, RngCore};
+
+use super::steps::{Replay, Tape};
 
 use super::factor::higher_quota;
 use super::record::MAX_RECORD_VERSION;
@@ -27,13 +31,40 @@ pub fn unix_now() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
-/// 16 random bytes for a sid, read from the operating system for every sid: no user-space
-/// buffer that a `fork()` would copy into two processes (which would then draw the same sids).
-fn random16() -> [u8; 16] {
-    let mut out = [0u8; 16];
-    OsRng.fill_bytes(&mut out);
-    out
+/// Where an operation's randomness comes from: the operating system for every draw (no
+/// user-space buffer that a `fork()` would copy into two processes, which would then draw the
+/// same sids), or — for an operation run as steps — the tape that keeps what earlier runs drew.
+struct Draws<'a> {
+    tape: Option<&'a Mutex<Tape>>,
 }
+
+impl RngCore for Draws<'_> {
+    fn next_u32(&mut self) -> u32 {
+        let mut b = [0u8; 4];
+        self.fill_bytes(&mut b);
+        u32::from_le_bytes(b)
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        let mut b = [0u8; 8];
+        self.fill_bytes(&mut b);
+        u64::from_le_bytes(b)
+    }
+
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        match self.tape {
+            None => OsRng.fill_bytes(dest),
+            Some(tape) => tape.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).draw(dest),
+        }
+    }
+
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
+        self.fill_bytes(dest);
+        Ok(())
+    }
+}
+
+impl CryptoRng for Draws<'_> {}
 
 /// Waits before retrying after the `round`-th lost race: at first only yields (threads of one
 /// process usually clear the way at once), then sleeps a random time that grows with each
@@ -213,6 +244,8 @@ const BATCH: usize = 500;
 pub struct Verify<S: Store> {
     config: ServiceConfig,
     store: S,
+    /// Set when the operation runs as steps (see [`super::Steps`]).
+    tape: Option<Arc<Mutex<Tape>>>,
 }
 
 /// The version after `version`, or an error when records would leave the JSON-safe range.
@@ -246,7 +279,18 @@ fn check_challenge_sid(sid: &str) -> Result<Sid, Error> {
 impl<S: Store> Verify<S> {
     /// A service with this configuration over this store.
     pub fn new(config: ServiceConfig, store: S) -> Verify<S> {
-        Verify { config, store }
+        Verify { config, store, tape: None }
+    }
+
+    fn draws(&self) -> Draws<'_> {
+        Draws { tape: self.tape.as_deref() }
+    }
+
+    /// 16 random bytes for a sid.
+    fn random16(&self) -> [u8; 16] {
+        let mut out = [0u8; 16];
+        self.draws().fill_bytes(&mut out);
+        out
     }
 
     /// The configuration.
@@ -262,6 +306,8 @@ impl<S: Store> Verify<S> {
     fn retry<T>(&self, mut attempt: impl FnMut() -> Result<T, Error>) -> Result<T, Error> {
         for round in 0..MAX_RETRIES {
             match attempt() {
+                // Run as steps, the caller's next read is the pause.
+                Err(Error::Conflict) if self.tape.is_some() => {}
                 Err(Error::Conflict) => backoff(round),
                 other => return other,
             }
@@ -361,7 +407,7 @@ impl<S: Store> Verify<S> {
             if self.entity_at(&id)?.is_some() {
                 return Err(Error::EntityAlreadyExists);
             }
-            let entity = Entity::new(identity, random16(), now)?;
+            let entity = Entity::new(identity, self.random16(), now)?;
             self.commit(alloc::vec![put(Record::Entity(entity.clone()), 0)?])?;
             Ok(entity)
         })
@@ -406,9 +452,9 @@ impl<S: Store> Verify<S> {
                     let version = e.version;
                     (e, version)
                 }
-                None => (Entity { version: 0, ..Entity::new(identity, random16(), now)? }, 0),
+                None => (Entity { version: 0, ..Entity::new(identity, self.random16(), now)? }, 0),
             };
-            let factor = Factor::create(&self.config, &entity, &request, &mut OsRng, now)?;
+            let factor = Factor::create(&self.config, &entity, &request, &mut self.draws(), now)?;
             let uri = factor.binding_uri(&self.config)?;
             let limit = self.config.factors_per_entity as usize;
             if self.store.list(self.service(), &id, Kind::Factor, None, limit)?.len() >= limit {
@@ -520,7 +566,7 @@ impl<S: Store> Verify<S> {
             let mut factor = self.factor_at(&identity, &sid)?;
             let expected = factor.version;
             factor.admit_challenge_in_place(&self.config, now)?;
-            let mut challenge = Challenge::create(&self.config, &factor, &request, random16(), now)?;
+            let mut challenge = Challenge::create(&self.config, &factor, &request, self.random16(), now)?;
             let verification = match &request.auth_payload {
                 Some(code) => Some(challenge.answer_in_place(&self.config, &mut factor, code, None, now)?),
                 None => None,
@@ -777,5 +823,12 @@ impl<S: Store> Verify<S> {
             Some(v) => Ok(v),
             None => Ok(0),
         }
+    }
+}
+
+impl Verify<Replay> {
+    /// A service whose store and randomness are the tape of an operation run as steps.
+    pub(crate) fn replaying(config: ServiceConfig, store: Replay, tape: Arc<Mutex<Tape>>) -> Verify<Replay> {
+        Verify { config, store, tape: Some(tape) }
     }
 }
