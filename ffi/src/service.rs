@@ -249,8 +249,8 @@ impl<'a> Call<'a> {
     }
 
     /// Runs `op`.
-    fn answer(self, op: &str, now: u64) -> Result<Answer, Failure> {
-        let request = Request::parse(op, &self.args)?;
+    fn answer(mut self, op: &str, now: u64) -> Result<Answer, Failure> {
+        let request = Request::from_arguments(op, &mut self.args)?;
         Ok(self.service.inner.execute(request, now)?)
     }
 

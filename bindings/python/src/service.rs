@@ -8,7 +8,9 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString, PyTuple};
 use serde_json::{Map, Value};
-use watchword_core::service::{Request, ServiceConfig, Verify, DEFAULT_STORE, MIN_SECRET_BYTES, OPERATIONS, SETTINGS};
+use watchword_core::service::{
+    Arguments, Request, ServiceConfig, Verify, DEFAULT_STORE, MIN_SECRET_BYTES, OPERATIONS, SETTINGS,
+};
 use watchword_core::Error;
 use watchword_store::AnyStore;
 
@@ -47,6 +49,42 @@ fn arguments(args: &Bound<'_, PyDict>) -> PyResult<Map<String, Value>> {
     Ok(map)
 }
 
+/// A call's keyword arguments (a method's `locals()`, with `self` and `now` among them) as
+/// core reads them: one name at a time, each value converted when core asks for it. A value
+/// of a type nothing takes is kept as the `TypeError` to raise.
+struct Kwargs<'a, 'py> {
+    dict: &'a Bound<'py, PyDict>,
+    taken: usize,
+    failed: Option<PyErr>,
+}
+
+impl Arguments for Kwargs<'_, '_> {
+    fn take(&mut self, name: &'static str) -> Result<Option<Value>, Error> {
+        let value = match self.dict.get_item(name) {
+            Ok(Some(value)) if !value.is_none() => value,
+            Ok(_) => return Ok(None),
+            Err(e) => return Err(self.fail(e)),
+        };
+        self.taken += 1;
+        py_to_value(&value, name).map(Some).map_err(|e| self.fail(e))
+    }
+
+    fn has_other(&self, _read: &[&'static str]) -> bool {
+        // Every name core did not take was None: count what was given.
+        let given = self.dict.values().iter().filter(|v| !v.is_none()).count();
+        let own =
+            ["self", "now"].iter().filter(|k| matches!(self.dict.get_item(**k), Ok(Some(v)) if !v.is_none())).count();
+        given > self.taken + own
+    }
+}
+
+impl Kwargs<'_, '_> {
+    fn fail(&mut self, e: PyErr) -> Error {
+        self.failed = Some(e);
+        Error::InvalidParameter(watchword_core::Invalid::Parameter { name: "arguments", expected: "Python values" })
+    }
+}
+
 /// `Verify<AnyStore>`: thread-safe; records change only through compare-and-set, so
 /// concurrent callers — threads, processes, machines sharing one database — never both
 /// accept one code.
@@ -80,7 +118,12 @@ impl Service {
     fn run(&self, py: Python<'_>, op: &str, args: &Bound<'_, PyDict>, owner: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         guard(|| {
             let now = time_arg(args.get_item("now")?.as_ref(), "now")?;
-            let request = Request::parse(op, &arguments(args)?).map_err(typed_error)?;
+            let mut kwargs = Kwargs { dict: args, taken: 0, failed: None };
+            let request = Request::from_arguments(op, &mut kwargs);
+            if let Some(e) = kwargs.failed {
+                return Err(e);
+            }
+            let request = request.map_err(typed_error)?;
             let answer = if self.in_memory {
                 self.inner.execute(request, now)
             } else {

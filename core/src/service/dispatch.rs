@@ -162,17 +162,38 @@ fn wrong_type(name: &'static str, expected: &'static str) -> Error {
     Error::InvalidParameter(Invalid::Type { name, expected })
 }
 
+/// Where an operation's named arguments come from: a JSON object, or a binding's own values
+/// (Python keyword arguments …) read one name at a time, so that no map is built.
+pub trait Arguments {
+    /// The argument `name` as a JSON value (taken: it is read once), or `None` when it was not
+    /// given or is null.
+    fn take(&mut self, name: &'static str) -> Result<Option<Value>, Error>;
+
+    /// Whether an argument was given whose name is not in `read` (nulls may count as not given).
+    fn has_other(&self, read: &[&'static str]) -> bool;
+}
+
+impl Arguments for Map<String, Value> {
+    fn take(&mut self, name: &'static str) -> Result<Option<Value>, Error> {
+        Ok(self.remove(name).filter(|v| !v.is_null()))
+    }
+
+    fn has_other(&self, read: &[&'static str]) -> bool {
+        self.keys().any(|k| !read.contains(&k.as_str()))
+    }
+}
+
 /// Typed access to an operation's arguments; every argument must be read (unknown ones are
 /// rejected by [`Args::finish`]).
-struct Args<'a> {
-    map: &'a Map<String, Value>,
+struct Args<'a, A: Arguments + ?Sized> {
+    source: &'a mut A,
     read: Vec<&'static str>,
 }
 
-impl<'a> Args<'a> {
-    fn value(&mut self, name: &'static str) -> Option<&'a Value> {
+impl<A: Arguments + ?Sized> Args<'_, A> {
+    fn value(&mut self, name: &'static str) -> Result<Option<Value>, Error> {
         self.read.push(name);
-        self.map.get(name).filter(|v| !v.is_null())
+        self.source.take(name)
     }
 
     fn string(&mut self, name: &'static str) -> Result<String, Error> {
@@ -180,9 +201,9 @@ impl<'a> Args<'a> {
     }
 
     fn opt_string(&mut self, name: &'static str) -> Result<Option<String>, Error> {
-        match self.value(name) {
+        match self.value(name)? {
             None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(Value::String(s)) => Ok(Some(s)),
             Some(_) => Err(wrong_type(name, "a string")),
         }
     }
@@ -190,7 +211,7 @@ impl<'a> Args<'a> {
     /// A whole number for a factor setting: one out of the type's range is refused like one
     /// out of the setting's range.
     fn opt_factor_number<T: TryFrom<u64>>(&mut self, name: &'static str) -> Result<Option<T>, Error> {
-        match self.value(name) {
+        match self.value(name)? {
             None => Ok(None),
             Some(Value::Number(n)) if n.is_i64() || n.is_u64() => {
                 n.as_u64().and_then(|v| T::try_from(v).ok()).map(Some).ok_or_else(|| factor_setting_error(name))
@@ -201,7 +222,7 @@ impl<'a> Args<'a> {
 
     /// The `limit` and `page_token` of a list operation.
     fn paging(&mut self) -> Result<Paging, Error> {
-        let limit = match self.value("limit") {
+        let limit = match self.value("limit")? {
             None => DEFAULT_PAGE_SIZE,
             Some(Value::Number(n)) if n.is_i64() || n.is_u64() => {
                 // Out of range either way: Paging::checked refuses 0 with the range's words.
@@ -216,9 +237,9 @@ impl<'a> Args<'a> {
     /// bindings pass `bytes` and `Uint8Array`).
     fn opt_secret(&mut self) -> Result<Option<String>, Error> {
         const EXPECTED: &str = "a Base32 string or the raw bytes";
-        match self.value("secret") {
+        match self.value("secret")? {
             None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(Value::String(s)) => Ok(Some(s)),
             Some(Value::Array(items)) => {
                 let bytes: Option<Vec<u8>> =
                     items.iter().map(|v| v.as_u64().and_then(|b| u8::try_from(b).ok())).collect();
@@ -237,17 +258,17 @@ impl<'a> Args<'a> {
     }
 
     fn opt_map(&mut self, name: &'static str) -> Result<Option<Metadata>, Error> {
-        match self.value(name) {
+        match self.value(name)? {
             None => Ok(None),
-            Some(v) => metadata_from(v).map(Some).ok_or_else(|| wrong_type(name, "an object of string values")),
+            Some(v) => metadata_from(&v).map(Some).ok_or_else(|| wrong_type(name, "an object of string values")),
         }
     }
 
     fn opt_expiration(&mut self) -> Result<Option<u64>, Error> {
         const EXPECTED: &str = "Unix seconds or an RFC 3339 date-time";
-        match self.value("expiration_date") {
+        match self.value("expiration_date")? {
             None => Ok(None),
-            Some(Value::String(s)) => parse_rfc3339(s).map(Some).ok_or_else(|| invalid("expiration_date", EXPECTED)),
+            Some(Value::String(s)) => parse_rfc3339(&s).map(Some).ok_or_else(|| invalid("expiration_date", EXPECTED)),
             // Fractions of a second are dropped, as everywhere times are read.
             Some(Value::Number(n)) => n
                 .as_u64()
@@ -260,9 +281,9 @@ impl<'a> Args<'a> {
 
     fn opt_details(&mut self) -> Result<Option<super::Details>, Error> {
         const EXPECTED: &str = "{\"message\": string, \"fields\": [{label, value}]}";
-        match self.value("details") {
+        match self.value("details")? {
             None => Ok(None),
-            Some(v @ Value::Object(_)) => details_from(v).map(Some).ok_or_else(|| invalid("details", EXPECTED)),
+            Some(v @ Value::Object(_)) => details_from(&v).map(Some).ok_or_else(|| invalid("details", EXPECTED)),
             Some(_) => Err(wrong_type("details", EXPECTED)),
         }
     }
@@ -285,10 +306,10 @@ impl<'a> Args<'a> {
     }
 
     fn finish<T>(self, request: T) -> Result<T, Error> {
-        match self.map.keys().find(|k| !self.read.contains(&k.as_str())) {
-            None => Ok(request),
-            Some(_) => Err(invalid("arguments", "only the arguments this operation defines")),
+        if self.source.has_other(&self.read) {
+            return Err(invalid("arguments", "only the arguments this operation defines"));
         }
+        Ok(request)
     }
 }
 
@@ -306,7 +327,13 @@ impl Request {
     /// assert_eq!(err.parameter(), Some("identity"));
     /// ```
     pub fn parse(op: &str, args: &Map<String, Value>) -> Result<Request, Error> {
-        let mut a = Args { map: args, read: Vec::new() };
+        Request::from_arguments(op, &mut args.clone())
+    }
+
+    /// [`Request::parse`] over any source of named arguments; the values it reads are taken
+    /// from it.
+    pub fn from_arguments<A: Arguments + ?Sized>(op: &str, args: &mut A) -> Result<Request, Error> {
+        let mut a = Args { source: args, read: Vec::with_capacity(8) };
         let request = match op {
             "create_entity" => Request::CreateEntity { identity: a.string("identity")? },
             "fetch_entity" => Request::FetchEntity { identity: a.string("identity")? },
@@ -485,23 +512,26 @@ impl<S: Store> Verify<S> {
     /// assert_eq!(err.twilio_code(), Some(60367));
     /// ```
     pub fn call(&self, op: &str, args: &str, now: u64) -> Result<String, Error> {
-        let args: Value = if args.trim().is_empty() {
-            Value::Object(Map::new())
+        let mut map = if args.trim().is_empty() {
+            Map::new()
         } else {
-            serde_json::from_str(args).map_err(|_| invalid("arguments", "a JSON object"))?
+            match serde_json::from_str(args) {
+                Ok(Value::Object(map)) => map,
+                Ok(Value::Null) => Map::new(),
+                _ => return Err(invalid("arguments", "a JSON object")),
+            }
         };
-        Ok(self.dispatch(op, &args, now)?.to_string())
+        Ok(self.execute(Request::from_arguments(op, &mut map)?, now)?.view(now).to_string())
     }
 
     /// Runs the operation `op` (one of [`OPERATIONS`]) with its arguments as a JSON object
     /// (see [`Request::parse`]) and returns the answer's JSON form ([`Answer::view`]).
     pub fn dispatch(&self, op: &str, args: &Value, now: u64) -> Result<Value, Error> {
-        let empty = Map::new();
-        let map = match args {
-            Value::Object(map) => map,
-            Value::Null => &empty,
+        let mut map = match args {
+            Value::Object(map) => map.clone(),
+            Value::Null => Map::new(),
             _ => return Err(invalid("arguments", "a JSON object")),
         };
-        Ok(self.execute(Request::parse(op, map)?, now)?.view(now))
+        Ok(self.execute(Request::from_arguments(op, &mut map)?, now)?.view(now))
     }
 }

@@ -64,7 +64,7 @@ pub use time::{parse_rfc3339, rfc3339};
 pub use tombstone::{Tombstone, TOMBSTONE_SECONDS};
 
 #[cfg(feature = "std")]
-pub use dispatch::{Answer, Request, OPERATIONS};
+pub use dispatch::{Answer, Arguments, Request, OPERATIONS};
 #[cfg(feature = "std")]
 pub use memory::MemoryStore;
 #[cfg(feature = "std")]
