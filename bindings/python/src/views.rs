@@ -56,6 +56,89 @@ fn ask(py: Python<'_>, owner: &Py<PyAny>, method: &str, arg: &str) -> PyResult<P
     Ok(owner.bind(py).call_method1(method, (arg,))?.unbind())
 }
 
+/// The methods every view object has: its record's sid, identity and dates, `to_dict` (core's
+/// view), `to_record` and `from_record` (through the `Verify` that answered with it), equality
+/// by view and a `repr` of the view. `with_result` adds what factors and challenges share:
+/// `result` (`"approved"`, `"invalid_code"`, `"replayed"` or `"outside_window"` when the call
+/// checked a code, else `None`), `result_offset`, `approved`, `entity_sid` and `factor_type`.
+/// Then the type's own methods.
+macro_rules! view_class {
+    ($class:ident, $export:literal, $import:literal, { $($own:tt)* }) => {
+        view_class!(@methods $class, $export, $import, { $($own)* });
+    };
+    ($class:ident, $export:literal, $import:literal, with_result, { $($own:tt)* }) => {
+        view_class!(@methods $class, $export, $import, {
+            #[getter]
+            fn result(&self) -> Option<&'static str> {
+                self.verification.map(|v| v.result.as_str())
+            }
+            #[getter]
+            fn result_offset(&self) -> Option<i64> {
+                self.verification.and_then(|v| v.offset)
+            }
+            #[getter]
+            fn approved(&self) -> bool {
+                self.verification.is_some_and(|v| v.approved())
+            }
+            #[getter]
+            fn entity_sid(&self) -> &str {
+                &self.record.entity_sid
+            }
+            #[getter]
+            fn factor_type(&self) -> &'static str {
+                "totp"
+            }
+            $($own)*
+        });
+    };
+    (@methods $class:ident, $export:literal, $import:literal, { $($own:tt)* }) => {
+        #[pymethods]
+        impl $class {
+            #[getter]
+            fn sid(&self) -> &str {
+                &self.record.sid
+            }
+            #[getter]
+            fn identity(&self) -> &str {
+                &self.record.identity
+            }
+            #[getter]
+            fn date_created(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+                guard(|| datetime(py, self.record.date_created))
+            }
+            #[getter]
+            fn date_updated(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+                guard(|| datetime(py, self.record.date_updated))
+            }
+            /// The public JSON shape (dates as RFC 3339 strings; no secret except a new
+            /// factor's `binding`).
+            fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+                guard(|| Ok(value_to_py(py, &self.view())?.unbind()))
+            }
+            /// The stored record (versioned JSON) for a host's own database.
+            fn to_record(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+                guard(|| ask(py, &self.owner, $export, self.key()))
+            }
+            /// Loads a stored record into `verify` and returns the object.
+            #[classmethod]
+            fn from_record(
+                _cls: &Bound<'_, PyType>,
+                record: &Bound<'_, PyAny>,
+                verify: &Bound<'_, PyAny>,
+            ) -> PyResult<Py<PyAny>> {
+                guard(|| Ok(verify.call_method1($import, (record,))?.unbind()))
+            }
+            fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+                other.cast::<$class>().is_ok_and(|o| o.get().view() == self.view())
+            }
+            fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+                guard(|| repr(py, stringify!($class), &self.view()))
+            }
+            $($own)*
+        }
+    };
+}
+
 /// The user (`identity`) that owns factors.
 #[pyclass(module = "watchword", frozen)]
 pub struct Entity {
@@ -63,48 +146,16 @@ pub struct Entity {
     owner: Py<PyAny>,
 }
 
-#[pymethods]
 impl Entity {
-    #[getter]
-    fn sid(&self) -> &str {
-        &self.record.sid
+    fn view(&self) -> Value {
+        self.record.view()
     }
-    #[getter]
-    fn identity(&self) -> &str {
+    fn key(&self) -> &str {
         &self.record.identity
     }
-    #[getter]
-    fn date_created(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        guard(|| datetime(py, self.record.date_created))
-    }
-    #[getter]
-    fn date_updated(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        guard(|| datetime(py, self.record.date_updated))
-    }
-    /// The public JSON shape (dates as RFC 3339 strings).
-    fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        guard(|| Ok(value_to_py(py, &self.record.view())?.unbind()))
-    }
-    /// The stored record (versioned JSON) for a host's own database.
-    fn to_record(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        guard(|| ask(py, &self.owner, "export_entity", &self.record.identity))
-    }
-    /// Loads a stored record into `verify` and returns the entity.
-    #[classmethod]
-    fn from_record(
-        _cls: &Bound<'_, PyType>,
-        record: &Bound<'_, PyAny>,
-        verify: &Bound<'_, PyAny>,
-    ) -> PyResult<Py<PyAny>> {
-        guard(|| Ok(verify.call_method1("import_entity", (record,))?.unbind()))
-    }
-    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
-        other.cast::<Entity>().is_ok_and(|o| o.get().record.view() == self.record.view())
-    }
-    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        guard(|| repr(py, "Entity", &self.record.view()))
-    }
 }
+
+view_class!(Entity, "export_entity", "import_entity", {});
 
 /// A factor's TOTP settings.
 #[pyclass(module = "watchword", frozen, eq, get_all)]
@@ -184,33 +235,20 @@ impl Factor {
         let binding = self.binding.as_ref().map(|b| (b.get().secret.as_str(), b.get().uri.as_str()));
         self.record.answer_view(self.verification.as_ref(), binding)
     }
-}
-
-#[pymethods]
-impl Factor {
-    #[getter]
-    fn sid(&self) -> &str {
+    fn key(&self) -> &str {
         &self.record.sid
     }
-    #[getter]
-    fn identity(&self) -> &str {
-        &self.record.identity
-    }
-    #[getter]
-    fn entity_sid(&self) -> &str {
-        &self.record.entity_sid
-    }
+}
+
+view_class!(Factor, "export_factor", "import_factor", with_result, {
     #[getter]
     fn friendly_name(&self) -> &str {
         &self.record.friendly_name
     }
+    /// `"unverified"` or `"verified"`.
     #[getter]
     fn status(&self) -> &'static str {
         self.record.status.as_str()
-    }
-    #[getter]
-    fn factor_type(&self) -> &'static str {
-        "totp"
     }
     #[getter]
     fn config(&self) -> FactorConfig {
@@ -231,53 +269,7 @@ impl Factor {
     fn binding(&self, py: Python<'_>) -> Option<Py<Binding>> {
         self.binding.as_ref().map(|b| b.clone_ref(py))
     }
-    /// `"approved"`, `"invalid_code"`, `"replayed"` or `"outside_window"` after
-    /// `verify_factor`; `None` otherwise.
-    #[getter]
-    fn result(&self) -> Option<&'static str> {
-        self.verification.map(|v| v.result.as_str())
-    }
-    /// The matched step's offset from the current one.
-    #[getter]
-    fn result_offset(&self) -> Option<i64> {
-        self.verification.and_then(|v| v.offset)
-    }
-    #[getter]
-    fn approved(&self) -> bool {
-        self.verification.is_some_and(|v| v.approved())
-    }
-    #[getter]
-    fn date_created(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        guard(|| datetime(py, self.record.date_created))
-    }
-    #[getter]
-    fn date_updated(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        guard(|| datetime(py, self.record.date_updated))
-    }
-    /// The public JSON shape (no secret except a new factor's `binding`).
-    fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        guard(|| Ok(value_to_py(py, &self.view())?.unbind()))
-    }
-    /// The stored record (versioned JSON, with the secret) for a host's own database.
-    fn to_record(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        guard(|| ask(py, &self.owner, "export_factor", &self.record.sid))
-    }
-    /// Loads a stored record into `verify` and returns the factor.
-    #[classmethod]
-    fn from_record(
-        _cls: &Bound<'_, PyType>,
-        record: &Bound<'_, PyAny>,
-        verify: &Bound<'_, PyAny>,
-    ) -> PyResult<Py<PyAny>> {
-        guard(|| Ok(verify.call_method1("import_factor", (record,))?.unbind()))
-    }
-    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
-        other.cast::<Factor>().is_ok_and(|o| o.get().view() == self.view())
-    }
-    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        guard(|| repr(py, "Factor", &self.view()))
-    }
-}
+});
 
 /// A login attempt against a factor, read at the time of the call that returned it.
 #[pyclass(module = "watchword", frozen)]
@@ -292,22 +284,12 @@ impl Challenge {
     fn view(&self) -> Value {
         self.record.answer_view(self.verification.as_ref(), self.now)
     }
-}
-
-#[pymethods]
-impl Challenge {
-    #[getter]
-    fn sid(&self) -> &str {
+    fn key(&self) -> &str {
         &self.record.sid
     }
-    #[getter]
-    fn identity(&self) -> &str {
-        &self.record.identity
-    }
-    #[getter]
-    fn entity_sid(&self) -> &str {
-        &self.record.entity_sid
-    }
+}
+
+view_class!(Challenge, "export_challenge", "import_challenge", with_result, {
     #[getter]
     fn factor_sid(&self) -> &str {
         &self.record.factor_sid
@@ -320,18 +302,6 @@ impl Challenge {
     #[getter]
     fn responded_reason(&self) -> &'static str {
         "none"
-    }
-    #[getter]
-    fn factor_type(&self) -> &'static str {
-        "totp"
-    }
-    #[getter]
-    fn date_created(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        guard(|| datetime(py, self.record.date_created))
-    }
-    #[getter]
-    fn date_updated(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        guard(|| datetime(py, self.record.date_updated))
     }
     #[getter]
     fn date_responded(&self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
@@ -353,45 +323,7 @@ impl Challenge {
     fn metadata(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         guard(|| field(py, &self.record.view(self.now), "metadata"))
     }
-    /// `"approved"`, `"invalid_code"`, `"replayed"` or `"outside_window"` when the call checked
-    /// a code; `None` otherwise.
-    #[getter]
-    fn result(&self) -> Option<&'static str> {
-        self.verification.map(|v| v.result.as_str())
-    }
-    /// The matched step's offset from the current one.
-    #[getter]
-    fn result_offset(&self) -> Option<i64> {
-        self.verification.and_then(|v| v.offset)
-    }
-    #[getter]
-    fn approved(&self) -> bool {
-        self.verification.is_some_and(|v| v.approved())
-    }
-    /// The public JSON shape (dates as RFC 3339 strings).
-    fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        guard(|| Ok(value_to_py(py, &self.view())?.unbind()))
-    }
-    /// The stored record (versioned JSON) for a host's own database.
-    fn to_record(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        guard(|| ask(py, &self.owner, "export_challenge", &self.record.sid))
-    }
-    /// Loads a stored record into `verify` and returns the challenge.
-    #[classmethod]
-    fn from_record(
-        _cls: &Bound<'_, PyType>,
-        record: &Bound<'_, PyAny>,
-        verify: &Bound<'_, PyAny>,
-    ) -> PyResult<Py<PyAny>> {
-        guard(|| Ok(verify.call_method1("import_challenge", (record,))?.unbind()))
-    }
-    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
-        other.cast::<Challenge>().is_ok_and(|o| o.get().view() == self.view())
-    }
-    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        guard(|| repr(py, "Challenge", &self.view()))
-    }
-}
+});
 
 /// A `watchword.Page` of objects.
 fn page<T>(py: Python<'_>, page: CorePage<T>, mut item: impl FnMut(T) -> PyResult<Py<PyAny>>) -> PyResult<Py<PyAny>> {
