@@ -42,7 +42,7 @@ bench-python: python-venv
 	cd $(PY_DIR) && $(PY_ENV) maturin develop --locked --release --target-dir $(TARGET_DIR)
 	$(PY_ENV) python $(ROOT)/bench/python/bench.py
 
-# The abi3 wheel (CPython >= 3.9) in target/wheels.
+# The abi3 wheel (CPython >= 3.10) in target/wheels.
 python-wheel: python-venv
 	cd $(PY_DIR) && $(PY_ENV) maturin build --locked --release --target-dir $(TARGET_DIR)
 

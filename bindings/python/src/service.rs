@@ -49,39 +49,56 @@ fn arguments(args: &Bound<'_, PyDict>) -> PyResult<Map<String, Value>> {
     Ok(map)
 }
 
-/// A call's keyword arguments (a method's `locals()`, with `self` and `now` among them) as
-/// core reads them: one name at a time, each value converted when core asks for it. A value
-/// of a type nothing takes is kept as the `TypeError` to raise.
-struct Kwargs<'a, 'py> {
-    dict: &'a Bound<'py, PyDict>,
+/// A call's arguments by name (the names of a method's parameters and the values it was
+/// called with) as core reads them: one name at a time, each value converted when core asks
+/// for it. `now` is kept apart and `None` values are left out. A value of a type nothing takes
+/// is kept as the `TypeError` to raise.
+struct Kwargs<'py> {
+    given: Vec<(Bound<'py, PyString>, Bound<'py, PyAny>)>,
+    now: Option<Bound<'py, PyAny>>,
     taken: usize,
     failed: Option<PyErr>,
 }
 
-impl Arguments for Kwargs<'_, '_> {
-    fn take(&mut self, name: &'static str) -> Result<Option<Value>, Error> {
-        let value = match self.dict.get_item(name) {
-            Ok(Some(value)) if !value.is_none() => value,
-            Ok(_) => return Ok(None),
-            Err(e) => return Err(self.fail(e)),
-        };
-        self.taken += 1;
-        py_to_value(&value, name).map(Some).map_err(|e| self.fail(e))
+impl<'py> Kwargs<'py> {
+    fn new(names: &Bound<'py, PyTuple>, values: &Bound<'py, PyTuple>) -> PyResult<Kwargs<'py>> {
+        if names.len() != values.len() {
+            return Err(PyTypeError::new_err("run takes as many values as names"));
+        }
+        let mut kwargs = Kwargs { given: Vec::with_capacity(names.len()), now: None, taken: 0, failed: None };
+        for (name, value) in names.iter().zip(values.iter()) {
+            if value.is_none() {
+                continue;
+            }
+            let name = name.cast_into::<PyString>()?;
+            if name.to_str()? == "now" {
+                kwargs.now = Some(value);
+            } else {
+                kwargs.given.push((name, value));
+            }
+        }
+        Ok(kwargs)
     }
 
-    fn has_other(&self, _read: &[&'static str]) -> bool {
-        // Every name core did not take was None: count what was given.
-        let given = self.dict.values().iter().filter(|v| !v.is_none()).count();
-        let own =
-            ["self", "now"].iter().filter(|k| matches!(self.dict.get_item(**k), Ok(Some(v)) if !v.is_none())).count();
-        given > self.taken + own
-    }
-}
-
-impl Kwargs<'_, '_> {
     fn fail(&mut self, e: PyErr) -> Error {
         self.failed = Some(e);
         Error::InvalidParameter(watchword_core::Invalid::Parameter { name: "arguments", expected: "Python values" })
+    }
+}
+
+impl Arguments for Kwargs<'_> {
+    fn take(&mut self, name: &'static str) -> Result<Option<Value>, Error> {
+        let Some(value) = self.given.iter().find(|(k, _)| k.to_str().is_ok_and(|k| k == name)).map(|(_, v)| v) else {
+            return Ok(None);
+        };
+        let converted = py_to_value(value, name);
+        self.taken += 1;
+        converted.map(Some).map_err(|e| self.fail(e))
+    }
+
+    fn has_other(&self, _read: &[&'static str]) -> bool {
+        // Core takes each name once: anything given and not taken is unknown to the operation.
+        self.given.len() > self.taken
     }
 }
 
@@ -111,14 +128,21 @@ impl Service {
         })
     }
 
-    /// Runs operation `op` with the named arguments `args` (`now` among them: Unix seconds,
-    /// an aware datetime, or `None` for the system clock) and returns its answer, attached to
-    /// `owner`. The GIL is released while an operation on a database runs, so threads sharing
-    /// one service run in parallel.
-    fn run(&self, py: Python<'_>, op: &str, args: &Bound<'_, PyDict>, owner: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+    /// Runs operation `op` with the arguments `values` of the parameters `names` (`now` among
+    /// them: Unix seconds, an aware datetime, or `None` for the system clock) and returns its
+    /// answer, attached to `owner`. The GIL is released while an operation on a database runs,
+    /// so threads sharing one service run in parallel.
+    fn run(
+        &self,
+        py: Python<'_>,
+        op: &str,
+        owner: &Bound<'_, PyAny>,
+        names: &Bound<'_, PyTuple>,
+        values: &Bound<'_, PyTuple>,
+    ) -> PyResult<Py<PyAny>> {
         guard(|| {
-            let now = time_arg(args.get_item("now")?.as_ref(), "now")?;
-            let mut kwargs = Kwargs { dict: args, taken: 0, failed: None };
+            let mut kwargs = Kwargs::new(names, values)?;
+            let now = time_arg(kwargs.now.as_ref(), "now")?;
             let request = Request::from_arguments(op, &mut kwargs);
             if let Some(e) = kwargs.failed {
                 return Err(e);

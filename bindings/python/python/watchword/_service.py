@@ -8,7 +8,9 @@ signature and passes its arguments on, as they are, to the native service, which
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Iterable, List, Mapping, Optional, TypedDict, TypeVar, Union, cast
+import functools
+import inspect
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, TypedDict, TypeVar, Union, cast
 
 from . import _native
 from ._native import Binding, Challenge, Entity, Factor, FactorConfig
@@ -76,6 +78,41 @@ class Page(List[_T]):
         return f"Page({list.__repr__(self)}, next_page_token={self.next_page_token!r})"
 
 
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _operation(method: _F) -> _F:
+    """The service operation named like ``method``, with its signature and docstring.
+
+    ``method`` only declares the operation's Python signature (adding an option is one line
+    there); the body made here hands the arguments, by name and unconverted, to the native
+    service, which lets the core read them and answers with its objects. The names are a
+    constant of the new function, so a call builds one tuple of values and nothing else.
+    """
+    signature = inspect.signature(method)
+    names = tuple(name for name in signature.parameters if name != "self")
+    defaults: List[Any] = []
+    params: List[str] = []
+    keyword_only = False
+    for param in signature.parameters.values():
+        text = param.name
+        if param.kind is inspect.Parameter.KEYWORD_ONLY and not keyword_only:
+            keyword_only = True
+            params.append("*")
+        if param.default is not inspect.Parameter.empty:
+            text += f"=_defaults[{len(defaults)}]"
+            defaults.append(param.default)
+        params.append(text)
+    values = "".join(f"{name}, " for name in names)
+    source = (
+        f"def {method.__name__}({', '.join(params)}):\n"
+        f"    return self._service.run({method.__name__!r}, self, _names, ({values}))\n"
+    )
+    scope: Dict[str, Any] = {"_defaults": tuple(defaults), "_names": names}
+    exec(source, scope)  # noqa: S102 - the source is built above from the method's own signature
+    return cast(_F, functools.update_wrapper(scope[method.__name__], method))
+
+
 class Verify:
     """The verification service (Twilio Verify TOTP semantics, Okta's results) over a store.
     Safe to share between threads; calls release the GIL while they run.
@@ -139,24 +176,29 @@ class Verify:
 
     # Entities
 
+    @_operation
     def create_entity(self, identity: str, *, now: Optional[Time] = None) -> Entity:
-        return self._service.run("create_entity", locals(), self)  # type: ignore[no-any-return]
+        raise NotImplementedError  # the body is made by @_operation
 
+    @_operation
     def fetch_entity(self, identity: str, *, now: Optional[Time] = None) -> Entity:
-        return self._service.run("fetch_entity", locals(), self)  # type: ignore[no-any-return]
+        raise NotImplementedError  # the body is made by @_operation
 
+    @_operation
     def list_entities(
         self, *, limit: Optional[int] = None, page_token: Optional[str] = None, now: Optional[Time] = None
     ) -> Page[Entity]:
         """A page of the service's entities, oldest first: at most ``limit`` (1–1000, default
         50), after the page whose ``next_page_token`` is ``page_token``."""
-        return cast(Page[Entity], self._service.run("list_entities", locals(), self))
+        raise NotImplementedError  # the body is made by @_operation
 
+    @_operation
     def delete_entity(self, identity: str, *, now: Optional[Time] = None) -> None:
-        self._service.run("delete_entity", locals(), self)
+        raise NotImplementedError  # the body is made by @_operation
 
     # Factors
 
+    @_operation
     def create_factor(
         self,
         identity: str,
@@ -172,11 +214,13 @@ class Verify:
     ) -> Factor:
         """Creates an unverified factor (and the entity if missing). The answer alone carries
         ``binding`` (secret and key URI)."""
-        return self._service.run("create_factor", locals(), self)  # type: ignore[no-any-return]
+        raise NotImplementedError  # the body is made by @_operation
 
+    @_operation
     def fetch_factor(self, identity: str, factor_sid: str, *, now: Optional[Time] = None) -> Factor:
-        return self._service.run("fetch_factor", locals(), self)  # type: ignore[no-any-return]
+        raise NotImplementedError  # the body is made by @_operation
 
+    @_operation
     def list_factors(
         self,
         identity: str,
@@ -187,8 +231,9 @@ class Verify:
     ) -> Page[Factor]:
         """A page of the entity's factors, oldest first (``limit`` and ``page_token`` as for
         ``list_entities``)."""
-        return cast(Page[Factor], self._service.run("list_factors", locals(), self))
+        raise NotImplementedError  # the body is made by @_operation
 
+    @_operation
     def update_factor(
         self,
         identity: str,
@@ -202,20 +247,24 @@ class Verify:
         metadata: Optional[Mapping[str, str]] = None,
         now: Optional[Time] = None,
     ) -> Factor:
-        return self._service.run("update_factor", locals(), self)  # type: ignore[no-any-return]
+        raise NotImplementedError  # the body is made by @_operation
 
+    @_operation
     def verify_factor(self, identity: str, factor_sid: str, code: str, *, now: Optional[Time] = None) -> Factor:
         """Checks an enrollment code. A wrong code is a result (``factor.result``), not an error."""
-        return self._service.run("verify_factor", locals(), self)  # type: ignore[no-any-return]
+        raise NotImplementedError  # the body is made by @_operation
 
+    @_operation
     def delete_factor(self, identity: str, factor_sid: str, *, now: Optional[Time] = None) -> None:
-        self._service.run("delete_factor", locals(), self)
+        raise NotImplementedError  # the body is made by @_operation
 
+    @_operation
     def unlock_factor(self, identity: str, factor_sid: str, *, now: Optional[Time] = None) -> Factor:
-        return self._service.run("unlock_factor", locals(), self)  # type: ignore[no-any-return]
+        raise NotImplementedError  # the body is made by @_operation
 
     # Challenges
 
+    @_operation
     def create_challenge(
         self,
         identity: str,
@@ -230,8 +279,9 @@ class Verify:
     ) -> Challenge:
         """Creates a challenge for a verified factor; with ``auth_payload`` (the code) it is
         answered at once and ``challenge.result`` says how."""
-        return self._service.run("create_challenge", locals(), self)  # type: ignore[no-any-return]
+        raise NotImplementedError  # the body is made by @_operation
 
+    @_operation
     def update_challenge(
         self,
         identity: str,
@@ -242,11 +292,13 @@ class Verify:
         now: Optional[Time] = None,
     ) -> Challenge:
         """Answers a pending challenge with a code; ``challenge.result`` says how it went."""
-        return self._service.run("update_challenge", locals(), self)  # type: ignore[no-any-return]
+        raise NotImplementedError  # the body is made by @_operation
 
+    @_operation
     def fetch_challenge(self, identity: str, challenge_sid: str, *, now: Optional[Time] = None) -> Challenge:
-        return self._service.run("fetch_challenge", locals(), self)  # type: ignore[no-any-return]
+        raise NotImplementedError  # the body is made by @_operation
 
+    @_operation
     def list_challenges(
         self,
         identity: str,
@@ -261,38 +313,45 @@ class Verify:
         """A page of the entity's challenges, optionally of one factor or in one status, by
         creation time (``order="desc"``: newest first); ``limit`` and ``page_token`` as for
         ``list_entities``."""
-        return cast(Page[Challenge], self._service.run("list_challenges", locals(), self))
+        raise NotImplementedError  # the body is made by @_operation
 
+    @_operation
     def sweep(self, now: Optional[Time] = None) -> int:
         """Removes unverified factors past their lifetime and challenges answered or expired
         more than ``challenge_retention_days`` ago; returns how many records it removed."""
-        return cast(int, self._service.run("sweep", locals(), self))
+        raise NotImplementedError  # the body is made by @_operation
 
     # Records for hosts that keep their own database
 
+    @_operation
     def export_entity(self, identity: str, *, now: Optional[Time] = None) -> str:
         """The entity's stored record (versioned JSON) for a host's own database."""
-        return cast(str, self._service.run("export_entity", locals(), self))
+        raise NotImplementedError  # the body is made by @_operation
 
+    @_operation
     def export_factor(self, factor_sid: str, *, now: Optional[Time] = None) -> str:
         """The factor's stored record (versioned JSON, with the secret) for a host's own database."""
-        return cast(str, self._service.run("export_factor", locals(), self))
+        raise NotImplementedError  # the body is made by @_operation
 
+    @_operation
     def export_challenge(self, challenge_sid: str, *, now: Optional[Time] = None) -> str:
         """The challenge's stored record (versioned JSON) for a host's own database."""
-        return cast(str, self._service.run("export_challenge", locals(), self))
+        raise NotImplementedError  # the body is made by @_operation
 
+    @_operation
     def import_entity(self, record: str, *, now: Optional[Time] = None) -> Entity:
         """Loads a stored entity record (from ``export_entity``/``to_record``) into this service."""
-        return self._service.run("import_entity", locals(), self)  # type: ignore[no-any-return]
+        raise NotImplementedError  # the body is made by @_operation
 
+    @_operation
     def import_factor(self, record: str, *, now: Optional[Time] = None) -> Factor:
         """Loads a stored factor record into this service (its entity must be there first)."""
-        return self._service.run("import_factor", locals(), self)  # type: ignore[no-any-return]
+        raise NotImplementedError  # the body is made by @_operation
 
+    @_operation
     def import_challenge(self, record: str, *, now: Optional[Time] = None) -> Challenge:
         """Loads a stored challenge record into this service (its factor must be there first)."""
-        return self._service.run("import_challenge", locals(), self)  # type: ignore[no-any-return]
+        raise NotImplementedError  # the body is made by @_operation
 
     def __repr__(self) -> str:
         return f"Verify(issuer={self.issuer!r}, service={self.service!r})"
