@@ -2,7 +2,9 @@
  * a 20-byte key, period 30. `generate` is the code at a time; `verify` checks a wrong code with a
  * window of one step each side (the whole window evaluated). Each figure is the median over
  * repetitions of a timed batch; the implementations take turns within every repetition so that
- * other load on the machine hits them alike. Prints one JSON object per line. */
+ * other load on the machine hits them alike. It also times the service's create_challenge with
+ * the right code through the C ABI (the inputs of core/benches/service.rs). Prints one JSON
+ * object per line. */
 #define _POSIX_C_SOURCE 200809L
 
 #include <liboath/oath.h>
@@ -37,11 +39,60 @@ static double median(double *v, int n) {
 
 static volatile unsigned sink;
 
+/* The service on the inputs of core/benches/service.rs: create_challenge with the right code
+ * through a memory store, the outcome filled and no JSON view made; a fresh service every
+ * CHUNK calls (untimed), a call every SPACING seconds (a new step, within the quotas). Returns
+ * the time per call. */
+#define CHUNK 500
+#define SPACING 90
+static const char *IDENTITY = "user-0001-abcd";
+
+static double create_challenge_ns(const ww_totp *totp, long calls) {
+    static char codes[CHUNK][WW_CODE_BUFFER_SIZE];
+    double total = 0;
+    long done = 0;
+    while (done < calls) {
+        long n = calls - done < CHUNK ? calls - done : CHUNK, i;
+        ww_service *svc = NULL;
+        char *out = NULL, sid[64];
+        const char *p;
+        size_t len;
+        ww_outcome o;
+        double start;
+        if (ww_service_new("{\"issuer\": \"Acme\", \"challenge_quota_hour\": 500, \"challenge_quota_day\": 1000}", &svc) !=
+            WW_STATUS_OK)
+            exit(1);
+        if (ww_service_create_factor(svc, IDENTITY, "phone", "{\"secret\": \"GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ\"}", 0, &out) !=
+                WW_STATUS_OK ||
+            (p = strstr(out, "\"sid\":\"")) == NULL)
+            exit(1);
+        snprintf(sid, sizeof sid, "%.34s", p + 7);
+        ww_string_free(out);
+        ww_totp_generate(totp, 0, codes[0], sizeof codes[0], &len);
+        if (ww_service_verify_factor(svc, IDENTITY, sid, codes[0], len, 0, &o, NULL) != WW_STATUS_OK ||
+            o.result != WW_RESULT_APPROVED)
+            exit(1);
+        for (i = 0; i < n; i++) ww_totp_generate(totp, (uint64_t)(i + 1) * SPACING, codes[i], sizeof codes[i], &len);
+        start = now_ns();
+        for (i = 0; i < n; i++) {
+            if (ww_service_create_challenge(svc, IDENTITY, sid, codes[i], 6, "", (uint64_t)(i + 1) * SPACING, &o, NULL) !=
+                    WW_STATUS_OK ||
+                o.result != WW_RESULT_APPROVED)
+                exit(1);
+        }
+        total += now_ns() - start;
+        ww_service_free(svc);
+        done += n;
+    }
+    return total / (double)calls;
+}
+
+
 int main(void) {
     ww_totp *totp = NULL;
     char code[16], oath_code[16], wrong[16];
     size_t len = 0;
-    double times[4][REPEATS];
+    double times[5][REPEATS];
     int r, i;
 
     if (oath_init() != OATH_OK) return 1;
@@ -87,6 +138,7 @@ int main(void) {
             sink += (unsigned)oath_totp_validate(SECRET, 20, (time_t)T, 30, 0, 1, wrong);
         }
         times[3][r] = (now_ns() - start) / LOOPS;
+        times[4][r] = create_challenge_ns(totp, LOOPS / 4);
     }
     printf("{\"language\": \"C\", \"implementation\": \"watchword\", \"operation\": \"generate\", \"ns\": %.1f}\n",
            median(times[0], REPEATS));
@@ -96,6 +148,9 @@ int main(void) {
            median(times[2], REPEATS));
     printf("{\"language\": \"C\", \"implementation\": \"liboath %s\", \"operation\": \"verify\", \"ns\": %.1f}\n",
            oath_check_version(NULL), median(times[3], REPEATS));
+    /* Compared with core's typed call (core/benches/service.rs) by bench/run.py. */
+    printf("{\"language\": \"C\", \"implementation\": \"watchword\", \"operation\": \"create_challenge\", \"ns\": %.1f}\n",
+           median(times[4], REPEATS));
     ww_totp_free(totp);
     oath_done();
     return 0;

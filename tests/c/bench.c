@@ -3,9 +3,7 @@
  * verification of a wrong code with skew 1 (the whole window evaluated), plus `check` with a
  * replay floor and the SHA-256/512 variants. Compare with `cargo bench -p watchword-core --bench
  * otp` (make bench-rust). Each line gives the fastest and the median of 21 batches (the fastest is
- * the least disturbed by other work on a shared machine). The service line is
- * `create_challenge` with the right code, as `cargo bench -p watchword-core --bench service`
- * times it in Rust. Usage: bench [calls per batch] */
+ * the least disturbed by other work on a shared machine). Usage: bench [calls per batch] */
 #define _POSIX_C_SOURCE 200809L
 
 #include <stdio.h>
@@ -86,64 +84,6 @@ static timing measure(const ww_totp *totp, operation op, const char *code, long 
     }
 }
 
-/* The service on the inputs of core/benches/service.rs: create_challenge with the right code
- * through a memory store, the outcome filled and no JSON view made; a fresh service every
- * CHUNK calls (untimed), a call every SPACING seconds (a new step, within the quotas). */
-#define CHUNK 500
-#define SPACING 90
-static const char SETTINGS[] = "{\"issuer\": \"Acme\", \"challenge_quota_hour\": 500, \"challenge_quota_day\": 1000}";
-static const char *IDENTITY = "user-0001-abcd";
-
-static double create_challenge_batch(const ww_totp *totp, long calls) {
-    static char codes[CHUNK][WW_CODE_BUFFER_SIZE];
-    double total = 0;
-    long done = 0;
-    while (done < calls) {
-        long n = calls - done < CHUNK ? calls - done : CHUNK, i;
-        ww_service *svc = NULL;
-        char *out = NULL, sid[64];
-        const char *p;
-        size_t len;
-        ww_outcome o;
-        double start;
-        ww_status st = ww_service_new(SETTINGS, &svc);
-        if (st != WW_STATUS_OK) die("ww_service_new", st);
-        st = ww_service_create_factor(svc, IDENTITY, "phone", "{\"secret\": \"GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ\"}", 0, &out);
-        if (st != WW_STATUS_OK || (p = strstr(out, "\"sid\":\"")) == NULL) die("create_factor", st);
-        snprintf(sid, sizeof sid, "%.34s", p + 7);
-        ww_string_free(out);
-        ww_totp_generate(totp, 0, codes[0], sizeof codes[0], &len);
-        st = ww_service_verify_factor(svc, IDENTITY, sid, codes[0], len, 0, &o, NULL);
-        if (st != WW_STATUS_OK || o.result != WW_RESULT_APPROVED) die("verify_factor", st);
-        for (i = 0; i < n; i++) ww_totp_generate(totp, (uint64_t)(i + 1) * SPACING, codes[i], sizeof codes[i], &len);
-        start = now_ns();
-        for (i = 0; i < n; i++) {
-            st = ww_service_create_challenge(svc, IDENTITY, sid, codes[i], 6, "", (uint64_t)(i + 1) * SPACING, &o, NULL);
-            if (st != WW_STATUS_OK || o.result != WW_RESULT_APPROVED) die("create_challenge", st);
-        }
-        total += now_ns() - start;
-        ww_service_free(svc);
-        done += n;
-    }
-    return total / (double)calls;
-}
-
-static timing measure_service(const ww_totp *totp, long calls) {
-    double batches[BATCHES];
-    int b;
-    for (b = -1; b < BATCHES; b++) {
-        double ns = create_challenge_batch(totp, calls);
-        if (b >= 0) batches[b] = ns;
-    }
-    qsort(batches, BATCHES, sizeof batches[0], compare);
-    {
-        timing t;
-        t.best = batches[0];
-        t.median = batches[BATCHES / 2];
-        return t;
-    }
-}
-
 static void report(const char *alg, const char *what, timing t) {
     printf("%-7s %-32s %8.1f ns  (median %.1f ns)\n", alg, what, t.best, t.median);
 }
@@ -163,7 +103,6 @@ int main(int argc, char **argv) {
         if (st != WW_STATUS_OK) die("ww_totp_new", st);
         wrong_code(totp, wrong);
         if (alg == 0) {
-            report(names[alg], "ww_service_create_challenge (right)", measure_service(totp, calls / 10 > 0 ? calls / 10 : 1));
             /* A call that does almost nothing: the cost of crossing the boundary itself
              * (argument checks, the panic guard, the last-error reset) plus one division. */
             report(names[alg], "ww_totp_step (boundary cost)", measure(totp, STEP, "", calls));
