@@ -450,7 +450,7 @@ ww_status ww_last_error_detail(char *buf, size_t buf_len, size_t *out_len);
  *
  * `detail` names what is wrong with an invalid parameter (`"base32_character"`,
  * `"parameter"` …); `argument` names the argument or setting at fault (`"identity"`,
- * `"config.code_length"`, `"secret"` for a NULL …) where there is one; `twilio_code` is refined
+ * `"code_length"` — as the options spell it —, `"secret"` for a NULL …) where there is one; `twilio_code` is refined
  * per parameter (60367 for `identity`, 60370 for factor config, 60306 for other request
  * parameters, 60300 for malformed OTP input); `until` is the Unix time a locked factor
  * unlocks (null when it stays locked until `unlock_factor`).

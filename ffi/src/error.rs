@@ -65,10 +65,9 @@ impl Failure {
                 last.message = error.to_string();
                 last.detail = error.detail();
                 last.twilio_code = error.twilio_code();
-                match error {
-                    Error::FactorLocked { until } => last.until = until,
-                    Error::InvalidParameter(Invalid::Parameter { name, .. }) => last.argument = Some(name),
-                    _ => {}
+                last.argument = error.parameter();
+                if let Error::FactorLocked { until } = error {
+                    last.until = until;
                 }
             }
             Failure::NullArgument(name) => {
@@ -180,7 +179,7 @@ pub extern "C" fn ww_last_error_detail(buf: *mut c_char, buf_len: usize, out_len
 ///
 /// `detail` names what is wrong with an invalid parameter (`"base32_character"`,
 /// `"parameter"` …); `argument` names the argument or setting at fault (`"identity"`,
-/// `"config.code_length"`, `"secret"` for a NULL …) where there is one; `twilio_code` is refined
+/// `"code_length"` — as the options spell it —, `"secret"` for a NULL …) where there is one; `twilio_code` is refined
 /// per parameter (60367 for `identity`, 60370 for factor config, 60306 for other request
 /// parameters, 60300 for malformed OTP input); `until` is the Unix time a locked factor
 /// unlocks (null when it stays locked until `unlock_factor`).

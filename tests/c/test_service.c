@@ -669,7 +669,7 @@ static void test_every_status(void) {
     expect_error(ww_service_create_factor(svc, id, "", "", T0, &out), WW_STATUS_INVALID_PARAMETER, "empty friendly_name",
                  "\"twilio_code\":60306", "friendly_name");
     expect_error(ww_service_create_factor(svc, id, "x", "{\"code_length\": 9}", T0, &out), WW_STATUS_INVALID_PARAMETER,
-                 "code_length 9", "\"twilio_code\":60370", "\"argument\":\"config.code_length\"");
+                 "code_length 9", "\"twilio_code\":60370", "\"argument\":\"code_length\"");
     expect_error(ww_service_create_factor(svc, id, "x", "{\"alg\": \"md5\"}", T0, &out), WW_STATUS_INVALID_PARAMETER,
                  "alg md5", "\"twilio_code\":60370", "config.alg");
 
