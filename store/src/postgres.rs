@@ -227,11 +227,13 @@ fn shaped_params<'a>(service: &'a &'a str, writes: &'a [RowWrite]) -> Vec<&'a (d
 
 /// The schema of version 1, created in one transaction.
 ///
-/// The primary key comes last, after the listing indexes. Until the table has planner
-/// statistics (a new table, for its first minute or so; any table after `pg_upgrade`), every
-/// index whose leading columns are (service, kind) looks as cheap as the key for a lookup by
-/// (service, kind, key), and of equally cheap indexes PostgreSQL takes the one made last. A
-/// listing index would read every entry of that service and kind to find one key.
+/// The indexes come from the least to the most selective for the queries they serve: by date,
+/// then by identity and date, then the primary key. Until the table has planner statistics (a
+/// new table, for its first minute or so; any table after `pg_upgrade`), PostgreSQL costs every
+/// index led by (service, kind) the same for these queries, and of equally cheap indexes it
+/// takes the one made last. So a lookup by key takes the key, not a listing index that reads
+/// every entry of the service and kind to find it; and a listing by identity takes the identity
+/// index, not the date index filtered by identity.
 fn schema_v1(p: &str) -> String {
     format!(
         r#"
@@ -244,8 +246,8 @@ CREATE TABLE {p}records (
     version bigint NOT NULL,
     data text NOT NULL
 ) WITH (fillfactor = {FILLFACTOR});
-CREATE INDEX {p}records_identity ON {p}records (service, kind, identity, created, key);
 CREATE INDEX {p}records_created ON {p}records (service, kind, created, key);
+CREATE INDEX {p}records_identity ON {p}records (service, kind, identity, created, key);
 ALTER TABLE {p}records ADD PRIMARY KEY (service, kind, key);
 CREATE FUNCTION {p}conflict() RETURNS integer LANGUAGE plpgsql VOLATILE AS $body$
 BEGIN

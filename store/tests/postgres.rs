@@ -208,7 +208,7 @@ fn of_stores_inserting_one_key_at_once_one_succeeds_and_the_others_conflict() {
 }
 
 #[test]
-fn lookups_by_key_use_the_primary_key_before_the_table_has_statistics() {
+fn reads_use_the_index_made_for_them_before_the_table_has_statistics() {
     let Some(url) = pg::url() else { return };
     let prefix = format!("ww_plan_{}_", random_hex());
     drop(open(&format!("{url}&table_prefix={prefix}")).unwrap());
@@ -218,8 +218,8 @@ fn lookups_by_key_use_the_primary_key_before_the_table_has_statistics() {
     client
         .batch_execute(&format!(
             "ALTER TABLE {prefix}records SET (autovacuum_enabled = false); \
-             INSERT INTO {prefix}records SELECT 'plan', 'factor', 'YF' || lpad(i::text, 32, '0'), 'user-' || i, 1700000000 + i, 1, '{{}}' \
-             FROM generate_series(1, 10000) AS i;"
+             INSERT INTO {prefix}records SELECT 'plan', 'factor', 'YF' || lpad(i::text, 32, '0'), 'user-' || i, \
+             1700000000, 1, '{{}}' FROM generate_series(1, 10000) AS i;"
         ))
         .unwrap();
     let analyzed: i64 = client
@@ -227,26 +227,48 @@ fn lookups_by_key_use_the_primary_key_before_the_table_has_statistics() {
         .unwrap()
         .get(0);
     assert_eq!(analyzed, 0, "no statistics yet");
-    let key = format!("YF{:032}", 5000);
-    let lookups = [
-        format!("SELECT key, identity, created, version, data FROM {prefix}records WHERE service = 'plan' AND kind = 'factor' AND key = '{key}'"),
-        format!("UPDATE {prefix}records SET data = '{{}}' WHERE service = 'plan' AND kind = 'factor' AND key = '{key}' AND version = 1"),
-        format!("DELETE FROM {prefix}records WHERE service = 'plan' AND kind = 'factor' AND key = '{key}' AND version = 1"),
+    let (key, columns) = (format!("YF{:032}", 5000), "key, identity, created, version, data");
+    let reads = [
+        (format!("SELECT {columns} FROM {prefix}records WHERE service = $1 AND kind = $2 AND key = '{key}'"), "pkey"),
+        (
+            format!(
+                "UPDATE {prefix}records SET data = '{{}}' WHERE service = $1 AND kind = $2 AND key = '{key}' \
+                 AND version = 1"
+            ),
+            "pkey",
+        ),
+        (
+            format!("DELETE FROM {prefix}records WHERE service = $1 AND kind = $2 AND key = '{key}' AND version = 1"),
+            "pkey",
+        ),
+        (
+            format!(
+                "SELECT {columns} FROM {prefix}records WHERE service = $1 AND kind = $2 AND identity = 'user-5000' \
+                 AND (created, key) > (-1, '') ORDER BY created, key LIMIT 10"
+            ),
+            "identity",
+        ),
+        (
+            format!(
+                "SELECT {columns} FROM {prefix}records WHERE service = $1 AND kind = $2 \
+                 AND (created, key) > (-1, '') ORDER BY created, key LIMIT 10"
+            ),
+            "created",
+        ),
     ];
     // Custom plans (the first executions of a prepared statement) and generic ones (later).
     for mode in ["force_custom_plan", "force_generic_plan"] {
         client.batch_execute(&format!("SET plan_cache_mode = {mode}")).unwrap();
-        for (i, sql) in lookups.iter().enumerate() {
-            let name = format!("lookup_{mode}_{i}");
-            let parameterized = sql.replace("'plan'", "$1").replace("'factor'", "$2");
-            client.batch_execute(&format!("PREPARE {name}(text, text) AS {parameterized}")).unwrap();
+        for (i, (sql, index)) in reads.iter().enumerate() {
+            let name = format!("read_{mode}_{i}");
+            client.batch_execute(&format!("PREPARE {name}(text, text) AS {sql}")).unwrap();
             let plan: String = client
                 .query(&format!("EXPLAIN (COSTS OFF) EXECUTE {name}('plan', 'factor')"), &[])
                 .unwrap()
                 .iter()
                 .map(|row| row.get::<_, String>(0) + "\n")
                 .collect();
-            assert!(plan.contains(&format!("Index Scan using {prefix}records_pkey")), "{mode}: {sql}\n{plan}");
+            assert!(plan.contains(&format!("Index Scan using {prefix}records_{index} ")), "{mode}: {sql}\n{plan}");
         }
     }
 }
