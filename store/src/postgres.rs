@@ -17,19 +17,27 @@
 //! - **Schema**: created on first open under a transaction-scoped advisory lock, so processes
 //!   opening at once do not race; `{prefix}schema` holds its version for later
 //!   migrations. `{prefix}records` keys records by (service, kind, key) with `COLLATE "C"` so
-//!   the database orders keys as the listing order of [`Cursor`] does (byte order).
-//! - **Commits** take one round trip: a PL/pgSQL function `{prefix}commit` applies every write
-//!   as a compare-and-set and raises SQLSTATE `WW409` when one changes no row, which rolls the
-//!   whole statement back. That, serialization failures and deadlocks are [`Error::Conflict`];
-//!   every other failure is [`Error::Storage`] with a message that names the cause and never
-//!   the password, the URL or record data.
+//!   the database orders keys as the listing order of [`Cursor`] does (byte order), and keeps
+//!   room on its pages so that updates of unindexed columns stay on their page (fill factor).
+//! - **Commits** take one round trip and one statement, so one implicit transaction: every
+//!   write is a compare-and-set on the row's whole primary key (an insert expects no row; an
+//!   update or delete expects the version it read). A commit of up to four writes runs a
+//!   statement written for its sequence of inserts, updates and deletes, with plain
+//!   parameters; a longer one runs a general statement over arrays. When a write changes no
+//!   row, the statement calls the PL/pgSQL function `{prefix}conflict()`, which raises
+//!   SQLSTATE `WW409` and so rolls the whole statement back. That, an insert's unique
+//!   violation, serialization failures and deadlocks are [`Error::Conflict`]; every other
+//!   failure is [`Error::Storage`] with a message that names the cause and never the
+//!   password, the URL or record data.
 
+use std::collections::HashMap;
 use std::error::Error as StdError;
 use std::io;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use postgres::error::SqlState;
+use postgres::types::ToSql;
 use postgres::{Client, Row, Statement};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::WebPkiServerVerifier;
@@ -47,11 +55,46 @@ use crate::url::{PostgresUrl, SslMode};
 /// The schema version this build writes and reads.
 const SCHEMA_VERSION: i32 = 1;
 
-/// The SQLSTATE `{prefix}commit` raises when a compare-and-set fails.
+/// How full PostgreSQL fills the records table's pages: the room left lets an update that
+/// changes no indexed column (a factor's counters, a challenge's status) put the row's new
+/// version on its own page, a HOT update, which writes to no index.
+const FILLFACTOR: i32 = 90;
+
+/// The SQLSTATE `{prefix}conflict()` raises when a compare-and-set fails.
 const CONFLICT_STATE: &str = "WW409";
+
+/// What one write of a commit does to its row.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+enum Op {
+    /// A put of a record that must not exist yet (expected version 0).
+    Insert,
+    /// A put over the stored version it expects.
+    Update,
+    /// A delete of the stored version it expects.
+    Delete,
+}
+
+impl Op {
+    /// What `write` does; `None` for a delete that expects no record, which can never apply
+    /// (the general statement reports it as a conflict).
+    fn of(write: &RowWrite) -> Option<Op> {
+        match (&write.row, write.expected) {
+            (Some(_), 0) => Some(Op::Insert),
+            (Some(_), _) => Some(Op::Update),
+            (None, 0) => None,
+            (None, _) => Some(Op::Delete),
+        }
+    }
+}
+
+/// Commits of at most this many writes run a statement written for their sequence of
+/// operations (prepared on a connection the first time it sees that sequence); longer ones run
+/// the general statement over arrays.
+const SHAPED_WRITES: usize = 4;
 
 /// The SQL of one table prefix.
 struct Sql {
+    prefix: String,
     get: String,
     list: String,
     scan: String,
@@ -62,6 +105,7 @@ impl Sql {
     fn new(p: &str) -> Sql {
         let columns = "SELECT key, identity, created, version, data FROM";
         Sql {
+            prefix: p.to_string(),
             get: format!("{columns} {p}records WHERE service = $1 AND kind = $2 AND key = $3"),
             list: format!(
                 "{columns} {p}records WHERE service = $1 AND kind = $2 AND identity = $3 \
@@ -91,9 +135,105 @@ impl Sql {
             ),
         }
     }
+
+    /// The commit statement of one sequence of operations (at least one), with plain
+    /// parameters: `$1` the service, then each write's own (see [`shaped_params`]). Every row
+    /// is found by its whole primary key, so there is no join whose size the planner could
+    /// misjudge. A single write is a statement of its own: its row count tells whether the
+    /// compare-and-set held. Several run as data-modifying CTEs of one statement, and a check
+    /// that every update and delete changed one row calls `{p}conflict()`, which undoes them
+    /// all. An insert of a key that exists fails with a unique violation, also a conflict.
+    fn commit_shape(&self, ops: &[Op]) -> String {
+        let p = &self.prefix;
+        let mut next = 2;
+        let mut param = || {
+            let n = next;
+            next += 1;
+            format!("${n}")
+        };
+        let mut parts = Vec::with_capacity(ops.len());
+        for op in ops {
+            parts.push(match op {
+                Op::Insert => {
+                    let (kind, key, identity, created, version, data) =
+                        (param(), param(), param(), param(), param(), param());
+                    format!(
+                        "INSERT INTO {p}records (service, kind, key, identity, created, version, data) \
+                         VALUES ($1, {kind}, {key}, {identity}, {created}, {version}, {data})"
+                    )
+                }
+                Op::Update => {
+                    let (kind, key, expected, identity, created, version, data) =
+                        (param(), param(), param(), param(), param(), param(), param());
+                    format!(
+                        "UPDATE {p}records SET identity = {identity}, created = {created}, version = {version}, \
+                         data = {data} WHERE service = $1 AND kind = {kind} AND key = {key} AND version = {expected}"
+                    )
+                }
+                Op::Delete => {
+                    let (kind, key, expected) = (param(), param(), param());
+                    format!(
+                        "DELETE FROM {p}records WHERE service = $1 AND kind = {kind} AND key = {key} \
+                         AND version = {expected}"
+                    )
+                }
+            });
+        }
+        if parts.len() == 1 {
+            return parts.remove(0);
+        }
+        let ctes: Vec<String> = parts
+            .iter()
+            .zip(ops)
+            .enumerate()
+            .map(|(i, (sql, op))| match op {
+                Op::Insert => format!("w{i} AS ({sql})"),
+                Op::Update | Op::Delete => format!("w{i} AS ({sql} RETURNING 1)"),
+            })
+            .collect();
+        let checked: Vec<String> = ops
+            .iter()
+            .enumerate()
+            .filter(|(_, op)| **op != Op::Insert)
+            .map(|(i, _)| format!("(SELECT count(*) FROM w{i})"))
+            .collect();
+        let check = if checked.is_empty() {
+            String::from("SELECT 0")
+        } else {
+            format!("SELECT CASE WHEN {} = {} THEN 0 ELSE {p}conflict() END", checked.join(" + "), checked.len())
+        };
+        format!("WITH {} {check}", ctes.join(", "))
+    }
+}
+
+/// The parameters of a shaped commit statement (see [`Sql::commit_shape`]), in its order.
+fn shaped_params<'a>(service: &'a &'a str, writes: &'a [RowWrite]) -> Vec<&'a (dyn ToSql + Sync)> {
+    let mut params: Vec<&(dyn ToSql + Sync)> = vec![service];
+    for w in writes {
+        params.push(&w.kind);
+        params.push(&w.key);
+        match &w.row {
+            Some(row) => {
+                if w.expected != 0 {
+                    params.push(&w.expected);
+                }
+                params.extend([&row.identity as &(dyn ToSql + Sync), &row.created, &row.version, &row.data]);
+            }
+            None => params.push(&w.expected),
+        }
+    }
+    params
 }
 
 /// The schema of version 1, created in one transaction.
+///
+/// The indexes come from the least to the most selective for the queries they serve: by date,
+/// then by identity and date, then the primary key. Until the table has planner statistics (a
+/// new table, for its first minute or so; any table after `pg_upgrade`), PostgreSQL costs every
+/// index led by (service, kind) the same for these queries, and of equally cheap indexes it
+/// takes the one made last. So a lookup by key takes the key, not a listing index that reads
+/// every entry of the service and kind to find it; and a listing by identity takes the identity
+/// index, not the date index filtered by identity.
 fn schema_v1(p: &str) -> String {
     format!(
         r#"
@@ -104,11 +244,11 @@ CREATE TABLE {p}records (
     identity text COLLATE "C" NOT NULL,
     created bigint NOT NULL,
     version bigint NOT NULL,
-    data text NOT NULL,
-    PRIMARY KEY (service, kind, key)
-);
-CREATE INDEX {p}records_identity ON {p}records (service, kind, identity, created, key);
+    data text NOT NULL
+) WITH (fillfactor = {FILLFACTOR});
 CREATE INDEX {p}records_created ON {p}records (service, kind, created, key);
+CREATE INDEX {p}records_identity ON {p}records (service, kind, identity, created, key);
+ALTER TABLE {p}records ADD PRIMARY KEY (service, kind, key);
 CREATE FUNCTION {p}conflict() RETURNS integer LANGUAGE plpgsql VOLATILE AS $body$
 BEGIN
     RAISE EXCEPTION USING ERRCODE = '{CONFLICT_STATE}', MESSAGE = 'compare-and-set conflict';
@@ -287,6 +427,8 @@ fn is_broken(e: &postgres::Error) -> bool {
 fn is_conflict(e: &postgres::Error) -> bool {
     e.code().is_some_and(|code| {
         code.code() == CONFLICT_STATE
+            // An insert of a key another commit took first (the only unique index is the key).
+            || *code == SqlState::UNIQUE_VIOLATION
             || *code == SqlState::T_R_SERIALIZATION_FAILURE
             || *code == SqlState::T_R_DEADLOCK_DETECTED
     })
@@ -421,6 +563,8 @@ struct Conn {
     list: Statement,
     scan: Statement,
     commit: Statement,
+    /// The shaped commit statements prepared so far (see [`Sql::commit_shape`]).
+    shaped: HashMap<Vec<Op>, Statement>,
     /// When the connection last went back to the pool.
     idle_since: Instant,
 }
@@ -470,7 +614,7 @@ impl Connector {
         let list = client.prepare(&sql.list).map_err(describe)?;
         let scan = client.prepare(&sql.scan).map_err(describe)?;
         let commit = client.prepare(&sql.commit).map_err(describe)?;
-        Ok(Conn { client, get, list, scan, commit, idle_since: Instant::now() })
+        Ok(Conn { client, get, list, scan, commit, shaped: HashMap::new(), idle_since: Instant::now() })
     }
 
     fn connect(&self) -> Result<Conn, Error> {
@@ -700,7 +844,7 @@ fn create_schema(client: &mut Client, prefix: &str) -> Result<Result<(), String>
             tx.batch_execute(&schema_v1(prefix))?;
             tx.execute(&format!("INSERT INTO {prefix}schema (version) VALUES ($1)"), &[&SCHEMA_VERSION])?;
         }
-        Some(SCHEMA_VERSION) => {}
+        Some(SCHEMA_VERSION) => set_fillfactor(&mut tx, prefix)?,
         Some(newer) => {
             return Ok(Err(format!(
                 "the database holds schema version {newer} (table prefix \"{prefix}\"), newer than the version \
@@ -710,6 +854,24 @@ fn create_schema(client: &mut Client, prefix: &str) -> Result<Result<(), String>
     }
     tx.commit()?;
     Ok(Ok(()))
+}
+
+/// Gives a records table made before tables had a fill factor (by an earlier build, same
+/// schema version) the one [`schema_v1`] sets now. Builds without it read and write the table
+/// as before, so the version stays. A fill factor set by hand is left as it is.
+fn set_fillfactor(tx: &mut postgres::Transaction<'_>, prefix: &str) -> Result<(), postgres::Error> {
+    let table = format!("{prefix}records");
+    let options = tx.query_opt("SELECT reloptions FROM pg_class WHERE oid = to_regclass($1)", &[&table])?;
+    let options: Option<Vec<String>> = match options {
+        Some(row) => row.get(0),
+        // No table: the statements prepared next name what is missing.
+        None => return Ok(()),
+    };
+    if !options.unwrap_or_default().iter().any(|o| o.starts_with("fillfactor=")) {
+        // Takes a lock that lets reads and writes go on; pages written from now on keep room.
+        tx.batch_execute(&format!("ALTER TABLE {table} SET (fillfactor = {FILLFACTOR})"))?;
+    }
+    Ok(())
 }
 
 /// A listing cursor as SQL values: `None` when nothing can come after it.
@@ -753,25 +915,19 @@ impl Store for PostgresStore {
             return Ok(());
         }
         let writes = writes.iter().map(RowWrite::new).collect::<Result<Vec<_>, Error>>()?;
-        let ops: Vec<&str> = writes.iter().map(|w| if w.row.is_some() { "put" } else { "delete" }).collect();
-        let kinds: Vec<&str> = writes.iter().map(|w| w.kind).collect();
-        let keys: Vec<&str> = writes.iter().map(|w| w.key.as_str()).collect();
-        let expected: Vec<i64> = writes.iter().map(|w| w.expected).collect();
-        let column = |f: fn(&RowData) -> i64| writes.iter().map(|w| w.row.as_ref().map_or(0, f)).collect::<Vec<i64>>();
-        let (created, versions) = (column(|r| r.created), column(|r| r.version));
-        let identities: Vec<&str> = writes.iter().map(|w| w.row.as_ref().map_or("", |r| r.identity.as_str())).collect();
-        let data: Vec<&str> = writes.iter().map(|w| w.row.as_ref().map_or("", |r| r.data.as_str())).collect();
+        let shape: Option<Vec<Op>> =
+            if writes.len() <= SHAPED_WRITES { writes.iter().map(Op::of).collect() } else { None };
         // `lease` pings a connection that sat idle (nothing of the commit is sent before this
         // call): a failure from here on may have reached the server, so it is reported, never
         // retried.
         let mut lease = self.pool.lease(Want::Checked)?;
-        let conn = lease.conn();
-        let outcome = conn.client.execute(
-            &conn.commit,
-            &[&service, &ops, &kinds, &keys, &identities, &created, &expected, &versions, &data],
-        );
+        let outcome = match shape {
+            Some(shape) => self.commit_shaped(lease.conn(), service, &writes, shape),
+            None => commit_general(lease.conn(), service, &writes).map(|_| true),
+        };
         match outcome {
-            Ok(_) => Ok(()),
+            Ok(true) => Ok(()),
+            Ok(false) => Err(Error::Conflict),
             Err(e) if is_conflict(&e) => Err(Error::Conflict),
             Err(e) => {
                 lease.broken = is_broken(&e);
@@ -779,4 +935,43 @@ impl Store for PostgresStore {
             }
         }
     }
+}
+
+impl PostgresStore {
+    /// Runs the statement of `shape` (preparing it on this connection the first time); whether
+    /// the compare-and-set held.
+    fn commit_shaped(
+        &self,
+        conn: &mut Conn,
+        service: &str,
+        writes: &[RowWrite],
+        shape: Vec<Op>,
+    ) -> Result<bool, postgres::Error> {
+        let statement = match conn.shaped.get(&shape) {
+            Some(statement) => statement.clone(),
+            None => {
+                let statement = conn.client.prepare(&self.pool.connector.sql.commit_shape(&shape))?;
+                conn.shaped.insert(shape.clone(), statement.clone());
+                statement
+            }
+        };
+        let params = shaped_params(&service, writes);
+        let changed = conn.client.execute(&statement, &params)?;
+        // One write alone: its row count. Several: the statement raised unless all held.
+        Ok(shape.len() > 1 || changed == 1)
+    }
+}
+
+/// Runs the general commit statement, over arrays of the writes' columns.
+fn commit_general(conn: &mut Conn, service: &str, writes: &[RowWrite]) -> Result<u64, postgres::Error> {
+    let ops: Vec<&str> = writes.iter().map(|w| if w.row.is_some() { "put" } else { "delete" }).collect();
+    let kinds: Vec<&str> = writes.iter().map(|w| w.kind).collect();
+    let keys: Vec<&str> = writes.iter().map(|w| w.key.as_str()).collect();
+    let expected: Vec<i64> = writes.iter().map(|w| w.expected).collect();
+    let column = |f: fn(&RowData) -> i64| writes.iter().map(|w| w.row.as_ref().map_or(0, f)).collect::<Vec<i64>>();
+    let (created, versions) = (column(|r| r.created), column(|r| r.version));
+    let identities: Vec<&str> = writes.iter().map(|w| w.row.as_ref().map_or("", |r| r.identity.as_str())).collect();
+    let data: Vec<&str> = writes.iter().map(|w| w.row.as_ref().map_or("", |r| r.data.as_str())).collect();
+    conn.client
+        .execute(&conn.commit, &[&service, &ops, &kinds, &keys, &identities, &created, &expected, &versions, &data])
 }

@@ -121,6 +121,196 @@ fn a_stored_record_that_cannot_be_read_is_a_storage_error_naming_it_not_its_data
     assert_storage(&e, "the stored entity record user-0002-abcd disagrees with its row", "");
 }
 
+/// What one write of [`a_commit_with_one_stale_write_anywhere_applies_nothing`] does.
+fn shape_write(i: usize, stale: bool, entities: &[Entity]) -> Write {
+    let e = &entities[i];
+    match i % 3 {
+        // An insert: of a key that exists when stale.
+        0 => Write::Put { record: Record::Entity(Entity { version: 1, ..e.clone() }), expected: 0 },
+        // An update of version 1 to 2; stale, it expects 2.
+        1 => Write::Put {
+            record: Record::Entity(Entity { version: if stale { 3 } else { 2 }, date_updated: 9, ..e.clone() }),
+            expected: if stale { 2 } else { 1 },
+        },
+        // A delete of version 1; stale, of version 2.
+        _ => Write::Delete { key: Key::Entity(e.identity), expected: if stale { 2 } else { 1 } },
+    }
+}
+
+#[test]
+fn a_commit_with_one_stale_write_anywhere_applies_nothing() {
+    // Lengths past the commits that get a statement of their own, so both kinds of statement
+    // run; inserts, updates and deletes in turn, the stale one at every place.
+    let Some(url) = pg::url() else { return };
+    let store = open(&url).unwrap();
+    for len in 1..=7 {
+        for stale in (0..len).map(Some).chain([None]) {
+            let service = format!("shapes-{}", random_hex());
+            let entities: Vec<Entity> =
+                (0..len).map(|i| Entity::new(&format!("user-{i:04}-shape"), [i as u8; 16], 5).unwrap()).collect();
+            // Updates and deletes find version 1; a stale insert finds its key taken.
+            let mut before = Vec::new();
+            for (i, e) in entities.iter().enumerate() {
+                let exists = i % 3 != 0 || stale == Some(i);
+                if exists {
+                    let record = Record::Entity(Entity { version: 1, ..e.clone() });
+                    store.commit(&service, vec![Write::Put { record: record.clone(), expected: 0 }]).unwrap();
+                    before.push(Some(record));
+                } else {
+                    before.push(None);
+                }
+            }
+            let writes: Vec<Write> = (0..len).map(|i| shape_write(i, stale == Some(i), &entities)).collect();
+            let outcome = store.commit(&service, writes);
+            let now: Vec<Option<Record>> =
+                entities.iter().map(|e| store.get(&service, &Key::Entity(e.identity)).unwrap()).collect();
+            match stale {
+                Some(at) => {
+                    assert!(matches!(outcome, Err(Error::Conflict)), "{len} writes, stale at {at}: {outcome:?}");
+                    assert_eq!(now, before, "{len} writes, stale at {at}: nothing applied");
+                }
+                None => {
+                    outcome.unwrap_or_else(|e| panic!("{len} writes: {e}"));
+                    let after: Vec<Option<Record>> = (0..len)
+                        .map(|i| match shape_write(i, false, &entities) {
+                            Write::Put { record, .. } => Some(record),
+                            Write::Delete { .. } => None,
+                        })
+                        .collect();
+                    assert_eq!(now, after, "{len} writes: all applied");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn of_stores_inserting_one_key_at_once_one_succeeds_and_the_others_conflict() {
+    let Some(url) = pg::url() else { return };
+    let service = format!("insert-race-{}", random_hex());
+    for round in 0..20 {
+        let entity = Entity::new(&format!("user-{round:04}-race"), [round as u8; 16], 5).unwrap();
+        let barrier = Arc::new(Barrier::new(8));
+        let threads: Vec<_> = (0..8)
+            .map(|_| {
+                let (url, service, entity, barrier) = (url.clone(), service.clone(), entity.clone(), barrier.clone());
+                std::thread::spawn(move || {
+                    let store = open(&format!("{url}&pool_size=1")).unwrap();
+                    barrier.wait();
+                    store.commit(&service, vec![Write::Put { record: Record::Entity(entity), expected: 0 }])
+                })
+            })
+            .collect();
+        let outcomes: Vec<Result<(), Error>> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+        assert_eq!(outcomes.iter().filter(|o| o.is_ok()).count(), 1, "round {round}: {outcomes:?}");
+        assert!(outcomes.iter().all(|o| matches!(o, Ok(()) | Err(Error::Conflict))), "round {round}: {outcomes:?}");
+    }
+}
+
+#[test]
+fn reads_use_the_index_made_for_them_before_the_table_has_statistics() {
+    let Some(url) = pg::url() else { return };
+    let prefix = format!("ww_plan_{}_", random_hex());
+    drop(open(&format!("{url}&table_prefix={prefix}")).unwrap());
+    let mut client = raw(&url);
+    // Ten thousand records of one service and kind, and no statistics: as a new deployment's
+    // table is before autovacuum first analyzes it.
+    client
+        .batch_execute(&format!(
+            "ALTER TABLE {prefix}records SET (autovacuum_enabled = false); \
+             INSERT INTO {prefix}records SELECT 'plan', 'factor', 'YF' || lpad(i::text, 32, '0'), 'user-' || i, \
+             1700000000, 1, '{{}}' FROM generate_series(1, 10000) AS i;"
+        ))
+        .unwrap();
+    let analyzed: i64 = client
+        .query_one("SELECT count(*) FROM pg_stats WHERE tablename = $1", &[&format!("{prefix}records")])
+        .unwrap()
+        .get(0);
+    assert_eq!(analyzed, 0, "no statistics yet");
+    let (key, columns) = (format!("YF{:032}", 5000), "key, identity, created, version, data");
+    let reads = [
+        (format!("SELECT {columns} FROM {prefix}records WHERE service = $1 AND kind = $2 AND key = '{key}'"), "pkey"),
+        (
+            format!(
+                "UPDATE {prefix}records SET data = '{{}}' WHERE service = $1 AND kind = $2 AND key = '{key}' \
+                 AND version = 1"
+            ),
+            "pkey",
+        ),
+        (
+            format!("DELETE FROM {prefix}records WHERE service = $1 AND kind = $2 AND key = '{key}' AND version = 1"),
+            "pkey",
+        ),
+        (
+            format!(
+                "SELECT {columns} FROM {prefix}records WHERE service = $1 AND kind = $2 AND identity = 'user-5000' \
+                 AND (created, key) > (-1, '') ORDER BY created, key LIMIT 10"
+            ),
+            "identity",
+        ),
+        (
+            format!(
+                "SELECT {columns} FROM {prefix}records WHERE service = $1 AND kind = $2 \
+                 AND (created, key) > (-1, '') ORDER BY created, key LIMIT 10"
+            ),
+            "created",
+        ),
+    ];
+    // Custom plans (the first executions of a prepared statement) and generic ones (later).
+    for mode in ["force_custom_plan", "force_generic_plan"] {
+        client.batch_execute(&format!("SET plan_cache_mode = {mode}")).unwrap();
+        for (i, (sql, index)) in reads.iter().enumerate() {
+            let name = format!("read_{mode}_{i}");
+            client.batch_execute(&format!("PREPARE {name}(text, text) AS {sql}")).unwrap();
+            let plan: String = client
+                .query(&format!("EXPLAIN (COSTS OFF) EXECUTE {name}('plan', 'factor')"), &[])
+                .unwrap()
+                .iter()
+                .map(|row| row.get::<_, String>(0) + "\n")
+                .collect();
+            assert!(plan.contains(&format!("Index Scan using {prefix}records_{index} ")), "{mode}: {sql}\n{plan}");
+        }
+    }
+}
+
+fn reloptions(client: &mut postgres::Client, table: &str) -> Vec<String> {
+    let options: Option<Vec<String>> =
+        client.query_one("SELECT reloptions FROM pg_class WHERE oid = to_regclass($1)", &[&table]).unwrap().get(0);
+    options.unwrap_or_default()
+}
+
+#[test]
+fn records_tables_keep_room_for_updates_whether_new_or_made_by_an_earlier_build() {
+    let Some(url) = pg::url() else { return };
+    let mut client = raw(&url);
+    let prefix = format!("ww_fill_{}_", random_hex());
+    let prefixed = format!("{url}&table_prefix={prefix}");
+    let table = format!("{prefix}records");
+    let store = open(&prefixed).unwrap();
+    assert_eq!(reloptions(&mut client, &table), vec![String::from("fillfactor=90")], "a new table");
+    let entity = Entity::new("user-0001-fill", [1; 16], 5).unwrap();
+    store.commit("fill", vec![Write::Put { record: Record::Entity(entity.clone()), expected: 0 }]).unwrap();
+    drop(store);
+    // A table of the same schema version made before tables had a fill factor.
+    client.batch_execute(&format!("ALTER TABLE {table} RESET (fillfactor)")).unwrap();
+    assert!(reloptions(&mut client, &table).is_empty());
+    let store = open(&prefixed).unwrap();
+    assert_eq!(reloptions(&mut client, &table), vec![String::from("fillfactor=90")], "an earlier table");
+    assert_eq!(store.get("fill", &Key::Entity(entity.identity)).unwrap(), Some(Record::Entity(entity)));
+    let versions: Vec<i32> = client
+        .query(&format!("SELECT version FROM {prefix}schema"), &[])
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    assert_eq!(versions, vec![1], "the schema version stays: earlier builds read the table as before");
+    drop(store);
+    // One set by hand stays.
+    client.batch_execute(&format!("ALTER TABLE {table} SET (fillfactor = 70)")).unwrap();
+    drop(open(&prefixed).unwrap());
+    assert_eq!(reloptions(&mut client, &table), vec![String::from("fillfactor=70")], "set by hand");
+}
+
 #[test]
 fn sixteen_threads_sharing_a_pool_of_four_get_exactly_one_approval() {
     let Some(url) = pg::url() else { return };
