@@ -28,6 +28,17 @@ fn the_conformance_suite_passes_on_postgres() {
     println!("postgresql: {files} scenarios, {steps} steps");
 }
 
+/// The scenarios again with each operation run as sans-I/O steps answered by the store.
+#[test]
+fn the_scenarios_pass_on_postgres_as_steps() {
+    let Some(url) = pg::url() else { return };
+    let store = Arc::new(open(&url).unwrap());
+    let (files, steps) =
+        conformance::scenarios_by(conformance::Driver::Steps, &conformance::scenario_dir(), || Arc::clone(&store))
+            .unwrap_or_else(|failures| panic!("{} failure(s):\n{}", failures.len(), failures.join("\n")));
+    assert!(files > 10 && steps > 100, "{files} scenarios, {steps} steps");
+}
+
 #[test]
 fn the_conformance_suite_passes_with_a_table_prefix_and_a_store_per_scenario() {
     let Some(url) = pg::url() else { return };
