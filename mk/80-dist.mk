@@ -115,8 +115,10 @@ dist-test-wheel: dist-wheel
 	cd $(DIST_TEST)/wheel && venv/bin/python use_wheel.py watchword.db
 
 # The sdist holds what a build from source needs, and builds: pip makes a wheel of it (maturin
-# from the project's virtualenv, no index; the dist profile, so the crates from crates.io are the
-# ones dist-wheel compiled), which works in a fresh virtualenv.
+# from the project's virtualenv, no index, the dist profile), which works in a fresh virtualenv.
+# cargo knows workspace crates by their place in the workspace and would take the unpacked files,
+# older than the builds of dist-wheel, for those it built: they are touched first, so that core,
+# store and the extension are compiled from the sdist (the crates from crates.io are not).
 dist-test-sdist: dist-sdist
 	tar -tzf $(DIST_SDIST) > $(DIST_OUT)/sdist-contents.txt
 	for f in pyproject.toml Cargo.toml Cargo.lock core/Cargo.toml core/src/lib.rs store/Cargo.toml \
@@ -126,9 +128,11 @@ dist-test-sdist: dist-sdist
 			echo "dist-test-sdist: $(DIST_SDIST) lacks $$f"; exit 1; }; \
 	done
 	rm -rf $(DIST_TEST)/sdist && mkdir -p $(DIST_TEST)/sdist/wheel
+	tar -C $(DIST_TEST)/sdist -xzf $(DIST_SDIST)
+	find $(DIST_TEST)/sdist/watchword-$(WW_VERSION) -type f -exec touch {} +
 	$(PY_ENV) MATURIN_PEP517_ARGS="--profile $(DIST_PROFILE) --target $(DIST_TRIPLE)" python -m pip wheel \
-		--disable-pip-version-check --quiet --no-deps --no-build-isolation --no-index \
-		--wheel-dir $(DIST_TEST)/sdist/wheel $(DIST_SDIST)
+		--disable-pip-version-check --quiet --no-cache-dir --no-deps --no-build-isolation --no-index \
+		--wheel-dir $(DIST_TEST)/sdist/wheel $(DIST_TEST)/sdist/watchword-$(WW_VERSION)
 	$(PYTHON3) -m venv $(DIST_TEST)/sdist/venv
 	$(DIST_TEST)/sdist/venv/bin/python -m pip install --disable-pip-version-check --quiet --no-index \
 		$(DIST_TEST)/sdist/wheel/watchword-$(WW_VERSION)-*.whl
