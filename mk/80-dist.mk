@@ -14,7 +14,10 @@
 DIST := $(ROOT)/dist
 DIST_PROFILE := dist
 # Every dist build names the host's target triple, as `napi build` always does, so that the three
-# builds share one output folder (target/<triple>/dist) and compile the crates they share once.
+# builds share one output folder (target/<triple>/dist): the wheel and the addon share their
+# dependencies' builds. The C library's are its own: its crate is also an rlib (its Rust tests link
+# it), for which cargo compiles the dependencies to object code as well as LTO bitcode, where the
+# wheel and the addon take bitcode only.
 DIST_TRIPLE = $(shell rustc -vV | sed -n 's/^host: //p')
 DIST_OUT := $(TARGET_DIR)/dist-work
 DIST_ARCH := $(shell uname -m)
