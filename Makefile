@@ -1,8 +1,10 @@
 # watchword — build, test, demo and benchmark every surface.
 #
 #   make demo    the quickstart flow in C, Python and Node
-#   make test    every test suite (Rust, no_std, C, Python, Node) plus fmt, clippy, header check
+#   make test    every test suite (Rust, no_std, C, Python, Node) plus fmt, clippy, header check,
+#                and the dist artifacts installed and used from a clean place
 #   make bench   watchword against its peers, side by side (bench/run.py → bench/results.md)
+#   make dist    the release artifacts in dist/: wheel, sdist, npm tarball, C tarball (mk/80-dist.mk)
 #
 # Each surface keeps its targets in mk/<surface>.mk and adds them to the lists below.
 

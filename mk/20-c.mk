@@ -100,19 +100,29 @@ c-exports: c-lib
 # --- install ----------------------------------------------------------------------------------
 
 PREFIX ?= /usr/local
-# Installs the release build; `FFI_PROFILE=debug` installs the debug build (what the tests use).
+# Installs the release build; `FFI_PROFILE=debug` installs the debug build (what the tests use),
+# any other cargo profile its own (`make dist` installs the `dist` profile).
 FFI_PROFILE ?= release
+# RELOCATABLE=1 writes watchword.pc with its prefix relative to the file itself (${pcfiledir}),
+# for a tree that is packed and unpacked elsewhere (the C tarball of `make dist`); the CMake
+# configuration always finds its prefix from its own place.
+RELOCATABLE ?=
+# FFI_TARGET=<triple> builds with `--target` (the output then sits in target/<triple>/<profile>).
+FFI_TARGET ?=
+FFI_LIB_DIR = $(TARGET_DIR)/$(if $(FFI_TARGET),$(FFI_TARGET)/)$(FFI_PROFILE)
+PC_PREFIX = $(if $(filter 1,$(RELOCATABLE)),$${pcfiledir}/../..,$(PREFIX))
 
 install:
-	$(CARGO) build --locked -p watchword-ffi $(if $(filter release,$(FFI_PROFILE)),--release)
+	$(CARGO) build --locked -p watchword-ffi $(if $(filter debug,$(FFI_PROFILE)),,--profile $(FFI_PROFILE)) \
+		$(if $(FFI_TARGET),--target $(FFI_TARGET))
 	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig
 	install -m 644 $(ROOT)/include/watchword.h $(DESTDIR)$(PREFIX)/include/watchword.h
-	install -m 755 $(TARGET_DIR)/$(FFI_PROFILE)/libwatchword.so $(DESTDIR)$(PREFIX)/lib/libwatchword.so.$(WW_VERSION)
+	install -m 755 $(FFI_LIB_DIR)/libwatchword.so $(DESTDIR)$(PREFIX)/lib/libwatchword.so.$(WW_VERSION)
 	ln -sf libwatchword.so.$(WW_VERSION) $(DESTDIR)$(PREFIX)/lib/libwatchword.so.$(WW_ABI)
 	ln -sf libwatchword.so.$(WW_ABI) $(DESTDIR)$(PREFIX)/lib/libwatchword.so
-	bash $(ROOT)/mk/static-lib.sh $(TARGET_DIR)/$(FFI_PROFILE)/libwatchword.a $(DESTDIR)$(PREFIX)/lib/libwatchword.a
+	bash $(ROOT)/mk/static-lib.sh $(FFI_LIB_DIR)/libwatchword.a $(DESTDIR)$(PREFIX)/lib/libwatchword.a
 	chmod 644 $(DESTDIR)$(PREFIX)/lib/libwatchword.a
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(WW_VERSION)|' $(ROOT)/ffi/watchword.pc.in \
+	sed -e 's|@PREFIX@|$(PC_PREFIX)|' -e 's|@VERSION@|$(WW_VERSION)|' $(ROOT)/ffi/watchword.pc.in \
 		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/watchword.pc
 	install -d $(DESTDIR)$(PREFIX)/lib/cmake/watchword
 	for f in watchwordConfig watchwordConfigVersion; do \

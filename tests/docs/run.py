@@ -13,8 +13,9 @@ packages, or skipped with the reason its fence gives:
                                ReadmeDoctests includes the README); this runner only reports them
     ```text                    not code
 
-Markers after the language: `fragment` (lines that show one setting, not a program) and
-`no-run` (commands that build or test the whole repository: `make test` runs them itself).
+Markers after the language: `fragment` (lines that show one setting, not a program),
+`no-run` (commands that build or test the whole repository: `make test` runs them itself) and
+`dist` (commands that install the artifacts of `make dist`: `make dist-test` does that).
 Rust blocks use rustdoc's own `ignore`. A block of any other kind, unmarked, is an error, so
 a new example cannot be left out silently.
 
@@ -34,6 +35,7 @@ FENCE = re.compile(r"^```(\S*)(.*)$")
 SKIP_REASONS = {
     "fragment": "a fragment: lines that show one setting, not a whole program",
     "no-run": "marked no-run: it builds or tests the whole repository (make test runs that itself)",
+    "dist": "marked dist: it installs the artifacts of make dist, which make dist-test installs and uses from a clean place",
 }
 C_FLAGS = ["-std=c99", "-Wall", "-Wextra", "-Wpedantic", "-Werror"]
 TIMEOUT = 120
