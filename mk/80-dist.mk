@@ -1,7 +1,7 @@
 # Release artifacts in dist/ (git-ignored), all from one cargo profile (`dist`: release with thin
 # LTO), and a test that installs each one in a clean place and uses it from there.
 #
-#   make dist        dist/watchword-VERSION-cp39-abi3-manylinux_*.whl   the abi3 wheel, checked
+#   make dist        dist/watchword-VERSION-cp310-abi3-manylinux_*.whl   the abi3 wheel, checked
 #                                                                       and repaired by auditwheel
 #                    dist/watchword-VERSION.tar.gz                      the Python sdist
 #                    dist/watchword-VERSION.tgz                         the npm package, addon inside
