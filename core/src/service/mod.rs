@@ -47,6 +47,8 @@ mod dispatch;
 #[cfg(feature = "std")]
 mod memory;
 #[cfg(feature = "std")]
+mod pool;
+#[cfg(feature = "std")]
 mod steps;
 #[cfg(feature = "std")]
 mod verify;

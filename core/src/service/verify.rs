@@ -286,8 +286,12 @@ impl<S: Store> Verify<S> {
         Draws { tape: self.tape.as_deref() }
     }
 
-    /// 16 random bytes for a sid.
+    /// 16 random bytes for a sid: from the operating system in batches (see `pool`), or the
+    /// tape's when the operation runs as steps.
     fn random16(&self) -> [u8; 16] {
+        if self.tape.is_none() {
+            return super::pool::random16();
+        }
         let mut out = [0u8; 16];
         self.draws().fill_bytes(&mut out);
         out
