@@ -53,25 +53,26 @@ fn arguments(args: &Bound<'_, PyDict>) -> PyResult<Map<String, Value>> {
 /// called with) as core reads them: one name at a time, each value converted when core asks
 /// for it. `now` is kept apart and `None` values are left out. A value of a type nothing takes
 /// is kept as the `TypeError` to raise.
-struct Kwargs<'py> {
-    given: Vec<(Bound<'py, PyString>, Bound<'py, PyAny>)>,
+struct Kwargs<'a, 'py> {
+    given: Vec<(&'a str, Bound<'py, PyAny>)>,
     now: Option<Bound<'py, PyAny>>,
     taken: usize,
     failed: Option<PyErr>,
 }
 
-impl<'py> Kwargs<'py> {
-    fn new(names: &Bound<'py, PyTuple>, values: &Bound<'py, PyTuple>) -> PyResult<Kwargs<'py>> {
+impl<'a, 'py> Kwargs<'a, 'py> {
+    fn new(names: &'a [Bound<'py, PyString>], values: &Bound<'py, PyTuple>) -> PyResult<Kwargs<'a, 'py>> {
         if names.len() != values.len() {
             return Err(PyTypeError::new_err("run takes as many values as names"));
         }
         let mut kwargs = Kwargs { given: Vec::with_capacity(names.len()), now: None, taken: 0, failed: None };
-        for (name, value) in names.iter().zip(values.iter()) {
+        for (i, value) in values.iter().enumerate() {
             if value.is_none() {
                 continue;
             }
-            let name = name.cast_into::<PyString>()?;
-            if name.to_str()? == "now" {
+            // Read as UTF-8 once, compared as Rust text after.
+            let name: &'a str = names[i].to_str()?;
+            if name == "now" {
                 kwargs.now = Some(value);
             } else {
                 kwargs.given.push((name, value));
@@ -86,9 +87,9 @@ impl<'py> Kwargs<'py> {
     }
 }
 
-impl Arguments for Kwargs<'_> {
+impl Arguments for Kwargs<'_, '_> {
     fn take(&mut self, name: &'static str) -> Result<Option<Value>, Error> {
-        let Some(value) = self.given.iter().find(|(k, _)| k.to_str().is_ok_and(|k| k == name)).map(|(_, v)| v) else {
+        let Some(value) = self.given.iter().find(|(k, _)| *k == name).map(|(_, v)| v) else {
             return Ok(None);
         };
         let converted = py_to_value(value, name);
@@ -141,7 +142,8 @@ impl Service {
         values: &Bound<'_, PyTuple>,
     ) -> PyResult<Py<PyAny>> {
         guard(|| {
-            let mut kwargs = Kwargs::new(names, values)?;
+            let names = names.iter().map(|n| n.cast_into::<PyString>()).collect::<Result<Vec<_>, _>>()?;
+            let mut kwargs = Kwargs::new(&names, values)?;
             let now = time_arg(kwargs.now.as_ref(), "now")?;
             let request = Request::from_arguments(op, &mut kwargs);
             if let Some(e) = kwargs.failed {
