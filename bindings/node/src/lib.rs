@@ -11,6 +11,7 @@ mod otp;
 mod secret;
 mod service;
 mod uri;
+mod views;
 
 use napi::bindgen_prelude::Object;
 use napi::Env;
@@ -22,11 +23,14 @@ pub use otp::{
 };
 pub use secret::{base32_decode, base32_encode, generate_secret};
 pub use service::{
-    ChallengeDetailField, ChallengeDetails, ChallengeInstance, CreateChallengeOptions, CreateFactorOptions,
-    EntityInstance, FactorBinding, FactorConfig, FactorInstance, ListChallengesOptions, ListOptions, NowOptions,
-    SettingInfo, UpdateChallengeOptions, UpdateFactorOptions, Verify, VerifySettings,
+    Answered, CreateChallengeOptions, CreateFactorOptions, ListChallengesOptions, ListOptions, NowOptions, SettingInfo,
+    UpdateChallengeOptions, UpdateFactorOptions, Verify, VerifySettings,
 };
 pub use uri::{build_uri, parse_uri, qr_svg, qr_terminal, BuildUriFields, KeyUriFields, QrTerminalOptions};
+pub use views::{
+    ChallengeDetailField, ChallengeDetails, ChallengeInstance, EntityInstance, FactorBinding, FactorConfig,
+    FactorInstance, Nullable, PageOf, Strings, Time,
+};
 
 /// Module set-up: defines `WatchwordError` for this environment and installs the fast
 /// per-call methods of `Totp` and `Hotp`.
