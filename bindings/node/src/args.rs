@@ -42,7 +42,35 @@ pub(crate) fn string(value: &Unknown, name: &str) -> Out<String> {
     if value.get_type()? != ValueType::String {
         return Err(type_error(name, "a string", value));
     }
-    // SAFETY: the value was just checked to be a string.
+    text(value)
+}
+
+/// The text of a value known to be a string: one N-API call for a short one (ids, codes,
+/// option names), two for a long one.
+pub(crate) fn text(value: &Unknown) -> Out<String> {
+    let mut buf = [0u8; 128];
+    let mut len = 0usize;
+    // SAFETY: the value is a string of this environment; N-API writes at most `buf.len()`
+    // bytes including the NUL and reports how many it wrote before it.
+    let status = unsafe {
+        napi::sys::napi_get_value_string_utf8(
+            value.value().env,
+            value.raw(),
+            buf.as_mut_ptr().cast(),
+            buf.len(),
+            &mut len,
+        )
+    };
+    if status != napi::sys::Status::napi_ok {
+        return Err(Fail::Napi(napi::Error::new(napi::Status::from(status), "could not read a string")));
+    }
+    if len < buf.len() - 4 {
+        // Shorter than the buffer by more than a character's bytes: the whole string.
+        if let Ok(text) = std::str::from_utf8(&buf[..len]) {
+            return Ok(text.to_string());
+        }
+    }
+    // SAFETY: the value is a string.
     Ok(unsafe { value.cast::<String>()? })
 }
 
@@ -298,6 +326,34 @@ pub(crate) fn keys(object: &Object) -> Out<Vec<String>> {
             // SAFETY: checked to be a string.
             out.push(unsafe { key.cast::<String>()? });
         }
+    }
+    Ok(out)
+}
+
+/// The own enumerable string keys of an object with their values, each value read by the
+/// key's own handle (no string made again to look it up).
+pub(crate) fn entries<'env>(object: &Object<'env>) -> Out<Vec<(String, Unknown<'env>)>> {
+    let env = object.value().env;
+    let names = object.get_all_property_names(
+        KeyCollectionMode::OwnOnly,
+        KeyFilter::Enumerable,
+        KeyConversion::NumbersToStrings,
+    )?;
+    let len = names.get_array_length()?;
+    let mut out = Vec::with_capacity(len as usize);
+    for i in 0..len {
+        let key: Unknown = names.get_element(i)?;
+        if key.get_type()? != ValueType::String {
+            continue;
+        }
+        let mut value = std::ptr::null_mut();
+        // SAFETY: `object` and `key` are values of this environment.
+        let status = unsafe { napi::sys::napi_get_property(env, object.raw(), key.raw(), &mut value) };
+        if status != napi::sys::Status::napi_ok {
+            return Err(Fail::Napi(napi::Error::new(napi::Status::from(status), "could not read a property")));
+        }
+        // SAFETY: `value` was just read in this environment.
+        out.push((text(&key)?, unsafe { Unknown::from_raw_unchecked(env, value) }));
     }
     Ok(out)
 }

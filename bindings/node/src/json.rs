@@ -131,8 +131,7 @@ fn text_tree(value: &Unknown, path: &str, bad: &mut Option<(String, &'static str
             // SAFETY: checked to be an object.
             let object = unsafe { value.cast::<Object>()? };
             let mut map = Map::new();
-            for key in args::keys(&object)? {
-                let item: Unknown = object.get_named_property_unchecked(&key)?;
+            for (key, item) in args::entries(&object)? {
                 if item.get_type()? == ValueType::Undefined {
                     continue;
                 }

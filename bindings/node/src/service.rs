@@ -9,7 +9,7 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
-use napi::bindgen_prelude::{JsObjectValue, Object, PromiseRaw, ToNapiValue, TypeName, Unknown};
+use napi::bindgen_prelude::{Object, PromiseRaw, ToNapiValue, TypeName, Unknown};
 use napi::{Env, JsValue, ScopedTask, Status, ValueType};
 use napi_derive::napi;
 use serde_json::{Map, Value};
@@ -77,8 +77,7 @@ impl Call {
         }
         // SAFETY: checked to be an object.
         let object = unsafe { value.cast::<Object>()? };
-        for key in args::keys(&object)? {
-            let item: Unknown = object.get_named_property_unchecked(&key)?;
+        for (key, item) in args::entries(&object)? {
             if key == "now" {
                 if item.get_type()? != ValueType::Undefined {
                     self.now = Some(args::time(&item, "options.now")?);
@@ -716,8 +715,7 @@ fn config_of(settings: &Unknown) -> Out<(ServiceConfig, Vec<Argument>)> {
     let object = unsafe { settings.cast::<Object>()? };
     let mut map = Map::new();
     let mut given = Vec::new();
-    for key in args::keys(&object)? {
-        let value: Unknown = object.get_named_property_unchecked(&key)?;
+    for (key, value) in args::entries(&object)? {
         if value.get_type()? == ValueType::Undefined {
             continue;
         }
