@@ -49,6 +49,20 @@ pub(crate) fn string(value: &Unknown, name: &str) -> Out<String> {
 /// option names), two for a long one.
 pub(crate) fn text(value: &Unknown) -> Out<String> {
     let mut buf = [0u8; 128];
+    let len = read_utf8(value, &mut buf)?;
+    if len < buf.len() - 4 {
+        // Shorter than the buffer by more than a character's bytes: the whole string.
+        if let Ok(text) = std::str::from_utf8(&buf[..len]) {
+            return Ok(text.to_string());
+        }
+    }
+    // SAFETY: the value is a string.
+    Ok(unsafe { value.cast::<String>()? })
+}
+
+/// Copies a string's UTF-8 into `buf` (cut at a character boundary to fit with the NUL N-API
+/// writes) and returns how many bytes it wrote before the NUL.
+fn read_utf8(value: &Unknown, buf: &mut [u8]) -> Out<usize> {
     let mut len = 0usize;
     // SAFETY: the value is a string of this environment; N-API writes at most `buf.len()`
     // bytes including the NUL and reports how many it wrote before it.
@@ -64,14 +78,7 @@ pub(crate) fn text(value: &Unknown) -> Out<String> {
     if status != napi::sys::Status::napi_ok {
         return Err(Fail::Napi(napi::Error::new(napi::Status::from(status), "could not read a string")));
     }
-    if len < buf.len() - 4 {
-        // Shorter than the buffer by more than a character's bytes: the whole string.
-        if let Ok(text) = std::str::from_utf8(&buf[..len]) {
-            return Ok(text.to_string());
-        }
-    }
-    // SAFETY: the value is a string.
-    Ok(unsafe { value.cast::<String>()? })
+    Ok(len.min(buf.len().saturating_sub(1)))
 }
 
 /// Room for a one-time code: longer than the longest code (10 digits), so a longer text is
@@ -85,24 +92,10 @@ pub(crate) fn code<'b>(value: &Unknown, name: &str, buf: &'b mut CodeBuf) -> Out
     if value.get_type()? != ValueType::String {
         return Err(type_error(name, "a string", value));
     }
-    let mut len = 0usize;
-    // SAFETY: the value is a string of this environment; N-API writes at most `buf.len()`
-    // bytes including the NUL and reports how many it wrote before it.
-    let status = unsafe {
-        napi::sys::napi_get_value_string_utf8(
-            value.value().env,
-            value.raw(),
-            buf.as_mut_ptr().cast(),
-            buf.len(),
-            &mut len,
-        )
-    };
-    if status != napi::sys::Status::napi_ok {
-        return Err(Fail::Napi(napi::Error::new(napi::Status::from(status), "could not read a string")));
-    }
+    let len = read_utf8(value, buf)?;
     // N-API cuts at a character boundary, so the bytes are UTF-8; anything else is a mismatch
     // and reads as the empty code.
-    Ok(std::str::from_utf8(&buf[..len.min(buf.len() - 1)]).unwrap_or(""))
+    Ok(std::str::from_utf8(&buf[..len]).unwrap_or(""))
 }
 
 /// A generated code as a JavaScript string. Codes are ASCII digits, so they are created as a

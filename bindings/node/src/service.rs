@@ -285,31 +285,55 @@ impl ToNapiValue for Answered {
     }
 }
 
-/// An operation on the libuv thread pool: the Promise form of every method, so that a database
+/// Work for the libuv thread pool: the Promise form of every method, so that a database
 /// store's network and disk waits never block the event loop.
-struct OperationTask {
-    verify: Arc<CoreVerify<AnyStore>>,
-    operation: Operation,
+trait Work: Send + 'static {
+    /// What the work gives back from core.
+    type Done: Send;
+    /// What the promise resolves to.
+    type Js: ToNapiValue + TypeName;
+    /// Runs in core on a pool thread.
+    fn run(&mut self, verify: &CoreVerify<AnyStore>) -> Result<Self::Done, Error>;
+    /// The promise's value, or the error it rejects with.
+    fn answer(&self, done: Result<Self::Done, Error>) -> Out<Self::Js>;
 }
 
-impl<'env> ScopedTask<'env> for OperationTask {
+/// One piece of [`Work`] with the service it runs on.
+struct PoolTask<W> {
+    verify: Arc<CoreVerify<AnyStore>>,
+    work: W,
+}
+
+impl<'env, W: Work> ScopedTask<'env> for PoolTask<W> {
     /// The answer, or the message of a panic.
-    type Output = Result<Result<Answer, Error>, String>;
-    type JsValue = Answered;
+    type Output = Result<Result<W::Done, Error>, String>;
+    type JsValue = W::Js;
 
     fn compute(&mut self) -> napi::Result<Self::Output> {
-        let run = AssertUnwindSafe(|| self.operation.run(&self.verify));
+        let run = AssertUnwindSafe(|| self.work.run(&self.verify));
         Ok(catch_unwind(run).map_err(|panic| panic_message(&*panic)))
     }
 
-    fn resolve(&mut self, env: &'env Env, output: Self::Output) -> napi::Result<Answered> {
-        let answer = output.map_err(|message| napi::Error::new(Status::GenericFailure, message))?;
-        let converted = catch_unwind(AssertUnwindSafe(|| self.operation.answer(answer)));
-        match converted {
+    fn resolve(&mut self, env: &'env Env, output: Self::Output) -> napi::Result<W::Js> {
+        let done = output.map_err(|message| napi::Error::new(Status::GenericFailure, message))?;
+        match catch_unwind(AssertUnwindSafe(|| self.work.answer(done))) {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(fail)) => Err(rejection(env, fail)),
             Err(panic) => Err(napi::Error::new(Status::GenericFailure, panic_message(&*panic))),
         }
+    }
+}
+
+impl Work for Operation {
+    type Done = Answer;
+    type Js = Answered;
+
+    fn run(&mut self, verify: &CoreVerify<AnyStore>) -> Result<Answer, Error> {
+        Operation::run(self, verify)
+    }
+
+    fn answer(&self, done: Result<Answer, Error>) -> Out<Answered> {
+        Operation::answer(self, done)
     }
 }
 
@@ -336,27 +360,16 @@ impl JsonCall {
     }
 }
 
-/// `callAsync` on the libuv thread pool.
-struct JsonCallTask {
-    verify: Arc<CoreVerify<AnyStore>>,
-    call: JsonCall,
-}
+impl Work for JsonCall {
+    type Done = String;
+    type Js = String;
 
-impl<'env> ScopedTask<'env> for JsonCallTask {
-    /// The answer, or the message of a panic.
-    type Output = Result<Result<String, Error>, String>;
-    type JsValue = String;
-
-    fn compute(&mut self) -> napi::Result<Self::Output> {
-        let run = AssertUnwindSafe(|| self.call.run(&self.verify));
-        Ok(catch_unwind(run).map_err(|panic| panic_message(&*panic)))
+    fn run(&mut self, verify: &CoreVerify<AnyStore>) -> Result<String, Error> {
+        JsonCall::run(self, verify)
     }
 
-    fn resolve(&mut self, env: &'env Env, output: Self::Output) -> napi::Result<String> {
-        match output.map_err(|message| napi::Error::new(Status::GenericFailure, message))? {
-            Ok(text) => Ok(text),
-            Err(error) => Err(rejection(env, Fail::from(error))),
-        }
+    fn answer(&self, done: Result<String, Error>) -> Out<String> {
+        Ok(done?)
     }
 }
 
@@ -597,7 +610,7 @@ macro_rules! operation {
                 let prepared = catch_unwind(AssertUnwindSafe(|| {
                     Call::new(stringify!($name))$(.positional(stringify!($arg), &$arg)?)*.options(&options)?.prepare()
                 }));
-                let task = prepared.map(|p| p.map(|operation| OperationTask { verify: Arc::clone(&self.inner), operation }));
+                let task = prepared.map(|p| p.map(|work| PoolTask { verify: Arc::clone(&self.inner), work }));
                 spawn(env, task)
             }
         }
@@ -693,7 +706,7 @@ impl Verify {
         options: Unknown,
     ) -> napi::Result<Unknown<'e>> {
         let prepared = catch_unwind(AssertUnwindSafe(|| JsonCall::new(&operation, &args_json, &options)));
-        spawn(env, prepared.map(|p| p.map(|call| JsonCallTask { verify: Arc::clone(&self.inner), call })))
+        spawn(env, prepared.map(|p| p.map(|work| PoolTask { verify: Arc::clone(&self.inner), work })))
     }
 }
 
