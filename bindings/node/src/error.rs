@@ -216,20 +216,13 @@ fn build<'env>(env: &'env Env, class: Class, message: &str, fields: &Fields) -> 
 
 /// The `WatchwordError` class of this environment (each worker thread has its own).
 fn error_class(env: &Env) -> napi::Result<Function<'_, Unknown<'_>, Unknown<'_>>> {
-    match env.get_instance_data::<ErrorClass>()? {
-        // SAFETY: the reference holds the class function created by `init` in this environment.
-        Some(data) => unsafe { data.0.get_value(env)?.cast() },
-        None => Err(napi::Error::new(Status::GenericFailure, "watchword is not initialized in this environment")),
-    }
+    // SAFETY: the reference holds the class function created in this environment.
+    unsafe { crate::instance::get(env)?.error_class.get_value(env)?.cast() }
 }
-
-/// A reference to the class, owned by the environment's instance data and released when the
-/// environment is torn down.
-struct ErrorClass(napi::UnknownRef);
 
 /// The class, defined in JavaScript so that it really extends `Error` (stack traces,
 /// `instanceof Error`, `util.inspect`). Its fields are set by [`build`].
-const ERROR_CLASS_SOURCE: &str = r#"(() => {
+pub(crate) const ERROR_CLASS_SOURCE: &str = r#"(() => {
   class WatchwordError extends Error {
     constructor(message) {
       super(message);
@@ -246,16 +239,6 @@ const ERROR_CLASS_SOURCE: &str = r#"(() => {
   });
   return WatchwordError;
 })()"#;
-
-/// Defines `WatchwordError` in this environment and exports it.
-pub(crate) fn init(env: &Env, exports: &mut Object) -> napi::Result<()> {
-    let class: Function<Unknown, Unknown> = env.run_script(ERROR_CLASS_SOURCE)?;
-    exports.set_named_property("WatchwordError", class)?;
-    let reference = class.to_unknown().create_ref()?;
-    env.set_instance_data(ErrorClass(reference), (), |ctx| {
-        let _ = ctx.value.0.unref(&ctx.env);
-    })
-}
 
 /// One row of the error table.
 #[napi(object, object_from_js = false, use_nullable = true)]

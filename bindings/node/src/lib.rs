@@ -6,6 +6,7 @@
 mod args;
 mod error;
 mod fast;
+mod instance;
 mod json;
 mod otp;
 mod secret;
@@ -37,7 +38,7 @@ pub use views::{
 #[napi(module_exports)]
 pub fn init(mut exports: Object, env: Env) -> napi::Result<()> {
     let set_up = std::panic::AssertUnwindSafe(|| {
-        error::init(&env, &mut exports)?;
+        instance::init(&env, &mut exports)?;
         fast::install(&env, &exports)
     });
     std::panic::catch_unwind(set_up).unwrap_or_else(|_| {

@@ -3,22 +3,100 @@
 //! names are camelCase (napi-rs converts them), times are `Date`s, and a field core leaves
 //! unset reads `null` — except `binding`, `result` and `resultOffset`, which are only present
 //! in the answers that carry them.
+//!
+//! The entity, factor and challenge objects are assembled by small JavaScript functions
+//! ([`BUILDERS_SOURCE`]) that take every value from the struct, in field order: an object
+//! literal costs a fraction of defining its properties one by one through N-API. Each
+//! conversion takes its struct apart field by field, so a field added to a struct and not
+//! passed on does not compile (an unused binding is an error under clippy), and a test checks
+//! the objects' keys against `index.d.ts`.
 
-use napi::bindgen_prelude::{JsObjectValue, Null, Object, ToNapiValue};
-use napi::sys::{napi_env, napi_value};
+use napi::bindgen_prelude::{JsObjectValue, Null, Object, ToNapiValue, Undefined};
+use napi::sys::{self, napi_env, napi_value};
 use napi::{Env, JsValue, Property, PropertyAttributes};
 use napi_derive::napi;
 use watchword_core::service::{Challenge, Created, Details, Entity, Factor, Metadata, Page, Verification};
 
+/// The functions that assemble the answers' objects from their values, in the order of
+/// [`Builder`]; each takes its struct's fields in order (a factor's `config` as its four
+/// values) and turns Unix seconds into `Date`s.
+pub(crate) const BUILDERS_SOURCE: &str = r#"(() => {
+  const date = (seconds) => new Date(seconds * 1000)
+  const entity = (sid, identity, dateCreated, dateUpdated) =>
+    ({ sid, identity, dateCreated: date(dateCreated), dateUpdated: date(dateUpdated) })
+  const factor = (sid, entitySid, identity, friendlyName, status, factorType, alg, codeLength, timeStep, skew,
+    metadata, dateCreated, dateUpdated, binding, result, resultOffset) => {
+    const view = {
+      sid, entitySid, identity, friendlyName, status, factorType, config: { alg, codeLength, timeStep, skew },
+      metadata, dateCreated: date(dateCreated), dateUpdated: date(dateUpdated),
+    }
+    if (binding !== undefined) view.binding = binding
+    if (result !== undefined) {
+      view.result = result
+      view.resultOffset = resultOffset
+    }
+    return view
+  }
+  const challenge = (sid, entitySid, identity, factorSid, status, respondedReason, factorType, dateCreated,
+    dateUpdated, dateResponded, expirationDate, details, hiddenDetails, metadata, result, resultOffset) => {
+    const view = {
+      sid, entitySid, identity, factorSid, status, respondedReason, factorType,
+      dateCreated: date(dateCreated), dateUpdated: date(dateUpdated),
+      dateResponded: dateResponded === null ? null : date(dateResponded), expirationDate: date(expirationDate),
+      details, hiddenDetails, metadata,
+    }
+    if (result !== undefined) {
+      view.result = result
+      view.resultOffset = resultOffset
+    }
+    return view
+  }
+  return [entity, factor, challenge]
+})()"#;
+
+/// The builders of [`BUILDERS_SOURCE`].
+#[derive(Clone, Copy)]
+pub(crate) enum Builder {
+    Entity = 0,
+    Factor = 1,
+    Challenge = 2,
+}
+
+/// Calls a builder with the values of one object.
+unsafe fn build(env: napi_env, builder: Builder, args: &[napi_value]) -> napi::Result<napi_value> {
+    let wrapper = Env::from_raw(env);
+    let function = crate::instance::get(&wrapper)?.builders[builder as usize].get_value(&wrapper)?.raw();
+    let mut raw = std::ptr::null_mut();
+    // SAFETY: `function` is a function of this environment and `args` values of it.
+    check(unsafe { sys::napi_call_function(env, function, function, args.len(), args.as_ptr(), &mut raw) })?;
+    Ok(raw)
+}
+
 /// Unix seconds, given to JavaScript as a `Date`.
 pub struct Time(pub u64);
 
-impl ToNapiValue for Time {
-    unsafe fn to_napi_value(env: napi_env, value: Time) -> napi::Result<napi_value> {
-        let mut raw = std::ptr::null_mut();
-        // SAFETY: `env` is the live environment of the call being answered.
-        check(unsafe { napi::sys::napi_create_date(env, value.0 as f64 * 1000.0, &mut raw) })?;
-        Ok(raw)
+/// Seconds as a number (the builders make the `Date`).
+unsafe fn seconds(env: napi_env, time: Time) -> napi::Result<napi_value> {
+    // SAFETY: handed on with the caller's environment.
+    unsafe { f64::to_napi_value(env, time.0 as f64) }
+}
+
+/// Text that is ASCII (sids, the words of statuses and algorithms), without UTF-8 decoding.
+unsafe fn ascii(env: napi_env, text: &str) -> napi::Result<napi_value> {
+    let mut raw = std::ptr::null_mut();
+    // SAFETY: `text` is valid for its length; ASCII reads the same as Latin-1.
+    check(unsafe { sys::napi_create_string_latin1(env, text.as_ptr().cast(), text.len() as isize, &mut raw) })?;
+    Ok(raw)
+}
+
+/// An optional value: `undefined` when absent.
+unsafe fn present<T: ToNapiValue>(env: napi_env, value: Option<T>) -> napi::Result<napi_value> {
+    // SAFETY: handed on with the caller's environment.
+    unsafe {
+        match value {
+            Some(value) => T::to_napi_value(env, value),
+            None => Undefined::to_napi_value(env, ()),
+        }
     }
 }
 
@@ -64,7 +142,7 @@ fn strings(map: &Option<Metadata>) -> Nullable<Strings> {
 }
 
 /// An entity: the user a set of factors belongs to.
-#[napi(object, object_from_js = false)]
+#[napi(object, object_from_js = false, object_to_js = false)]
 pub struct EntityInstance {
     /// `YE…`.
     pub sid: String,
@@ -90,7 +168,7 @@ impl From<&Entity> for EntityInstance {
 }
 
 /// A factor's TOTP settings.
-#[napi(object, object_from_js = false)]
+#[napi(object, object_from_js = false, object_to_js = false)]
 pub struct FactorConfig {
     /// HMAC hash.
     #[napi(ts_type = "Algorithm")]
@@ -114,7 +192,7 @@ pub struct FactorBinding {
 
 /// A TOTP factor. `binding` is only in the answer of `createFactor`; `result` and
 /// `resultOffset` only after a verification.
-#[napi(object, object_from_js = false)]
+#[napi(object, object_from_js = false, object_to_js = false)]
 pub struct FactorInstance {
     /// `YF…`.
     pub sid: String,
@@ -224,7 +302,7 @@ impl From<&Details> for ChallengeDetails {
 
 /// A challenge: one login attempt to approve with a code. `result` and `resultOffset` only
 /// when a code was checked.
-#[napi(object, object_from_js = false)]
+#[napi(object, object_from_js = false, object_to_js = false)]
 pub struct ChallengeInstance {
     /// `YC…`.
     pub sid: String,
@@ -293,6 +371,113 @@ impl ChallengeInstance {
             metadata: strings(&c.metadata),
             result,
             result_offset,
+        }
+    }
+}
+
+impl ToNapiValue for EntityInstance {
+    unsafe fn to_napi_value(env: napi_env, value: EntityInstance) -> napi::Result<napi_value> {
+        let EntityInstance { sid, identity, date_created, date_updated } = value;
+        // SAFETY (all below): handed on with the caller's environment.
+        unsafe {
+            let args = [
+                ascii(env, &sid)?,
+                String::to_napi_value(env, identity)?,
+                seconds(env, date_created)?,
+                seconds(env, date_updated)?,
+            ];
+            build(env, Builder::Entity, &args)
+        }
+    }
+}
+
+impl ToNapiValue for FactorInstance {
+    unsafe fn to_napi_value(env: napi_env, value: FactorInstance) -> napi::Result<napi_value> {
+        let FactorInstance {
+            sid,
+            entity_sid,
+            identity,
+            friendly_name,
+            status,
+            factor_type,
+            config: FactorConfig { alg, code_length, time_step, skew },
+            metadata,
+            date_created,
+            date_updated,
+            binding,
+            result,
+            result_offset,
+        } = value;
+        // SAFETY (all below): handed on with the caller's environment.
+        unsafe {
+            let args = [
+                ascii(env, &sid)?,
+                ascii(env, &entity_sid)?,
+                String::to_napi_value(env, identity)?,
+                String::to_napi_value(env, friendly_name)?,
+                ascii(env, status)?,
+                ascii(env, factor_type)?,
+                ascii(env, alg)?,
+                u32::to_napi_value(env, code_length)?,
+                u32::to_napi_value(env, time_step)?,
+                u32::to_napi_value(env, skew)?,
+                Nullable::to_napi_value(env, metadata)?,
+                seconds(env, date_created)?,
+                seconds(env, date_updated)?,
+                present(env, binding)?,
+                present(env, result)?,
+                present(env, result_offset)?,
+            ];
+            build(env, Builder::Factor, &args)
+        }
+    }
+}
+
+impl ToNapiValue for ChallengeInstance {
+    unsafe fn to_napi_value(env: napi_env, value: ChallengeInstance) -> napi::Result<napi_value> {
+        let ChallengeInstance {
+            sid,
+            entity_sid,
+            identity,
+            factor_sid,
+            status,
+            responded_reason,
+            factor_type,
+            date_created,
+            date_updated,
+            date_responded,
+            expiration_date,
+            details,
+            hidden_details,
+            metadata,
+            result,
+            result_offset,
+        } = value;
+        // SAFETY (all below): handed on with the caller's environment.
+        unsafe {
+            let date_responded = match date_responded.0 {
+                Some(time) => seconds(env, time)?,
+                None => Null::to_napi_value(env, Null)?,
+            };
+            let args = [
+                ascii(env, &sid)?,
+                ascii(env, &entity_sid)?,
+                String::to_napi_value(env, identity)?,
+                ascii(env, &factor_sid)?,
+                ascii(env, status)?,
+                ascii(env, responded_reason)?,
+                ascii(env, factor_type)?,
+                seconds(env, date_created)?,
+                seconds(env, date_updated)?,
+                date_responded,
+                seconds(env, expiration_date)?,
+                Nullable::to_napi_value(env, details)?,
+                Nullable::to_napi_value(env, hidden_details)?,
+                Nullable::to_napi_value(env, metadata)?,
+                present(env, result)?,
+                present(env, result_offset)?,
+            ];
+            build(env, Builder::Challenge, &args)
         }
     }
 }

@@ -223,6 +223,42 @@ test('Verify: every typed answer is core\'s JSON view of the same record, key fo
   assert.deepEqual(toServiceJson(factor), { ...fetched, status: 'unverified' })
 })
 
+/** The fields of an interface of index.d.ts: name → whether it is optional. */
+function declaredFields(name) {
+  const dts = readFileSync(join(PACKAGE_DIR, 'index.d.ts'), 'utf8')
+  const body = dts.match(new RegExp(`export interface ${name} \\{([\\s\\S]*?)\\n\\}`))
+  assert.ok(body, `index.d.ts declares ${name}`)
+  const fields = new Map()
+  for (const [, field, optional] of body[1].matchAll(/^ {2}(\w+)(\??):/gm)) fields.set(field, optional === '?')
+  return fields
+}
+
+/** `object` has exactly the keys `index.d.ts` declares for `name` (the optional ones may be absent). */
+function assertDeclared(object, name) {
+  const fields = declaredFields(name)
+  for (const key of Object.keys(object)) assert.ok(fields.has(key), `${name}.${key} is not declared in index.d.ts`)
+  for (const [field, optional] of fields) if (!optional) assert.ok(field in object, `${name}.${field} is missing`)
+}
+
+test('Verify: the answers have exactly the fields index.d.ts declares for them', () => {
+  const verify = new Verify({ issuer: 'Acme' })
+  const created = verify.createFactor(ID, 'phone', { now: T, metadata: { a: 'b' } })
+  assertDeclared(created, 'FactorInstance')
+  assertDeclared(created.config, 'FactorConfig')
+  assertDeclared(created.binding, 'FactorBinding')
+  assert.ok('binding' in created)
+  const verified = verify.verifyFactor(ID, created.sid, new Totp(created.binding.secret).generate(T), { now: T })
+  assertDeclared(verified, 'FactorInstance')
+  assert.ok('result' in verified && 'resultOffset' in verified)
+  assertDeclared(verify.fetchEntity(ID), 'EntityInstance')
+  const challenge = verify.createChallenge(ID, created.sid, { now: T + 30, details: { message: 'hi', fields: [{ label: 'a', value: 'b' }] } })
+  assertDeclared(challenge, 'ChallengeInstance')
+  assertDeclared(challenge.details, 'ChallengeDetails')
+  assertDeclared(challenge.details.fields[0], 'ChallengeDetailField')
+  assertDeclared(verify.updateChallenge(ID, challenge.sid, '000000', { now: T + 31 }), 'ChallengeInstance')
+  for (const item of verify.listChallenges(ID)) assertDeclared(item, 'ChallengeInstance')
+})
+
 test('Verify.call runs an operation by name with JSON text', () => {
   const verify = new Verify({ issuer: 'Acme' })
   const out = JSON.parse(verify.call('create_entity', JSON.stringify({ identity: ID }), { now: T }))
