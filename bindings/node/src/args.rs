@@ -323,15 +323,12 @@ pub(crate) fn keys(object: &Object) -> Out<Vec<String>> {
     Ok(out)
 }
 
-/// The own enumerable string keys of an object with their values, each value read by the
-/// key's own handle (no string made again to look it up).
+/// The enumerable string keys of an object as `for…in` sees them (V8 answers from the
+/// object's enum cache, many times faster than collecting own keys) with their values, each
+/// value read by the key's own handle (no string made again to look it up).
 pub(crate) fn entries<'env>(object: &Object<'env>) -> Out<Vec<(String, Unknown<'env>)>> {
     let env = object.value().env;
-    let names = object.get_all_property_names(
-        KeyCollectionMode::OwnOnly,
-        KeyFilter::Enumerable,
-        KeyConversion::NumbersToStrings,
-    )?;
+    let names = object.get_property_names()?;
     let len = names.get_array_length()?;
     let mut out = Vec::with_capacity(len as usize);
     for i in 0..len {

@@ -65,11 +65,12 @@ pub(crate) enum Given {
 /// A JavaScript value as the JSON value of a core argument (`None`: left out). Numbers that
 /// are safe integers and `Date`s (Unix seconds) become integers; bytes become Base32 (a
 /// secret); plain objects and arrays keep their keys, their values must be strings.
-pub(crate) fn argument(value: &Unknown, name: &str) -> Out<Option<(Value, Given)>> {
+/// `name` gives the argument's name for messages (it is only made when one is needed).
+pub(crate) fn argument(value: &Unknown, name: impl Fn() -> String) -> Out<Option<(Value, Given)>> {
     Ok(Some(match value.get_type()? {
         ValueType::Undefined => return Ok(None),
         ValueType::Null => (Value::Null, Given::Value("null")),
-        ValueType::String => (Value::String(args::string(value, name)?), Given::Value("a string")),
+        ValueType::String => (Value::String(args::text(value)?), Given::Value("a string")),
         ValueType::Number => {
             // SAFETY: the value was just checked to be a number.
             let n = unsafe { value.cast::<f64>()? };
@@ -84,11 +85,11 @@ pub(crate) fn argument(value: &Unknown, name: &str) -> Out<Option<(Value, Given)
             }
         }
         ValueType::Object if value.is_typedarray()? => {
-            (Value::String(base32::encode(&args::bytes(value, name)?)), Given::Value("a typed array"))
+            (Value::String(base32::encode(&args::bytes(value, &name())?)), Given::Value("a typed array"))
         }
         ValueType::Object => {
             let mut bad = None;
-            let json = text_tree(value, name, &mut bad)?;
+            let json = text_tree(value, &name(), &mut bad)?;
             match bad {
                 Some((path, what)) => (json, Given::NotText { path, what }),
                 None => (json, Given::Value(describe(value))),

@@ -60,7 +60,7 @@ impl Call {
     /// A positional argument: core's `name`, spelt in camelCase in JavaScript.
     fn positional(mut self, name: &'static str, value: &Unknown) -> Out<Call> {
         let js = camel(name);
-        if let Some((json, given)) = json::argument(value, &js)? {
+        if let Some((json, given)) = json::argument(value, || js.clone())? {
             self.args.insert(name.to_string(), json);
             self.given.push(Argument { core: name.to_string(), js, within: "", given });
         }
@@ -84,13 +84,12 @@ impl Call {
                 }
                 continue;
             }
-            let name = format!("options.{key}");
-            let Some((json, given)) = json::argument(&item, &name)? else { continue };
+            let Some((json, given)) = json::argument(&item, || format!("options.{key}"))? else { continue };
             // A key that is no camelCase name, or names a positional argument, goes to core
             // under a name no operation has, so that core refuses it as it refuses any unknown one.
             let core = match core_name(&key) {
                 Some(core) if !self.given.iter().any(|a| a.positional() && a.core == core) => core,
-                _ => name,
+                _ => format!("options.{key}"),
             };
             self.args.insert(core.clone(), json);
             self.given.push(Argument { core, js: key, within: "options.", given });
@@ -753,7 +752,7 @@ fn config_of(settings: &Unknown) -> Out<(ServiceConfig, Vec<Argument>)> {
             let message = format!("{name} must be {}, not {}", wanted.2, args::describe(&value));
             return Err(Fail::Argument { error, class: Class::Type, message, parameter: key });
         }
-        if let Some((json, kind)) = json::argument(&value, &name)? {
+        if let Some((json, kind)) = json::argument(&value, || name.clone())? {
             map.insert(wanted.0.to_string(), json);
             given.push(Argument { core: wanted.0.to_string(), js: key, within: "settings.", given: kind });
         }
