@@ -39,7 +39,8 @@ pub use views::{
 pub fn init(mut exports: Object, env: Env) -> napi::Result<()> {
     let set_up = std::panic::AssertUnwindSafe(|| {
         instance::init(&env, &mut exports)?;
-        fast::install(&env, &exports)
+        fast::install(&env, &exports)?;
+        service::install(&env, &exports)
     });
     std::panic::catch_unwind(set_up).unwrap_or_else(|_| {
         Err(napi::Error::new(napi::Status::GenericFailure, "internal error while loading watchword (please report it)"))

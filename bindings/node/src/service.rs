@@ -9,8 +9,8 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
-use napi::bindgen_prelude::{Object, PromiseRaw, ToNapiValue, TypeName, Unknown};
-use napi::{Env, JsValue, ScopedTask, Status, ValueType};
+use napi::bindgen_prelude::{JsObjectValue, Object, PromiseRaw, ToNapiValue, TypeName, Unknown};
+use napi::{sys, Env, JsValue, Property, PropertyAttributes, ScopedTask, Status, ValueType};
 use napi_derive::napi;
 use serde_json::{Map, Value};
 use watchword_core::service::{
@@ -21,6 +21,7 @@ use watchword_store::AnyStore;
 
 use crate::args::{self, type_error};
 use crate::error::{boundary, panic_message, rejection, Class, Fail, Out};
+use crate::fast;
 use crate::json::{self, camel, core_name, Given};
 use crate::views::{ChallengeInstance, EntityInstance, FactorInstance, PageOf};
 
@@ -581,39 +582,86 @@ pub struct Verify {
 /// then an options object. The doc lines are `#[doc = "…"]` attributes with plain strings:
 /// napi's TypeScript generator keeps the `r"` of the raw strings that doc comments become
 /// inside a macro invocation.
-macro_rules! operation {
-    (
+macro_rules! operations {
+    ($(
         $(#[doc = $doc:literal])*
         $name:ident, $name_async:ident ($($arg:ident),*),
         args = $args:literal, returns = $ret:literal, promise = $promise:literal,
-    ) => {
-        #[napi]
-        impl Verify {
-            $(#[doc = $doc])*
-            #[napi(ts_args_type = $args, ts_return_type = $ret)]
-            pub fn $name(&self, env: Env, $($arg: Unknown,)* options: Unknown) -> napi::Result<Answered> {
-                boundary(&env, || {
-                    let mut operation =
-                        Call::new(stringify!($name))$(.positional(stringify!($arg), &$arg)?)*.options(&options)?.prepare()?;
-                    let answer = operation.run(&self.inner);
-                    operation.answer(answer)
-                })
+    )*) => {
+        $(
+            #[napi]
+            impl Verify {
+                $(#[doc = $doc])*
+                #[napi(ts_args_type = $args, ts_return_type = $ret)]
+                pub fn $name(&self, env: Env, $($arg: Unknown,)* options: Unknown) -> napi::Result<Answered> {
+                    boundary(&env, || self.run(Call::new(stringify!($name))$(.positional(stringify!($arg), &$arg)?)*.options(&options)?))
+                }
+
+                $(#[doc = $doc])*
+                ///
+                /// Promise form: runs on the libuv thread pool and rejects with the error the
+                /// synchronous form throws.
+                #[napi(ts_args_type = $args, ts_return_type = $promise)]
+                pub fn $name_async<'e>(&self, env: &'e Env, $($arg: Unknown,)* options: Unknown) -> napi::Result<Unknown<'e>> {
+                    let prepared = catch_unwind(AssertUnwindSafe(|| {
+                        Call::new(stringify!($name))$(.positional(stringify!($arg), &$arg)?)*.options(&options)?.prepare()
+                    }));
+                    let task = prepared.map(|p| p.map(|work| PoolTask { verify: Arc::clone(&self.inner), work }));
+                    spawn(env, task)
+                }
             }
 
-            $(#[doc = $doc])*
-            ///
-            /// Promise form: runs on the libuv thread pool and rejects with the error the
-            /// synchronous form throws.
-            #[napi(ts_args_type = $args, ts_return_type = $promise)]
-            pub fn $name_async<'e>(&self, env: &'e Env, $($arg: Unknown,)* options: Unknown) -> napi::Result<Unknown<'e>> {
-                let prepared = catch_unwind(AssertUnwindSafe(|| {
-                    Call::new(stringify!($name))$(.positional(stringify!($arg), &$arg)?)*.options(&options)?.prepare()
-                }));
-                let task = prepared.map(|p| p.map(|work| PoolTask { verify: Arc::clone(&self.inner), work }));
-                spawn(env, task)
+            /// The synchronous method called straight from JavaScript (see [`install`]).
+            mod $name {
+                use super::*;
+
+                pub(super) unsafe extern "C" fn direct(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
+                    // SAFETY: called by N-API with a callback's arguments.
+                    unsafe {
+                        fast::call(env, info, |env, this, [$($arg,)* options]| {
+                            let verify: &Verify = fast::instance(env.raw(), this, "Verify methods")?;
+                            let answer = verify.run(Call::new(stringify!($name))$(.positional(stringify!($arg), &$arg)?)*.options(&options)?)?;
+                            fast::to_raw(env, answer)
+                        })
+                    }
+                }
             }
-        }
+        )*
+
+        /// Every operation's synchronous method with its direct callback.
+        const DIRECT: &[(&str, fast::Callback)] = &[$((stringify!($name), $name::direct)),*];
     };
+}
+
+impl Verify {
+    /// Runs a call's request on this thread.
+    fn run(&self, call: Call) -> Out<Answered> {
+        let mut operation = call.prepare()?;
+        let answer = operation.run(&self.inner);
+        operation.answer(answer)
+    }
+}
+
+/// Puts the direct callbacks of the synchronous methods on `Verify.prototype` in place of
+/// napi-rs's: its glue for a class method (borrow tracking in a global map, argument scopes)
+/// costs about as much as a whole memory-store operation. The methods keep their names,
+/// arguments, errors and property attributes; napi-rs's declarations still give `index.d.ts`.
+pub(crate) fn install(env: &Env, exports: &Object) -> napi::Result<()> {
+    let class: Object = exports.get_named_property_unchecked("Verify")?;
+    let mut prototype: Object = class.get_named_property_unchecked("prototype")?;
+    for (name, callback) in DIRECT {
+        let js = std::ffi::CString::new(camel(name)).map_err(|e| napi::Error::from_reason(e.to_string()))?;
+        let method = fast::function(env, &js, *callback)?;
+        // SAFETY: `method` was just created in `env`.
+        let method = unsafe { Unknown::from_raw_unchecked(env.raw(), method) };
+        prototype.define_properties(&[Property::new()
+            .with_utf8_name(&camel(name))?
+            .with_value(&method)
+            .with_property_attributes(
+                PropertyAttributes::Writable | PropertyAttributes::Enumerable | PropertyAttributes::Configurable,
+            )])?;
+    }
+    Ok(())
 }
 
 /// The promise of `task` on the libuv thread pool; a failure to prepare it is a rejected promise.
@@ -789,162 +837,120 @@ impl<'env> ScopedTask<'env> for OpenTask {
     }
 }
 
-operation! {
+operations! {
     #[doc = " Creates the entity for `identity` (8–64 characters of dash-separated letters and"]
     #[doc = " digits). Creating a factor creates its entity too."]
     create_entity, create_entity_async(identity),
     args = "identity: string, options?: NowOptions", returns = "EntityInstance",
     promise = "Promise<EntityInstance>",
-}
 
-operation! {
     #[doc = " The entity for `identity`."]
     fetch_entity, fetch_entity_async(identity),
     args = "identity: string, options?: NowOptions", returns = "EntityInstance",
     promise = "Promise<EntityInstance>",
-}
 
-operation! {
     #[doc = " A page of the service's entities, oldest first: at most `limit` (1–1000, default 50),"]
     #[doc = " after the page whose `nextPageToken` is `pageToken`."]
     list_entities, list_entities_async(),
     args = "options?: ListOptions", returns = "Page<EntityInstance>",
     promise = "Promise<Page<EntityInstance>>",
-}
 
-operation! {
     #[doc = " Deletes the entity with its factors and challenges."]
     delete_entity, delete_entity_async(identity),
     args = "identity: string, options?: NowOptions", returns = "void", promise = "Promise<void>",
-}
 
-operation! {
     #[doc = " Creates an unverified TOTP factor (and the entity if it is new). The answer alone"]
     #[doc = " carries `binding: { secret, uri }`; no later read shows the secret."]
     create_factor, create_factor_async(identity, friendly_name),
     args = "identity: string, friendlyName: string, options?: CreateFactorOptions",
     returns = "FactorInstance & { binding: FactorBinding & BindingQr }",
     promise = "Promise<FactorInstance & { binding: FactorBinding & BindingQr }>",
-}
 
-operation! {
     #[doc = " The factor (without its secret)."]
     fetch_factor, fetch_factor_async(identity, factor_sid),
     args = "identity: string, factorSid: string, options?: NowOptions", returns = "FactorInstance",
     promise = "Promise<FactorInstance>",
-}
 
-operation! {
     #[doc = " A page of the entity's factors, oldest first (`limit` and `pageToken` as for"]
     #[doc = " `listEntities`)."]
     list_factors, list_factors_async(identity),
     args = "identity: string, options?: ListOptions", returns = "Page<FactorInstance>",
     promise = "Promise<Page<FactorInstance>>",
-}
 
-operation! {
     #[doc = " Changes a factor's name, TOTP settings or metadata."]
     update_factor, update_factor_async(identity, factor_sid),
     args = "identity: string, factorSid: string, options?: UpdateFactorOptions", returns = "FactorInstance",
     promise = "Promise<FactorInstance>",
-}
 
-operation! {
     #[doc = " Verifies an unverified factor with a code from the app. A wrong code is a `result`"]
     #[doc = " (`'invalid_code'`, `'replayed'`, `'outside_window'`), never an error."]
     verify_factor, verify_factor_async(identity, factor_sid, code),
     args = "identity: string, factorSid: string, code: string, options?: NowOptions",
     returns = "FactorInstance & { result: VerificationResult; resultOffset: number | null }",
     promise = "Promise<FactorInstance & { result: VerificationResult; resultOffset: number | null }>",
-}
 
-operation! {
     #[doc = " Deletes the factor with its challenges."]
     delete_factor, delete_factor_async(identity, factor_sid),
     args = "identity: string, factorSid: string, options?: NowOptions", returns = "void",
     promise = "Promise<void>",
-}
 
-operation! {
     #[doc = " Lifts a factor's lockout and resets its failure count."]
     unlock_factor, unlock_factor_async(identity, factor_sid),
     args = "identity: string, factorSid: string, options?: NowOptions", returns = "FactorInstance",
     promise = "Promise<FactorInstance>",
-}
 
-operation! {
     #[doc = " Creates a challenge for a verified factor: `pending`, or answered at once when"]
     #[doc = " `authPayload` is given (then the answer has a `result`)."]
     create_challenge, create_challenge_async(identity, factor_sid),
     args = "identity: string, factorSid: string, options?: CreateChallengeOptions",
     returns = "ChallengeInstance", promise = "Promise<ChallengeInstance>",
-}
 
-operation! {
     #[doc = " Answers a pending challenge with a code. A wrong code is a `result`, never an error."]
     update_challenge, update_challenge_async(identity, challenge_sid, auth_payload),
     args = "identity: string, challengeSid: string, authPayload: string, options?: UpdateChallengeOptions",
     returns = "ChallengeInstance & { result: VerificationResult; resultOffset: number | null }",
     promise = "Promise<ChallengeInstance & { result: VerificationResult; resultOffset: number | null }>",
-}
 
-operation! {
     #[doc = " The challenge (its status as of `now`: a pending one past its expiration reads"]
     #[doc = " `'expired'`)."]
     fetch_challenge, fetch_challenge_async(identity, challenge_sid),
     args = "identity: string, challengeSid: string, options?: NowOptions", returns = "ChallengeInstance",
     promise = "Promise<ChallengeInstance>",
-}
 
-operation! {
     #[doc = " A page of the entity's challenges, optionally of one factor or in one status, oldest"]
     #[doc = " first (`order: 'desc'` for newest first); `limit` and `pageToken` as for `listEntities`."]
     list_challenges, list_challenges_async(identity),
     args = "identity: string, options?: ListChallengesOptions", returns = "Page<ChallengeInstance>",
     promise = "Promise<Page<ChallengeInstance>>",
-}
 
-operation! {
     #[doc = " Removes the unverified factors past their lifetime and the challenges answered or"]
     #[doc = " expired more than `challengeRetentionDays` ago; returns how many records it removed."]
     sweep, sweep_async(),
     args = "options?: NowOptions", returns = "number", promise = "Promise<number>",
-}
 
-operation! {
     #[doc = " The stored record of an entity (versioned JSON text) for a host's own database."]
     export_entity, export_entity_async(identity),
     args = "identity: string, options?: NowOptions", returns = "string", promise = "Promise<string>",
-}
 
-operation! {
     #[doc = " The stored record of a factor (versioned JSON text, with its secret) for a host's own"]
     #[doc = " database. Keep it as secret as the secret itself."]
     export_factor, export_factor_async(factor_sid),
     args = "factorSid: string, options?: NowOptions", returns = "string", promise = "Promise<string>",
-}
 
-operation! {
     #[doc = " The stored record of a challenge (versioned JSON text)."]
     export_challenge, export_challenge_async(challenge_sid),
     args = "challengeSid: string, options?: NowOptions", returns = "string", promise = "Promise<string>",
-}
 
-operation! {
     #[doc = " Puts an exported entity record (back) into this service; returns its view."]
     import_entity, import_entity_async(record),
     args = "record: string, options?: NowOptions", returns = "EntityInstance",
     promise = "Promise<EntityInstance>",
-}
 
-operation! {
     #[doc = " Puts an exported factor record (back) into this service; returns its view."]
     import_factor, import_factor_async(record),
     args = "record: string, options?: NowOptions", returns = "FactorInstance",
     promise = "Promise<FactorInstance>",
-}
 
-operation! {
     #[doc = " Puts an exported challenge record (back) into this service; returns its view."]
     import_challenge, import_challenge_async(record),
     args = "record: string, options?: NowOptions", returns = "ChallengeInstance",

@@ -350,6 +350,10 @@ test('service: the constructor takes exactly the camelCase spelling the methods 
     assert.match(e.message, new RegExp(`unknown option "${option}"`))
     assert.equal(e.twilioCode, 60306)
   }
+  // the methods check their receiver
+  for (const receiver of [undefined, {}, new Totp(SECRET)]) {
+    assert.ok(thrown(() => Verify.prototype.fetchEntity.call(receiver, ID)) instanceof TypeError)
+  }
   // an option may not restate a positional argument
   assert.match(thrown(() => verify.createFactor(ID, 'x', { identity: ID })).message, /unknown option "identity"/)
 })
