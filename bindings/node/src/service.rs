@@ -199,7 +199,10 @@ struct Operation {
     given: Vec<Argument>,
 }
 
-impl Operation {
+impl Work for Operation {
+    type Done = Answer;
+    type Js = Answered;
+
     /// Runs the request in core (this thread, whichever it is).
     fn run(&mut self, verify: &CoreVerify<AnyStore>) -> Result<Answer, Error> {
         match self.request.take() {
@@ -324,19 +327,6 @@ impl<'env, W: Work> ScopedTask<'env> for PoolTask<W> {
     }
 }
 
-impl Work for Operation {
-    type Done = Answer;
-    type Js = Answered;
-
-    fn run(&mut self, verify: &CoreVerify<AnyStore>) -> Result<Answer, Error> {
-        Operation::run(self, verify)
-    }
-
-    fn answer(&self, done: Result<Answer, Error>) -> Out<Answered> {
-        Operation::answer(self, done)
-    }
-}
-
 /// `call`: an operation by its name with JSON-text arguments, answering JSON text.
 struct JsonCall {
     op: String,
@@ -354,10 +344,6 @@ impl JsonCall {
         }
         Ok(JsonCall { op, args, now: now.now.unwrap_or_else(unix_now) })
     }
-
-    fn run(&self, verify: &CoreVerify<AnyStore>) -> Result<String, Error> {
-        verify.call(&self.op, &self.args, self.now)
-    }
 }
 
 impl Work for JsonCall {
@@ -365,7 +351,7 @@ impl Work for JsonCall {
     type Js = String;
 
     fn run(&mut self, verify: &CoreVerify<AnyStore>) -> Result<String, Error> {
-        JsonCall::run(self, verify)
+        verify.call(&self.op, &self.args, self.now)
     }
 
     fn answer(&self, done: Result<String, Error>) -> Out<String> {
