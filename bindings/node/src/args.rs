@@ -323,12 +323,16 @@ pub(crate) fn keys(object: &Object) -> Out<Vec<String>> {
     Ok(out)
 }
 
-/// The enumerable string keys of an object as `for…in` sees them (V8 answers from the
-/// object's enum cache, many times faster than collecting own keys) with their values, each
-/// value read by the key's own handle (no string made again to look it up).
-pub(crate) fn entries<'env>(object: &Object<'env>) -> Out<Vec<(String, Unknown<'env>)>> {
+/// The enumerable string keys of an object as `for…in` sees them (from V8's enum cache), or
+/// the array of keys the caller gave (`Object.keys(options)`, which JavaScript computes many
+/// times faster than N-API can), with their values, each read by the key's own handle.
+pub(crate) fn entries<'env>(object: &Object<'env>, keys: Option<&Unknown<'env>>) -> Out<Vec<(String, Unknown<'env>)>> {
     let env = object.value().env;
-    let names = object.get_property_names()?;
+    let names = match keys {
+        // SAFETY: checked to be an array.
+        Some(keys) if keys.is_array()? => unsafe { keys.cast::<Object>()? },
+        _ => object.get_property_names()?,
+    };
     let len = names.get_array_length()?;
     let mut out = Vec::with_capacity(len as usize);
     for i in 0..len {

@@ -132,7 +132,7 @@ fn text_tree(value: &Unknown, path: &str, bad: &mut Option<(String, &'static str
             // SAFETY: checked to be an object.
             let object = unsafe { value.cast::<Object>()? };
             let mut map = Map::new();
-            for (key, item) in args::entries(&object)? {
+            for (key, item) in args::entries(&object, None)? {
                 if item.get_type()? == ValueType::Undefined {
                     continue;
                 }

@@ -70,7 +70,8 @@ impl Call {
 
     /// The trailing options object: each key by the camelCase rule, except `now`, the time
     /// the operation runs at. A key core does not know for the operation is refused.
-    fn options(mut self, value: &Unknown) -> Out<Call> {
+    /// `keys` is `Object.keys(options)` when the caller has it.
+    fn options(mut self, value: &Unknown, keys: Option<&Unknown>) -> Out<Call> {
         match value.get_type()? {
             ValueType::Undefined | ValueType::Null => return Ok(self),
             ValueType::Object if !value.is_array()? && !value.is_date()? && !value.is_typedarray()? => {}
@@ -78,7 +79,7 @@ impl Call {
         }
         // SAFETY: checked to be an object.
         let object = unsafe { value.cast::<Object>()? };
-        for (key, item) in args::entries(&object)? {
+        for (key, item) in args::entries(&object, keys)? {
             if key == "now" {
                 if item.get_type()? != ValueType::Undefined {
                     self.now = Some(args::time(&item, "options.now")?);
@@ -338,7 +339,7 @@ impl JsonCall {
     fn new(operation: &Unknown, args_json: &Unknown, options: &Unknown) -> Out<JsonCall> {
         let op = args::string(operation, "operation")?;
         let args = args::string(args_json, "argsJson")?;
-        let now = Call::new("call").options(options)?;
+        let now = Call::new("call").options(options, None)?;
         if let Some(extra) = now.given.first() {
             return Err(Fail::Type(format!("options has an unknown option {:?}; it takes now", extra.js)));
         }
@@ -580,7 +581,7 @@ macro_rules! operations {
                 $(#[doc = $doc])*
                 #[napi(ts_args_type = $args, ts_return_type = $ret)]
                 pub fn $name(&self, env: Env, $($arg: Unknown,)* options: Unknown) -> napi::Result<Answered> {
-                    boundary(&env, || self.run(Call::new(stringify!($name))$(.positional(stringify!($arg), &$arg)?)*.options(&options)?))
+                    boundary(&env, || self.run(Call::new(stringify!($name))$(.positional(stringify!($arg), &$arg)?)*.options(&options, None)?))
                 }
 
                 $(#[doc = $doc])*
@@ -590,7 +591,7 @@ macro_rules! operations {
                 #[napi(ts_args_type = $args, ts_return_type = $promise)]
                 pub fn $name_async<'e>(&self, env: &'e Env, $($arg: Unknown,)* options: Unknown) -> napi::Result<Unknown<'e>> {
                     let prepared = catch_unwind(AssertUnwindSafe(|| {
-                        Call::new(stringify!($name))$(.positional(stringify!($arg), &$arg)?)*.options(&options)?.prepare()
+                        Call::new(stringify!($name))$(.positional(stringify!($arg), &$arg)?)*.options(&options, None)?.prepare()
                     }));
                     let task = prepared.map(|p| p.map(|work| PoolTask { verify: Arc::clone(&self.inner), work }));
                     spawn(env, task)
@@ -604,9 +605,10 @@ macro_rules! operations {
                 pub(super) unsafe extern "C" fn direct(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
                     // SAFETY: called by N-API with a callback's arguments.
                     unsafe {
-                        fast::call(env, info, |env, this, [$($arg,)* options]| {
+                        fast::call(env, info, |env, this, [$($arg,)* options, keys]| {
                             let verify: &Verify = fast::instance(env.raw(), this, "Verify methods")?;
-                            let answer = verify.run(Call::new(stringify!($name))$(.positional(stringify!($arg), &$arg)?)*.options(&options)?)?;
+                            let call = Call::new(stringify!($name))$(.positional(stringify!($arg), &$arg)?)*;
+                            let answer = verify.run(call.options(&options, Some(&keys))?)?;
                             fast::to_raw(env, answer)
                         })
                     }
@@ -614,8 +616,9 @@ macro_rules! operations {
             }
         )*
 
-        /// Every operation's synchronous method with its direct callback.
-        const DIRECT: &[(&str, fast::Callback)] = &[$((stringify!($name), $name::direct)),*];
+        /// Every operation's synchronous method: its name, how many positional arguments it
+        /// takes and its direct callback.
+        const DIRECT: &[(&str, usize, fast::Callback)] = &[$((stringify!($name), <[&str]>::len(&[$(stringify!($arg)),*]), $name::direct)),*];
     };
 }
 
@@ -630,18 +633,27 @@ impl Verify {
 
 /// Puts the direct callbacks of the synchronous methods on `Verify.prototype` in place of
 /// napi-rs's: its glue for a class method (borrow tracking in a global map, argument scopes)
-/// costs about as much as a whole memory-store operation. The methods keep their names,
-/// arguments, errors and property attributes; napi-rs's declarations still give `index.d.ts`.
+/// costs about as much as a whole memory-store operation. Each method is a line of JavaScript
+/// that hands the callback its arguments and `Object.keys(options)` (the keys are the slow
+/// part of reading an object through N-API). The methods keep their names, arguments, errors
+/// and property attributes; napi-rs's declarations still give `index.d.ts`.
 pub(crate) fn install(env: &Env, exports: &Object) -> napi::Result<()> {
     let class: Object = exports.get_named_property_unchecked("Verify")?;
     let mut prototype: Object = class.get_named_property_unchecked("prototype")?;
-    for (name, callback) in DIRECT {
-        let js = std::ffi::CString::new(camel(name)).map_err(|e| napi::Error::from_reason(e.to_string()))?;
-        let method = fast::function(env, &js, *callback)?;
-        // SAFETY: `method` was just created in `env`.
-        let method = unsafe { Unknown::from_raw_unchecked(env.raw(), method) };
+    for (name, positional, callback) in DIRECT {
+        let js = camel(name);
+        let native = fast::function(env, c"direct", *callback)?;
+        let params: Vec<String> = (0..*positional).map(|i| format!("a{i}, ")).collect();
+        let params = params.concat();
+        let source = format!(
+            "(native) => function {js}({params}options) {{ return native.call(this, {params}options, \
+             typeof options === 'object' && options !== null ? Object.keys(options) : undefined) }}"
+        );
+        let factory: napi::bindgen_prelude::Function<Unknown, Unknown> = env.run_script(&source)?;
+        // SAFETY: `native` was just created in `env`.
+        let method = factory.call(unsafe { Unknown::from_raw_unchecked(env.raw(), native) })?;
         prototype.define_properties(&[Property::new()
-            .with_utf8_name(&camel(name))?
+            .with_utf8_name(&js)?
             .with_value(&method)
             .with_property_attributes(
                 PropertyAttributes::Writable | PropertyAttributes::Enumerable | PropertyAttributes::Configurable,
@@ -761,7 +773,7 @@ fn config_of(settings: &Unknown) -> Out<(ServiceConfig, Vec<Argument>)> {
     let object = unsafe { settings.cast::<Object>()? };
     let mut map = Map::new();
     let mut given = Vec::new();
-    for (key, value) in args::entries(&object)? {
+    for (key, value) in args::entries(&object, None)? {
         if value.get_type()? == ValueType::Undefined {
             continue;
         }
