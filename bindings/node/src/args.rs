@@ -323,15 +323,19 @@ pub(crate) fn keys(object: &Object) -> Out<Vec<String>> {
     Ok(out)
 }
 
-/// The enumerable string keys of an object as `for…in` sees them (from V8's enum cache), or
-/// the array of keys the caller gave (`Object.keys(options)`, which JavaScript computes many
-/// times faster than N-API can), with their values, each read by the key's own handle.
+/// The own enumerable string keys of an object — the array the caller gave
+/// (`Object.keys(options)`, which JavaScript computes many times faster than N-API can), else
+/// collected here — with their values, each read by the key's own handle.
 pub(crate) fn entries<'env>(object: &Object<'env>, keys: Option<&Unknown<'env>>) -> Out<Vec<(String, Unknown<'env>)>> {
     let env = object.value().env;
     let names = match keys {
         // SAFETY: checked to be an array.
         Some(keys) if keys.is_array()? => unsafe { keys.cast::<Object>()? },
-        _ => object.get_property_names()?,
+        _ => object.get_all_property_names(
+            KeyCollectionMode::OwnOnly,
+            KeyFilter::Enumerable,
+            KeyConversion::NumbersToStrings,
+        )?,
     };
     let len = names.get_array_length()?;
     let mut out = Vec::with_capacity(len as usize);
