@@ -62,6 +62,11 @@ export interface WatchwordErrorFields {
   oktaCode: string | null
   /** For invalid parameters: what exactly is wrong (`'base32_character'`, `'digits'`, `'type'` …). */
   detail: string | null
+  /**
+   * The service argument or setting at fault, as JavaScript spells it (`'identity'`,
+   * `'challengeExpiration'`, `'config.codeLength'` …), or `null`.
+   */
+  parameter: string | null
 }
 
 /** Every failure that is not a wrong argument type or an out-of-range number. */
@@ -71,4 +76,5 @@ export declare class WatchwordError extends Error implements WatchwordErrorField
   httpStatus: number
   oktaCode: string | null
   detail: string | null
+  parameter: string | null
 }

@@ -62,6 +62,11 @@ export interface WatchwordErrorFields {
   oktaCode: string | null
   /** For invalid parameters: what exactly is wrong (`'base32_character'`, `'digits'`, `'type'` …). */
   detail: string | null
+  /**
+   * The service argument or setting at fault, as JavaScript spells it (`'identity'`,
+   * `'challengeExpiration'`, `'config.codeLength'` …), or `null`.
+   */
+  parameter: string | null
 }
 
 /** Every failure that is not a wrong argument type or an out-of-range number. */
@@ -71,6 +76,7 @@ export declare class WatchwordError extends Error implements WatchwordErrorField
   httpStatus: number
   oktaCode: string | null
   detail: string | null
+  parameter: string | null
 }
 
 /**
@@ -478,10 +484,13 @@ export interface ChallengeDetails {
   /** Up to 256 characters. */
   message: string
   /** Up to 20 fields. */
-  fields?: Array<ChallengeDetailField>
+  fields: Array<ChallengeDetailField>
 }
 
-/** A challenge: one login attempt to approve with a code. */
+/**
+ * A challenge: one login attempt to approve with a code. `result` and `resultOffset` only
+ * when a code was checked.
+ */
 export interface ChallengeInstance {
   /** `YC…`. */
   sid: string
@@ -491,7 +500,7 @@ export interface ChallengeInstance {
   identity: string
   /** The factor's sid. */
   factorSid: string
-  /** `'pending'`, `'approved'`, `'denied'` or `'expired'`. */
+  /** `'pending'`, `'approved'`, `'denied'` or `'expired'` (as of the call's `now`). */
   status: ChallengeStatus
   /** Always `'none'`. */
   respondedReason: 'none'
@@ -513,7 +522,7 @@ export interface ChallengeInstance {
   metadata: Record<string, string> | null
   /** The verification result (when a code was given). */
   result?: VerificationResult
-  /** The matched step minus the current one, or `null` for `'invalid_code'`. */
+  /** The matched step minus the current one, or `null` for `'invalid_code'` (with `result`). */
   resultOffset?: number | null
 }
 
@@ -524,7 +533,7 @@ export interface CreateChallengeOptions {
   /** When the challenge expires (default: the service's `challengeExpiration` from now). */
   expirationDate?: number | Date | string
   /** What the challenge shows the user. */
-  details?: ChallengeDetails
+  details?: { message: string; fields?: ChallengeDetailField[] }
   /** Strings kept with the challenge, never shown. */
   hiddenDetails?: Record<string, string>
   /** The caller's own strings. */
@@ -580,7 +589,7 @@ export interface ErrorKindInfo {
 /** Every error kind with its codes, straight from core's table. */
 export declare function errorKinds(): Array<ErrorKindInfo>
 
-/** The secret of a new factor, shown once. */
+/** The secret of a new factor, shown once, with the QR-code methods of its URI. */
 export interface FactorBinding {
   /** Base32. */
   secret: string
@@ -620,16 +629,16 @@ export interface FactorInstance {
   /** TOTP settings. */
   config: FactorConfig
   /** The caller's own strings. */
-  metadata?: Record<string, string> | null
+  metadata: Record<string, string> | null
   /** Creation time. */
   dateCreated: Date
   /** Last change. */
   dateUpdated: Date
   /** The secret and URI (creation answer only). */
-  binding?: FactorBinding
+  binding?: FactorBinding & BindingQr
   /** The verification result (after `verifyFactor`). */
   result?: VerificationResult
-  /** The matched step minus the current one, or `null` for `'invalid_code'`. */
+  /** The matched step minus the current one, or `null` for `'invalid_code'` (with `result`). */
   resultOffset?: number | null
 }
 

@@ -42,21 +42,27 @@ pub(crate) fn string(value: &Unknown, name: &str) -> Out<String> {
     if value.get_type()? != ValueType::String {
         return Err(type_error(name, "a string", value));
     }
-    // SAFETY: the value was just checked to be a string.
+    text(value)
+}
+
+/// The text of a value known to be a string: one N-API call for a short one (ids, codes,
+/// option names), two for a long one.
+pub(crate) fn text(value: &Unknown) -> Out<String> {
+    let mut buf = [0u8; 128];
+    let len = read_utf8(value, &mut buf)?;
+    if len < buf.len() - 4 {
+        // Shorter than the buffer by more than a character's bytes: the whole string.
+        if let Ok(text) = std::str::from_utf8(&buf[..len]) {
+            return Ok(text.to_string());
+        }
+    }
+    // SAFETY: the value is a string.
     Ok(unsafe { value.cast::<String>()? })
 }
 
-/// Room for a one-time code: longer than the longest code (10 digits), so a longer text is
-/// still seen to be longer, plus the terminating NUL N-API writes.
-pub(crate) type CodeBuf = [u8; 16];
-
-/// A one-time code argument, read into a stack buffer without allocating. A text longer than
-/// the buffer is cut to 15 bytes, which is still longer than any code, so it stays a mismatch.
-#[inline]
-pub(crate) fn code<'b>(value: &Unknown, name: &str, buf: &'b mut CodeBuf) -> Out<&'b str> {
-    if value.get_type()? != ValueType::String {
-        return Err(type_error(name, "a string", value));
-    }
+/// Copies a string's UTF-8 into `buf` (cut at a character boundary to fit with the NUL N-API
+/// writes) and returns how many bytes it wrote before the NUL.
+fn read_utf8(value: &Unknown, buf: &mut [u8]) -> Out<usize> {
     let mut len = 0usize;
     // SAFETY: the value is a string of this environment; N-API writes at most `buf.len()`
     // bytes including the NUL and reports how many it wrote before it.
@@ -72,9 +78,24 @@ pub(crate) fn code<'b>(value: &Unknown, name: &str, buf: &'b mut CodeBuf) -> Out
     if status != napi::sys::Status::napi_ok {
         return Err(Fail::Napi(napi::Error::new(napi::Status::from(status), "could not read a string")));
     }
+    Ok(len.min(buf.len().saturating_sub(1)))
+}
+
+/// Room for a one-time code: longer than the longest code (10 digits), so a longer text is
+/// still seen to be longer, plus the terminating NUL N-API writes.
+pub(crate) type CodeBuf = [u8; 16];
+
+/// A one-time code argument, read into a stack buffer without allocating. A text longer than
+/// the buffer is cut to 15 bytes, which is still longer than any code, so it stays a mismatch.
+#[inline]
+pub(crate) fn code<'b>(value: &Unknown, name: &str, buf: &'b mut CodeBuf) -> Out<&'b str> {
+    if value.get_type()? != ValueType::String {
+        return Err(type_error(name, "a string", value));
+    }
+    let len = read_utf8(value, buf)?;
     // N-API cuts at a character boundary, so the bytes are UTF-8; anything else is a mismatch
     // and reads as the empty code.
-    Ok(std::str::from_utf8(&buf[..len.min(buf.len() - 1)]).unwrap_or(""))
+    Ok(std::str::from_utf8(&buf[..len]).unwrap_or(""))
 }
 
 /// A generated code as a JavaScript string. Codes are ASCII digits, so they are created as a
@@ -298,6 +319,39 @@ pub(crate) fn keys(object: &Object) -> Out<Vec<String>> {
             // SAFETY: checked to be a string.
             out.push(unsafe { key.cast::<String>()? });
         }
+    }
+    Ok(out)
+}
+
+/// The own enumerable string keys of an object — the array the caller gave
+/// (`Object.keys(options)`, which JavaScript computes many times faster than N-API can), else
+/// collected here — with their values, each read by the key's own handle.
+pub(crate) fn entries<'env>(object: &Object<'env>, keys: Option<&Unknown<'env>>) -> Out<Vec<(String, Unknown<'env>)>> {
+    let env = object.value().env;
+    let names = match keys {
+        // SAFETY: checked to be an array.
+        Some(keys) if keys.is_array()? => unsafe { keys.cast::<Object>()? },
+        _ => object.get_all_property_names(
+            KeyCollectionMode::OwnOnly,
+            KeyFilter::Enumerable,
+            KeyConversion::NumbersToStrings,
+        )?,
+    };
+    let len = names.get_array_length()?;
+    let mut out = Vec::with_capacity(len as usize);
+    for i in 0..len {
+        let key: Unknown = names.get_element(i)?;
+        if key.get_type()? != ValueType::String {
+            continue;
+        }
+        let mut value = std::ptr::null_mut();
+        // SAFETY: `object` and `key` are values of this environment.
+        let status = unsafe { napi::sys::napi_get_property(env, object.raw(), key.raw(), &mut value) };
+        if status != napi::sys::Status::napi_ok {
+            return Err(Fail::Napi(napi::Error::new(napi::Status::from(status), "could not read a property")));
+        }
+        // SAFETY: `value` was just read in this environment.
+        out.push((text(&key)?, unsafe { Unknown::from_raw_unchecked(env, value) }));
     }
     Ok(out)
 }

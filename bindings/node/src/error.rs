@@ -27,19 +27,9 @@ pub(crate) enum Fail {
     Core { error: Error, numeric: bool },
     /// A JavaScript exception is already pending, or N-API itself failed.
     Napi(napi::Error),
-    /// A `Type` or `Range` failure of a named service argument: it carries the Twilio code
-    /// core gives an invalid value of that argument (`identity` → 60367 …).
-    Argument { parameter: &'static str, fail: Box<Fail> },
-}
-
-impl Fail {
-    /// Names the service argument a `Type` or `Range` failure is about.
-    pub(crate) fn about(self, parameter: &'static str) -> Fail {
-        match self {
-            Fail::Type(_) | Fail::Range(_) => Fail::Argument { parameter, fail: Box::new(self) },
-            other => other,
-        }
-    }
+    /// A core error about a service argument, told in JavaScript's terms: the class to throw,
+    /// the message and the argument's JavaScript name; the codes are core's.
+    Argument { error: Error, class: Class, message: String, parameter: String },
 }
 
 /// What every export returns inside the boundary.
@@ -121,14 +111,12 @@ fn describe(fail: Fail) -> Result<(Class, String, Fields), napi::Error> {
         Fail::Napi(error) => return Err(error),
         Fail::Type(message) => (Class::Type, message, Fields::invalid_parameter("type")),
         Fail::Range(message) => (Class::Range, message, Fields::invalid_parameter("range")),
-        Fail::Argument { parameter, fail } => {
-            let (class, message, detail) = match *fail {
-                Fail::Range(message) => (Class::Range, message, "range"),
-                Fail::Type(message) => (Class::Type, message, "type"),
-                other => return describe(other),
+        Fail::Argument { error, class, message, parameter } => {
+            let detail = match class {
+                Class::Type => Some("type"),
+                _ => error.detail(),
             };
-            let error = Error::InvalidParameter(Invalid::Parameter { name: parameter, expected: "" });
-            (class, message, Fields { detail: Some(detail), ..Fields::of(&error) })
+            (class, message, Fields { detail, parameter: Some(parameter), ..Fields::of(&error) })
         }
         Fail::Core { error, numeric } => {
             let class =
@@ -138,9 +126,14 @@ fn describe(fail: Fail) -> Result<(Class, String, Fields), napi::Error> {
     })
 }
 
-enum Class {
+/// The JavaScript class of an error.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Class {
+    /// `TypeError`: a value of the wrong JavaScript type.
     Type,
+    /// `RangeError`: a number out of its range.
     Range,
+    /// `WatchwordError`: everything else.
     Watchword,
 }
 
@@ -151,6 +144,8 @@ struct Fields {
     http_status: u16,
     okta_code: Option<&'static str>,
     detail: Option<&'static str>,
+    /// The argument at fault, in JavaScript's spelling (`codeLength`, `config.skew` …).
+    parameter: Option<String>,
 }
 
 impl Fields {
@@ -161,6 +156,7 @@ impl Fields {
             http_status: error.http_status(),
             okta_code: error.okta_code(),
             detail: error.detail(),
+            parameter: error.parameter().map(crate::json::camel),
         }
     }
 
@@ -172,6 +168,7 @@ impl Fields {
             http_status: kind.http_status(),
             okta_code: kind.okta_code(),
             detail: Some(detail),
+            parameter: None,
         }
     }
 }
@@ -210,25 +207,22 @@ fn build<'env>(env: &'env Env, class: Class, message: &str, fields: &Fields) -> 
         Some(detail) => object.set_named_property("detail", detail)?,
         None => object.set_named_property("detail", Null)?,
     }
+    match &fields.parameter {
+        Some(parameter) => object.set_named_property("parameter", parameter.as_str())?,
+        None => object.set_named_property("parameter", Null)?,
+    }
     Ok(object)
 }
 
 /// The `WatchwordError` class of this environment (each worker thread has its own).
 fn error_class(env: &Env) -> napi::Result<Function<'_, Unknown<'_>, Unknown<'_>>> {
-    match env.get_instance_data::<ErrorClass>()? {
-        // SAFETY: the reference holds the class function created by `init` in this environment.
-        Some(data) => unsafe { data.0.get_value(env)?.cast() },
-        None => Err(napi::Error::new(Status::GenericFailure, "watchword is not initialized in this environment")),
-    }
+    // SAFETY: the reference holds the class function created in this environment.
+    unsafe { crate::instance::get(env)?.error_class.get_value(env)?.cast() }
 }
-
-/// A reference to the class, owned by the environment's instance data and released when the
-/// environment is torn down.
-struct ErrorClass(napi::UnknownRef);
 
 /// The class, defined in JavaScript so that it really extends `Error` (stack traces,
 /// `instanceof Error`, `util.inspect`). Its fields are set by [`build`].
-const ERROR_CLASS_SOURCE: &str = r#"(() => {
+pub(crate) const ERROR_CLASS_SOURCE: &str = r#"(() => {
   class WatchwordError extends Error {
     constructor(message) {
       super(message);
@@ -237,6 +231,7 @@ const ERROR_CLASS_SOURCE: &str = r#"(() => {
       this.httpStatus = 400;
       this.oktaCode = null;
       this.detail = null;
+      this.parameter = null;
     }
   }
   Object.defineProperty(WatchwordError.prototype, 'name', {
@@ -244,16 +239,6 @@ const ERROR_CLASS_SOURCE: &str = r#"(() => {
   });
   return WatchwordError;
 })()"#;
-
-/// Defines `WatchwordError` in this environment and exports it.
-pub(crate) fn init(env: &Env, exports: &mut Object) -> napi::Result<()> {
-    let class: Function<Unknown, Unknown> = env.run_script(ERROR_CLASS_SOURCE)?;
-    exports.set_named_property("WatchwordError", class)?;
-    let reference = class.to_unknown().create_ref()?;
-    env.set_instance_data(ErrorClass(reference), (), |ctx| {
-        let _ = ctx.value.0.unref(&ctx.env);
-    })
-}
 
 /// One row of the error table.
 #[napi(object, object_from_js = false, use_nullable = true)]

@@ -35,7 +35,7 @@ use watchword_core::{Hotp as CoreHotp, Totp as CoreTotp};
 use crate::error::{boundary, Fail, Out};
 use crate::otp::{self, Hotp, Totp};
 
-type Callback = unsafe extern "C" fn(sys::napi_env, sys::napi_callback_info) -> sys::napi_value;
+pub(crate) type Callback = unsafe extern "C" fn(sys::napi_env, sys::napi_callback_info) -> sys::napi_value;
 
 /// The key states of the instances that have taken the fast path, by slot. One table per
 /// thread: every JavaScript environment (the main one, each worker) runs on its own thread,
@@ -240,7 +240,7 @@ fn route(
     Ok(())
 }
 
-fn function(env: &Env, name: &CStr, callback: Callback) -> napi::Result<sys::napi_value> {
+pub(crate) fn function(env: &Env, name: &CStr, callback: Callback) -> napi::Result<sys::napi_value> {
     let mut out = ptr::null_mut();
     // SAFETY: `name` is NUL-terminated; the callback is 'static.
     check(unsafe {
@@ -270,7 +270,7 @@ fn check(status: sys::napi_status) -> napi::Result<()> {
 ///
 /// Called only by N-API with the arguments of a callback.
 #[inline(always)]
-unsafe fn call<const N: usize>(
+pub(crate) unsafe fn call<const N: usize>(
     env: sys::napi_env,
     info: sys::napi_callback_info,
     body: impl FnOnce(&Env, sys::napi_value, [Unknown; N]) -> Out<sys::napi_value>,
@@ -304,7 +304,11 @@ unsafe fn call<const N: usize>(
 /// # Safety
 ///
 /// `this` is a value of `env`.
-unsafe fn instance<'a, T: TypeTag + 'static>(env: sys::napi_env, this: sys::napi_value, name: &str) -> Out<&'a T> {
+pub(crate) unsafe fn instance<'a, T: TypeTag + 'static>(
+    env: sys::napi_env,
+    this: sys::napi_value,
+    name: &str,
+) -> Out<&'a T> {
     let mut tagged = false;
     // SAFETY: a value that is no object simply does not match.
     let status = unsafe { sys::napi_check_object_type_tag(env, this, &T::type_tag(), &mut tagged) };
@@ -335,7 +339,7 @@ fn key<T>(table: &'static std::thread::LocalKey<RefCell<Table<T>>>, slot: &Unkno
     }
 }
 
-fn to_raw<R: ToNapiValue>(env: &Env, value: R) -> Out<sys::napi_value> {
+pub(crate) fn to_raw<R: ToNapiValue>(env: &Env, value: R) -> Out<sys::napi_value> {
     // SAFETY: `env` is the live environment of this call.
     Ok(unsafe { R::to_napi_value(env.raw(), value)? })
 }

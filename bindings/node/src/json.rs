@@ -1,17 +1,16 @@
-//! The service speaks JSON with snake_case keys; JavaScript gets plain objects with camelCase
-//! keys (as twilio-node has them) and `Date`s for the dates. Key names only change case:
-//! the values under `metadata` and `hidden_details` are the caller's own maps and pass through
-//! untouched.
+//! JavaScript arguments as core's named arguments: one spelling rule (`friendlyName` ↔
+//! `friendly_name`) and one conversion by JavaScript type. Which arguments an operation takes,
+//! of which types, is core's to decide (`Request::parse`); nothing here knows an option.
 
-use napi::bindgen_prelude::{JsObjectValue, Null, Object, ToNapiValue, Unknown};
-use napi::{Env, JsValue, ValueType};
+use napi::bindgen_prelude::{JsObjectValue, Object, Unknown};
+use napi::{JsDate, JsValue, ValueType};
 use serde_json::{Map, Value};
-use watchword_core::service::parse_rfc3339;
+use watchword_core::base32;
 
-use crate::args::{self, type_error};
-use crate::error::{Fail, Out};
+use crate::args::{self, describe, MAX_SAFE_INTEGER};
+use crate::error::Out;
 
-/// `friendly_name` → `friendlyName`.
+/// `friendly_name` → `friendlyName`; `config.code_length` → `config.codeLength`.
 pub(crate) fn camel(snake: &str) -> String {
     let mut out = String::with_capacity(snake.len());
     let mut upper = false;
@@ -42,134 +41,111 @@ pub(crate) fn snake(camel: &str) -> String {
     out
 }
 
-/// Whether a view key holds a date (`date_created`, `expiration_date` …).
-fn is_date_key(key: &str) -> bool {
-    key.starts_with("date_") || key.ends_with("_date")
+/// The core name a JavaScript key spells, when it is spelt by the camelCase rule (so
+/// `code_length` or `CodeLength` name nothing).
+pub(crate) fn core_name(key: &str) -> Option<String> {
+    let name = snake(key);
+    (!name.starts_with('_') && camel(&name) == key).then_some(name)
 }
 
-/// Whether a view key holds a caller's own string map, whose keys stay as given.
-fn is_verbatim_key(key: &str) -> bool {
-    key == "metadata" || key == "hidden_details"
+/// What a JavaScript value was, for the error about it.
+#[derive(Clone, Debug)]
+pub(crate) enum Given {
+    /// A string, a plain object or array of strings, bytes: passed on as they are.
+    Value(&'static str),
+    /// A number or a `Date`: a range error of core about it is a `RangeError`.
+    Number,
+    /// A number that is no integer (or beyond 2^53 - 1), or an invalid `Date`: core refuses
+    /// it, and the message says why in JavaScript's terms (`must be an integer, not 6.5`).
+    Inexact(String),
+    /// A plain object or array with a value that is not a string at `path`.
+    NotText { path: String, what: &'static str },
 }
 
-/// A JSON answer of the service as a JavaScript value.
-pub(crate) fn to_js<'env>(env: &'env Env, value: &Value) -> napi::Result<Unknown<'env>> {
-    let raw = convert(env, value, false)?;
-    // SAFETY: `raw` was just created in `env`.
-    Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), raw) })
-}
-
-fn convert(env: &Env, value: &Value, verbatim: bool) -> napi::Result<napi::sys::napi_value> {
-    // SAFETY (every `to_napi_value` below): `env` is the live environment of this call.
-    unsafe {
-        match value {
-            Value::Null => Null::to_napi_value(env.raw(), Null),
-            Value::Bool(b) => bool::to_napi_value(env.raw(), *b),
-            Value::Number(n) => f64::to_napi_value(env.raw(), n.as_f64().unwrap_or(f64::NAN)),
-            Value::String(s) => Ok(env.create_string(s)?.raw()),
-            Value::Array(items) => {
-                let mut array = env.create_array(items.len() as u32)?;
-                for (i, item) in items.iter().enumerate() {
-                    let element = Unknown::from_raw_unchecked(env.raw(), convert(env, item, verbatim)?);
-                    array.set_element(i as u32, element)?;
-                }
-                Ok(array.raw())
-            }
-            Value::Object(map) => {
-                let mut object = Object::new(env)?;
-                for (key, item) in map {
-                    let raw = if verbatim {
-                        convert(env, item, true)?
-                    } else {
-                        match item {
-                            Value::String(s) if is_date_key(key) => date(env, s)?,
-                            _ => convert(env, item, is_verbatim_key(key))?,
-                        }
-                    };
-                    let element = Unknown::from_raw_unchecked(env.raw(), raw);
-                    if verbatim {
-                        object.set_named_property(key, element)?;
-                    } else {
-                        object.set_named_property(&camel(key), element)?;
-                    }
-                }
-                Ok(object.raw())
+/// A JavaScript value as the JSON value of a core argument (`None`: left out). Numbers that
+/// are safe integers and `Date`s (Unix seconds) become integers; bytes become Base32 (a
+/// secret); plain objects and arrays keep their keys, their values must be strings.
+/// `name` gives the argument's name for messages (it is only made when one is needed).
+pub(crate) fn argument(value: &Unknown, name: impl Fn() -> String) -> Out<Option<(Value, Given)>> {
+    Ok(Some(match value.get_type()? {
+        ValueType::Undefined => return Ok(None),
+        ValueType::Null => (Value::Null, Given::Value("null")),
+        ValueType::String => (Value::String(args::text(value)?), Given::Value("a string")),
+        ValueType::Number => {
+            // SAFETY: the value was just checked to be a number.
+            let n = unsafe { value.cast::<f64>()? };
+            number(n)
+        }
+        ValueType::Object if value.is_date()? => {
+            // SAFETY: the value was just checked to be a Date.
+            let ms = unsafe { value.cast::<JsDate>()? }.value_of()?;
+            match number((ms / 1000.0).floor()) {
+                (json, Given::Number) => (json, Given::Number),
+                (json, _) => (json, Given::Inexact("must be a valid Date".to_string())),
             }
         }
-    }
-}
-
-/// An RFC 3339 date of a view as a `Date` (the text itself if it does not parse, which core
-/// never emits).
-fn date(env: &Env, text: &str) -> napi::Result<napi::sys::napi_value> {
-    match parse_rfc3339(text) {
-        Some(seconds) => Ok(env.create_date(seconds as f64 * 1000.0)?.raw()),
-        None => Ok(env.create_string(text)?.raw()),
-    }
-}
-
-/// A caller's map of strings (`metadata`, `hiddenDetails`): a plain object whose values are
-/// all strings. Its keys are kept as given.
-pub(crate) fn string_map(value: &Unknown, name: &str) -> Out<Value> {
-    let object = plain_object(value, name)?;
-    let mut map = Map::new();
-    for key in args::keys(&object)? {
-        let item: Unknown = object.get_named_property_unchecked(&key)?;
-        let text = args::string(&item, &format!("{name}.{key}"))?;
-        map.insert(key, Value::String(text));
-    }
-    Ok(Value::Object(map))
-}
-
-/// Challenge `details`: `{ message: string, fields?: [{ label: string, value: string }] }`.
-pub(crate) fn details(value: &Unknown, name: &str) -> Out<Value> {
-    let object = plain_object(value, name)?;
-    let mut map = Map::new();
-    for key in args::keys(&object)? {
-        let item: Unknown = object.get_named_property_unchecked(&key)?;
-        match key.as_str() {
-            "message" => {
-                map.insert(key, Value::String(args::string(&item, &format!("{name}.message"))?));
-            }
-            "fields" => {
-                let field_name = format!("{name}.fields");
-                if !item.is_array()? {
-                    return Err(type_error(&field_name, "an array of { label, value } objects", &item));
-                }
-                // SAFETY: checked to be an array.
-                let array = unsafe { item.cast::<Object>()? };
-                let mut fields = Vec::new();
-                for i in 0..array.get_array_length()? {
-                    let field: Unknown = array.get_element(i)?;
-                    let element = format!("{field_name}[{i}]");
-                    let field = plain_object(&field, &element)?;
-                    let mut out = Map::new();
-                    for key in args::keys(&field)? {
-                        if key != "label" && key != "value" {
-                            return Err(Fail::Type(format!(
-                                "{element} has an unknown key {key:?}; it takes label and value"
-                            )));
-                        }
-                        let text: Unknown = field.get_named_property_unchecked(&key)?;
-                        let text = args::string(&text, &format!("{element}.{key}"))?;
-                        out.insert(key, Value::String(text));
-                    }
-                    fields.push(Value::Object(out));
-                }
-                map.insert(key, Value::Array(fields));
-            }
-            other => {
-                return Err(Fail::Type(format!("{name} has an unknown key {other:?}; it takes message and fields")));
+        ValueType::Object if value.is_typedarray()? => {
+            (Value::String(base32::encode(&args::bytes(value, &name())?)), Given::Value("a typed array"))
+        }
+        ValueType::Object => {
+            let mut bad = None;
+            let json = text_tree(value, &name(), &mut bad)?;
+            match bad {
+                Some((path, what)) => (json, Given::NotText { path, what }),
+                None => (json, Given::Value(describe(value))),
             }
         }
-    }
-    Ok(Value::Object(map))
+        // Booleans, bigints, symbols and functions are no argument's type: core refuses them.
+        _ => (Value::Bool(false), Given::Value(describe(value))),
+    }))
 }
 
-fn plain_object<'env>(value: &Unknown<'env>, name: &str) -> Out<Object<'env>> {
-    if value.get_type()? != ValueType::Object || value.is_array()? || value.is_date()? || value.is_typedarray()? {
-        return Err(type_error(name, "a plain object", value));
+/// A number: an integer when it is a safe one, else a fraction, which core refuses for every
+/// argument it takes as a number, and the reason in JavaScript's terms.
+fn number(n: f64) -> (Value, Given) {
+    if n.is_finite() && n.fract() == 0.0 && n.abs() <= MAX_SAFE_INTEGER {
+        (Value::from(n as i64), Given::Number)
+    } else if n.is_finite() && n.fract() == 0.0 {
+        (Value::from(0.5), Given::Inexact(format!("must be at most 2^53 - 1, not {n}")))
+    } else {
+        (Value::from(0.5), Given::Inexact(format!("must be an integer, not {n}")))
     }
-    // SAFETY: checked to be an object.
-    Ok(unsafe { value.cast::<Object>()? })
+}
+
+/// A plain object or array whose values are strings (or such objects and arrays), as JSON;
+/// the first value that is not records its path in `bad` (and goes on as core's refusal).
+fn text_tree(value: &Unknown, path: &str, bad: &mut Option<(String, &'static str)>) -> Out<Value> {
+    match value.get_type()? {
+        ValueType::String => Ok(Value::String(args::string(value, path)?)),
+        ValueType::Object if value.is_array()? => {
+            // SAFETY: checked to be an array.
+            let array = unsafe { value.cast::<Object>()? };
+            let len = array.get_array_length()?;
+            let mut items = Vec::with_capacity(len as usize);
+            for i in 0..len {
+                let item: Unknown = array.get_element(i)?;
+                items.push(text_tree(&item, &format!("{path}[{i}]"), bad)?);
+            }
+            Ok(Value::Array(items))
+        }
+        ValueType::Object if !value.is_date()? && !value.is_typedarray()? => {
+            // SAFETY: checked to be an object.
+            let object = unsafe { value.cast::<Object>()? };
+            let mut map = Map::new();
+            for (key, item) in args::entries(&object, None)? {
+                if item.get_type()? == ValueType::Undefined {
+                    continue;
+                }
+                let json = text_tree(&item, &format!("{path}.{key}"), bad)?;
+                map.insert(key, json);
+            }
+            Ok(Value::Object(map))
+        }
+        _ => {
+            if bad.is_none() {
+                *bad = Some((path.to_string(), describe(value)));
+            }
+            Ok(Value::Bool(false))
+        }
+    }
 }

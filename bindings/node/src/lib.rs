@@ -6,11 +6,13 @@
 mod args;
 mod error;
 mod fast;
+mod instance;
 mod json;
 mod otp;
 mod secret;
 mod service;
 mod uri;
+mod views;
 
 use napi::bindgen_prelude::Object;
 use napi::Env;
@@ -22,19 +24,23 @@ pub use otp::{
 };
 pub use secret::{base32_decode, base32_encode, generate_secret};
 pub use service::{
-    ChallengeDetailField, ChallengeDetails, ChallengeInstance, CreateChallengeOptions, CreateFactorOptions,
-    EntityInstance, FactorBinding, FactorConfig, FactorInstance, ListChallengesOptions, ListOptions, NowOptions,
-    SettingInfo, UpdateChallengeOptions, UpdateFactorOptions, Verify, VerifySettings,
+    Answered, CreateChallengeOptions, CreateFactorOptions, ListChallengesOptions, ListOptions, NowOptions, SettingInfo,
+    UpdateChallengeOptions, UpdateFactorOptions, Verify, VerifySettings,
 };
 pub use uri::{build_uri, parse_uri, qr_svg, qr_terminal, BuildUriFields, KeyUriFields, QrTerminalOptions};
+pub use views::{
+    ChallengeDetailField, ChallengeDetails, ChallengeInstance, EntityInstance, FactorBinding, FactorConfig,
+    FactorInstance, Nullable, PageOf, Strings, Time,
+};
 
 /// Module set-up: defines `WatchwordError` for this environment and installs the fast
 /// per-call methods of `Totp` and `Hotp`.
 #[napi(module_exports)]
 pub fn init(mut exports: Object, env: Env) -> napi::Result<()> {
     let set_up = std::panic::AssertUnwindSafe(|| {
-        error::init(&env, &mut exports)?;
-        fast::install(&env, &exports)
+        instance::init(&env, &mut exports)?;
+        fast::install(&env, &exports)?;
+        service::install(&env, &exports)
     });
     std::panic::catch_unwind(set_up).unwrap_or_else(|_| {
         Err(napi::Error::new(napi::Status::GenericFailure, "internal error while loading watchword (please report it)"))

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use napi::bindgen_prelude::{BigInt, Either, Unknown};
 use napi::{Env, JsString};
 use napi_derive::napi;
+use watchword_core::service::VerificationResult;
 use watchword_core::{Check, Hotp as CoreHotp, Totp as CoreTotp};
 
 use crate::args::{self, CodeBuf, Options, MAX_SAFE_INTEGER};
@@ -229,14 +230,15 @@ pub(crate) fn totp_check(
         Some(v) => Some(args::u64_arg(&v, "options.lastUsedStep")?.0),
         None => None,
     };
+    // The results are spelt as core spells the service's verification results.
     let (result, matched) = match totp.check(code, time, skew, floor)? {
-        Check::Accepted(m) => ("approved", Some(m)),
-        Check::Replayed(m) => ("replayed", Some(m)),
-        Check::OutsideWindow(m) => ("outside_window", Some(m)),
-        Check::Rejected => ("invalid_code", None),
+        Check::Accepted(m) => (VerificationResult::Approved, Some(m)),
+        Check::Replayed(m) => (VerificationResult::Replayed, Some(m)),
+        Check::OutsideWindow(m) => (VerificationResult::OutsideWindow, Some(m)),
+        Check::Rejected => (VerificationResult::InvalidCode, None),
     };
     Ok(TotpCheck {
-        result: result.to_string(),
+        result: result.as_str().to_string(),
         step: matched.map(|m| args::number_or_bigint(m.step)),
         offset: matched.map(|m| m.offset as i32),
     })

@@ -1,121 +1,362 @@
 //! `Verify`: the Entity → Factor → Challenge service of core over the store its settings name.
 //!
-//! Every method converts its arguments (camelCase options, `Date`s) to the JSON arguments of
-//! core's dispatch, runs the operation there — on the calling thread, or on the libuv thread
-//! pool for the Promise forms — and converts the answer back (camelCase keys, `Date`s). No
-//! rule of behaviour lives here.
+//! Every method hands its arguments to core by one rule — a positional argument or an option
+//! `friendlyName` is core's `friendly_name`, its value converted by its JavaScript type
+//! ([`json::argument`]) — and core's `Request::parse` decides what the operation takes. The
+//! request runs on the calling thread, or on the libuv thread pool for the Promise forms, and
+//! its typed answer becomes the objects of [`crate::views`]. No rule of behaviour lives here.
 
-use std::ffi::CStr;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
-use napi::bindgen_prelude::{JsObjectValue, Object, PromiseRaw, ToNapiValue, Unknown};
-use napi::{Env, JsValue, ScopedTask, Status, ValueType};
+use napi::bindgen_prelude::{JsObjectValue, Object, PromiseRaw, ToNapiValue, TypeName, Unknown};
+use napi::{sys, Env, JsValue, Property, PropertyAttributes, ScopedTask, Status, ValueType};
 use napi_derive::napi;
 use serde_json::{Map, Value};
-use watchword_core::service::{unix_now, ServiceConfig, Setting, Verify as CoreVerify, MIN_SECRET_BYTES, SETTINGS};
-use watchword_core::{base32, Error, Invalid};
+use watchword_core::service::{
+    unix_now, Answer, Request, ServiceConfig, Setting, Verify as CoreVerify, MIN_SECRET_BYTES, SETTINGS,
+};
+use watchword_core::{Error, Invalid};
 use watchword_store::AnyStore;
 
-use crate::args::{self, type_error, MAX_SAFE_INTEGER};
-use crate::error::{boundary, panic_message, rejection, Fail, Out};
-use crate::json::{self, camel, snake};
+use crate::args::{self, type_error};
+use crate::error::{boundary, panic_message, rejection, Class, Fail, Out};
+use crate::fast;
+use crate::json::{self, camel, core_name, Given};
+use crate::views::{ChallengeInstance, EntityInstance, FactorInstance, PageOf};
 
-/// How an argument converts to its JSON form.
-#[derive(Clone, Copy)]
-enum Kind {
-    /// A string.
-    Str,
-    /// A string, or a `Uint8Array` of raw bytes sent as Base32 (a factor's secret).
-    Secret,
-    /// A non-negative integer.
-    Int,
-    /// Unix seconds (a number), a `Date`, or an RFC 3339 string.
-    Date,
-    /// A plain object of strings.
-    StrMap,
-    /// Challenge details.
-    Details,
-    /// The time the operation runs at (not sent as an argument).
-    Now,
+/// One argument as given: core's name, the JavaScript name, the object it was a key of
+/// (`options.`, `settings.`; empty for a positional argument) and what its value was.
+struct Argument {
+    core: String,
+    js: String,
+    within: &'static str,
+    given: Given,
 }
 
-/// One option of a method: its JavaScript name, its JSON name and its kind.
-struct Opt(&'static CStr, &'static str, Kind);
+impl Argument {
+    /// The name as the messages say it: `friendlyName`, `options.codeLength`.
+    fn name(&self) -> String {
+        format!("{}{}", self.within, self.js)
+    }
 
-const NOW: Opt = Opt(c"now", "now", Kind::Now);
+    fn positional(&self) -> bool {
+        self.within.is_empty()
+    }
+}
 
 /// The arguments of one call as they accumulate.
 struct Call {
+    op: &'static str,
     args: Map<String, Value>,
-    /// The JSON names of the arguments given as numbers: a range error of core about one of
-    /// them is thrown as a `RangeError`.
-    numeric: Vec<&'static str>,
+    given: Vec<Argument>,
     now: Option<u64>,
 }
 
 impl Call {
-    fn new() -> Call {
-        Call { args: Map::new(), numeric: Vec::new(), now: None }
+    fn new(op: &'static str) -> Call {
+        Call { op, args: Map::new(), given: Vec::new(), now: None }
     }
 
-    /// A required positional string argument.
-    fn string(mut self, json: &'static str, js: &str, value: &Unknown) -> Out<Call> {
-        let text = args::string(value, js).map_err(|fail| fail.about(json))?;
-        self.args.insert(json.to_string(), Value::String(text));
-        Ok(self)
-    }
-
-    /// The trailing options object.
-    fn options(mut self, value: &Unknown, spec: &'static [Opt]) -> Out<Call> {
-        let keys: Vec<&CStr> = spec.iter().map(|opt| opt.0).collect();
-        let options = args::Options::new(value, "options", &keys).map_err(|fail| fail.about("arguments"))?;
-        for Opt(js, json, kind) in spec {
-            let Some(value) = options.get(js) else { continue };
-            self = self.option(value, js, json, *kind).map_err(|fail| fail.about(json))?;
+    /// A positional argument: core's `name`, spelt in camelCase in JavaScript.
+    fn positional(mut self, name: &'static str, value: &Unknown) -> Out<Call> {
+        let js = camel(name);
+        if let Some((json, given)) = json::argument(value, || js.clone())? {
+            self.args.insert(name.to_string(), json);
+            self.given.push(Argument { core: name.to_string(), js, within: "", given });
         }
         Ok(self)
     }
 
-    /// One option's value.
-    fn option(mut self, value: Unknown, js: &CStr, json: &'static str, kind: Kind) -> Out<Call> {
-        let name = format!("options.{}", js.to_str().unwrap_or_default());
-        if value.get_type()? == ValueType::Null && !matches!(kind, Kind::Now) {
-            self.args.insert(json.to_string(), Value::Null);
-            return Ok(self);
+    /// The trailing options object: each key by the camelCase rule, except `now`, the time
+    /// the operation runs at. A key core does not know for the operation is refused.
+    /// `keys` is `Object.keys(options)` when the caller has it.
+    fn options(mut self, value: &Unknown, keys: Option<&Unknown>) -> Out<Call> {
+        match value.get_type()? {
+            ValueType::Undefined | ValueType::Null => return Ok(self),
+            ValueType::Object if !value.is_array()? && !value.is_date()? && !value.is_typedarray()? => {}
+            _ => return Err(type_error("options", "an object", value)),
         }
-        let converted = match kind {
-            Kind::Now => {
-                self.now = Some(args::time(&value, &name)?);
-                return Ok(self);
-            }
-            Kind::Str => Value::String(args::string(&value, &name)?),
-            Kind::Secret => match value.get_type()? {
-                ValueType::String => Value::String(args::string(&value, &name)?),
-                ValueType::Object if value.is_typedarray()? => {
-                    Value::String(base32::encode(&args::bytes(&value, &name)?))
+        // SAFETY: checked to be an object.
+        let object = unsafe { value.cast::<Object>()? };
+        for (key, item) in args::entries(&object, keys)? {
+            if key == "now" {
+                if item.get_type()? != ValueType::Undefined {
+                    self.now = Some(args::time(&item, "options.now")?);
                 }
-                _ => return Err(type_error(&name, "a Base32 string or a Uint8Array", &value)),
-            },
-            Kind::Int => {
-                self.numeric.push(json);
-                Value::from(args::integer(&value, &name, MAX_SAFE_INTEGER)? as u64)
+                continue;
             }
-            Kind::Date => match value.get_type()? {
-                ValueType::String => Value::String(args::string(&value, &name)?),
-                _ => {
-                    self.numeric.push(json);
-                    Value::from(args::time(&value, &name).map_err(|fail| match fail {
-                        Fail::Type(_) => type_error(&name, "Unix seconds, a Date or an RFC 3339 string", &value),
-                        other => other,
-                    })?)
-                }
-            },
-            Kind::StrMap => json::string_map(&value, &name)?,
-            Kind::Details => json::details(&value, &name)?,
-        };
-        self.args.insert(json.to_string(), converted);
+            let Some((json, given)) = json::argument(&item, || format!("options.{key}"))? else { continue };
+            // A key that is no camelCase name, or names a positional argument, goes to core
+            // under a name no operation has, so that core refuses it as it refuses any unknown one.
+            let core = match core_name(&key) {
+                Some(core) if !self.given.iter().any(|a| a.positional() && a.core == core) => core,
+                _ => format!("options.{key}"),
+            };
+            self.args.insert(core.clone(), json);
+            self.given.push(Argument { core, js: key, within: "options.", given });
+        }
         Ok(self)
+    }
+
+    /// The request core parses from the arguments.
+    fn prepare(self) -> Out<Operation> {
+        let now = self.now.unwrap_or_else(unix_now);
+        match Request::parse(self.op, &self.args) {
+            Ok(request) => Ok(Operation { request: Some(request), now, given: self.given }),
+            Err(error) if error.parameter() == Some("arguments") => Err(self.unknown_option(error)),
+            Err(error) => Err(fail(error, &self.given)),
+        }
+    }
+
+    /// Core refused an argument it does not know: the option it refuses alone.
+    #[cold]
+    fn unknown_option(&self, error: Error) -> Fail {
+        let positional: Map<String, Value> = self
+            .given
+            .iter()
+            .filter(|a| a.positional())
+            .filter_map(|a| Some((a.core.clone(), self.args.get(&a.core)?.clone())))
+            .collect();
+        let unknown = self.given.iter().filter(|a| !a.positional()).find(|a| {
+            let mut probe = positional.clone();
+            probe.insert(a.core.clone(), self.args.get(&a.core).cloned().unwrap_or(Value::Null));
+            matches!(Request::parse(self.op, &probe), Err(e) if e.parameter() == Some("arguments"))
+        });
+        match unknown {
+            Some(a) => Fail::Argument {
+                message: format!("options has an unknown option {:?}", a.js),
+                parameter: a.js.clone(),
+                class: Class::Type,
+                error,
+            },
+            None => fail(error, &self.given),
+        }
+    }
+}
+
+/// A core error about the call, told in JavaScript's terms: the argument's JavaScript name in
+/// `parameter` and the message; a wrong type is a `TypeError`, a range error about a number
+/// or a `Date` a `RangeError`.
+fn fail(error: Error, given: &[Argument]) -> Fail {
+    let Some(core) = error.parameter() else { return Fail::from(error) };
+    let base = core.strip_prefix("config.").unwrap_or(core);
+    let parameter = camel(core);
+    let argument = given.iter().find(|a| a.core == base);
+    let expected = match &error {
+        Error::InvalidParameter(Invalid::Type { expected, .. }) => Some(*expected),
+        _ => None,
+    };
+    let told = camel_words(&error.to_string());
+    let (class, message) = match (argument, expected) {
+        (Some(a), _) if matches!(a.given, Given::NotText { .. }) => {
+            let Given::NotText { path, what } = &a.given else { unreachable!() };
+            (Class::Type, format!("{path} must be a string, not {what}"))
+        }
+        (Some(a), _) if matches!(a.given, Given::Inexact(_)) => {
+            let Given::Inexact(why) = &a.given else { unreachable!() };
+            (Class::Range, format!("{} {why}", a.name()))
+        }
+        (Some(a), Some(expected)) => {
+            let what = match a.given {
+                Given::Value(what) => what,
+                _ => "a number",
+            };
+            let expected = if a.positional() { "a string" } else { expected };
+            (Class::Type, format!("{} must be {expected}, not {what}", a.name()))
+        }
+        (None, Some(_)) => (Class::Type, format!("{parameter} must be a string, not undefined")),
+        (Some(a), None) if matches!(a.given, Given::Number) => (Class::Range, told),
+        _ => (Class::Watchword, told),
+    };
+    Fail::Argument { error, class, message, parameter }
+}
+
+/// Core's message about an argument with every snake_case name in it spelt in camelCase
+/// (`invalid config.code_length: expected …, at least min_code_length`): such messages hold
+/// core's own words only, never a caller's value.
+fn camel_words(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut word = String::new();
+    for c in message.chars().chain(std::iter::once(' ')) {
+        if c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' {
+            word.push(c);
+            continue;
+        }
+        let snake = word.contains('_') && !word.starts_with('_') && !word.ends_with('_');
+        out.push_str(&if snake { camel(&word) } else { std::mem::take(&mut word) });
+        word.clear();
+        out.push(c);
+    }
+    out.pop();
+    out
+}
+
+/// A request ready to run, here or on the thread pool.
+struct Operation {
+    /// Taken when it runs.
+    request: Option<Request>,
+    now: u64,
+    given: Vec<Argument>,
+}
+
+impl Work for Operation {
+    type Done = Answer;
+    type Js = Answered;
+
+    /// Runs the request in core (this thread, whichever it is).
+    fn run(&mut self, verify: &CoreVerify<AnyStore>) -> Result<Answer, Error> {
+        match self.request.take() {
+            Some(request) => verify.execute(request, self.now),
+            None => Err(Error::storage("the operation ran already")),
+        }
+    }
+
+    /// The answer as the JavaScript value the method returns, or the error it throws.
+    fn answer(&self, answer: Result<Answer, Error>) -> Out<Answered> {
+        let now = self.now;
+        Ok(match answer.map_err(|error| fail(error, &self.given))? {
+            Answer::Entity(e) => Answered::Entity(EntityInstance::from(&e)),
+            Answer::Entities(p) => Answered::Entities(PageOf::new(&p, |e| EntityInstance::from(e))),
+            Answer::Factor(f, v) => Answered::Factor(FactorInstance::new(&f, v.as_ref())),
+            Answer::Created(c) => Answered::Created(FactorInstance::created(&c)),
+            Answer::Factors(p) => Answered::Factors(PageOf::new(&p, |f| FactorInstance::new(f, None))),
+            Answer::Challenge(c, v) => Answered::Challenge(ChallengeInstance::new(&c, v.as_ref(), now)),
+            Answer::Challenges(p) => Answered::Challenges(PageOf::new(&p, |c| ChallengeInstance::new(c, None, now))),
+            Answer::Record(text) => Answered::Record(text),
+            Answer::Count(n) => Answered::Count(n as f64),
+            Answer::Nothing => Answered::Nothing,
+            _ => return Err(Fail::from(Error::storage("an answer this version cannot show"))),
+        })
+    }
+}
+
+/// What a method returns: the typed objects of [`crate::views`].
+pub enum Answered {
+    /// An entity.
+    Entity(EntityInstance),
+    /// A page of entities.
+    Entities(PageOf<EntityInstance>),
+    /// A factor (with a result after a verification).
+    Factor(FactorInstance),
+    /// A new factor: `binding` gets its QR-code methods.
+    Created(FactorInstance),
+    /// A page of factors.
+    Factors(PageOf<FactorInstance>),
+    /// A challenge.
+    Challenge(ChallengeInstance),
+    /// A page of challenges.
+    Challenges(PageOf<ChallengeInstance>),
+    /// A stored record's text (or `call`'s JSON answer).
+    Record(String),
+    /// A count.
+    Count(f64),
+    /// `undefined`.
+    Nothing,
+}
+
+impl TypeName for Answered {
+    fn type_name() -> &'static str {
+        "Answered"
+    }
+
+    fn value_type() -> ValueType {
+        ValueType::Unknown
+    }
+}
+
+impl ToNapiValue for Answered {
+    unsafe fn to_napi_value(env: napi::sys::napi_env, answer: Answered) -> napi::Result<napi::sys::napi_value> {
+        // SAFETY (all below): handed on with the caller's environment.
+        unsafe {
+            match answer {
+                Answered::Entity(x) => ToNapiValue::to_napi_value(env, x),
+                Answered::Entities(x) => ToNapiValue::to_napi_value(env, x),
+                Answered::Factor(x) => ToNapiValue::to_napi_value(env, x),
+                Answered::Created(x) => {
+                    let raw = ToNapiValue::to_napi_value(env, x)?;
+                    crate::uri::add_qr_methods(&Env::from_raw(env), &Unknown::from_raw_unchecked(env, raw))?;
+                    Ok(raw)
+                }
+                Answered::Factors(x) => ToNapiValue::to_napi_value(env, x),
+                Answered::Challenge(x) => ToNapiValue::to_napi_value(env, x),
+                Answered::Challenges(x) => ToNapiValue::to_napi_value(env, x),
+                Answered::Record(x) => ToNapiValue::to_napi_value(env, x),
+                Answered::Count(x) => ToNapiValue::to_napi_value(env, x),
+                Answered::Nothing => ToNapiValue::to_napi_value(env, ()),
+            }
+        }
+    }
+}
+
+/// Work for the libuv thread pool: the Promise form of every method, so that a database
+/// store's network and disk waits never block the event loop.
+trait Work: Send + 'static {
+    /// What the work gives back from core.
+    type Done: Send;
+    /// What the promise resolves to.
+    type Js: ToNapiValue + TypeName;
+    /// Runs in core on a pool thread.
+    fn run(&mut self, verify: &CoreVerify<AnyStore>) -> Result<Self::Done, Error>;
+    /// The promise's value, or the error it rejects with.
+    fn answer(&self, done: Result<Self::Done, Error>) -> Out<Self::Js>;
+}
+
+/// One piece of [`Work`] with the service it runs on.
+struct PoolTask<W> {
+    verify: Arc<CoreVerify<AnyStore>>,
+    work: W,
+}
+
+impl<'env, W: Work> ScopedTask<'env> for PoolTask<W> {
+    /// The answer, or the message of a panic.
+    type Output = Result<Result<W::Done, Error>, String>;
+    type JsValue = W::Js;
+
+    fn compute(&mut self) -> napi::Result<Self::Output> {
+        let run = AssertUnwindSafe(|| self.work.run(&self.verify));
+        Ok(catch_unwind(run).map_err(|panic| panic_message(&*panic)))
+    }
+
+    fn resolve(&mut self, env: &'env Env, output: Self::Output) -> napi::Result<W::Js> {
+        let done = output.map_err(|message| napi::Error::new(Status::GenericFailure, message))?;
+        match catch_unwind(AssertUnwindSafe(|| self.work.answer(done))) {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(fail)) => Err(rejection(env, fail)),
+            Err(panic) => Err(napi::Error::new(Status::GenericFailure, panic_message(&*panic))),
+        }
+    }
+}
+
+/// `call`: an operation by its name with JSON-text arguments, answering JSON text.
+struct JsonCall {
+    op: String,
+    args: String,
+    now: u64,
+}
+
+impl JsonCall {
+    fn new(operation: &Unknown, args_json: &Unknown, options: &Unknown) -> Out<JsonCall> {
+        let op = args::string(operation, "operation")?;
+        let args = args::string(args_json, "argsJson")?;
+        let now = Call::new("call").options(options, None)?;
+        if let Some(extra) = now.given.first() {
+            return Err(Fail::Type(format!("options has an unknown option {:?}; it takes now", extra.js)));
+        }
+        Ok(JsonCall { op, args, now: now.now.unwrap_or_else(unix_now) })
+    }
+}
+
+impl Work for JsonCall {
+    type Done = String;
+    type Js = String;
+
+    fn run(&mut self, verify: &CoreVerify<AnyStore>) -> Result<String, Error> {
+        verify.call(&self.op, &self.args, self.now)
+    }
+
+    fn answer(&self, done: Result<String, Error>) -> Out<String> {
+        Ok(done?)
     }
 }
 
@@ -242,24 +483,6 @@ pub struct UpdateFactorOptions {
     pub now: Option<f64>,
 }
 
-/// A field of challenge details.
-#[napi(object)]
-pub struct ChallengeDetailField {
-    /// Up to 36 characters.
-    pub label: String,
-    /// Up to 128 characters.
-    pub value: String,
-}
-
-/// What a challenge shows the user.
-#[napi(object)]
-pub struct ChallengeDetails {
-    /// Up to 256 characters.
-    pub message: String,
-    /// Up to 20 fields.
-    pub fields: Option<Vec<ChallengeDetailField>>,
-}
-
 /// Options of `verify.createChallenge`.
 #[napi(object, object_from_js = false, object_to_js = false)]
 pub struct CreateChallengeOptions {
@@ -269,7 +492,8 @@ pub struct CreateChallengeOptions {
     #[napi(ts_type = "number | Date | string")]
     pub expiration_date: Option<f64>,
     /// What the challenge shows the user.
-    pub details: Option<ChallengeDetails>,
+    #[napi(ts_type = "{ message: string; fields?: ChallengeDetailField[] }")]
+    pub details: Option<String>,
     /// Strings kept with the challenge, never shown.
     pub hidden_details: Option<std::collections::HashMap<String, String>>,
     /// The caller's own strings.
@@ -321,304 +545,6 @@ pub struct ListChallengesOptions {
     pub now: Option<f64>,
 }
 
-/// An entity: the user a set of factors belongs to.
-#[napi(object, object_from_js = false, object_to_js = false)]
-pub struct EntityInstance {
-    /// `YE…`.
-    pub sid: String,
-    /// The caller's identifier of the user.
-    pub identity: String,
-    /// Creation time.
-    #[napi(ts_type = "Date")]
-    pub date_created: String,
-    /// Last change.
-    #[napi(ts_type = "Date")]
-    pub date_updated: String,
-}
-
-/// A factor's TOTP settings.
-#[napi(object, object_from_js = false, object_to_js = false)]
-pub struct FactorConfig {
-    /// HMAC hash.
-    #[napi(ts_type = "Algorithm")]
-    pub alg: String,
-    /// Digits per code.
-    pub code_length: u32,
-    /// Seconds per step.
-    pub time_step: u32,
-    /// Steps accepted each side.
-    pub skew: u32,
-}
-
-/// The secret of a new factor, shown once.
-#[napi(object, object_from_js = false, object_to_js = false)]
-pub struct FactorBinding {
-    /// Base32.
-    pub secret: String,
-    /// The `otpauth://` URI for the authenticator app (a QR code).
-    pub uri: String,
-}
-
-/// A TOTP factor. `binding` is only in the answer of `createFactor`; `result` and
-/// `resultOffset` only after a verification.
-#[napi(object, object_from_js = false, object_to_js = false)]
-pub struct FactorInstance {
-    /// `YF…`.
-    pub sid: String,
-    /// The entity's sid.
-    pub entity_sid: String,
-    /// The entity's identity.
-    pub identity: String,
-    /// The name the user gave it.
-    pub friendly_name: String,
-    /// Verified once a first code was accepted.
-    #[napi(ts_type = "'unverified' | 'verified'")]
-    pub status: String,
-    /// Always `'totp'`.
-    #[napi(ts_type = "'totp'")]
-    pub factor_type: String,
-    /// TOTP settings.
-    pub config: FactorConfig,
-    /// The caller's own strings.
-    #[napi(ts_type = "Record<string, string> | null")]
-    pub metadata: Option<String>,
-    /// Creation time.
-    #[napi(ts_type = "Date")]
-    pub date_created: String,
-    /// Last change.
-    #[napi(ts_type = "Date")]
-    pub date_updated: String,
-    /// The secret and URI (creation answer only).
-    pub binding: Option<FactorBinding>,
-    /// The verification result (after `verifyFactor`).
-    #[napi(ts_type = "VerificationResult")]
-    pub result: Option<String>,
-    /// The matched step minus the current one, or `null` for `'invalid_code'`.
-    #[napi(ts_type = "number | null")]
-    pub result_offset: Option<i32>,
-}
-
-/// A challenge: one login attempt to approve with a code.
-#[napi(object, object_from_js = false, object_to_js = false)]
-pub struct ChallengeInstance {
-    /// `YC…`.
-    pub sid: String,
-    /// The entity's sid.
-    pub entity_sid: String,
-    /// The entity's identity.
-    pub identity: String,
-    /// The factor's sid.
-    pub factor_sid: String,
-    /// `'pending'`, `'approved'`, `'denied'` or `'expired'`.
-    #[napi(ts_type = "ChallengeStatus")]
-    pub status: String,
-    /// Always `'none'`.
-    #[napi(ts_type = "'none'")]
-    pub responded_reason: String,
-    /// Always `'totp'`.
-    #[napi(ts_type = "'totp'")]
-    pub factor_type: String,
-    /// Creation time.
-    #[napi(ts_type = "Date")]
-    pub date_created: String,
-    /// Last change.
-    #[napi(ts_type = "Date")]
-    pub date_updated: String,
-    /// When it was approved or denied.
-    #[napi(ts_type = "Date | null")]
-    pub date_responded: String,
-    /// When it expires.
-    #[napi(ts_type = "Date")]
-    pub expiration_date: String,
-    /// What it shows the user.
-    #[napi(ts_type = "ChallengeDetails | null")]
-    pub details: String,
-    /// Strings kept with it, never shown.
-    #[napi(ts_type = "Record<string, string> | null")]
-    pub hidden_details: String,
-    /// The caller's own strings.
-    #[napi(ts_type = "Record<string, string> | null")]
-    pub metadata: String,
-    /// The verification result (when a code was given).
-    #[napi(ts_type = "VerificationResult")]
-    pub result: Option<String>,
-    /// The matched step minus the current one, or `null` for `'invalid_code'`.
-    #[napi(ts_type = "number | null")]
-    pub result_offset: Option<i32>,
-}
-
-const CREATE_FACTOR: &[Opt] = &[
-    Opt(c"secret", "secret", Kind::Secret),
-    Opt(c"alg", "alg", Kind::Str),
-    Opt(c"codeLength", "code_length", Kind::Int),
-    Opt(c"timeStep", "time_step", Kind::Int),
-    Opt(c"skew", "skew", Kind::Int),
-    Opt(c"metadata", "metadata", Kind::StrMap),
-    NOW,
-];
-const UPDATE_FACTOR: &[Opt] = &[
-    Opt(c"friendlyName", "friendly_name", Kind::Str),
-    Opt(c"alg", "alg", Kind::Str),
-    Opt(c"codeLength", "code_length", Kind::Int),
-    Opt(c"timeStep", "time_step", Kind::Int),
-    Opt(c"skew", "skew", Kind::Int),
-    Opt(c"metadata", "metadata", Kind::StrMap),
-    NOW,
-];
-const CREATE_CHALLENGE: &[Opt] = &[
-    Opt(c"authPayload", "auth_payload", Kind::Str),
-    Opt(c"expirationDate", "expiration_date", Kind::Date),
-    Opt(c"details", "details", Kind::Details),
-    Opt(c"hiddenDetails", "hidden_details", Kind::StrMap),
-    Opt(c"metadata", "metadata", Kind::StrMap),
-    NOW,
-];
-const UPDATE_CHALLENGE: &[Opt] = &[Opt(c"metadata", "metadata", Kind::StrMap), NOW];
-const LIST: &[Opt] = &[Opt(c"limit", "limit", Kind::Int), Opt(c"pageToken", "page_token", Kind::Str), NOW];
-const LIST_CHALLENGES: &[Opt] = &[
-    Opt(c"factorSid", "factor_sid", Kind::Str),
-    Opt(c"status", "status", Kind::Str),
-    Opt(c"order", "order", Kind::Str),
-    Opt(c"limit", "limit", Kind::Int),
-    Opt(c"pageToken", "page_token", Kind::Str),
-    NOW,
-];
-const ONLY_NOW: &[Opt] = &[NOW];
-
-/// What an operation answers, and so how its JSON answer becomes a JavaScript value.
-#[derive(Clone, Copy)]
-enum Shape {
-    /// A view, as an object with camelCase keys and `Date`s.
-    View,
-    /// The view of a new factor, whose `binding` gets the QR-code methods.
-    Created,
-    /// A page: an array of views carrying `nextPageToken`.
-    Page,
-    /// Nothing (`undefined`).
-    Void,
-    /// A number (`sweep`).
-    Count,
-    /// A stored record, as its JSON text.
-    Record,
-    /// JSON text of the whole answer (`call`).
-    Json,
-}
-
-/// One operation, its arguments converted, ready to run here or on the thread pool.
-struct Operation {
-    op: String,
-    /// The JSON arguments object (for `call`, `{"args_json": "…"}`).
-    args: Value,
-    now: u64,
-    numeric: Vec<&'static str>,
-    shape: Shape,
-}
-
-impl Call {
-    fn operation(self, op: &str, shape: Shape) -> Operation {
-        Operation {
-            op: op.to_string(),
-            args: Value::Object(self.args),
-            now: self.now.unwrap_or_else(unix_now),
-            numeric: self.numeric,
-            shape,
-        }
-    }
-}
-
-impl Operation {
-    /// Runs the operation in core (this thread, whichever it is).
-    fn run(&self, verify: &CoreVerify<AnyStore>) -> Result<Value, Error> {
-        match self.shape {
-            Shape::Json => {
-                let args = self.args.get("args_json").and_then(Value::as_str).unwrap_or_default();
-                verify.call(&self.op, args, self.now).map(Value::String)
-            }
-            _ => verify.dispatch(&self.op, &self.args, self.now),
-        }
-    }
-
-    /// The answer as the JavaScript value the method returns.
-    fn answer<'e>(&self, env: &'e Env, answer: Result<Value, Error>) -> Out<Unknown<'e>> {
-        let value = answer.map_err(|error| core_fail(error, &self.numeric))?;
-        match self.shape {
-            Shape::View => Ok(json::to_js(env, &value)?),
-            Shape::Created => {
-                let out = json::to_js(env, &value)?;
-                crate::uri::add_qr_methods(env, &out)?;
-                Ok(out)
-            }
-            Shape::Page => {
-                let empty = Vec::new();
-                let items = value.get("items").and_then(Value::as_array).unwrap_or(&empty);
-                let out = json::to_js(env, &Value::Array(items.clone()))?;
-                let token = value.get("next_page_token").cloned().unwrap_or(Value::Null);
-                add_page_token(env, &out, &token)?;
-                Ok(out)
-            }
-            // SAFETY: `env` is the live environment of this call.
-            Shape::Void => Ok(unknown(env, unsafe { <() as ToNapiValue>::to_napi_value(env.raw(), ()) })?),
-            Shape::Count => Ok(json::to_js(env, &value)?),
-            Shape::Record | Shape::Json => {
-                let text = match value {
-                    Value::String(text) => text,
-                    other => other.to_string(),
-                };
-                // SAFETY: `env` is the live environment of this call.
-                Ok(unknown(env, unsafe { String::to_napi_value(env.raw(), text) })?)
-            }
-        }
-    }
-}
-
-/// A raw value just created in `env`.
-fn unknown(env: &Env, raw: napi::Result<napi::sys::napi_value>) -> napi::Result<Unknown<'_>> {
-    // SAFETY: `raw` was just created in `env`.
-    Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), raw?) })
-}
-
-/// Sets a page's `nextPageToken` (not enumerable, like an array's own methods: spreading,
-/// `JSON.stringify` and deep equality see the items only).
-fn add_page_token(env: &Env, page: &Unknown, token: &Value) -> napi::Result<()> {
-    use napi::{Property, PropertyAttributes};
-    // SAFETY: a page is an array, an object.
-    let mut array: Object = unsafe { page.cast()? };
-    let token = json::to_js(env, token)?;
-    let hidden = PropertyAttributes::Writable | PropertyAttributes::Configurable;
-    array.define_properties(&[Property::new()
-        .with_utf8_name("nextPageToken")?
-        .with_value(&token)
-        .with_property_attributes(hidden)])
-}
-
-/// An operation on the libuv thread pool: the Promise form of every method, so that a database
-/// store's network and disk waits never block the event loop.
-struct OperationTask {
-    verify: Arc<CoreVerify<AnyStore>>,
-    operation: Operation,
-}
-
-impl<'env> ScopedTask<'env> for OperationTask {
-    /// The answer, or the message of a panic.
-    type Output = Result<Result<Value, Error>, String>;
-    type JsValue = Unknown<'env>;
-
-    fn compute(&mut self) -> napi::Result<Self::Output> {
-        let run = AssertUnwindSafe(|| self.operation.run(&self.verify));
-        Ok(catch_unwind(run).map_err(|panic| panic_message(&*panic)))
-    }
-
-    fn resolve(&mut self, env: &'env Env, output: Self::Output) -> napi::Result<Unknown<'env>> {
-        let answer = output.map_err(|message| napi::Error::new(Status::GenericFailure, message))?;
-        let converted = catch_unwind(AssertUnwindSafe(|| self.operation.answer(env, answer)));
-        match converted {
-            Ok(Ok(value)) => Ok(value),
-            Ok(Err(fail)) => Err(rejection(env, fail)),
-            Err(panic) => Err(napi::Error::new(Status::GenericFailure, panic_message(&*panic))),
-        }
-    }
-}
-
 /// The verification service (Twilio Verify's Entity → Factor → Challenge API with Okta's
 /// verification results) over a store: in memory by default, or the SQLite or PostgreSQL
 /// database the `store` setting names. Every operation has a synchronous form and a Promise
@@ -638,42 +564,119 @@ pub struct Verify {
     inner: Arc<CoreVerify<AnyStore>>,
 }
 
-/// Declares the synchronous method of an operation and its Promise form (`…Async`). The doc
-/// lines are `#[doc = "…"]` attributes with plain strings: napi's TypeScript generator keeps
-/// the `r"` of the raw strings that doc comments become inside a macro invocation.
-macro_rules! operation {
-    (
+/// Declares the synchronous method of an operation and its Promise form (`…Async`): the
+/// operation is core's of the method's name, the positional arguments core's of their names,
+/// then an options object. The doc lines are `#[doc = "…"]` attributes with plain strings:
+/// napi's TypeScript generator keeps the `r"` of the raw strings that doc comments become
+/// inside a macro invocation.
+macro_rules! operations {
+    ($(
         $(#[doc = $doc:literal])*
-        $name:ident, $name_async:ident ($($arg:ident),*) => $op:literal as $shape:ident,
+        $name:ident, $name_async:ident ($($arg:ident),*),
         args = $args:literal, returns = $ret:literal, promise = $promise:literal,
-        |$call:ident| $build:expr
-    ) => {
-        #[napi]
-        impl Verify {
-            $(#[doc = $doc])*
-            #[napi(ts_args_type = $args, ts_return_type = $ret)]
-            pub fn $name<'e>(&self, env: &'e Env, $($arg: Unknown),*) -> napi::Result<Unknown<'e>> {
-                boundary(env, || {
-                    let $call = Call::new();
-                    let operation = $build?.operation($op, Shape::$shape);
-                    let answer = operation.run(&self.inner);
-                    operation.answer(env, answer)
-                })
+    )*) => {
+        $(
+            #[napi]
+            impl Verify {
+                $(#[doc = $doc])*
+                #[napi(ts_args_type = $args, ts_return_type = $ret)]
+                pub fn $name(&self, env: Env, $($arg: Unknown,)* options: Unknown) -> napi::Result<Answered> {
+                    boundary(&env, || self.run(Call::new(stringify!($name))$(.positional(stringify!($arg), &$arg)?)*.options(&options, None)?))
+                }
+
+                $(#[doc = $doc])*
+                ///
+                /// Promise form: runs on the libuv thread pool and rejects with the error the
+                /// synchronous form throws.
+                #[napi(ts_args_type = $args, ts_return_type = $promise)]
+                pub fn $name_async<'e>(&self, env: &'e Env, $($arg: Unknown,)* options: Unknown) -> napi::Result<Unknown<'e>> {
+                    let prepared = catch_unwind(AssertUnwindSafe(|| {
+                        Call::new(stringify!($name))$(.positional(stringify!($arg), &$arg)?)*.options(&options, None)?.prepare()
+                    }));
+                    let task = prepared.map(|p| p.map(|work| PoolTask { verify: Arc::clone(&self.inner), work }));
+                    spawn(env, task)
+                }
             }
 
-            $(#[doc = $doc])*
-            ///
-            /// Promise form: runs on the libuv thread pool and rejects with the error the
-            /// synchronous form throws.
-            #[napi(ts_args_type = $args, ts_return_type = $promise)]
-            pub fn $name_async<'e>(&self, env: &'e Env, $($arg: Unknown),*) -> napi::Result<Unknown<'e>> {
-                self.spawn(env, || {
-                    let $call = Call::new();
-                    Ok($build?.operation($op, Shape::$shape))
-                })
+            /// The synchronous method called straight from JavaScript (see [`install`]).
+            mod $name {
+                use super::*;
+
+                pub(super) unsafe extern "C" fn direct(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
+                    // SAFETY: called by N-API with a callback's arguments.
+                    unsafe {
+                        fast::call(env, info, |env, this, [$($arg,)* options, keys]| {
+                            let verify: &Verify = fast::instance(env.raw(), this, "Verify methods")?;
+                            let call = Call::new(stringify!($name))$(.positional(stringify!($arg), &$arg)?)*;
+                            let answer = verify.run(call.options(&options, Some(&keys))?)?;
+                            fast::to_raw(env, answer)
+                        })
+                    }
+                }
             }
-        }
+        )*
+
+        /// Every operation's synchronous method: its name, how many positional arguments it
+        /// takes and its direct callback.
+        const DIRECT: &[(&str, usize, fast::Callback)] = &[$((stringify!($name), <[&str]>::len(&[$(stringify!($arg)),*]), $name::direct)),*];
     };
+}
+
+impl Verify {
+    /// Runs a call's request on this thread.
+    fn run(&self, call: Call) -> Out<Answered> {
+        let mut operation = call.prepare()?;
+        let answer = operation.run(&self.inner);
+        operation.answer(answer)
+    }
+}
+
+/// Puts the direct callbacks of the synchronous methods on `Verify.prototype` in place of
+/// napi-rs's: its glue for a class method (borrow tracking in a global map, argument scopes)
+/// costs about as much as a whole memory-store operation. Each method is a line of JavaScript
+/// that hands the callback its arguments and `Object.keys(options)` (the keys are the slow
+/// part of reading an object through N-API). The methods keep their names, arguments, errors
+/// and property attributes; napi-rs's declarations still give `index.d.ts`.
+pub(crate) fn install(env: &Env, exports: &Object) -> napi::Result<()> {
+    let class: Object = exports.get_named_property_unchecked("Verify")?;
+    let mut prototype: Object = class.get_named_property_unchecked("prototype")?;
+    for (name, positional, callback) in DIRECT {
+        let js = camel(name);
+        let native = fast::function(env, c"direct", *callback)?;
+        let params: Vec<String> = (0..*positional).map(|i| format!("a{i}, ")).collect();
+        let params = params.concat();
+        let source = format!(
+            "(native) => function {js}({params}options) {{ return native.call(this, {params}options, \
+             typeof options === 'object' && options !== null ? Object.keys(options) : undefined) }}"
+        );
+        let factory: napi::bindgen_prelude::Function<Unknown, Unknown> = env.run_script(&source)?;
+        // SAFETY: `native` was just created in `env`.
+        let method = factory.call(unsafe { Unknown::from_raw_unchecked(env.raw(), native) })?;
+        prototype.define_properties(&[Property::new()
+            .with_utf8_name(&js)?
+            .with_value(&method)
+            .with_property_attributes(
+                PropertyAttributes::Writable | PropertyAttributes::Enumerable | PropertyAttributes::Configurable,
+            )])?;
+    }
+    Ok(())
+}
+
+/// The promise of `task` on the libuv thread pool; a failure to prepare it is a rejected promise.
+fn spawn<'e, T>(env: &'e Env, task: std::thread::Result<Out<T>>) -> napi::Result<Unknown<'e>>
+where
+    T: for<'t> ScopedTask<'t> + Send + 'static,
+{
+    match task {
+        Ok(Ok(task)) => Ok(env.spawn(task)?.promise_object().to_unknown()),
+        Ok(Err(fail)) => rejected(env, rejection(env, fail)),
+        Err(panic) => rejected(env, napi::Error::new(Status::GenericFailure, panic_message(&*panic))),
+    }
+}
+
+/// A promise rejected with `error`.
+fn rejected(env: &Env, error: napi::Error) -> napi::Result<Unknown<'_>> {
+    Ok(PromiseRaw::<Unknown>::reject(env, error)?.to_unknown())
 }
 
 #[napi]
@@ -687,8 +690,8 @@ impl Verify {
     #[napi(constructor, ts_args_type = "settings: VerifySettings")]
     pub fn new(env: Env, settings: Unknown) -> napi::Result<Verify> {
         boundary(&env, || {
-            let (config, numeric) = config_of(&settings)?;
-            let inner = watchword_store::service(config).map_err(|error| core_fail(error, &numeric))?;
+            let (config, given) = config_of(&settings)?;
+            let inner = watchword_store::service(config).map_err(|error| fail(error, &given))?;
             Ok(Verify { inner: Arc::new(inner) })
         })
     }
@@ -696,13 +699,8 @@ impl Verify {
     /// `new Verify(settings)` as a promise: the store is opened on the libuv thread pool.
     #[napi(ts_args_type = "settings: VerifySettings", ts_return_type = "Promise<Verify>")]
     pub fn open<'e>(env: &'e Env, settings: Unknown) -> napi::Result<Unknown<'e>> {
-        match catch_unwind(AssertUnwindSafe(|| config_of(&settings))) {
-            Ok(Ok((config, numeric))) => {
-                Ok(env.spawn(OpenTask { config: Some(config), numeric })?.promise_object().to_unknown())
-            }
-            Ok(Err(fail)) => rejected(env, rejection(env, fail)),
-            Err(panic) => rejected(env, napi::Error::new(Status::GenericFailure, panic_message(&*panic))),
-        }
+        let prepared = catch_unwind(AssertUnwindSafe(|| config_of(&settings)));
+        spawn(env, prepared.map(|p| p.map(|(config, given)| OpenTask { config: Some(config), given })))
     }
 
     /// Every numeric setting with its default and range, from core's table.
@@ -735,19 +733,9 @@ impl Verify {
     /// snake_case JSON arguments and returns the JSON answer (snake_case, RFC 3339 dates):
     /// for hosts that route requests by operation name, e.g. an HTTP API that takes Twilio's
     /// parameter names. The typed methods are the same operations.
-    #[napi(ts_args_type = "operation: string, argsJson: string, options?: NowOptions", ts_return_type = "string")]
-    pub fn call<'e>(
-        &self,
-        env: &'e Env,
-        operation: Unknown,
-        args_json: Unknown,
-        options: Unknown,
-    ) -> napi::Result<Unknown<'e>> {
-        boundary(env, || {
-            let operation = json_call(&operation, &args_json, &options)?;
-            let answer = operation.run(&self.inner);
-            operation.answer(env, answer)
-        })
+    #[napi(ts_args_type = "operation: string, argsJson: string, options?: NowOptions")]
+    pub fn call(&self, env: Env, operation: Unknown, args_json: Unknown, options: Unknown) -> napi::Result<String> {
+        boundary(&env, || Ok(JsonCall::new(&operation, &args_json, &options)?.run(&self.inner)?))
     }
 
     /// `call` as a promise, run on the libuv thread pool.
@@ -762,83 +750,67 @@ impl Verify {
         args_json: Unknown,
         options: Unknown,
     ) -> napi::Result<Unknown<'e>> {
-        self.spawn(env, || json_call(&operation, &args_json, &options))
+        let prepared = catch_unwind(AssertUnwindSafe(|| JsonCall::new(&operation, &args_json, &options)));
+        spawn(env, prepared.map(|p| p.map(|work| PoolTask { verify: Arc::clone(&self.inner), work })))
     }
 }
 
-impl Verify {
-    /// Starts the operation `prepare` converts the arguments to on the libuv thread pool and
-    /// returns its promise; a conversion failure is a rejected promise.
-    fn spawn<'e>(&self, env: &'e Env, prepare: impl FnOnce() -> Out<Operation>) -> napi::Result<Unknown<'e>> {
-        match catch_unwind(AssertUnwindSafe(prepare)) {
-            Ok(Ok(operation)) => {
-                let task = OperationTask { verify: Arc::clone(&self.inner), operation };
-                Ok(env.spawn(task)?.promise_object().to_unknown())
-            }
-            Ok(Err(fail)) => rejected(env, rejection(env, fail)),
-            Err(panic) => rejected(env, napi::Error::new(Status::GenericFailure, panic_message(&*panic))),
-        }
-    }
+/// The settings that are strings; every other setting is a number of core's table.
+const STRING_SETTINGS: [&str; 4] = ["issuer", "store", "service", "alg"];
+
+/// Every numeric setting of core.
+fn all_settings() -> impl Iterator<Item = &'static Setting> {
+    SETTINGS.iter().chain(std::iter::once(&MIN_SECRET_BYTES))
 }
 
-/// A promise rejected with `error`.
-fn rejected(env: &Env, error: napi::Error) -> napi::Result<Unknown<'_>> {
-    Ok(PromiseRaw::<Unknown>::reject(env, error)?.to_unknown())
-}
-
-/// The arguments of `call`: the operation's name and its JSON text.
-fn json_call(operation: &Unknown, args_json: &Unknown, options: &Unknown) -> Out<Operation> {
-    let name = args::string(operation, "operation")?;
-    let args_json = args::string(args_json, "argsJson")?;
-    let mut call = Call::new().options(options, ONLY_NOW)?;
-    call.args.insert("args_json".to_string(), Value::String(args_json));
-    Ok(call.operation(&name, Shape::Json))
-}
-
-/// The service configuration of `new Verify(settings)`, with the names of the settings given
-/// as numbers.
-fn config_of(settings: &Unknown) -> Out<(ServiceConfig, Vec<&'static str>)> {
+/// The service configuration of `new Verify(settings)`: each setting by the camelCase rule
+/// (exactly the spelling the methods take), a number for core's numeric settings.
+fn config_of(settings: &Unknown) -> Out<(ServiceConfig, Vec<Argument>)> {
     if settings.get_type()? != ValueType::Object || settings.is_array()? {
         return Err(type_error("settings", "an object with at least an issuer", settings));
     }
     // SAFETY: checked to be an object.
     let object = unsafe { settings.cast::<Object>()? };
     let mut map = Map::new();
-    let mut numeric = Vec::new();
-    for key in args::keys(&object)? {
-        let value: Unknown = object.get_named_property_unchecked(&key)?;
-        let name = format!("settings.{key}");
-        let json_name = snake(&key);
+    let mut given = Vec::new();
+    for (key, value) in args::entries(&object, None)? {
         if value.get_type()? == ValueType::Undefined {
             continue;
         }
-        let converted = if let Some(parameter) = STRING_SETTINGS.iter().find(|s| **s == json_name) {
-            Value::String(args::string(&value, &name).map_err(|fail| fail.about(parameter))?)
-        } else if let Some(setting) = numeric_setting(&json_name) {
-            numeric.push(setting.name);
-            let number = args::integer(&value, &name, MAX_SAFE_INTEGER).map_err(|fail| fail.about(setting.name))?;
-            Value::from(number as u64)
-        } else {
-            let known: Vec<String> =
-                STRING_SETTINGS.iter().map(|s| s.to_string()).chain(all_settings().map(|s| camel(s.name))).collect();
-            return Err(Fail::Type(format!(
-                "settings has an unknown setting {key:?}; the settings are: {}",
-                known.join(", ")
-            )));
+        let name = format!("settings.{key}");
+        let core = core_name(&key);
+        let numeric = core.as_deref().and_then(|core| all_settings().find(|s| s.name == core));
+        let string = core.as_deref().and_then(|core| STRING_SETTINGS.iter().find(|s| **s == core));
+        let wanted = match (numeric, string) {
+            (Some(setting), _) => (setting.name, ValueType::Number, "a number"),
+            (None, Some(setting)) => (*setting, ValueType::String, "a string"),
+            (None, None) => {
+                let known: Vec<String> =
+                    STRING_SETTINGS.iter().map(|s| camel(s)).chain(all_settings().map(|s| camel(s.name))).collect();
+                let message =
+                    format!("settings has an unknown setting {key:?}; the settings are: {}", known.join(", "));
+                let error = Error::InvalidParameter(Invalid::Type { name: "settings", expected: "a known setting" });
+                return Err(Fail::Argument { error, class: Class::Type, message, parameter: key });
+            }
         };
-        map.insert(json_name, converted);
+        if value.get_type()? != wanted.1 {
+            let error = Error::InvalidParameter(Invalid::Type { name: wanted.0, expected: wanted.2 });
+            let message = format!("{name} must be {}, not {}", wanted.2, args::describe(&value));
+            return Err(Fail::Argument { error, class: Class::Type, message, parameter: key });
+        }
+        if let Some((json, kind)) = json::argument(&value, || name.clone())? {
+            map.insert(wanted.0.to_string(), json);
+            given.push(Argument { core: wanted.0.to_string(), js: key, within: "settings.", given: kind });
+        }
     }
-    let config = ServiceConfig::from_map(&map).map_err(|error| core_fail(error, &numeric))?;
-    Ok((config, numeric))
+    let config = ServiceConfig::from_map(&map).map_err(|error| fail(error, &given))?;
+    Ok((config, given))
 }
-
-/// The settings that are strings.
-const STRING_SETTINGS: [&str; 4] = ["issuer", "store", "service", "alg"];
 
 /// `Verify.open`: opens the store on the libuv thread pool.
 struct OpenTask {
     config: Option<ServiceConfig>,
-    numeric: Vec<&'static str>,
+    given: Vec<Argument>,
 }
 
 impl<'env> ScopedTask<'env> for OpenTask {
@@ -858,245 +830,127 @@ impl<'env> ScopedTask<'env> for OpenTask {
     fn resolve(&mut self, env: &'env Env, output: Self::Output) -> napi::Result<Verify> {
         match output.map_err(|message| napi::Error::new(Status::GenericFailure, message))? {
             Ok(inner) => Ok(Verify { inner: Arc::new(inner) }),
-            Err(error) => Err(rejection(env, core_fail(error, &self.numeric))),
+            Err(error) => Err(rejection(env, fail(error, &self.given))),
         }
     }
 }
 
-operation! {
+operations! {
     #[doc = " Creates the entity for `identity` (8–64 characters of dash-separated letters and"]
     #[doc = " digits). Creating a factor creates its entity too."]
-    create_entity, create_entity_async(identity, options) => "create_entity" as View,
+    create_entity, create_entity_async(identity),
     args = "identity: string, options?: NowOptions", returns = "EntityInstance",
     promise = "Promise<EntityInstance>",
-    |call| call.string("identity", "identity", &identity)?.options(&options, ONLY_NOW)
-}
 
-operation! {
     #[doc = " The entity for `identity`."]
-    fetch_entity, fetch_entity_async(identity, options) => "fetch_entity" as View,
+    fetch_entity, fetch_entity_async(identity),
     args = "identity: string, options?: NowOptions", returns = "EntityInstance",
     promise = "Promise<EntityInstance>",
-    |call| call.string("identity", "identity", &identity)?.options(&options, ONLY_NOW)
-}
 
-operation! {
     #[doc = " A page of the service's entities, oldest first: at most `limit` (1–1000, default 50),"]
     #[doc = " after the page whose `nextPageToken` is `pageToken`."]
-    list_entities, list_entities_async(options) => "list_entities" as Page,
+    list_entities, list_entities_async(),
     args = "options?: ListOptions", returns = "Page<EntityInstance>",
     promise = "Promise<Page<EntityInstance>>",
-    |call| call.options(&options, LIST)
-}
 
-operation! {
     #[doc = " Deletes the entity with its factors and challenges."]
-    delete_entity, delete_entity_async(identity, options) => "delete_entity" as Void,
+    delete_entity, delete_entity_async(identity),
     args = "identity: string, options?: NowOptions", returns = "void", promise = "Promise<void>",
-    |call| call.string("identity", "identity", &identity)?.options(&options, ONLY_NOW)
-}
 
-operation! {
     #[doc = " Creates an unverified TOTP factor (and the entity if it is new). The answer alone"]
     #[doc = " carries `binding: { secret, uri }`; no later read shows the secret."]
-    create_factor, create_factor_async(identity, friendly_name, options) => "create_factor" as Created,
+    create_factor, create_factor_async(identity, friendly_name),
     args = "identity: string, friendlyName: string, options?: CreateFactorOptions",
     returns = "FactorInstance & { binding: FactorBinding & BindingQr }",
     promise = "Promise<FactorInstance & { binding: FactorBinding & BindingQr }>",
-    |call| call
-        .string("identity", "identity", &identity)?
-        .string("friendly_name", "friendlyName", &friendly_name)?
-        .options(&options, CREATE_FACTOR)
-}
 
-operation! {
     #[doc = " The factor (without its secret)."]
-    fetch_factor, fetch_factor_async(identity, factor_sid, options) => "fetch_factor" as View,
+    fetch_factor, fetch_factor_async(identity, factor_sid),
     args = "identity: string, factorSid: string, options?: NowOptions", returns = "FactorInstance",
     promise = "Promise<FactorInstance>",
-    |call| call
-        .string("identity", "identity", &identity)?
-        .string("factor_sid", "factorSid", &factor_sid)?
-        .options(&options, ONLY_NOW)
-}
 
-operation! {
     #[doc = " A page of the entity's factors, oldest first (`limit` and `pageToken` as for"]
     #[doc = " `listEntities`)."]
-    list_factors, list_factors_async(identity, options) => "list_factors" as Page,
+    list_factors, list_factors_async(identity),
     args = "identity: string, options?: ListOptions", returns = "Page<FactorInstance>",
     promise = "Promise<Page<FactorInstance>>",
-    |call| call.string("identity", "identity", &identity)?.options(&options, LIST)
-}
 
-operation! {
     #[doc = " Changes a factor's name, TOTP settings or metadata."]
-    update_factor, update_factor_async(identity, factor_sid, options) => "update_factor" as View,
+    update_factor, update_factor_async(identity, factor_sid),
     args = "identity: string, factorSid: string, options?: UpdateFactorOptions", returns = "FactorInstance",
     promise = "Promise<FactorInstance>",
-    |call| call
-        .string("identity", "identity", &identity)?
-        .string("factor_sid", "factorSid", &factor_sid)?
-        .options(&options, UPDATE_FACTOR)
-}
 
-operation! {
     #[doc = " Verifies an unverified factor with a code from the app. A wrong code is a `result`"]
     #[doc = " (`'invalid_code'`, `'replayed'`, `'outside_window'`), never an error."]
-    verify_factor, verify_factor_async(identity, factor_sid, code, options) => "verify_factor" as View,
+    verify_factor, verify_factor_async(identity, factor_sid, code),
     args = "identity: string, factorSid: string, code: string, options?: NowOptions",
     returns = "FactorInstance & { result: VerificationResult; resultOffset: number | null }",
     promise = "Promise<FactorInstance & { result: VerificationResult; resultOffset: number | null }>",
-    |call| call
-        .string("identity", "identity", &identity)?
-        .string("factor_sid", "factorSid", &factor_sid)?
-        .string("code", "code", &code)?
-        .options(&options, ONLY_NOW)
-}
 
-operation! {
     #[doc = " Deletes the factor with its challenges."]
-    delete_factor, delete_factor_async(identity, factor_sid, options) => "delete_factor" as Void,
+    delete_factor, delete_factor_async(identity, factor_sid),
     args = "identity: string, factorSid: string, options?: NowOptions", returns = "void",
     promise = "Promise<void>",
-    |call| call
-        .string("identity", "identity", &identity)?
-        .string("factor_sid", "factorSid", &factor_sid)?
-        .options(&options, ONLY_NOW)
-}
 
-operation! {
     #[doc = " Lifts a factor's lockout and resets its failure count."]
-    unlock_factor, unlock_factor_async(identity, factor_sid, options) => "unlock_factor" as View,
+    unlock_factor, unlock_factor_async(identity, factor_sid),
     args = "identity: string, factorSid: string, options?: NowOptions", returns = "FactorInstance",
     promise = "Promise<FactorInstance>",
-    |call| call
-        .string("identity", "identity", &identity)?
-        .string("factor_sid", "factorSid", &factor_sid)?
-        .options(&options, ONLY_NOW)
-}
 
-operation! {
     #[doc = " Creates a challenge for a verified factor: `pending`, or answered at once when"]
     #[doc = " `authPayload` is given (then the answer has a `result`)."]
-    create_challenge, create_challenge_async(identity, factor_sid, options) => "create_challenge" as View,
+    create_challenge, create_challenge_async(identity, factor_sid),
     args = "identity: string, factorSid: string, options?: CreateChallengeOptions",
     returns = "ChallengeInstance", promise = "Promise<ChallengeInstance>",
-    |call| call
-        .string("identity", "identity", &identity)?
-        .string("factor_sid", "factorSid", &factor_sid)?
-        .options(&options, CREATE_CHALLENGE)
-}
 
-operation! {
     #[doc = " Answers a pending challenge with a code. A wrong code is a `result`, never an error."]
-    update_challenge, update_challenge_async(identity, challenge_sid, auth_payload, options)
-        => "update_challenge" as View,
+    update_challenge, update_challenge_async(identity, challenge_sid, auth_payload),
     args = "identity: string, challengeSid: string, authPayload: string, options?: UpdateChallengeOptions",
     returns = "ChallengeInstance & { result: VerificationResult; resultOffset: number | null }",
     promise = "Promise<ChallengeInstance & { result: VerificationResult; resultOffset: number | null }>",
-    |call| call
-        .string("identity", "identity", &identity)?
-        .string("challenge_sid", "challengeSid", &challenge_sid)?
-        .string("auth_payload", "authPayload", &auth_payload)?
-        .options(&options, UPDATE_CHALLENGE)
-}
 
-operation! {
     #[doc = " The challenge (its status as of `now`: a pending one past its expiration reads"]
     #[doc = " `'expired'`)."]
-    fetch_challenge, fetch_challenge_async(identity, challenge_sid, options) => "fetch_challenge" as View,
+    fetch_challenge, fetch_challenge_async(identity, challenge_sid),
     args = "identity: string, challengeSid: string, options?: NowOptions", returns = "ChallengeInstance",
     promise = "Promise<ChallengeInstance>",
-    |call| call
-        .string("identity", "identity", &identity)?
-        .string("challenge_sid", "challengeSid", &challenge_sid)?
-        .options(&options, ONLY_NOW)
-}
 
-operation! {
     #[doc = " A page of the entity's challenges, optionally of one factor or in one status, oldest"]
     #[doc = " first (`order: 'desc'` for newest first); `limit` and `pageToken` as for `listEntities`."]
-    list_challenges, list_challenges_async(identity, options) => "list_challenges" as Page,
+    list_challenges, list_challenges_async(identity),
     args = "identity: string, options?: ListChallengesOptions", returns = "Page<ChallengeInstance>",
     promise = "Promise<Page<ChallengeInstance>>",
-    |call| call.string("identity", "identity", &identity)?.options(&options, LIST_CHALLENGES)
-}
 
-operation! {
     #[doc = " Removes the unverified factors past their lifetime and the challenges answered or"]
     #[doc = " expired more than `challengeRetentionDays` ago; returns how many records it removed."]
-    sweep, sweep_async(options) => "sweep" as Count,
+    sweep, sweep_async(),
     args = "options?: NowOptions", returns = "number", promise = "Promise<number>",
-    |call| call.options(&options, ONLY_NOW)
-}
 
-operation! {
     #[doc = " The stored record of an entity (versioned JSON text) for a host's own database."]
-    export_entity, export_entity_async(identity, options) => "export_entity" as Record,
+    export_entity, export_entity_async(identity),
     args = "identity: string, options?: NowOptions", returns = "string", promise = "Promise<string>",
-    |call| call.string("identity", "identity", &identity)?.options(&options, ONLY_NOW)
-}
 
-operation! {
     #[doc = " The stored record of a factor (versioned JSON text, with its secret) for a host's own"]
     #[doc = " database. Keep it as secret as the secret itself."]
-    export_factor, export_factor_async(factor_sid, options) => "export_factor" as Record,
+    export_factor, export_factor_async(factor_sid),
     args = "factorSid: string, options?: NowOptions", returns = "string", promise = "Promise<string>",
-    |call| call.string("factor_sid", "factorSid", &factor_sid)?.options(&options, ONLY_NOW)
-}
 
-operation! {
     #[doc = " The stored record of a challenge (versioned JSON text)."]
-    export_challenge, export_challenge_async(challenge_sid, options) => "export_challenge" as Record,
+    export_challenge, export_challenge_async(challenge_sid),
     args = "challengeSid: string, options?: NowOptions", returns = "string", promise = "Promise<string>",
-    |call| call.string("challenge_sid", "challengeSid", &challenge_sid)?.options(&options, ONLY_NOW)
-}
 
-operation! {
     #[doc = " Puts an exported entity record (back) into this service; returns its view."]
-    import_entity, import_entity_async(record, options) => "import_entity" as View,
+    import_entity, import_entity_async(record),
     args = "record: string, options?: NowOptions", returns = "EntityInstance",
     promise = "Promise<EntityInstance>",
-    |call| call.string("record", "record", &record)?.options(&options, ONLY_NOW)
-}
 
-operation! {
     #[doc = " Puts an exported factor record (back) into this service; returns its view."]
-    import_factor, import_factor_async(record, options) => "import_factor" as View,
+    import_factor, import_factor_async(record),
     args = "record: string, options?: NowOptions", returns = "FactorInstance",
     promise = "Promise<FactorInstance>",
-    |call| call.string("record", "record", &record)?.options(&options, ONLY_NOW)
-}
 
-operation! {
     #[doc = " Puts an exported challenge record (back) into this service; returns its view."]
-    import_challenge, import_challenge_async(record, options) => "import_challenge" as View,
+    import_challenge, import_challenge_async(record),
     args = "record: string, options?: NowOptions", returns = "ChallengeInstance",
     promise = "Promise<ChallengeInstance>",
-    |call| call.string("record", "record", &record)?.options(&options, ONLY_NOW)
-}
-
-/// Every numeric setting of core.
-fn all_settings() -> impl Iterator<Item = &'static Setting> {
-    SETTINGS.iter().chain(std::iter::once(&MIN_SECRET_BYTES))
-}
-
-fn numeric_setting(name: &str) -> Option<&'static Setting> {
-    all_settings().find(|s| s.name == name)
-}
-
-/// A core error; a range error about an argument that was given as a number is a `RangeError`.
-fn core_fail(error: Error, numeric: &[&str]) -> Fail {
-    let about_number = match &error {
-        Error::InvalidParameter(Invalid::Parameter { name, .. }) => {
-            let name = name.strip_prefix("config.").unwrap_or(name);
-            numeric.contains(&name)
-        }
-        _ => false,
-    };
-    match Fail::from(error) {
-        Fail::Core { error, numeric } => Fail::Core { error, numeric: numeric || about_number },
-        other => other,
-    }
 }

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import { createRequire } from 'node:module'
-import { ww, PACKAGE_DIR, thrown, camel } from './helpers.mjs'
+import { ww, PACKAGE_DIR, thrown, camel, toServiceJson } from './helpers.mjs'
 // the package by its own name, through the "exports" of package.json
 import * as esm from 'watchword'
 import esmDefault from 'watchword'
@@ -187,6 +187,76 @@ test('Verify: records move to another service and keep working there', () => {
   const again = b.createChallenge(ID, factor.sid, { now: T + 62, authPayload: totp.generate(T) })
   assert.equal(again.result, 'replayed')
   assert.equal(thrown(() => b.importFactor('{"v": 3}')).code, 'invalid_parameter')
+})
+
+test('Verify: every typed answer is core\'s JSON view of the same record, key for key', () => {
+  const verify = new Verify({ issuer: 'Acme' })
+  const json = (op, args, now) => JSON.parse(verify.call(op, JSON.stringify(args), { now }))
+  const created = verify.createFactor(ID, 'phone', { now: T, metadata: { os_type: 'ios', b: '' } })
+  const code = new Totp(created.binding.secret).generate(T)
+  const sid = created.sid
+  const verified = verify.verifyFactor(ID, sid, code, { now: T })
+  const fetched = json('fetch_factor', { identity: ID, factor_sid: sid }, T)
+  assert.deepEqual(toServiceJson(verified), { ...fetched, result: 'approved', result_offset: 0 })
+  const challenge = verify.createChallenge(ID, sid, {
+    now: T + 30, details: { message: 'Login', fields: [{ label: 'IP', value: '192.0.2.7' }] }, hiddenDetails: { ip: '192.0.2.7' },
+  })
+  const plain = verify.createChallenge(ID, sid, { now: T + 31 })
+  const wrong = verify.updateChallenge(ID, plain.sid, '000000', { now: T + 32 })
+  assert.equal(wrong.result, 'invalid_code')
+  assert.ok('resultOffset' in wrong)
+  assert.equal(wrong.resultOffset, null)
+  for (const c of [challenge, plain]) {
+    for (const now of [T + 40, T + 10_000]) {
+      const typed = verify.fetchChallenge(ID, c.sid, { now })
+      assert.deepEqual(toServiceJson(typed), json('fetch_challenge', { identity: ID, challenge_sid: c.sid }, now), `${c.sid} at ${now}`)
+    }
+  }
+  assert.deepEqual(toServiceJson(verify.fetchEntity(ID)), json('fetch_entity', { identity: ID }, T))
+  const page = verify.listChallenges(ID, { limit: 1, now: T + 40 })
+  const jsonPage = json('list_challenges', { identity: ID, limit: 1 }, T + 40)
+  assert.deepEqual({ items: toServiceJson(page), next_page_token: page.nextPageToken }, jsonPage)
+  const factors = verify.listFactors(ID)
+  assert.deepEqual({ items: toServiceJson(factors), next_page_token: factors.nextPageToken }, json('list_factors', { identity: ID }, T))
+  const { binding, ...factor } = created
+  assert.deepEqual(Object.keys(binding), ['secret', 'uri'])
+  assert.deepEqual(toServiceJson(factor), { ...fetched, status: 'unverified' })
+})
+
+/** The fields of an interface of index.d.ts: name → whether it is optional. */
+function declaredFields(name) {
+  const dts = readFileSync(join(PACKAGE_DIR, 'index.d.ts'), 'utf8')
+  const body = dts.match(new RegExp(`export interface ${name} \\{([\\s\\S]*?)\\n\\}`))
+  assert.ok(body, `index.d.ts declares ${name}`)
+  const fields = new Map()
+  for (const [, field, optional] of body[1].matchAll(/^ {2}(\w+)(\??):/gm)) fields.set(field, optional === '?')
+  return fields
+}
+
+/** `object` has exactly the keys `index.d.ts` declares for `name` (the optional ones may be absent). */
+function assertDeclared(object, name) {
+  const fields = declaredFields(name)
+  for (const key of Object.keys(object)) assert.ok(fields.has(key), `${name}.${key} is not declared in index.d.ts`)
+  for (const [field, optional] of fields) if (!optional) assert.ok(field in object, `${name}.${field} is missing`)
+}
+
+test('Verify: the answers have exactly the fields index.d.ts declares for them', () => {
+  const verify = new Verify({ issuer: 'Acme' })
+  const created = verify.createFactor(ID, 'phone', { now: T, metadata: { a: 'b' } })
+  assertDeclared(created, 'FactorInstance')
+  assertDeclared(created.config, 'FactorConfig')
+  assertDeclared(created.binding, 'FactorBinding')
+  assert.ok('binding' in created)
+  const verified = verify.verifyFactor(ID, created.sid, new Totp(created.binding.secret).generate(T), { now: T })
+  assertDeclared(verified, 'FactorInstance')
+  assert.ok('result' in verified && 'resultOffset' in verified)
+  assertDeclared(verify.fetchEntity(ID), 'EntityInstance')
+  const challenge = verify.createChallenge(ID, created.sid, { now: T + 30, details: { message: 'hi', fields: [{ label: 'a', value: 'b' }] } })
+  assertDeclared(challenge, 'ChallengeInstance')
+  assertDeclared(challenge.details, 'ChallengeDetails')
+  assertDeclared(challenge.details.fields[0], 'ChallengeDetailField')
+  assertDeclared(verify.updateChallenge(ID, challenge.sid, '000000', { now: T + 31 }), 'ChallengeInstance')
+  for (const item of verify.listChallenges(ID)) assertDeclared(item, 'ChallengeInstance')
 })
 
 test('Verify.call runs an operation by name with JSON text', () => {

@@ -302,3 +302,70 @@ test('service: bad arguments throw TypeError/RangeError and change nothing', () 
   assert.equal(verify.updateChallenge(ID, c.sid, '000000', { now: T + 61 }).result, 'invalid_code')
   assert.equal(verify.updateChallenge(ID, c.sid, codeAt(T + 62), { now: T + 62 }).result, 'approved')
 })
+
+test('service: every error names its argument as JavaScript spells it, in parameter and message', () => {
+  const { verify, sid } = enrolled()
+  const cases = [
+    [() => new Verify({ issuer: 'Acme', challengeExpiration: 0 }), RangeError, 'challengeExpiration'],
+    [() => new Verify({ issuer: 'Acme', lockoutSeconds: 1.5 }), RangeError, 'lockoutSeconds'],
+    [() => new Verify({ issuer: 'Acme', skew: '1' }), TypeError, 'skew'],
+    [() => new Verify({ issuer: 'Acme', minSecretBytes: 9 }), RangeError, 'minSecretBytes'],
+    [() => verify.createFactor(ID, 'x', { codeLength: 9 }), RangeError, 'config.codeLength'],
+    [() => verify.createFactor(ID, 'x', { timeStep: 6.5 }), RangeError, 'timeStep'],
+    [() => verify.createFactor(ID, 5), TypeError, 'friendlyName'],
+    [() => verify.fetchFactor(ID, 'YF1'), WatchwordError, 'factorSid'],
+    [() => verify.createChallenge(ID, sid, { expirationDate: T + 7200, now: T }), RangeError, 'expirationDate'],
+    [() => verify.createChallenge(ID, sid, { hiddenDetails: { ip: 1 } }), TypeError, 'hiddenDetails'],
+    [() => verify.listChallenges(ID, { pageToken: 5 }), TypeError, 'pageToken'],
+    [() => verify.listChallenges(ID, { limit: 0 }), RangeError, 'limit'],
+    [() => verify.updateChallenge(ID, 'YC' + '0'.repeat(32), 5), TypeError, 'authPayload'],
+  ]
+  for (const [fn, type, parameter] of cases) {
+    const e = thrown(fn)
+    assert.ok(e instanceof type, `${parameter}: expected a ${type.name}, got ${e.name}: ${e.message}`)
+    assert.equal(e.parameter, parameter, e.message)
+    const name = parameter.replace(/^config\./, '')
+    assert.match(e.message, new RegExp(name), `the message names ${name}`)
+    assert.doesNotMatch(e.message, /[a-z]_[a-z]/, `no snake_case name in: ${e.message}`)
+  }
+  // errors that are about no argument say so
+  assert.equal(thrown(() => verify.fetchEntity('nobody-at-all')).parameter, null)
+  assert.equal(thrown(() => new Totp(SECRET, { digits: 11 })).parameter, null)
+})
+
+test('service: the constructor takes exactly the camelCase spelling the methods take', () => {
+  for (const s of Verify.settings()) {
+    const snakeName = s.name.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase())
+    assert.ok(new Verify({ issuer: 'Acme', [s.name]: s.default }), s.name)
+    if (snakeName !== s.name) {
+      const e = thrown(() => new Verify({ issuer: 'Acme', [snakeName]: s.default }))
+      assert.ok(e instanceof TypeError, `${snakeName}: ${e.message}`)
+      assert.match(e.message, new RegExp(`unknown setting "${snakeName}"`))
+    }
+  }
+  const verify = new Verify({ issuer: 'Acme' })
+  for (const option of ['code_length', 'CodeLength', 'codelength']) {
+    const e = thrown(() => verify.createFactor(ID, 'x', { [option]: 6 }))
+    assert.ok(e instanceof TypeError, option)
+    assert.match(e.message, new RegExp(`unknown option "${option}"`))
+    assert.equal(e.twilioCode, 60306)
+  }
+  // the methods check their receiver
+  for (const receiver of [undefined, {}, new Totp(SECRET)]) {
+    assert.ok(thrown(() => Verify.prototype.fetchEntity.call(receiver, ID)) instanceof TypeError)
+  }
+  // an option may not restate a positional argument
+  assert.match(thrown(() => verify.createFactor(ID, 'x', { identity: ID })).message, /unknown option "identity"/)
+})
+
+test('Totp.check answers the results as the service spells them', () => {
+  const spelled = new Set(ww.verificationResults().map((r) => r.result))
+  const totp = new Totp(SECRET)
+  const seen = new Set([
+    totp.check(codeAt(T), { unixTime: T }).result,
+    totp.check(codeAt(T), { unixTime: T, lastUsedStep: Math.floor(T / 30) + 5 }).result,
+    totp.check(codeAt(T + 60), { unixTime: T, skew: 0 }).result,
+    totp.check('000000', { unixTime: T + 7 }).result,
+  ])
+  assert.deepEqual([...seen].sort(), [...spelled].sort())
+})

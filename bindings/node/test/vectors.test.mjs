@@ -209,6 +209,8 @@ test('error table: the ErrorCode type of index.d.ts lists exactly the kinds', ()
   assert.ok(union, 'index.d.ts declares ErrorCode')
   const declared = [...union[1].matchAll(/'([a-z_]+)'/g)].map((m) => m[1])
   assert.deepEqual(declared, errors.kinds.map((k) => k.kind))
+  // and exactly core's ErrorKind::ALL, in its order
+  assert.deepEqual(declared, ww.errorKinds().map((k) => k.code))
 })
 
 test('error table: invalid parameters surface with their refined Twilio codes', () => {
