@@ -64,7 +64,7 @@ export interface WatchwordErrorFields {
   detail: string | null
   /**
    * The service argument or setting at fault, as JavaScript spells it (`'identity'`,
-   * `'challengeExpiration'`, `'config.codeLength'` …), or `null`.
+   * `'challengeExpiration'`, `'codeLength'` …), or `null`.
    */
   parameter: string | null
 }

@@ -246,7 +246,7 @@ pub(crate) fn bytes<'a>(value: &'a Unknown, name: &str) -> Out<Uint8ArraySlice<'
 /// An algorithm name (`'sha1'`, `'SHA-256'` …), parsed by core; SHA-1 when left out.
 pub(crate) fn algorithm(value: Option<Unknown>, name: &str) -> Out<Algorithm> {
     match value {
-        None => Ok(Algorithm::Sha1),
+        None => Ok(watchword_core::DEFAULT_ALGORITHM),
         Some(value) => Ok(string(&value, name)?.parse::<Algorithm>()?),
     }
 }

@@ -9,8 +9,7 @@ use std::sync::Arc;
 use napi::bindgen_prelude::{BigInt, Either, Unknown};
 use napi::{Env, JsString};
 use napi_derive::napi;
-use watchword_core::service::VerificationResult;
-use watchword_core::{Check, Hotp as CoreHotp, Totp as CoreTotp};
+use watchword_core::{Hotp as CoreHotp, Totp as CoreTotp, DEFAULT_DIGITS, DEFAULT_PERIOD, DEFAULT_SKEW};
 
 use crate::args::{self, CodeBuf, Options, MAX_SAFE_INTEGER};
 use crate::error::{boundary, Out};
@@ -107,10 +106,10 @@ impl Totp {
             let options = Options::new(&options, "options", &[c"algorithm", c"digits", c"period", c"t0"])?;
             let secret = args::secret(&secret, "secret")?;
             let algorithm = args::algorithm(options.get(c"algorithm"), "options.algorithm")?;
-            let digits = opt_u32(options.get(c"digits"), "options.digits", 6)?;
+            let digits = opt_u32(options.get(c"digits"), "options.digits", DEFAULT_DIGITS)?;
             let period = match options.get(c"period") {
                 Some(v) => args::integer(&v, "options.period", MAX_SAFE_INTEGER)? as u64,
-                None => 30,
+                None => DEFAULT_PERIOD,
             };
             let t0 = match options.get(c"t0") {
                 Some(v) => args::time(&v, "options.t0")?,
@@ -209,7 +208,7 @@ pub(crate) fn totp_verify(
     let mut buf = CodeBuf::default();
     let code = args::code(code, "code", &mut buf)?;
     let time = args::time_or_now(time, "options.unixTime")?;
-    let skew = opt_u32(skew, "options.skew", 1)?;
+    let skew = opt_u32(skew, "options.skew", DEFAULT_SKEW)?;
     Ok(totp.verify(code, time, skew)?.map(|m| m.offset as i32))
 }
 
@@ -224,21 +223,17 @@ pub(crate) fn totp_check(
     let mut buf = CodeBuf::default();
     let code = args::code(code, "code", &mut buf)?;
     let time = args::time_or_now(time, "options.unixTime")?;
-    let skew = opt_u32(skew, "options.skew", 1)?;
+    let skew = opt_u32(skew, "options.skew", DEFAULT_SKEW)?;
     let floor = match last_used_step {
         Some(v) if v.get_type()? == napi::ValueType::Null => None,
         Some(v) => Some(args::u64_arg(&v, "options.lastUsedStep")?.0),
         None => None,
     };
     // The results are spelt as core spells the service's verification results.
-    let (result, matched) = match totp.check(code, time, skew, floor)? {
-        Check::Accepted(m) => (VerificationResult::Approved, Some(m)),
-        Check::Replayed(m) => (VerificationResult::Replayed, Some(m)),
-        Check::OutsideWindow(m) => (VerificationResult::OutsideWindow, Some(m)),
-        Check::Rejected => (VerificationResult::InvalidCode, None),
-    };
+    let outcome = totp.check(code, time, skew, floor)?;
+    let matched = outcome.matched();
     Ok(TotpCheck {
-        result: result.as_str().to_string(),
+        result: outcome.result().as_str().to_string(),
         step: matched.map(|m| args::number_or_bigint(m.step)),
         offset: matched.map(|m| m.offset as i32),
     })
@@ -293,7 +288,7 @@ impl Hotp {
             let options = Options::new(&options, "options", &[c"algorithm", c"digits"])?;
             let secret = args::secret(&secret, "secret")?;
             let algorithm = args::algorithm(options.get(c"algorithm"), "options.algorithm")?;
-            let digits = opt_u32(options.get(c"digits"), "options.digits", 6)?;
+            let digits = opt_u32(options.get(c"digits"), "options.digits", DEFAULT_DIGITS)?;
             Ok(Hotp { inner: Arc::new(CoreHotp::new(secret.as_bytes(), algorithm, digits)?), handle: Cell::new(None) })
         })
     }

@@ -310,7 +310,7 @@ test('service: every error names its argument as JavaScript spells it, in parame
     [() => new Verify({ issuer: 'Acme', lockoutSeconds: 1.5 }), RangeError, 'lockoutSeconds'],
     [() => new Verify({ issuer: 'Acme', skew: '1' }), TypeError, 'skew'],
     [() => new Verify({ issuer: 'Acme', minSecretBytes: 9 }), RangeError, 'minSecretBytes'],
-    [() => verify.createFactor(ID, 'x', { codeLength: 9 }), RangeError, 'config.codeLength'],
+    [() => verify.createFactor(ID, 'x', { codeLength: 9 }), RangeError, 'codeLength'],
     [() => verify.createFactor(ID, 'x', { timeStep: 6.5 }), RangeError, 'timeStep'],
     [() => verify.createFactor(ID, 5), TypeError, 'friendlyName'],
     [() => verify.fetchFactor(ID, 'YF1'), WatchwordError, 'factorSid'],
