@@ -27,6 +27,8 @@ fn service() -> (Verify<MemoryStore>, Sid) {
         ("lockout_seconds", 1),
         ("lockout_max_seconds", 1),
         ("lockout_permanent_threshold", 1000),
+        // And the 24-hour failure budget holds a chunk's wrong codes.
+        ("failure_budget", 1000),
     ] {
         config.set(name, value).unwrap();
     }

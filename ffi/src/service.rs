@@ -11,7 +11,7 @@ use std::ffi::{c_char, CStr};
 
 use serde_json::{Map, Value};
 use watchword_core::service::{
-    unix_now, Answer, ChallengeStatus, FactorStatus, Request, ServiceConfig, Verification, Verify,
+    unix_now, Answer, Arguments, ChallengeStatus, FactorStatus, Request, ServiceConfig, Verification, Verify,
 };
 use watchword_store::AnyStore;
 
@@ -178,7 +178,27 @@ pub extern "C" fn ww_service_call(
 /// The arguments of a typed call: named parameters plus an options object.
 struct Call<'a> {
     service: &'a ww_service,
-    args: Map<String, Value>,
+    args: Args,
+}
+
+/// A call's arguments: the named parameters (no map is built for them) and the options object.
+#[derive(Default)]
+struct Args {
+    named: Vec<(&'static str, Value)>,
+    options: Map<String, Value>,
+}
+
+impl Arguments for Args {
+    fn take(&mut self, name: &'static str) -> Result<Option<Value>, watchword_core::Error> {
+        match self.named.iter().position(|(n, _)| *n == name) {
+            Some(i) => Ok(Some(self.named.swap_remove(i).1)),
+            None => self.options.take(name),
+        }
+    }
+
+    fn has_other(&self, read: &[&'static str]) -> bool {
+        !self.named.is_empty() || self.options.has_other(read)
+    }
 }
 
 impl<'a> Call<'a> {
@@ -187,7 +207,7 @@ impl<'a> Call<'a> {
     unsafe fn new(service: *const ww_service) -> Result<Call<'a>, Failure> {
         // SAFETY: forwarded promise.
         let service = unsafe { arg_ref(service, "service") }?;
-        Ok(Call { service, args: Map::new() })
+        Ok(Call { service, args: Args::default() })
     }
 
     /// Adds a NUL-terminated text parameter.
@@ -197,7 +217,7 @@ impl<'a> Call<'a> {
     unsafe fn text(mut self, name: &'static str, ptr: *const c_char) -> Result<Call<'a>, Failure> {
         // SAFETY: forwarded promise.
         let value = unsafe { arg_str(ptr, name) }?;
-        self.args.insert(name.to_owned(), Value::String(value.to_owned()));
+        self.args.named.push((name, Value::String(value.to_owned())));
         Ok(self)
     }
 
@@ -208,7 +228,7 @@ impl<'a> Call<'a> {
     unsafe fn code(mut self, name: &'static str, ptr: *const c_char, len: usize) -> Result<Call<'a>, Failure> {
         // SAFETY: forwarded promise.
         let value = unsafe { arg_text(ptr, len, name) }?;
-        self.args.insert(name.to_owned(), Value::String(value.to_owned()));
+        self.args.named.push((name, Value::String(value.to_owned())));
         Ok(self)
     }
 
@@ -227,12 +247,10 @@ impl<'a> Call<'a> {
         let Ok(Value::Object(options)) = serde_json::from_str::<Value>(text) else {
             return Err(Failure::invalid("options_json", EXPECTED));
         };
-        for (name, value) in options {
-            if self.args.contains_key(&name) {
-                return Err(Failure::invalid("options_json", "no argument that is also passed as a parameter"));
-            }
-            self.args.insert(name, value);
+        if self.args.named.iter().any(|(name, _)| options.contains_key(*name)) {
+            return Err(Failure::invalid("options_json", "no argument that is also passed as a parameter"));
         }
+        self.args.options = options;
         Ok(self)
     }
 
