@@ -99,30 +99,21 @@ impl Call {
         Ok(self)
     }
 
-    /// The request core parses from the arguments.
-    fn prepare(self) -> Out<Operation> {
+    /// The request core reads from the arguments (taking each value out of the map).
+    fn prepare(mut self) -> Out<Operation> {
         let now = self.now.unwrap_or_else(unix_now);
-        match Request::parse(self.op, &self.args) {
+        match Request::from_arguments(self.op, &mut self.args) {
             Ok(request) => Ok(Operation { request: Some(request), now, given: self.given }),
             Err(error) if error.parameter() == Some("arguments") => Err(self.unknown_option(error)),
             Err(error) => Err(fail(error, &self.given)),
         }
     }
 
-    /// Core refused an argument it does not know: the option it refuses alone.
+    /// Core refused an argument it does not know: every argument it knows was taken out of
+    /// the map, so the option left there is the one refused.
     #[cold]
     fn unknown_option(&self, error: Error) -> Fail {
-        let positional: Map<String, Value> = self
-            .given
-            .iter()
-            .filter(|a| a.positional())
-            .filter_map(|a| Some((a.core.clone(), self.args.get(&a.core)?.clone())))
-            .collect();
-        let unknown = self.given.iter().filter(|a| !a.positional()).find(|a| {
-            let mut probe = positional.clone();
-            probe.insert(a.core.clone(), self.args.get(&a.core).cloned().unwrap_or(Value::Null));
-            matches!(Request::parse(self.op, &probe), Err(e) if e.parameter() == Some("arguments"))
-        });
+        let unknown = self.given.iter().find(|a| !a.positional() && self.args.contains_key(&a.core));
         match unknown {
             Some(a) => Fail::Argument {
                 message: format!("options has an unknown option {:?}", a.js),

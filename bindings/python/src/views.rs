@@ -8,7 +8,7 @@ use pyo3::types::{PyList, PyString, PyType};
 use serde_json::Value;
 use watchword_core::service::{
     rfc3339, Answer, Binding as CoreBinding, Challenge as CoreChallenge, Entity as CoreEntity, Factor as CoreFactor,
-    Page as CorePage, Verification, MAX_TIME,
+    Metadata, Page as CorePage, Verification, MAX_TIME,
 };
 
 use crate::convert::value_to_py;
@@ -35,9 +35,17 @@ fn datetime(py: Python<'_>, t: u64) -> PyResult<Py<PyAny>> {
     Ok(class.bind(py).call_method1("fromtimestamp", (t, utc.bind(py)))?.unbind())
 }
 
-/// A copy of a view's object field (`metadata` …) as a dict, or `None`.
+/// A copy of a view's object field (`details`) as a dict, or `None`.
 fn field(py: Python<'_>, view: &Value, name: &str) -> PyResult<Py<PyAny>> {
     Ok(value_to_py(py, view.get(name).unwrap_or(&Value::Null))?.unbind())
+}
+
+/// A copy of a record's string map (`metadata`, `hidden_details`) as a dict, or `None`.
+fn strings(py: Python<'_>, map: Option<&Metadata>) -> PyResult<Py<PyAny>> {
+    Ok(match map {
+        None => py.None(),
+        Some(map) => map.into_pyobject(py)?.into_any().unbind(),
+    })
 }
 
 /// `Type(key=value, …)` over a view (without `binding`).
@@ -86,7 +94,7 @@ macro_rules! view_class {
             }
             #[getter]
             fn factor_type(&self) -> &'static str {
-                "totp"
+                self.record.factor_type()
             }
             $($own)*
         });
@@ -262,7 +270,7 @@ view_class!(Factor, "export_factor", "import_factor", with_result, {
     }
     #[getter]
     fn metadata(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        guard(|| field(py, &self.record.view(), "metadata"))
+        guard(|| strings(py, self.record.metadata.as_ref()))
     }
     /// The secret and key URI: only on the answer of `create_factor`.
     #[getter]
@@ -301,7 +309,7 @@ view_class!(Challenge, "export_challenge", "import_challenge", with_result, {
     }
     #[getter]
     fn responded_reason(&self) -> &'static str {
-        "none"
+        self.record.responded_reason()
     }
     #[getter]
     fn date_responded(&self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
@@ -317,11 +325,11 @@ view_class!(Challenge, "export_challenge", "import_challenge", with_result, {
     }
     #[getter]
     fn hidden_details(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        guard(|| field(py, &self.record.view(self.now), "hidden_details"))
+        guard(|| strings(py, self.record.hidden_details.as_ref()))
     }
     #[getter]
     fn metadata(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        guard(|| field(py, &self.record.view(self.now), "metadata"))
+        guard(|| strings(py, self.record.metadata.as_ref()))
     }
 });
 

@@ -21,6 +21,25 @@ pub(crate) fn with_result(mut view: Value, verification: Option<&super::Verifica
     view
 }
 
+impl Factor {
+    /// Twilio's `factor_type`: `"totp"`.
+    pub const fn factor_type(&self) -> &'static str {
+        "totp"
+    }
+}
+
+impl Challenge {
+    /// The `factor_type` of the challenged factor: `"totp"`.
+    pub const fn factor_type(&self) -> &'static str {
+        "totp"
+    }
+
+    /// Twilio's `responded_reason`: `"none"` (push factors only give other reasons).
+    pub const fn responded_reason(&self) -> &'static str {
+        "none"
+    }
+}
+
 impl Entity {
     /// The public view: `{sid, identity, date_created, date_updated}`.
     pub fn view(&self) -> Value {
@@ -52,7 +71,7 @@ impl Factor {
             "identity": self.identity,
             "friendly_name": self.friendly_name,
             "status": self.status.as_str(),
-            "factor_type": "totp",
+            "factor_type": self.factor_type(),
             "config": {
                 "alg": self.config.alg.as_str(),
                 "code_length": self.config.code_length,
@@ -76,8 +95,8 @@ impl Challenge {
             "identity": self.identity,
             "factor_sid": self.factor_sid,
             "status": self.status_at(now).as_str(),
-            "responded_reason": "none",
-            "factor_type": "totp",
+            "responded_reason": self.responded_reason(),
+            "factor_type": self.factor_type(),
             "date_created": rfc3339(self.date_created),
             "date_updated": rfc3339(self.date_updated),
             "date_responded": date(self.date_responded),
