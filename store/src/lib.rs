@@ -19,6 +19,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod host;
 mod postgres;
 mod rows;
 mod sqlite;
@@ -29,6 +30,7 @@ pub mod conformance;
 use watchword_core::service::{MemoryStore, ServiceConfig, Store, Verify};
 use watchword_core::Error;
 
+pub use host::{Host, HostStep, HostSteps, HostStore, HostWrite};
 pub use sqlite::SqliteStore;
 pub use url::{PostgresUrl, SqliteUrl, SslMode, StoreUrl, Synchronous};
 
