@@ -29,10 +29,13 @@ python-test: python-develop
 	$(PY_ENV) python $(ROOT)/examples/quickstart.py > /dev/null
 
 # The stubs must match the compiled module (stubtest) and type-check a strict usage example.
+# watchword.aio's stub is generated from watchword.Verify's signatures (gen_aio_stub.py).
 python-stubs: python-develop
+	cd $(PY_DIR) && $(PY_ENV) python gen_aio_stub.py --check
 	cd $(PY_DIR) && $(PY_ENV) python -m mypy.stubtest watchword --mypy-config-file pyproject.toml
 	cd $(PY_DIR) && $(PY_ENV) python -m mypy --strict --config-file pyproject.toml \
-		python/watchword tests/typed_usage.py $(ROOT)/examples/quickstart.py $(ROOT)/bench/python/bench.py
+		python/watchword tests/typed_usage.py tests/test_host_stores.py $(ROOT)/examples/quickstart.py \
+		$(ROOT)/examples/python $(ROOT)/bench/python/bench.py
 
 demo-python: python-develop
 	$(PY_ENV) python $(ROOT)/examples/quickstart.py

@@ -94,7 +94,12 @@ pub trait Host: Send + Sync {
 
 /// The `storage` error for a host store's failure, with the host's own message.
 pub fn host_error(message: &str) -> Error {
-    Error::storage(format!("the host store failed: {message}"))
+    Error::storage(String::from(message))
+}
+
+/// A listing's `limit` as a host gets it: "all" is the largest count a SQL `LIMIT` takes.
+fn host_limit(limit: usize) -> usize {
+    limit.min(i64::MAX as usize)
 }
 
 fn unreadable(kind: Kind, key: &str, problem: &str) -> Error {
@@ -174,12 +179,13 @@ impl<H: Host> Store for HostStore<H> {
         after: Option<&Cursor>,
         limit: usize,
     ) -> Result<Vec<Record>, Error> {
-        let texts = self.0.list(service, identity.as_str(), kind, after, limit).map_err(|m| host_error(&m))?;
+        let texts =
+            self.0.list(service, identity.as_str(), kind, after, host_limit(limit)).map_err(|m| host_error(&m))?;
         Listing { identity: Some(*identity), kind, after: after.cloned(), limit }.read(&texts)
     }
 
     fn scan(&self, service: &str, kind: Kind, after: Option<&Cursor>, limit: usize) -> Result<Vec<Record>, Error> {
-        let texts = self.0.scan(service, kind, after, limit).map_err(|m| host_error(&m))?;
+        let texts = self.0.scan(service, kind, after, host_limit(limit)).map_err(|m| host_error(&m))?;
         Listing { identity: None, kind, after: after.cloned(), limit }.read(&texts)
     }
 
@@ -271,12 +277,13 @@ impl HostSteps {
             }
             Step::List { identity, kind, after, limit } => {
                 let listing = Listing { identity: Some(identity), kind, after: after.clone(), limit };
-                let step = HostStep::List { service, identity: String::from(identity.as_str()), kind, after, limit };
+                let identity = String::from(identity.as_str());
+                let step = HostStep::List { service, identity, kind, after, limit: host_limit(limit) };
                 (Asked::Records(listing), step)
             }
             Step::Scan { kind, after, limit } => {
                 let listing = Listing { identity: None, kind, after: after.clone(), limit };
-                (Asked::Records(listing), HostStep::Scan { service, kind, after, limit })
+                (Asked::Records(listing), HostStep::Scan { service, kind, after, limit: host_limit(limit) })
             }
             Step::Commit(writes) if writes.is_empty() => {
                 // Nothing to apply: answered here, the host is not asked.
@@ -323,6 +330,16 @@ impl HostSteps {
             _ => Err(out_of_order()),
         };
         self.steps.give_commit(answer);
+    }
+
+    /// Answers whatever step is pending with the host's failure (its message).
+    pub fn give_error(&mut self, message: String) {
+        match self.asked {
+            Asked::Record(_) => self.give_record(Err(message)),
+            Asked::Records(_) => self.give_records(Err(message)),
+            Asked::Commit => self.give_commit(Err(message)),
+            Asked::Nothing => self.steps.give_record(Err(out_of_order())),
+        }
     }
 }
 

@@ -5,6 +5,7 @@ use pyo3::prelude::*;
 
 mod convert;
 mod errors;
+mod host;
 mod otp;
 mod service;
 mod uri;
@@ -16,6 +17,8 @@ mod _native {
 
     #[pymodule_export]
     use crate::errors::{panic_for_tests, sample_error};
+    #[pymodule_export]
+    use crate::host::{Steps, Write};
     #[pymodule_export]
     use crate::otp::{base32_decode, base32_encode, generate_secret, Check, Hotp, Totp};
     #[pymodule_export]

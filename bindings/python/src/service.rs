@@ -12,10 +12,11 @@ use watchword_core::service::{
     Arguments, Request, ServiceConfig, Verify, DEFAULT_STORE, MIN_SECRET_BYTES, OPERATIONS, SETTINGS,
 };
 use watchword_core::Error;
-use watchword_store::AnyStore;
+use watchword_store::{AnyStore, HostSteps, HostStore};
 
 use crate::convert::{py_to_value, time_arg, value_to_py};
 use crate::errors::{guard, to_py};
+use crate::host::{PyHost, Steps};
 use crate::views;
 
 /// Core's error for a typed call: an argument of the wrong type is a `TypeError`, as Python
@@ -103,6 +104,18 @@ impl Arguments for Kwargs<'_, '_> {
     }
 }
 
+/// Operation `op`'s request from the values of the parameters `names`, and its time.
+fn request(op: &str, names: &Bound<'_, PyTuple>, values: &Bound<'_, PyTuple>) -> PyResult<(Request, u64)> {
+    let names = names.iter().map(|n| n.cast_into::<PyString>()).collect::<Result<Vec<_>, _>>()?;
+    let mut kwargs = Kwargs::new(&names, values)?;
+    let now = time_arg(kwargs.now.as_ref(), "now")?;
+    let request = Request::from_arguments(op, &mut kwargs);
+    if let Some(e) = kwargs.failed {
+        return Err(e);
+    }
+    Ok((request.map_err(typed_error)?, now))
+}
+
 /// `Verify<AnyStore>`: thread-safe; records change only through compare-and-set, so
 /// concurrent callers — threads, processes, machines sharing one database — never both
 /// accept one code.
@@ -119,13 +132,29 @@ impl Service {
     /// `settings` are the service settings by name (`issuer`, `store`, `skew` …; `None`
     /// values are left at their defaults). Opening a database store waits for it with the
     /// GIL released.
+    /// A `store` that is not a URL is the host's own store object (see `watchword.Store`).
     #[new]
     fn new(py: Python<'_>, settings: &Bound<'_, PyDict>) -> PyResult<Service> {
         guard(|| {
-            let config = ServiceConfig::from_map(&arguments(settings)?).map_err(typed_error)?;
-            let in_memory = config.store == DEFAULT_STORE;
-            let inner = py.detach(|| watchword_store::service(config)).map_err(to_py)?;
-            Ok(Service { inner, in_memory })
+            let host = settings.get_item("store")?.filter(|s| !s.is_none() && !s.is_instance_of::<PyString>());
+            let Some(host) = host else {
+                let config = ServiceConfig::from_map(&arguments(settings)?).map_err(typed_error)?;
+                let in_memory = config.store == DEFAULT_STORE;
+                let inner = py.detach(|| watchword_store::service(config)).map_err(to_py)?;
+                return Ok(Service { inner, in_memory });
+            };
+            let methods = ["get", "list", "scan", "commit"];
+            if !methods.iter().all(|m| host.getattr(*m).is_ok_and(|f| f.is_callable())) {
+                let e =
+                    PyTypeError::new_err("store must be a URL (str) or a store object with get, list, scan and commit");
+                e.value(py).setattr("parameter", "store")?;
+                return Err(e);
+            }
+            let settings = settings.copy()?;
+            settings.del_item("store")?;
+            let config = ServiceConfig::from_map(&arguments(&settings)?).map_err(typed_error)?;
+            let store: AnyStore = Box::new(HostStore(PyHost::new(host.unbind())));
+            Ok(Service { inner: Verify::new(config, store), in_memory: false })
         })
     }
 
@@ -142,20 +171,29 @@ impl Service {
         values: &Bound<'_, PyTuple>,
     ) -> PyResult<Py<PyAny>> {
         guard(|| {
-            let names = names.iter().map(|n| n.cast_into::<PyString>()).collect::<Result<Vec<_>, _>>()?;
-            let mut kwargs = Kwargs::new(&names, values)?;
-            let now = time_arg(kwargs.now.as_ref(), "now")?;
-            let request = Request::from_arguments(op, &mut kwargs);
-            if let Some(e) = kwargs.failed {
-                return Err(e);
-            }
-            let request = request.map_err(typed_error)?;
+            let (request, now) = request(op, names, values)?;
             let answer = if self.in_memory {
                 self.inner.execute(request, now)
             } else {
                 py.detach(|| self.inner.execute(request, now))
             };
             views::answer(py, answer.map_err(to_py)?, now, owner)
+        })
+    }
+
+    /// Operation `op` (arguments as for `run`) as steps that an asynchronous store answers
+    /// (`watchword.aio`).
+    fn steps(
+        &self,
+        op: &str,
+        owner: &Bound<'_, PyAny>,
+        names: &Bound<'_, PyTuple>,
+        values: &Bound<'_, PyTuple>,
+    ) -> PyResult<Steps> {
+        guard(|| {
+            let (request, now) = request(op, names, values)?;
+            let steps = HostSteps::new(self.inner.config().clone(), request, now);
+            Ok(Steps::new(steps, now, owner.clone().unbind()))
         })
     }
 

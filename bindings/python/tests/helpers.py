@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+
+import pytest
+
 import watchword
 
 NOW = 1_700_000_010  # 10 s into a 30 s step
@@ -29,3 +33,14 @@ def verified_factor(verify: watchword.Verify, identity: str = IDENTITY, now: int
     done = verify.verify_factor(identity, factor.sid, code_for(factor, now), now=now)
     assert done.status == "verified" and done.result == "approved"
     return factor
+
+
+def pg_url() -> str:
+    """The URL of the PostgreSQL server of `make test` (WATCHWORD_TEST_PG_URL); the test is
+    skipped when WATCHWORD_TEST_PG=skip, and fails when neither is set."""
+    url = os.environ.get("WATCHWORD_TEST_PG_URL")
+    if not url:
+        if os.environ.get("WATCHWORD_TEST_PG") == "skip":
+            pytest.skip("PostgreSQL: WATCHWORD_TEST_PG=skip")
+        pytest.fail("WATCHWORD_TEST_PG_URL is not set: the PostgreSQL tests need a database (WATCHWORD_TEST_PG=skip skips them)")
+    return url

@@ -21,6 +21,7 @@ from typing import Iterator, List
 import pytest
 
 import watchword
+from helpers import pg_url
 
 WORKER = Path(__file__).with_name("process_worker.py")
 ROUNDS = int(os.environ.get("WW_TEST_RACE_ROUNDS", "200"))
@@ -94,12 +95,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'watchword.db'}"
         return
-    url = os.environ.get("WATCHWORD_TEST_PG_URL")
-    if not url:
-        if os.environ.get("WATCHWORD_TEST_PG") == "skip":
-            pytest.skip("PostgreSQL: WATCHWORD_TEST_PG=skip")
-        pytest.fail("WATCHWORD_TEST_PG_URL is not set: the PostgreSQL process tests need a database (WATCHWORD_TEST_PG=skip skips them)")
-    yield url
+    yield pg_url()
 
 
 @pytest.fixture

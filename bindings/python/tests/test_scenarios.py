@@ -8,11 +8,12 @@ import collections.abc
 import inspect
 import typing
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import pytest
 
 import watchword
+import watchword.aio
 from conftest import VECTORS
 
 SCENARIOS = sorted((VECTORS / "scenarios").glob("*.json"))
@@ -23,11 +24,24 @@ def test_scenarios_exist() -> None:
 
 
 class Runner:
-    def __init__(self, settings: dict[str, Any]) -> None:
+    """Runs a scenario's steps through a ``watchword.Verify`` made with its settings (and
+    ``store``, when given), or through a ``watchword.aio.Verify`` on ``loop``."""
+
+    def __init__(self, settings: dict[str, Any], store: Any = None, loop: Any = None) -> None:
         settings = dict(settings)
-        self.verify = watchword.Verify(settings.pop("issuer"), **settings)
+        if store is not None:
+            settings["store"] = store
+        self.loop = loop
+        make = watchword.aio.Verify if loop is not None else watchword.Verify
+        self.verify: Any = make(settings.pop("issuer"), **settings)
         self.saved: dict[str, Any] = {}
         self.uris: dict[str, str] = {}
+
+    def settle(self, answer: Any) -> Any:
+        """The answer, awaited on the runner's loop when it is a coroutine."""
+        if inspect.isawaitable(answer):
+            return self.loop.run_until_complete(answer)
+        return answer
 
     def resolve(self, value: Any) -> Any:
         if isinstance(value, str) and value.startswith("$"):
@@ -46,7 +60,7 @@ class Runner:
         if step["op"] not in watchword.OPERATIONS:
             raise AttributeError(f"Verify has no operation {step['op']!r}")
         method = getattr(self.verify, step["op"])
-        answer = method(**args, now=step["now"])
+        answer = self.settle(method(**args, now=step["now"]))
         return plain(answer)
 
     def save(self, name: str, answer: Any) -> None:
@@ -143,10 +157,15 @@ def check(runner: Runner, expect: dict[str, Any], answer: Any, where: str) -> No
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
 def test_scenario(path: Path) -> None:
+    run_scenario(path, lambda settings: Runner(settings))
+
+
+def run_scenario(path: Path, runner_for: Callable[[dict[str, Any]], Runner]) -> None:
+    """Runs the scenario file ``path`` through the runner ``runner_for`` makes from its settings."""
     import json
 
     scenario = json.loads(path.read_text(encoding="utf-8"))
-    runner = Runner(scenario["settings"])
+    runner = runner_for(scenario["settings"])
     assert scenario["steps"], "a scenario without steps"
     for number, step in enumerate(scenario["steps"], 1):
         where = f"{path.name} step {number} ({step['op']}): {step.get('note', '')}"
@@ -160,8 +179,9 @@ def test_scenario(path: Path) -> None:
                 assert expect.get("error") == "invalid_parameter", f"{where}: only invalid input is refused by Python"
                 with pytest.raises((AttributeError, TypeError)):
                     runner.run(step)
-                with pytest.raises(watchword.InvalidParameter):
-                    runner.verify.call(step["op"], args, now=step["now"])
+                if runner.loop is None:
+                    with pytest.raises(watchword.InvalidParameter):
+                        runner.verify.call(step["op"], args, now=step["now"])
                 answer = None
             elif "error" in expect:
                 with pytest.raises(watchword.WatchwordError) as info:

@@ -45,6 +45,7 @@ from ._native import (
     qr_svg,
     qr_terminal,
 )
+from ._store import AsyncStore, Store, Write
 from ._service import (
     Binding,
     Challenge,
@@ -59,6 +60,7 @@ from ._service import (
 )
 
 __all__ = [
+    "AsyncStore",
     "ERROR_KINDS",
     "OPERATIONS",
     "SETTINGS",
@@ -90,9 +92,11 @@ __all__ = [
     "KeyUri",
     "Page",
     "Storage",
+    "Store",
     "Time",
     "Totp",
     "Verify",
+    "Write",
     "WatchwordError",
     "__version__",
     "base32_decode",

@@ -14,6 +14,7 @@ from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Typed
 
 from . import _native
 from ._native import Binding, Challenge, Entity, Factor, FactorConfig
+from ._store import Store
 
 __all__ = [
     "Binding",
@@ -81,14 +82,11 @@ class Page(List[_T]):
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 
-def _operation(method: _F) -> _F:
-    """The service operation named like ``method``, with its signature and docstring.
-
-    ``method`` only declares the operation's Python signature (adding an option is one line
-    there); the body made here hands the arguments, by name and unconverted, to the native
-    service, which lets the core read them and answers with its objects. The names are a
-    constant of the new function, so a call builds one tuple of values and nothing else.
-    """
+def _generate(method: _F, body: str, *, is_async: bool = False) -> _F:
+    """A function with ``method``'s name, signature and docstring whose body is ``body``, in
+    which ``{op}`` stands for the name (quoted) and ``{values}`` for the tuple of the arguments'
+    values; ``_names`` is the tuple of their names, a constant of the function, so a call builds
+    one tuple of values and nothing else."""
     signature = inspect.signature(method)
     names = tuple(name for name in signature.parameters if name != "self")
     defaults: List[Any] = []
@@ -105,12 +103,22 @@ def _operation(method: _F) -> _F:
         params.append(text)
     values = "".join(f"{name}, " for name in names)
     source = (
-        f"def {method.__name__}({', '.join(params)}):\n"
-        f"    return self._service.run({method.__name__!r}, self, _names, ({values}))\n"
+        f"{'async ' if is_async else ''}def {method.__name__}({', '.join(params)}):\n"
+        f"    {body.format(op=repr(method.__name__), values=f'({values})')}\n"
     )
     scope: Dict[str, Any] = {"_defaults": tuple(defaults), "_names": names}
     exec(source, scope)  # noqa: S102 - the source is built above from the method's own signature
     return cast(_F, functools.update_wrapper(scope[method.__name__], method))
+
+
+def _operation(method: _F) -> _F:
+    """The service operation named like ``method``, with its signature and docstring.
+
+    ``method`` only declares the operation's Python signature (adding an option is one line
+    there); the body made here hands the arguments, by name and unconverted, to the native
+    service, which lets the core read them and answers with its objects.
+    """
+    return _generate(method, "return self._service.run({op}, self, _names, {values})")
 
 
 class Verify:
@@ -121,7 +129,8 @@ class Verify:
     ``store`` is the store's URL: ``"memory:"`` (the default: in this process only),
     ``"sqlite:///relative/path"`` or ``"sqlite:////absolute/path"`` (one file shared by the
     processes of a machine), ``"postgresql://user:password@host/db"`` (shared by every
-    machine). ``service`` is the namespace of this service's records in the store (default
+    machine) — or the application's own store object (``watchword.Store``: records in its own
+    database and transactions). ``service`` is the namespace of this service's records in the store (default
     ``"default"``). ``now`` arguments are Unix seconds or aware datetimes; ``None`` reads the
     system clock.
     """
@@ -132,7 +141,7 @@ class Verify:
         self,
         issuer: str,
         *,
-        store: Optional[str] = None,
+        store: Union[str, Store, None] = None,
         service: Optional[str] = None,
         alg: Optional[str] = None,
         code_length: Optional[int] = None,
