@@ -25,6 +25,7 @@ from helpers import pg_url
 from test_scenarios import SCENARIOS, Runner, run_scenario
 
 sys.path.insert(0, str(ROOT / "examples" / "python"))
+import psycopg_async_store  # noqa: E402
 import sqlalchemy_store  # noqa: E402
 import sqlite3_store  # noqa: E402
 
@@ -116,6 +117,17 @@ def test_scenarios_through_an_asynchronous_store(path: Path) -> None:
         loop.close()
 
 
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_scenarios_through_an_asynchronous_postgresql_store(path: Path) -> None:
+    loop = asyncio.new_event_loop()
+    store = loop.run_until_complete(psycopg_async_store.PsycopgAsyncStore.open(pg_url(), table=table_name(), size=2))
+    try:
+        run_scenario(path, lambda settings: Runner(settings, store=store, loop=loop))
+    finally:
+        loop.run_until_complete(store.close())
+        loop.close()
+
+
 def test_scenarios_through_aio_over_a_synchronous_store(tmp_path: Path) -> None:
     loop = asyncio.new_event_loop()
     try:
@@ -162,9 +174,13 @@ def test_sixteen_threads_approve_a_code_once(make_store: Callable[[], Any]) -> N
         assert sorted(map(str, results)) == ["approved"] + ["replayed"] * (callers - 1), f"round {round_}: {results}"
 
 
-def test_sixteen_tasks_approve_a_code_once_through_an_asynchronous_store() -> None:
+@pytest.mark.parametrize("kind", ["memory", "postgresql"])
+def test_sixteen_tasks_approve_a_code_once_through_an_asynchronous_store(kind: str) -> None:
     async def race() -> None:
-        verify = watchword.aio.Verify("Acme", store=AsyncMemoryStore(), lockout_threshold=20)
+        store: Any = AsyncMemoryStore()
+        if kind == "postgresql":
+            store = await psycopg_async_store.PsycopgAsyncStore.open(pg_url(), table=table_name())
+        verify = watchword.aio.Verify("Acme", store=store, lockout_threshold=20)
         for round_ in range(200):
             identity = f"race-{round_:04d}"
             factor = await verify.create_factor(identity, "phone", secret=SECRET, now=T)
@@ -175,6 +191,8 @@ def test_sixteen_tasks_approve_a_code_once_through_an_asynchronous_store() -> No
             )
             results = sorted(str(a.result) for a in answers)
             assert results == ["approved"] + ["replayed"] * 15, f"round {round_}: {results}"
+        if isinstance(store, psycopg_async_store.PsycopgAsyncStore):
+            await store.close()
 
     asyncio.run(race())
 
@@ -311,26 +329,27 @@ def test_writes_do_not_show_their_records() -> None:
 # The event loop keeps running
 
 
-def gaps_while(work: Callable[[], Any]) -> float:
+async def longest_gap(work: Callable[[], Any]) -> float:
     """The longest time between the runs of a 5 ms asyncio timer while ``work()`` is awaited."""
+    longest, last, done = 0.0, time.monotonic(), False
 
-    async def run() -> float:
-        longest, last, done = 0.0, time.monotonic(), False
+    async def tick() -> None:
+        nonlocal longest, last
+        while not done:
+            await asyncio.sleep(0.005)
+            now = time.monotonic()
+            longest, last = max(longest, now - last), now
 
-        async def tick() -> None:
-            nonlocal longest, last
-            while not done:
-                await asyncio.sleep(0.005)
-                now = time.monotonic()
-                longest, last = max(longest, now - last), now
+    ticker = asyncio.create_task(tick())
+    await work()
+    done = True
+    await ticker
+    return longest
 
-        ticker = asyncio.create_task(tick())
-        await work()
-        done = True
-        await ticker
-        return longest
 
-    return asyncio.run(run())
+def gaps_while(work: Callable[[], Any]) -> float:
+    """``longest_gap`` on a new event loop."""
+    return asyncio.run(longest_gap(work))
 
 
 def test_the_event_loop_runs_during_postgresql_operations() -> None:
@@ -356,3 +375,22 @@ def test_the_event_loop_runs_during_operations_on_an_asynchronous_store() -> Non
             await verify.create_challenge("user-0001", factor.sid, now=T + 3600 * i)
 
     assert gaps_while(work) < 0.05
+
+
+def test_the_event_loop_runs_during_operations_on_an_asynchronous_postgresql_store() -> None:
+    async def run() -> float:
+        store = await psycopg_async_store.PsycopgAsyncStore.open(pg_url(), table=table_name())
+        verify = watchword.aio.Verify("Acme", store=store)
+        factor = await verify.create_factor("user-0001", "phone", secret=SECRET, now=T)
+        await verify.verify_factor("user-0001", factor.sid, TOTP.generate(T), now=T)
+
+        async def work() -> None:
+            for i in range(1000):
+                await verify.create_challenge("user-0001", factor.sid, now=T + 3600 * i)
+
+        try:
+            return await longest_gap(work)
+        finally:
+            await store.close()
+
+    assert asyncio.run(run()) < 0.05
