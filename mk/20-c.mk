@@ -23,8 +23,8 @@ CC ?= cc
 CXX ?= c++
 C_STD_FLAGS := -std=c99 -Wall -Wextra -Wpedantic -Werror
 C_SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-C_TEST_PROGRAMS := test_vectors test_abi test_service test_race test_processes
-C_TEST_SOURCES := $(ROOT)/tests/c/harness.c $(ROOT)/tests/c/json.c
+C_TEST_PROGRAMS := test_vectors test_abi test_service test_host_store test_race test_processes
+C_TEST_SOURCES := $(ROOT)/tests/c/harness.c $(ROOT)/tests/c/json.c $(ROOT)/tests/c/scenarios.c $(ROOT)/tests/c/table_store.c
 C_VECTORS := $(ROOT)/tests/vectors
 # Under valgrind everything runs about 30 times slower: the replay races repeat fewer rounds
 # (test_processes' worker processes run without valgrind). test_processes also runs on the

@@ -1,5 +1,6 @@
-/* The replay race through one shared service handle: 16 threads present the same fresh code at
- * the same instant, and exactly one of them is approved. Each round runs two races on a new
+/* The replay race through one shared service handle, over the in-memory store and over a host
+ * store written in C (table_store.c): 16 threads present the same fresh code at the same
+ * instant, and exactly one of them is approved. Each round runs two races on a new
  * factor: 16 challenges created with the code (one "approved", fifteen "replayed"), then 16
  * answers to one pending challenge with the next step's code (one approval; the others are
  * "replayed" or find the challenge already responded). WW_TEST_RACE_ROUNDS (default 200) sets
@@ -13,6 +14,7 @@
 
 #include "harness.h"
 #include "json.h"
+#include "table_store.h"
 
 #define THREADS 16
 
@@ -93,20 +95,11 @@ static int run_race(racer *template, pthread_barrier_t *barrier, int *others_ok)
     return approved;
 }
 
-int main(void) {
-    const char *env = getenv("WW_TEST_RACE_ROUNDS");
-    long rounds = env != NULL ? strtol(env, NULL, 10) : 200, round;
-    ww_service *svc = NULL;
+/* `rounds` rounds on `svc`, each on a fresh factor. */
+static void race_rounds(ww_service *svc, long rounds, const char *store) {
     pthread_barrier_t barrier;
     uint64_t now = 1700000000;
-    if (rounds <= 0) rounds = 200;
-    /* Every losing racer's "replayed" counts as a failed answer, so the lockout threshold is
-     * raised above the 15 losses a race can add up. */
-    const char *settings = "{\"issuer\": \"Race\", \"lockout_threshold\": 100, \"challenge_quota_hour\": 500, "
-                           "\"challenge_quota_day\": 1000}";
-    if (!CHECK_STATUS(ww_service_new(settings, &svc), WW_STATUS_OK, "service")) {
-        return finish("test_race");
-    }
+    long round;
     pthread_barrier_init(&barrier, NULL, THREADS);
     for (round = 0; round < rounds; round++) {
         char identity[40], *out = NULL, factor[64] = "", challenge[64] = "", uri[512] = "", err[64];
@@ -147,8 +140,8 @@ int main(void) {
         template.code = next;
         template.now = now + 30;
         approved = run_race(&template, &barrier, &others_ok);
-        CHECK(approved == 1 && others_ok, "round %ld, challenges created with one code: %d approved (others ok: %d)",
-              round, approved, others_ok);
+        CHECK(approved == 1 && others_ok, "%s, round %ld, challenges created with one code: %d approved (others ok: %d)",
+              store, round, approved, others_ok);
 
         /* Race 2: the step after, answering one pending challenge 16 times at once. */
         ww_totp_generate(totp, now + 60, code, sizeof code, &len);
@@ -162,12 +155,39 @@ int main(void) {
         template.code = code;
         template.now = now + 60;
         approved = run_race(&template, &barrier, &others_ok);
-        CHECK(approved == 1 && others_ok, "round %ld, one challenge answered 16 times: %d approved (others ok: %d)", round,
-              approved, others_ok);
+        CHECK(approved == 1 && others_ok, "%s, round %ld, one challenge answered 16 times: %d approved (others ok: %d)",
+              store, round, approved, others_ok);
         ww_totp_free(totp);
         now += 90;
     }
     pthread_barrier_destroy(&barrier);
-    ww_service_free(svc);
+    printf("race over %s: %ld rounds\n", store, round);
+}
+
+int main(void) {
+    const char *env = getenv("WW_TEST_RACE_ROUNDS");
+    long rounds = env != NULL ? strtol(env, NULL, 10) : 200;
+    ww_service *svc = NULL;
+    table_store *table = table_store_new();
+    ww_host_store callbacks = table_store_callbacks(table, 1);
+    if (rounds <= 0) rounds = 200;
+    /* Every losing racer's "replayed" counts as a failed answer: a race adds up to 15 of them
+     * after its one approval, which resets the count, so 20 never locks the factor. */
+    const char *settings = "{\"issuer\": \"Race\", \"lockout_threshold\": 20, \"challenge_quota_hour\": 500, "
+                           "\"challenge_quota_day\": 1000}";
+    if (CHECK_STATUS(ww_service_new(settings, &svc), WW_STATUS_OK, "service")) {
+        race_rounds(svc, rounds, "memory:");
+        ww_service_free(svc);
+    }
+    svc = NULL;
+    if (CHECK(table != NULL, "table store") &&
+        CHECK_STATUS(ww_service_new_with_store(settings, &callbacks, &svc), WW_STATUS_OK, "service over a host store")) {
+        race_rounds(svc, rounds, "a host store");
+        CHECK(table_store_count(table) == (size_t)rounds * 19, "%lu rows: an entity, a factor and 17 challenges a round",
+              (unsigned long)table_store_count(table));
+        ww_service_free(svc); /* frees the table */
+    } else {
+        table_store_free(table);
+    }
     return finish("test_race");
 }
