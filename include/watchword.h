@@ -39,6 +39,10 @@
  *   factor stays locked (`ww_last_error_message`, `ww_last_error_detail`,
  *   `ww_last_error_json`). Every status-returning call except the `ww_last_error_*` functions
  *   clears it when it starts and sets it when it fails.
+ * - Callbacks. A store the program writes (`ww_host_store`) is a table of callbacks and a
+ *   `user` pointer. What watchword passes to a callback is owned by watchword and valid only
+ *   until it returns; what a callback answers through its `ww_host_reply` is copied, so its
+ *   buffers stay the program's. Callbacks return `WW_HOST_*` numbers, never a `ww_status`.
  * - Panics. Every function body runs inside one panic-catching boundary: an internal bug
  *   returns `WW_STATUS_PANIC` instead of aborting the process.
  * - JSON. Keys in JSON (`ww_key_uri_*`) look like

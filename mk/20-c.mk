@@ -1,15 +1,16 @@
 # C ABI: the cbindgen header and its check, libwatchword (shared with SONAME libwatchword.so.0,
 # and static), `make install PREFIX=…` with a pkg-config file, the C tests under ASan+UBSan and
 # under valgrind, a C++ compile check of the header, the quickstart against an installed copy,
-# and the C benchmark.
+# the host store example over SQLite, and the C benchmark.
 #
 #   make header                   regenerate include/watchword.h (commit the result)
 #   make install PREFIX=/usr/local header, libwatchword.so*, libwatchword.a, watchword.pc,
 #                                 lib/cmake/watchword/watchwordConfig.cmake (+ its version file)
 #   make c-test                   everything the C surface has in `make test`
 #   make demo-c / make bench-c
+#   make c-example                examples/c/sqlite_store.c (a host store over SQLite), built and run
 .PHONY: header header-check c-cbindgen c-tools c-lib c-lib-release c-soname c-exports c-test c-test-asan c-test-valgrind \
-	c-cpp c-quickstart c-cmake-tool c-cmake demo-c bench-c install ffi-rust-test
+	c-cpp c-quickstart c-sqlite-dev c-example c-cmake-tool c-cmake demo-c bench-c install ffi-rust-test
 
 CBINDGEN_VERSION := 0.29.4
 C_TOOLS := $(TARGET_DIR)/tools
@@ -171,7 +172,7 @@ c-cpp:
 
 # The quickstart, built outside the repository's include path against an installed copy,
 # found through pkg-config; once linked to the shared library and once statically.
-c-quickstart: c-tools
+c-quickstart: c-tools c-sqlite-dev
 	$(MAKE) --no-print-directory install PREFIX=$(C_PREFIX) FFI_PROFILE=debug
 	@mkdir -p $(C_OUT)/quickstart
 	export PKG_CONFIG_PATH=$(C_PREFIX)/lib/pkgconfig; \
@@ -183,12 +184,29 @@ c-quickstart: c-tools
 	readelf -d $(C_OUT)/quickstart/quickstart | grep -q 'NEEDED.*\[libwatchword.so.$(WW_ABI)\]'
 	! readelf -d $(C_OUT)/quickstart/quickstart-static | grep -q 'libwatchword'
 	cd $(C_OUT)/quickstart && ./quickstart && ./quickstart-static > /dev/null
-	@test -f /usr/include/sqlite3.h || { echo "installing libsqlite3-dev (the host SQLite the static test links beside)"; \
-		apt-get update && apt-get install -y --no-install-recommends libsqlite3-dev; }
 	$(CC) $(C_STD_FLAGS) -I$(C_PREFIX)/include -o $(C_OUT)/quickstart/static_sqlite $(ROOT)/tests/c/static_sqlite.c \
 		$(C_PREFIX)/lib/libwatchword.a -lsqlite3 \
 		$$(PKG_CONFIG_PATH=$(C_PREFIX)/lib/pkgconfig pkg-config --static --libs-only-other --libs-only-l watchword | sed 's/-lwatchword//')
 	rm -f $(C_OUT)/quickstart/static.db && $(C_OUT)/quickstart/static_sqlite $(C_OUT)/quickstart/static.db
+
+# The system's SQLite headers (libsqlite3-dev) from Debian when the machine lacks them: the host
+# SQLite the static test links beside, and the one examples/c/sqlite_store.c keeps its rows in.
+c-sqlite-dev:
+	@test -f /usr/include/sqlite3.h || { echo "installing libsqlite3-dev"; \
+		apt-get update && apt-get install -y --no-install-recommends libsqlite3-dev; }
+
+# examples/c/sqlite_store.c, a host store over the system's SQLite, built against the staged
+# library and run twice on a fresh file under valgrind (leaks fail).
+c-example: c-lib c-tools c-sqlite-dev
+	@mkdir -p $(C_OUT)/example
+	$(CC) $(C_STD_FLAGS) -g -I$(ROOT)/include -o $(C_OUT)/example/sqlite_store $(ROOT)/examples/c/sqlite_store.c \
+		-L$(C_OUT)/debug/lib -Wl,-rpath,$(C_OUT)/debug/lib -lwatchword -lsqlite3 -lpthread
+	rm -f $(C_OUT)/example/example.db
+	$(C_VALGRIND) $(C_OUT)/example/sqlite_store $(C_OUT)/example/example.db | tee $(C_OUT)/example/out.txt
+	$(C_OUT)/example/sqlite_store $(C_OUT)/example/example.db >> $(C_OUT)/example/out.txt
+	@test "$$(grep -c '^login: approved$$' $(C_OUT)/example/out.txt)" = 2 && \
+		test "$$(grep -c '^the same code again: replayed$$' $(C_OUT)/example/out.txt)" = 2 || { \
+		echo "c-example: the example did not approve once and refuse the replay on each run"; exit 1; }
 
 # cmake from Debian when the machine lacks it.
 c-cmake-tool:
@@ -215,7 +233,7 @@ c-cmake: c-cmake-tool
 
 demo-c: c-quickstart
 
-c-test: header-check ffi-rust-test c-soname c-exports c-test-asan c-test-valgrind c-cpp c-quickstart c-cmake
+c-test: header-check ffi-rust-test c-soname c-exports c-test-asan c-test-valgrind c-cpp c-quickstart c-example c-cmake
 
 # --- benchmark --------------------------------------------------------------------------------
 

@@ -238,7 +238,7 @@ impl Drop for CHost {
 /// A NUL-terminated copy of text watchword passes to a callback (never holding a NUL: service
 /// names, keys, identities and JSON text cannot).
 fn c_text(text: &str) -> Result<CString, String> {
-    CString::new(text).map_err(|_| String::from("was to be given text that holds a NUL byte"))
+    CString::new(text).map_err(|_| String::from("cannot be given a text that holds a NUL byte"))
 }
 
 /// Runs `call` with `after` as the callback reads it: NULL, or a cursor alive during the call.
