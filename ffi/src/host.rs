@@ -450,3 +450,6 @@ pub extern "C" fn ww_host_reply_error(reply: *mut ww_host_reply, message: *const
         Ok(())
     })
 }
+
+#[cfg(test)]
+mod tests;

@@ -176,7 +176,7 @@ int main(void) {
     const char *settings = "{\"issuer\": \"Race\", \"lockout_threshold\": 20, \"challenge_quota_hour\": 500, "
                            "\"challenge_quota_day\": 1000}";
     if (CHECK_STATUS(ww_service_new(settings, &svc), WW_STATUS_OK, "service")) {
-        race_rounds(svc, rounds, "memory:");
+        race_rounds(svc, rounds, "the in-memory store");
         ww_service_free(svc);
     }
     svc = NULL;
