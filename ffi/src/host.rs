@@ -95,7 +95,8 @@ pub type ww_host_get_callback = Option<
 
 /// `list`: the records of `kind` that belong to `identity`, in listing order — by their
 /// `created` and then their key — starting after `after` (NULL: from the first), at least the
-/// first `limit` of them. Answer each with `ww_host_reply_record`, then return `WW_HOST_OK`.
+/// first `limit` of them (`SIZE_MAX`: all). Answer each with `ww_host_reply_record`, then return
+/// `WW_HOST_OK`.
 /// More than `limit` records, in any order, may be answered (watchword sorts and cuts), so a
 /// simple store may ignore `limit` and the order; a record of another identity or one that does
 /// not come after `after` fails the operation. Every pointer is owned by watchword and valid
