@@ -25,7 +25,8 @@ CXX ?= c++
 C_STD_FLAGS := -std=c99 -Wall -Wextra -Wpedantic -Werror
 C_SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 C_TEST_PROGRAMS := test_vectors test_abi test_service test_host_store test_race test_processes
-C_TEST_SOURCES := $(ROOT)/tests/c/harness.c $(ROOT)/tests/c/json.c $(ROOT)/tests/c/scenarios.c $(ROOT)/tests/c/table_store.c
+C_TEST_SOURCES := $(ROOT)/tests/c/harness.c $(ROOT)/tests/c/json.c $(ROOT)/tests/c/scenarios.c $(ROOT)/tests/c/race.c \
+	$(ROOT)/tests/c/table_store.c
 C_VECTORS := $(ROOT)/tests/vectors
 # Under valgrind everything runs about 30 times slower: the replay races repeat fewer rounds
 # (test_processes' worker processes run without valgrind). test_processes also runs on the
@@ -138,22 +139,23 @@ install:
 ffi-rust-test:
 	$(CARGO) test --locked -p watchword-ffi
 
-# $(1): flags, $(2): output directory. Links against the staged debug shared library.
+# $(1): flags, $(2): output directory, $(3): the programs (default: C_TEST_PROGRAMS), $(4): more
+# libraries. Links against the staged debug shared library.
 define c_build_tests
 	@mkdir -p $(2)
-	for t in $(C_TEST_PROGRAMS); do \
+	for t in $(or $(3),$(C_TEST_PROGRAMS)); do \
 		$(CC) $(C_STD_FLAGS) -g $(1) -I$(ROOT)/include -o $(2)/$$t $(ROOT)/tests/c/$$t.c $(C_TEST_SOURCES) \
-			-L$(C_OUT)/debug/lib -Wl,-rpath,$(C_OUT)/debug/lib -lwatchword -lpthread || exit 1; \
+			-L$(C_OUT)/debug/lib -Wl,-rpath,$(C_OUT)/debug/lib -lwatchword $(4) -lpthread || exit 1; \
 	done
 endef
+
+C_ASAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
 c-test-asan: c-lib
 	$(call c_build_tests,-O1 $(C_SAN_FLAGS),$(C_OUT)/asan)
 	@echo "== C tests under AddressSanitizer + UBSan =="
 	for t in $(C_TEST_PROGRAMS); do \
-		ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1 \
-		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-		$(C_OUT)/asan/$$t $(C_VECTORS) || exit 1; \
+		$(C_ASAN_ENV) $(C_OUT)/asan/$$t $(C_VECTORS) || exit 1; \
 	done
 
 c-test-valgrind: c-lib c-tools
@@ -195,8 +197,10 @@ c-sqlite-dev:
 	@test -f /usr/include/sqlite3.h || { echo "installing libsqlite3-dev"; \
 		apt-get update && apt-get install -y --no-install-recommends libsqlite3-dev; }
 
-# examples/c/sqlite_store.c, a host store over the system's SQLite, built against the staged
-# library and run twice on a fresh file under valgrind (leaks fail).
+# examples/c/sqlite_store.c, a host store over the system's SQLite: built against the staged
+# library and run twice on a fresh file under valgrind (leaks fail); then its store, included
+# by tests/c/test_sqlite_example.c, through every scenario and the replay race, under ASan+UBSan
+# and under valgrind (20 rounds).
 c-example: c-lib c-tools c-sqlite-dev
 	@mkdir -p $(C_OUT)/example
 	$(CC) $(C_STD_FLAGS) -g -I$(ROOT)/include -o $(C_OUT)/example/sqlite_store $(ROOT)/examples/c/sqlite_store.c \
@@ -207,6 +211,10 @@ c-example: c-lib c-tools c-sqlite-dev
 	@test "$$(grep -c '^login: approved$$' $(C_OUT)/example/out.txt)" = 2 && \
 		test "$$(grep -c '^the same code again: replayed$$' $(C_OUT)/example/out.txt)" = 2 || { \
 		echo "c-example: the example did not approve once and refuse the replay on each run"; exit 1; }
+	$(call c_build_tests,-O1 $(C_SAN_FLAGS),$(C_OUT)/asan,test_sqlite_example,-lsqlite3)
+	$(C_ASAN_ENV) $(C_OUT)/asan/test_sqlite_example $(C_VECTORS)
+	$(call c_build_tests,-O1,$(C_OUT)/plain,test_sqlite_example,-lsqlite3)
+	WW_TEST_RACE_ROUNDS=20 $(C_VALGRIND) $(C_OUT)/plain/test_sqlite_example $(C_VECTORS)
 
 # cmake from Debian when the machine lacks it.
 c-cmake-tool:
