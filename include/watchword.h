@@ -39,6 +39,10 @@
  *   factor stays locked (`ww_last_error_message`, `ww_last_error_detail`,
  *   `ww_last_error_json`). Every status-returning call except the `ww_last_error_*` functions
  *   clears it when it starts and sets it when it fails.
+ * - Callbacks. A store the program writes (`ww_host_store`) is a table of callbacks and a
+ *   `user` pointer. What watchword passes to a callback is owned by watchword and valid only
+ *   until it returns; what a callback answers through its `ww_host_reply` is copied, so its
+ *   buffers stay the program's. Callbacks return `WW_HOST_*` numbers, never a `ww_status`.
  * - Panics. Every function body runs inside one panic-catching boundary: an internal bug
  *   returns `WW_STATUS_PANIC` instead of aborting the process.
  * - JSON. Keys in JSON (`ww_key_uri_*`) look like
@@ -117,6 +121,24 @@
  * `ww_binding_qr_terminal_for`'s `background`: a terminal with a light background (dark text).
  */
 #define WW_QR_LIGHT_BACKGROUND 1
+
+/**
+ * A callback succeeded: `get`, `list` and `scan` answered (with `ww_host_reply_record`, zero or
+ * more times), `commit` applied every write.
+ */
+#define WW_HOST_OK 0
+
+/**
+ * `commit` only: a stored version differs from a write's `expected_version` (or a record with
+ * `expected_version` 0 exists); nothing was applied. watchword retries the operation.
+ */
+#define WW_HOST_CONFLICT 1
+
+/**
+ * The callback failed (its database is unreachable …); nothing was applied. Say why with
+ * `ww_host_reply_error` first: the operation fails with `WW_STATUS_STORAGE` and that message.
+ */
+#define WW_HOST_ERROR 2
 
 /**
  * The outcome of a call. `WW_STATUS_OK` (0) is success; everything else is a failure, and the
@@ -261,6 +283,12 @@ typedef uint32_t ww_result;
 #endif // __cplusplus
 
 /**
+ * How a callback answers: passed to every callback, valid until it returns. Answer with
+ * `ww_host_reply_record` and `ww_host_reply_error`; never keep it, never free it.
+ */
+typedef struct ww_host_reply ww_host_reply;
+
+/**
  * An HOTP key: secret, algorithm and digits, with the HMAC key schedule done once. Create it
  * with `ww_hotp_new`, free it with `ww_hotp_free`.
  *
@@ -362,6 +390,170 @@ typedef struct {
      */
     const char *status;
 } ww_outcome;
+
+/**
+ * `get`: the stored record of (`service`, `kind`, `key`). Answer it with one
+ * `ww_host_reply_record` and return `WW_HOST_OK`; return `WW_HOST_OK` without a record when
+ * there is none. `service`, `kind` and `key` are NUL-terminated, owned by watchword and valid
+ * during the call only.
+ */
+typedef int (*ww_host_get_callback)(void *user,
+                                    const char *service,
+                                    const char *kind,
+                                    const char *key,
+                                    ww_host_reply *reply);
+
+/**
+ * Where the previous page of a listing ended: the `date_created` and key of its last record.
+ * A listing answers the records that come after it in listing order, by (`created`, `key`).
+ */
+typedef struct {
+    /**
+     * The `date_created` (Unix seconds) of the last record of the previous page.
+     */
+    uint64_t created;
+    /**
+     * Its key (NUL-terminated, owned by watchword, valid during the callback only).
+     */
+    const char *key;
+} ww_host_cursor;
+
+/**
+ * `list`: the records of `kind` that belong to `identity`, in listing order — by their
+ * `created` and then their key — starting after `after` (NULL: from the first), at least the
+ * first `limit` of them (`SIZE_MAX`: all). Answer each with `ww_host_reply_record`, then return
+ * `WW_HOST_OK`.
+ * More than `limit` records, in any order, may be answered (watchword sorts and cuts), so a
+ * simple store may ignore `limit` and the order; a record of another identity or one that does
+ * not come after `after` fails the operation. Every pointer is owned by watchword and valid
+ * during the call only.
+ */
+typedef int (*ww_host_list_callback)(void *user,
+                                     const char *service,
+                                     const char *identity,
+                                     const char *kind,
+                                     const ww_host_cursor *after,
+                                     size_t limit,
+                                     ww_host_reply *reply);
+
+/**
+ * `scan`: every record of `kind` in the service, answered as `list` answers.
+ */
+typedef int (*ww_host_scan_callback)(void *user,
+                                     const char *service,
+                                     const char *kind,
+                                     const ww_host_cursor *after,
+                                     size_t limit,
+                                     ww_host_reply *reply);
+
+/**
+ * One write of a commit. Strings are NUL-terminated UTF-8 owned by watchword and valid during
+ * the `commit` callback only: copy what you keep.
+ */
+typedef struct {
+    /**
+     * The service namespace (the `service` setting).
+     */
+    const char *service;
+    /**
+     * `"entity"`, `"factor"`, `"challenge"`, `"tombstone"`, or any kind a later version adds:
+     * store it as text, never refuse an unknown one.
+     */
+    const char *kind;
+    /**
+     * The record's key: the identity for entities, the sid otherwise. A row is found by
+     * (`service`, `kind`, `key`).
+     */
+    const char *key;
+    /**
+     * The identity the record belongs to, for `list`; `""` for a delete.
+     */
+    const char *identity;
+    /**
+     * The record's `date_created` (Unix seconds), its place in listings with `key`; 0 for a
+     * delete.
+     */
+    uint64_t created;
+    /**
+     * The version the row must hold now: 0 means no row may exist.
+     */
+    uint64_t expected_version;
+    /**
+     * The row's new version; for a delete, the version removed (`expected_version`).
+     */
+    uint64_t version;
+    /**
+     * The new stored record, JSON text (`record_len` bytes and a NUL); NULL to delete the row.
+     */
+    const char *record;
+    /**
+     * The length of `record` in bytes, without the NUL; 0 for a delete.
+     */
+    size_t record_len;
+} ww_host_write;
+
+/**
+ * `commit`: applies the `count` writes of `writes` all together (one transaction) or none.
+ * Each write is a compare-and-set on the version of the row (`service`, `kind`, `key`): it
+ * applies only when the row's version is `expected_version` (0: no row). When every write
+ * agrees, apply them all and return `WW_HOST_OK`; when any does not, apply nothing and return
+ * `WW_HOST_CONFLICT`. A commit never answers records. `writes` and its strings are owned by
+ * watchword and valid during the call only.
+ */
+typedef int (*ww_host_commit_callback)(void *user,
+                                       const ww_host_write *writes,
+                                       size_t count,
+                                       ww_host_reply *reply);
+
+/**
+ * Releases the user pointer when the service is freed (may be NULL: nothing is called).
+ */
+typedef void (*ww_host_free_user_callback)(void *user);
+
+/**
+ * A store the program implements over its own database: four callbacks and the pointer they
+ * receive as `user` (SPEC §9's store contract over the stored JSON text of each record).
+ *
+ * A database table for it holds one row per record: `service`, `kind`, `key` (the three
+ * together unique), `identity`, `created`, `version` and the record's text. Records cross as
+ * their stored JSON text, exactly as written: keep it byte for byte.
+ *
+ * Threads: the callbacks are called on the threads that call the service, several at once
+ * when several threads use it, so they must be thread-safe. They must not call functions of
+ * the service they belong to.
+ *
+ * Answers: each callback returns `WW_HOST_OK`, `WW_HOST_ERROR` or (commit) `WW_HOST_CONFLICT`
+ * and hands its records and error message through `reply`, which copies them. Any other
+ * number, a record that is not UTF-8, a record that cannot be read or belongs to another key
+ * or identity fails the operation with `WW_STATUS_STORAGE`, and nothing changes.
+ */
+typedef struct {
+    /**
+     * Passed to every callback as it is; watchword never reads it. It must stay valid until
+     * `ww_service_free` (which calls `free_user` with it, when set).
+     */
+    void *user;
+    /**
+     * Reads one record. Required.
+     */
+    ww_host_get_callback get;
+    /**
+     * Lists an identity's records of a kind. Required.
+     */
+    ww_host_list_callback list;
+    /**
+     * Lists a service's records of a kind. Required.
+     */
+    ww_host_scan_callback scan;
+    /**
+     * Applies writes all or nothing. Required.
+     */
+    ww_host_commit_callback commit;
+    /**
+     * Called once with `user` by `ww_service_free`; NULL: nothing is called.
+     */
+    ww_host_free_user_callback free_user;
+} ww_host_store;
 
 #ifdef __cplusplus
 extern "C" {
@@ -966,6 +1158,44 @@ ww_status ww_service_import_challenge(const ww_service *service,
                                       const char *record,
                                       uint64_t now,
                                       char **out_json);
+
+/**
+ * Creates a service over a store the program implements (`store`, see `ww_host_store`),
+ * instead of the store its `store` setting names. `settings_json` is read as by
+ * `ww_service_new`, without a `store` setting (`WW_STATUS_INVALID_PARAMETER` naming `store`);
+ * `service` still names the namespace of the records.
+ *
+ * `*store` is copied: the table itself may be freed or reused once the call returns, but its
+ * `user` pointer must stay valid until `ww_service_free`, which calls `store->free_user(user)`
+ * when it is set. On failure nothing is kept, `free_user` is not called and the program still
+ * owns `user`. A NULL `get`, `list`, `scan` or `commit` is `WW_STATUS_INVALID_PARAMETER` (detail
+ * `parameter`, naming `store.get` …). On success `*out_service` receives the handle, used and
+ * freed like any other.
+ */
+ww_status ww_service_new_with_store(const char *settings_json,
+                                    const ww_host_store *store,
+                                    ww_service **out_service);
+
+/**
+ * Answers a record to `get`, `list` or `scan`: the stored JSON text, `len` bytes (no NUL
+ * needed). watchword copies it before returning: the buffer stays the caller's. `get` answers
+ * at most one record (none: not found); `commit` none.
+ *
+ * A text that is not UTF-8 (`WW_STATUS_INVALID_UTF8`), a NULL text (`WW_STATUS_NULL_ARGUMENT`)
+ * or a record too many (`WW_STATUS_INVALID_PARAMETER`) is refused and fails the operation with
+ * `WW_STATUS_STORAGE`, whatever the callback returns. `reply` is the one the running callback
+ * was given; call this only before the callback returns.
+ */
+ww_status ww_host_reply_record(ww_host_reply *reply, const char *text, size_t len);
+
+/**
+ * Says why a callback fails, before it returns `WW_HOST_ERROR`: the operation fails with
+ * `WW_STATUS_STORAGE` and a message that carries `message` (NUL-terminated; watchword copies
+ * it, the buffer stays the caller's; bytes that are not UTF-8 are replaced). Keep passwords
+ * out of it: it reaches the program's error messages. A second call replaces the message.
+ * `reply` is the one the running callback was given; call this only before it returns.
+ */
+ww_status ww_host_reply_error(ww_host_reply *reply, const char *message);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -1,15 +1,16 @@
 # C ABI: the cbindgen header and its check, libwatchword (shared with SONAME libwatchword.so.0,
 # and static), `make install PREFIX=…` with a pkg-config file, the C tests under ASan+UBSan and
 # under valgrind, a C++ compile check of the header, the quickstart against an installed copy,
-# and the C benchmark.
+# the host store example over SQLite, and the C benchmark.
 #
 #   make header                   regenerate include/watchword.h (commit the result)
 #   make install PREFIX=/usr/local header, libwatchword.so*, libwatchword.a, watchword.pc,
 #                                 lib/cmake/watchword/watchwordConfig.cmake (+ its version file)
 #   make c-test                   everything the C surface has in `make test`
 #   make demo-c / make bench-c
+#   make c-example                examples/c/sqlite_store.c (a host store over SQLite), built and run
 .PHONY: header header-check c-cbindgen c-tools c-lib c-lib-release c-soname c-exports c-test c-test-asan c-test-valgrind \
-	c-cpp c-quickstart c-cmake-tool c-cmake demo-c bench-c install ffi-rust-test
+	c-cpp c-quickstart c-sqlite-dev c-example c-cmake-tool c-cmake demo-c bench-c install ffi-rust-test
 
 CBINDGEN_VERSION := 0.29.4
 C_TOOLS := $(TARGET_DIR)/tools
@@ -23,8 +24,9 @@ CC ?= cc
 CXX ?= c++
 C_STD_FLAGS := -std=c99 -Wall -Wextra -Wpedantic -Werror
 C_SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-C_TEST_PROGRAMS := test_vectors test_abi test_service test_race test_processes
-C_TEST_SOURCES := $(ROOT)/tests/c/harness.c $(ROOT)/tests/c/json.c
+C_TEST_PROGRAMS := test_vectors test_abi test_service test_host_store test_race test_processes
+C_TEST_SOURCES := $(ROOT)/tests/c/harness.c $(ROOT)/tests/c/json.c $(ROOT)/tests/c/scenarios.c $(ROOT)/tests/c/race.c \
+	$(ROOT)/tests/c/table_store.c
 C_VECTORS := $(ROOT)/tests/vectors
 # Under valgrind everything runs about 30 times slower: the replay races repeat fewer rounds
 # (test_processes' worker processes run without valgrind). test_processes also runs on the
@@ -137,22 +139,23 @@ install:
 ffi-rust-test:
 	$(CARGO) test --locked -p watchword-ffi
 
-# $(1): flags, $(2): output directory. Links against the staged debug shared library.
+# $(1): flags, $(2): output directory, $(3): the programs (default: C_TEST_PROGRAMS), $(4): more
+# libraries. Links against the staged debug shared library.
 define c_build_tests
 	@mkdir -p $(2)
-	for t in $(C_TEST_PROGRAMS); do \
+	for t in $(or $(3),$(C_TEST_PROGRAMS)); do \
 		$(CC) $(C_STD_FLAGS) -g $(1) -I$(ROOT)/include -o $(2)/$$t $(ROOT)/tests/c/$$t.c $(C_TEST_SOURCES) \
-			-L$(C_OUT)/debug/lib -Wl,-rpath,$(C_OUT)/debug/lib -lwatchword -lpthread || exit 1; \
+			-L$(C_OUT)/debug/lib -Wl,-rpath,$(C_OUT)/debug/lib -lwatchword $(4) -lpthread || exit 1; \
 	done
 endef
+
+C_ASAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
 c-test-asan: c-lib
 	$(call c_build_tests,-O1 $(C_SAN_FLAGS),$(C_OUT)/asan)
 	@echo "== C tests under AddressSanitizer + UBSan =="
 	for t in $(C_TEST_PROGRAMS); do \
-		ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1 \
-		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-		$(C_OUT)/asan/$$t $(C_VECTORS) || exit 1; \
+		$(C_ASAN_ENV) $(C_OUT)/asan/$$t $(C_VECTORS) || exit 1; \
 	done
 
 c-test-valgrind: c-lib c-tools
@@ -171,7 +174,7 @@ c-cpp:
 
 # The quickstart, built outside the repository's include path against an installed copy,
 # found through pkg-config; once linked to the shared library and once statically.
-c-quickstart: c-tools
+c-quickstart: c-tools c-sqlite-dev
 	$(MAKE) --no-print-directory install PREFIX=$(C_PREFIX) FFI_PROFILE=debug
 	@mkdir -p $(C_OUT)/quickstart
 	export PKG_CONFIG_PATH=$(C_PREFIX)/lib/pkgconfig; \
@@ -183,12 +186,35 @@ c-quickstart: c-tools
 	readelf -d $(C_OUT)/quickstart/quickstart | grep -q 'NEEDED.*\[libwatchword.so.$(WW_ABI)\]'
 	! readelf -d $(C_OUT)/quickstart/quickstart-static | grep -q 'libwatchword'
 	cd $(C_OUT)/quickstart && ./quickstart && ./quickstart-static > /dev/null
-	@test -f /usr/include/sqlite3.h || { echo "installing libsqlite3-dev (the host SQLite the static test links beside)"; \
-		apt-get update && apt-get install -y --no-install-recommends libsqlite3-dev; }
 	$(CC) $(C_STD_FLAGS) -I$(C_PREFIX)/include -o $(C_OUT)/quickstart/static_sqlite $(ROOT)/tests/c/static_sqlite.c \
 		$(C_PREFIX)/lib/libwatchword.a -lsqlite3 \
 		$$(PKG_CONFIG_PATH=$(C_PREFIX)/lib/pkgconfig pkg-config --static --libs-only-other --libs-only-l watchword | sed 's/-lwatchword//')
 	rm -f $(C_OUT)/quickstart/static.db && $(C_OUT)/quickstart/static_sqlite $(C_OUT)/quickstart/static.db
+
+# The system's SQLite headers (libsqlite3-dev) from Debian when the machine lacks them: the host
+# SQLite the static test links beside, and the one examples/c/sqlite_store.c keeps its rows in.
+c-sqlite-dev:
+	@test -f /usr/include/sqlite3.h || { echo "installing libsqlite3-dev"; \
+		apt-get update && apt-get install -y --no-install-recommends libsqlite3-dev; }
+
+# examples/c/sqlite_store.c, a host store over the system's SQLite: built against the staged
+# library and run twice on a fresh file under valgrind (leaks fail); then its store, included
+# by tests/c/test_sqlite_example.c, through every scenario and the replay race, under ASan+UBSan
+# and under valgrind (20 rounds).
+c-example: c-lib c-tools c-sqlite-dev
+	@mkdir -p $(C_OUT)/example
+	$(CC) $(C_STD_FLAGS) -g -I$(ROOT)/include -o $(C_OUT)/example/sqlite_store $(ROOT)/examples/c/sqlite_store.c \
+		-L$(C_OUT)/debug/lib -Wl,-rpath,$(C_OUT)/debug/lib -lwatchword -lsqlite3 -lpthread
+	rm -f $(C_OUT)/example/example.db
+	$(C_VALGRIND) $(C_OUT)/example/sqlite_store $(C_OUT)/example/example.db | tee $(C_OUT)/example/out.txt
+	$(C_OUT)/example/sqlite_store $(C_OUT)/example/example.db >> $(C_OUT)/example/out.txt
+	@test "$$(grep -c '^login: approved$$' $(C_OUT)/example/out.txt)" = 2 && \
+		test "$$(grep -c '^the same code again: replayed$$' $(C_OUT)/example/out.txt)" = 2 || { \
+		echo "c-example: the example did not approve once and refuse the replay on each run"; exit 1; }
+	$(call c_build_tests,-O1 $(C_SAN_FLAGS),$(C_OUT)/asan,test_sqlite_example,-lsqlite3)
+	$(C_ASAN_ENV) $(C_OUT)/asan/test_sqlite_example $(C_VECTORS)
+	$(call c_build_tests,-O1,$(C_OUT)/plain,test_sqlite_example,-lsqlite3)
+	WW_TEST_RACE_ROUNDS=20 $(C_VALGRIND) $(C_OUT)/plain/test_sqlite_example $(C_VECTORS)
 
 # cmake from Debian when the machine lacks it.
 c-cmake-tool:
@@ -215,7 +241,7 @@ c-cmake: c-cmake-tool
 
 demo-c: c-quickstart
 
-c-test: header-check ffi-rust-test c-soname c-exports c-test-asan c-test-valgrind c-cpp c-quickstart c-cmake
+c-test: header-check ffi-rust-test c-soname c-exports c-test-asan c-test-valgrind c-cpp c-quickstart c-example c-cmake
 
 # --- benchmark --------------------------------------------------------------------------------
 

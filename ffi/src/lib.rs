@@ -33,8 +33,10 @@ pub mod hotp;
 pub mod secret;
 // key URIs,
 pub mod uri;
-// and the Verify service.
+// and the Verify service,
 pub mod service;
+// over a store of the program's own.
+pub mod host;
 
 use std::ffi::c_char;
 

@@ -87,6 +87,12 @@ pub struct ww_service {
     inner: Verify<AnyStore>,
 }
 
+impl From<Verify<AnyStore>> for ww_service {
+    fn from(inner: Verify<AnyStore>) -> ww_service {
+        ww_service { inner }
+    }
+}
+
 /// The system clock in Unix seconds, for the `now` argument of the service functions.
 #[no_mangle]
 pub extern "C" fn ww_unix_now() -> u64 {

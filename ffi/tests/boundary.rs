@@ -70,6 +70,11 @@ fn exports(src: &str) -> Vec<(String, String)> {
         if src[i..].starts_with("extern \"C\"") {
             let rest = &src[i + "extern \"C\"".len()..];
             let rest_trim = rest.trim_start();
+            if rest_trim.starts_with("fn(") {
+                // A function pointer type (a callback the program gives), not an export.
+                i += "extern \"C\"".len();
+                continue;
+            }
             assert!(
                 rest_trim.starts_with("fn "),
                 "an `extern \"C\"` block or type is not allowed here: {}",

@@ -164,6 +164,20 @@ static void test_null_arguments(void) {
 
     expect_null(ww_service_new(NULL, &svc), "ww_service_new", "settings_json");
     expect_null(ww_service_new(SETTINGS, NULL), "ww_service_new", "out_service");
+    {
+        ww_host_store host;
+        ww_service *unused = NULL;
+        memset(&host, 0, sizeof host);
+        expect_null(ww_service_new_with_store(NULL, &host, &unused), "ww_service_new_with_store", "settings_json");
+        expect_null(ww_service_new_with_store(SETTINGS, NULL, &unused), "ww_service_new_with_store", "store");
+        expect_null(ww_service_new_with_store(SETTINGS, &host, NULL), "ww_service_new_with_store", "out_service");
+        CHECK(unused == NULL, "no service made");
+        /* A reply exists only inside a callback (test_host_store.c answers through real ones). */
+        expect_null(ww_host_reply_record(NULL, "{}", 2), "ww_host_reply_record", "reply");
+        expect_null(ww_host_reply_record(NULL, NULL, 0), "ww_host_reply_record", "reply");
+        expect_null(ww_host_reply_error(NULL, "down"), "ww_host_reply_error", "reply");
+        expect_null(ww_host_reply_error(NULL, NULL), "ww_host_reply_error", "reply");
+    }
     expect_null(ww_service_call(NULL, "list_entities", "", NOW, &str), "ww_service_call", "service");
     expect_null(ww_service_call(svc, NULL, "", NOW, &str), "ww_service_call", "op");
     expect_null(ww_service_call(svc, "list_entities", NULL, NOW, &str), "ww_service_call", "args_json");
