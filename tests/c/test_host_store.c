@@ -276,7 +276,7 @@ typedef struct {
 } wrong_answer;
 
 static const wrong_answer WRONG[] = {
-    {"get", FAULT_ERROR, OP_FETCH_FACTOR, WW_STATUS_STORAGE, "the host store failed: the database is on fire", WW_STATUS_OK},
+    {"get", FAULT_ERROR, OP_FETCH_FACTOR, WW_STATUS_STORAGE, "the store failed: the database is on fire", WW_STATUS_OK},
     {"get", FAULT_SILENT_ERROR, OP_FETCH_FACTOR, WW_STATUS_STORAGE, "WW_HOST_ERROR without a message", WW_STATUS_OK},
     {"get", FAULT_MALFORMED, OP_FETCH_FACTOR, WW_STATUS_STORAGE, "cannot be read", WW_STATUS_OK},
     {"get", FAULT_OTHER_KEY, OP_FETCH_FACTOR, WW_STATUS_STORAGE, "was answered with the record of", WW_STATUS_OK},
