@@ -34,7 +34,7 @@ python-stubs: python-develop
 	cd $(PY_DIR) && $(PY_ENV) python gen_aio_stub.py --check
 	cd $(PY_DIR) && $(PY_ENV) python -m mypy.stubtest watchword --mypy-config-file pyproject.toml
 	cd $(PY_DIR) && $(PY_ENV) python -m mypy --strict --config-file pyproject.toml \
-		python/watchword tests/typed_usage.py tests/test_host_stores.py $(ROOT)/examples/quickstart.py \
+		python/watchword tests/typed_usage.py tests/test_host_stores.py tests/test_django_store.py $(ROOT)/examples/quickstart.py \
 		$(ROOT)/examples/python $(ROOT)/bench/python/bench.py
 
 demo-python: python-develop
