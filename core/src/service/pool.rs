@@ -11,8 +11,8 @@ use core::cell::RefCell;
 
 use rand_core::{OsRng, RngCore};
 
-/// Bytes read from the operating system at once (32 sids).
-const BATCH: usize = 512;
+/// Bytes read from the operating system at once (256 sids): one system call per 256 sids.
+const BATCH: usize = 4096;
 
 struct Batch {
     bytes: [u8; BATCH],
