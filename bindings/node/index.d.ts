@@ -96,6 +96,7 @@ export interface Store {
    * `identity`'s records of `kind`, ordered by (`created`, `key`), after `after` (the last
    * record of the previous read; `null`: from the start), at least the first `limit` of them
    * (more, or all, are fine: watchword orders and cuts them; none may come before `after`).
+   * When an operation wants every record, `limit` is `Number.MAX_SAFE_INTEGER`.
    */
   list(
     service: string,

@@ -170,6 +170,9 @@ pub struct StoreWrite {
 }
 
 /// What [`HostSteps::next`] answers.
+// Made once per step and handed to JavaScript at once: boxing the answer would cost an
+// allocation for nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum Next {
     /// A step for the store, as a plain object.
     Step(Step),
@@ -187,6 +190,15 @@ pub enum Step {
     Scan { service: String, kind: &'static str, after: Option<Cursor>, limit: usize },
     /// `{ step: 'commit', writes }`.
     Commit(Vec<HostWrite>),
+}
+
+/// The largest integer a JavaScript number holds exactly: a listing's `limit` when the
+/// operation wants every record (a store may not take a bigger number, PostgreSQL's `LIMIT`
+/// for one).
+const MAX_SAFE_INTEGER: usize = (1 << 53) - 1;
+
+fn limit(limit: usize) -> f64 {
+    limit.min(MAX_SAFE_INTEGER) as f64
 }
 
 fn cursor(after: Option<Cursor>) -> Option<StoreCursor> {
@@ -216,14 +228,14 @@ impl ToNapiValue for Next {
                 object.set_named_property("identity", identity)?;
                 object.set_named_property("kind", kind)?;
                 set_after(&mut object, null_or(after))?;
-                object.set_named_property("limit", limit as f64)?;
+                object.set_named_property("limit", self::limit(limit))?;
             }
             Step::Scan { service, kind, after, limit } => {
                 object.set_named_property("step", "scan")?;
                 object.set_named_property("service", service)?;
                 object.set_named_property("kind", kind)?;
                 set_after(&mut object, null_or(after))?;
-                object.set_named_property("limit", limit as f64)?;
+                object.set_named_property("limit", self::limit(limit))?;
             }
             Step::Commit(writes) => {
                 let writes: Vec<StoreWrite> = writes
@@ -337,9 +349,9 @@ impl HostSteps {
             self.answering(Asked::Record, "giveRecord")?;
             let answer = match text_or_null.get_type()? {
                 ValueType::Null | ValueType::Undefined => Ok(None),
-                _ => text(&text_or_null)?.map(Some).map_err(|what| {
-                    format!("its get answered {what}, not a record's text (a string) or null")
-                }),
+                _ => text(&text_or_null)?
+                    .map(Some)
+                    .map_err(|what| format!("its get answered {what}, not a record's text (a string) or null")),
             };
             self.steps.give_record(answer);
             Ok(())
@@ -431,13 +443,7 @@ fn records(value: &Unknown) -> Out<Result<Vec<String>, String>> {
 /// Runs `steps` through the store with the synchronous (`promise` false) or the Promise
 /// driver; `method` names the method in errors. The value is the driver's: the method's answer
 /// (thrown error pending) or its promise.
-pub(crate) fn drive<'e>(
-    env: &'e Env,
-    host: &Host,
-    steps: HostSteps,
-    method: &str,
-    promise: bool,
-) -> Out<Unknown<'e>> {
+pub(crate) fn drive<'e>(env: &'e Env, host: &Host, steps: HostSteps, method: &str, promise: bool) -> Out<Unknown<'e>> {
     let instance = crate::instance::get(env)?;
     let driver = instance.drivers[usize::from(promise)].get_value(env)?;
     let store = host.store.get_value(env)?;

@@ -670,7 +670,9 @@ impl Verify {
                 let answer = operation.run(verify);
                 operation.answer(answer)
             }
-            Backend::Host(host) => Ok(Answered::Js(host::drive(env, host, steps(host, operation)?, &camel(method), false)?.raw())),
+            Backend::Host(host) => {
+                Ok(Answered::Js(host::drive(env, host, steps(host, operation)?, &camel(method), false)?.raw()))
+            }
         }
     }
 
@@ -696,7 +698,11 @@ fn steps(host: &Host, mut operation: Operation) -> Out<HostSteps> {
 
 /// The Promise form over a store object: the prepared steps, driven with `await` on this
 /// thread's event loop; a failure to prepare them is a rejected promise.
-fn host_async<'e>(env: &'e Env, host: &Host, prepared: std::thread::Result<Out<HostSteps>>) -> napi::Result<Unknown<'e>> {
+fn host_async<'e>(
+    env: &'e Env,
+    host: &Host,
+    prepared: std::thread::Result<Out<HostSteps>>,
+) -> napi::Result<Unknown<'e>> {
     match prepared {
         Ok(Ok(steps)) => boundary(env, || host::drive(env, host, steps, "", true)),
         Ok(Err(fail)) => rejected(env, rejection(env, fail)),
@@ -822,7 +828,9 @@ impl Verify {
             let mut call = JsonCall::new(&operation, &args_json, &options)?;
             match &self.inner {
                 Backend::Store(verify) => Ok(Answered::Record(call.run(verify)?)),
-                Backend::Host(host) => Ok(Answered::Js(host::drive(&env, host, call.steps(host)?, "call", false)?.raw())),
+                Backend::Host(host) => {
+                    Ok(Answered::Js(host::drive(&env, host, call.steps(host)?, "call", false)?.raw()))
+                }
             }
         })
     }
