@@ -239,10 +239,12 @@ export declare class Totp {
 
 /**
  * The verification service (Twilio Verify's Entity → Factor → Challenge API with Okta's
- * verification results) over a store: in memory by default, or the SQLite or PostgreSQL
- * database the `store` setting names. Every operation has a synchronous form and a Promise
- * form (`…Async`) that runs on the libuv thread pool: use the Promise forms with a database
- * store, so the event loop never waits for the database. Hosts that keep their own database
+ * verification results) over a store: in memory by default, the SQLite or PostgreSQL
+ * database the `store` setting names, or a store object of the application's own (`Store`).
+ * Every operation has a synchronous form and a Promise form (`…Async`) that runs on the libuv
+ * thread pool: use the Promise forms with a database store, so the event loop never waits for
+ * the database. Over a store object the operations run on the event loop as steps that ask
+ * the object for records and a commit, and the Promise forms await its Promises. Hosts that keep their own database
  * move records in and out with `exportFactor`/`importFactor` (and the entity and challenge
  * equivalents).
  *
@@ -258,7 +260,8 @@ export declare class Verify {
    * A service with the given settings (see `Verify.settings()` for every numeric one).
    * `store` is the store's URL: `'memory:'` (the default, this process only),
    * `'sqlite:///relative/path'` or `'sqlite:////absolute/path'` (shared by the processes of a
-   * machine), `'postgresql://user:password@host/db'` (shared by every machine); `service`
+   * machine), `'postgresql://user:password@host/db'` (shared by every machine), or a store
+   * object with `get`, `list`, `scan` and `commit` over the application's database; `service`
    * is the namespace of this service's records in the store (default `'default'`). Opening
    * a database store waits for it; `Verify.open` is the Promise form.
    */

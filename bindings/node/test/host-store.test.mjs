@@ -9,7 +9,7 @@ import assert from 'node:assert/strict'
 import { ww, scenarioFiles } from './helpers.mjs'
 import { runScenario } from './scenario-runner.mjs'
 import { MapStore } from './map-store.mjs'
-import { replayRace } from './host-race.mjs'
+import { compareAndSet, replayRace } from './store-checks.mjs'
 
 const { Verify, Totp, WatchwordError } = ww
 const ID = 'f47ac10b-58cc-4372-a567-0e02b2c3d479'
@@ -24,6 +24,11 @@ for (const { file, scenario } of scenarioFiles()) {
   test(`scenario ${file} over a store object answering Promises: ${scenario.name} (Promise forms)`, () =>
     runScenario(file, scenario, { promises: true, store: new MapStore({ async: true }) }))
 }
+
+test('the Map store compares and sets each version, all or nothing, and lists in order', async () => {
+  await compareAndSet(new MapStore())
+  await compareAndSet(new MapStore({ async: true }))
+})
 
 test('16 concurrent promises present one code: exactly one is approved, 200 rounds', async () => {
   const store = new MapStore({ async: true })

@@ -11,7 +11,7 @@ import os from 'node:os'
 import pg from 'pg'
 import { ww, scenarioFiles } from './helpers.mjs'
 import { runScenario } from './scenario-runner.mjs'
-import { replayRace } from './host-race.mjs'
+import { compareAndSet, replayRace } from './store-checks.mjs'
 import { PgStore, schema } from '../../../examples/pg-store.mjs'
 
 const { Verify, Totp, WatchwordError } = ww
@@ -49,33 +49,9 @@ after(async () => {
   }
 })
 
-const row = async (store, kind, key) =>
-  (await store.pool.query(`SELECT version, data FROM ${store.table} WHERE kind = $1 AND key = $2`, [kind, key])).rows[0]
-
 test('the node-postgres store: each write compares and sets its version, a commit is all or nothing', { skip }, async () => {
   const store = await freshStore()
-  const write = (key, expectedVersion, version, record) => ({
-    service: 'default', kind: 'entity', key, identity: key, created: T, expectedVersion, version, record,
-  })
-  assert.equal(await store.commit([write('user-0001', 0, 1, 'a1')]), true)
-  assert.equal(await store.commit([write('user-0001', 0, 1, 'again')]), false, 'an insert over a row is a conflict')
-  assert.equal(await store.commit([write('user-0001', 2, 3, 'b')]), false, 'an update of another version is a conflict')
-  assert.equal(await store.commit([write('user-0001', 1, 2, 'a2')]), true)
-  // All or nothing: the second write's conflict undoes the first.
-  assert.equal(await store.commit([write('user-0002', 0, 1, 'new'), write('user-0001', 1, 2, 'stale')]), false)
-  assert.equal(await store.get('default', 'entity', 'user-0002'), null)
-  assert.deepEqual(await row(store, 'entity', 'user-0001'), { version: '2', data: 'a2' })
-  const remove = (version) => ({ ...write('user-0001', version, version, null), identity: '', created: 0 })
-  assert.equal(await store.commit([remove(1)]), false, 'a delete of another version is a conflict')
-  assert.equal(await store.commit([remove(2)]), true)
-  assert.equal(await store.get('default', 'entity', 'user-0001'), null)
-  // Listings: by (created, key), after a place, at most a limit.
-  for (const [i, key] of ['user-000c', 'user-000a', 'user-000b'].entries()) {
-    assert.equal(await store.commit([{ ...write(key, 0, 1, key), identity: 'someone-1', created: T + (i === 0 ? 1 : 0) }]), true)
-  }
-  assert.deepEqual(await store.list('default', 'someone-1', 'entity', null, 10), ['user-000a', 'user-000b', 'user-000c'])
-  assert.deepEqual(await store.scan('default', 'entity', { created: T, key: 'user-000a' }, 1), ['user-000b'])
-  assert.deepEqual(await store.list('default', 'someone-2', 'entity', null, 10), [])
+  await compareAndSet(store)
   assert.equal(store.pool.idleCount, store.pool.totalCount, 'every client went back to the pool')
   assert.throws(() => new PgStore(store.pool, { table: 'no; drop' }), TypeError)
   assert.equal(schema('t').length, 3)
