@@ -895,6 +895,7 @@ fn config_of<'s>(settings: &Unknown<'s>) -> Out<(ServiceConfig, Vec<Argument>, O
         let string = core.as_deref().and_then(|core| STRING_SETTINGS.iter().find(|s| **s == core));
         let wanted = match (numeric, string) {
             (Some(setting), _) => (setting.name, ValueType::Number, "a number"),
+            (None, Some(&"store")) => ("store", ValueType::String, "a store URL (a string) or a store object"),
             (None, Some(setting)) => (*setting, ValueType::String, "a string"),
             (None, None) => {
                 let known: Vec<String> =

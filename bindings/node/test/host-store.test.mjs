@@ -6,6 +6,10 @@
 // PostgreSQL through node-postgres.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import v8 from 'node:v8'
+import vm from 'node:vm'
+import { Worker } from 'node:worker_threads'
+import { once } from 'node:events'
 import { ww, scenarioFiles } from './helpers.mjs'
 import { runScenario } from './scenario-runner.mjs'
 import { MapStore } from './map-store.mjs'
@@ -41,6 +45,10 @@ test('a store object is checked when the service is made', () => {
   }
   assert.throws(() => new Verify({ issuer: 'Acme', store: { get() {}, list() {}, scan() {} } }), {
     message: /settings\.store .*get, list, scan and commit.*its commit is undefined/,
+  })
+  assert.throws(() => new Verify({ issuer: 'Acme', store: 5 }), {
+    name: 'TypeError',
+    message: 'settings.store must be a store URL (a string) or a store object, not a number',
   })
   // A class instance with the methods on its prototype is a store too, for Verify.open as well.
   return Verify.open({ issuer: 'Acme', store: new MapStore() }).then((verify) => {
@@ -200,4 +208,58 @@ test('many failing operations leave nothing behind', async () => {
   const grown = process.memoryUsage().heapUsed - before
   assert.ok(grown < 32 * 1024 * 1024, `the heap grew by ${grown} bytes over 2000 failed operations`)
   assert.equal((await verify.fetchFactorAsync(ID, factor.sid)).friendlyName, 'phone')
+})
+
+/** The garbage collector, reachable without starting node with --expose-gc. */
+function collector() {
+  v8.setFlagsFromString('--expose-gc')
+  return vm.runInNewContext('gc')
+}
+
+test('a service over a store object lets the object go with it', async () => {
+  const gc = collector()
+  const settle = async () => {
+    for (let i = 0; i < 3; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10))
+      gc()
+    }
+  }
+  await settle()
+  const before = process.memoryUsage().external
+  for (let i = 0; i < 500; i++) {
+    const store = new MapStore()
+    store.ballast = Buffer.alloc(1 << 20) // 1 MiB outside the heap, held only through the store
+    new Verify({ issuer: 'Acme', store }).createEntity(ID, { now: T })
+    if (i % 50 === 0) await settle()
+  }
+  await settle()
+  const grown = process.memoryUsage().external - before
+  assert.ok(grown < 100 * (1 << 20), `${(grown / (1 << 20)).toFixed(0)} MiB of 500 stores' 500 MiB are still held`)
+})
+
+test('a store object in a worker thread', async () => {
+  const worker = new Worker(
+    `
+    const { parentPort, workerData } = require('node:worker_threads')
+    const { Verify } = require(workerData)
+    const rows = new Map()
+    const store = {
+      get: async (service, kind, key) => rows.get(kind + key) ?? null,
+      list: async () => [],
+      scan: async () => [],
+      commit: async (writes) => {
+        for (const w of writes) rows.set(w.kind + w.key, w.record)
+        return true
+      },
+    }
+    const verify = new Verify({ issuer: 'Acme', store })
+    verify.createFactorAsync('user-0001', 'phone').then(
+      (factor) => verify.fetchFactorAsync('user-0001', factor.sid),
+    ).then((factor) => parentPort.postMessage([factor.friendlyName, rows.size]), (e) => parentPort.postMessage(String(e)))
+    `,
+    { eval: true, workerData: new URL('..', import.meta.url).pathname },
+  )
+  const [message] = await once(worker, 'message')
+  await worker.terminate()
+  assert.deepEqual(message, ['phone', 2])
 })
