@@ -244,9 +244,9 @@ export declare class Totp {
  * Every operation has a synchronous form and a Promise form (`…Async`) that runs on the libuv
  * thread pool: use the Promise forms with a database store, so the event loop never waits for
  * the database. Over a store object the operations run on the event loop as steps that ask
- * the object for records and a commit, and the Promise forms await its Promises. Hosts that keep their own database
- * move records in and out with `exportFactor`/`importFactor` (and the entity and challenge
- * equivalents).
+ * the object for records and a commit, and the Promise forms await its Promises. Hosts that
+ * keep their own database can also move records in and out with `exportFactor`/`importFactor`
+ * (and the entity and challenge equivalents).
  *
  * ```js
  * const verify = new Verify({ issuer: 'Acme', store: 'sqlite:////var/lib/app/watchword.db' })

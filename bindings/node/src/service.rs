@@ -4,7 +4,9 @@
 //! `friendlyName` is core's `friendly_name`, its value converted by its JavaScript type
 //! ([`json::argument`]) — and core's `Request::parse` decides what the operation takes. The
 //! request runs on the calling thread, or on the libuv thread pool for the Promise forms, and
-//! its typed answer becomes the objects of [`crate::views`]. No rule of behaviour lives here.
+//! its typed answer becomes the objects of [`crate::views`]. Over a store object of the
+//! application the request runs as steps on the event loop instead ([`crate::host`]). No rule
+//! of behaviour lives here.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
@@ -346,8 +348,8 @@ impl JsonCall {
 impl JsonCall {
     /// The steps of this call over a store object; they answer JSON text as `call` does.
     fn steps(&self, host: &Host) -> Out<HostSteps> {
-        let mut map = match serde_json::from_str(&self.args) {
-            _ if self.args.trim().is_empty() => Map::new(),
+        let parsed = if self.args.trim().is_empty() { Ok(Value::Null) } else { serde_json::from_str(&self.args) };
+        let mut map = match parsed {
             Ok(Value::Object(map)) => map,
             Ok(Value::Null) => Map::new(),
             _ => {
@@ -568,9 +570,9 @@ pub struct ListChallengesOptions {
 /// Every operation has a synchronous form and a Promise form (`…Async`) that runs on the libuv
 /// thread pool: use the Promise forms with a database store, so the event loop never waits for
 /// the database. Over a store object the operations run on the event loop as steps that ask
-/// the object for records and a commit, and the Promise forms await its Promises. Hosts that keep their own database
-/// move records in and out with `exportFactor`/`importFactor` (and the entity and challenge
-/// equivalents).
+/// the object for records and a commit, and the Promise forms await its Promises. Hosts that
+/// keep their own database can also move records in and out with `exportFactor`/`importFactor`
+/// (and the entity and challenge equivalents).
 ///
 /// ```js
 /// const verify = new Verify({ issuer: 'Acme', store: 'sqlite:////var/lib/app/watchword.db' })
