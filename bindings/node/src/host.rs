@@ -14,7 +14,7 @@ use napi::{sys, Env, JsValue, Status, ValueType};
 use napi_derive::napi;
 use watchword_core::service::{Answer, Cursor, ServiceConfig};
 use watchword_core::Error;
-use watchword_store::{HostStep, HostSteps as CoreSteps, HostWrite};
+use watchword_store::{HostStep, HostSteps as CoreSteps};
 
 use crate::args::describe;
 use crate::error::{boundary, Fail, Out};
@@ -174,22 +174,10 @@ pub struct StoreWrite {
 // allocation for nothing.
 #[allow(clippy::large_enum_variant)]
 pub enum Next {
-    /// A step for the store, as a plain object.
-    Step(Step),
+    /// A step for the store (never `HostStep::Done`), as a plain object.
+    Step(HostStep),
     /// The operation's answer.
     Done(Answered),
-}
-
-/// A step for the store.
-pub enum Step {
-    /// `{ step: 'get', service, kind, key }`.
-    Get { service: String, kind: &'static str, key: String },
-    /// `{ step: 'list', service, identity, kind, after, limit }`.
-    List { service: String, identity: String, kind: &'static str, after: Option<Cursor>, limit: usize },
-    /// `{ step: 'scan', service, kind, after, limit }`.
-    Scan { service: String, kind: &'static str, after: Option<Cursor>, limit: usize },
-    /// `{ step: 'commit', writes }`.
-    Commit(Vec<HostWrite>),
 }
 
 /// The largest integer a JavaScript number holds exactly: a listing's `limit` when the
@@ -201,10 +189,6 @@ fn limit(limit: usize) -> f64 {
     limit.min(MAX_SAFE_INTEGER) as f64
 }
 
-fn cursor(after: Option<Cursor>) -> Option<StoreCursor> {
-    after.map(|c| StoreCursor { created: c.created as f64, key: c.key })
-}
-
 impl ToNapiValue for Next {
     unsafe fn to_napi_value(env: sys::napi_env, next: Next) -> napi::Result<sys::napi_value> {
         let wrapper = Env::from_raw(env);
@@ -214,30 +198,29 @@ impl ToNapiValue for Next {
             Next::Done(answer) => return unsafe { ToNapiValue::to_napi_value(env, answer) },
             Next::Step(step) => step,
         };
-        let null_or = |c: Option<Cursor>| cursor(c);
         match step {
-            Step::Get { service, kind, key } => {
+            HostStep::Get { service, kind, key } => {
                 object.set_named_property("step", "get")?;
                 object.set_named_property("service", service)?;
-                object.set_named_property("kind", kind)?;
+                object.set_named_property("kind", kind.as_str())?;
                 object.set_named_property("key", key)?;
             }
-            Step::List { service, identity, kind, after, limit } => {
+            HostStep::List { service, identity, kind, after, limit } => {
                 object.set_named_property("step", "list")?;
                 object.set_named_property("service", service)?;
                 object.set_named_property("identity", identity)?;
-                object.set_named_property("kind", kind)?;
-                set_after(&mut object, null_or(after))?;
+                object.set_named_property("kind", kind.as_str())?;
+                set_after(&mut object, after)?;
                 object.set_named_property("limit", self::limit(limit))?;
             }
-            Step::Scan { service, kind, after, limit } => {
+            HostStep::Scan { service, kind, after, limit } => {
                 object.set_named_property("step", "scan")?;
                 object.set_named_property("service", service)?;
-                object.set_named_property("kind", kind)?;
-                set_after(&mut object, null_or(after))?;
+                object.set_named_property("kind", kind.as_str())?;
+                set_after(&mut object, after)?;
                 object.set_named_property("limit", self::limit(limit))?;
             }
-            Step::Commit(writes) => {
+            HostStep::Commit(writes) => {
                 let writes: Vec<StoreWrite> = writes
                     .into_iter()
                     .map(|w| StoreWrite {
@@ -254,14 +237,15 @@ impl ToNapiValue for Next {
                 object.set_named_property("step", "commit")?;
                 object.set_named_property("writes", writes)?;
             }
+            HostStep::Done(_) => return Err(napi::Error::new(Status::GenericFailure, "a step that ended")),
         }
         Ok(object.raw())
     }
 }
 
-fn set_after(object: &mut Object, after: Option<StoreCursor>) -> napi::Result<()> {
+fn set_after(object: &mut Object, after: Option<Cursor>) -> napi::Result<()> {
     match after {
-        Some(after) => object.set_named_property("after", after),
+        Some(c) => object.set_named_property("after", StoreCursor { created: c.created as f64, key: c.key }),
         None => object.set_named_property("after", napi::bindgen_prelude::Null),
     }
 }
@@ -289,22 +273,17 @@ impl HostSteps {
         if self.asked != Asked::Nothing {
             return Err(Fail::Type("the store has not answered the pending step yet".to_string()));
         }
-        let (asked, step) = match self.steps.next_step() {
-            HostStep::Get { service, kind, key } => (Asked::Record, Step::Get { service, kind: kind.as_str(), key }),
-            HostStep::List { service, identity, kind, after, limit } => {
-                (Asked::Records, Step::List { service, identity, kind: kind.as_str(), after, limit })
-            }
-            HostStep::Scan { service, kind, after, limit } => {
-                (Asked::Records, Step::Scan { service, kind: kind.as_str(), after, limit })
-            }
-            HostStep::Commit(writes) => (Asked::Commit, Step::Commit(writes)),
+        let step = self.steps.next_step();
+        self.asked = match step {
+            HostStep::Get { .. } => Asked::Record,
+            HostStep::List { .. } | HostStep::Scan { .. } => Asked::Records,
+            HostStep::Commit(_) => Asked::Commit,
             HostStep::Done(answer) => {
                 self.asked = Asked::Ended;
                 let finish = self.finish.take().ok_or_else(|| Fail::Type("these steps have ended".to_string()))?;
                 return Ok(Next::Done(finish(answer)?));
             }
         };
-        self.asked = asked;
         Ok(Next::Step(step))
     }
 
