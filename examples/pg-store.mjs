@@ -21,6 +21,13 @@
 // write is a compare-and-set on `version`: an insert that finds the row already there, or an
 // update or delete that finds another version, changes no row; then the transaction is rolled
 // back and `commit` answers `false`, and watchword runs the operation again.
+//
+// `PgStore.inTransaction(client)` works inside a transaction the application has open on
+// `client` instead (to create a user and its first factor together, say): reads and commits go
+// through that client, each commit under a savepoint (a conflict undoes watchword's writes
+// only), and the records are kept only when the application commits. Run one operation at a
+// time on it, in READ COMMITTED (PostgreSQL's default), and keep code checks out of
+// transactions that may roll back: a rolled-back approval leaves its code unused.
 
 /** The statements that create the table and its indexes, for `migrate()` or your own migrations. */
 export function schema(table = 'watchword_records') {
@@ -53,6 +60,13 @@ export class PgStore {
     checkName(table)
     this.pool = pool
     this.table = table
+  }
+
+  /** A store over `client`, inside the transaction the application has open on it. */
+  static inTransaction(client, options) {
+    const store = new PgStore(client, options)
+    store.transaction = client
+    return store
   }
 
   /** Creates the table and its indexes when they are missing. */
@@ -97,15 +111,14 @@ export class PgStore {
   async commit(writes) {
     // Rows locked in one order by every commit: two commits never wait for each other in a circle.
     const ordered = [...writes].sort((a, b) => compare(a.kind, b.kind) || compare(a.key, b.key))
+    if (this.transaction !== undefined) return this.commitWithin(this.transaction, ordered)
     const client = await this.pool.connect()
     let broken
     try {
       await client.query('BEGIN')
-      for (const write of ordered) {
-        if ((await this.apply(client, write)) !== 1) {
-          await client.query('ROLLBACK')
-          return false
-        }
+      if (!(await this.applyAll(client, ordered))) {
+        await client.query('ROLLBACK')
+        return false
       }
       await client.query('COMMIT')
       return true
@@ -119,6 +132,27 @@ export class PgStore {
     } finally {
       client.release(broken)
     }
+  }
+
+  /** The writes in the application's transaction, under a savepoint. */
+  async commitWithin(client, ordered) {
+    await client.query('SAVEPOINT watchword_commit')
+    try {
+      const applied = await this.applyAll(client, ordered)
+      await client.query(applied ? 'RELEASE SAVEPOINT watchword_commit' : 'ROLLBACK TO SAVEPOINT watchword_commit')
+      return applied
+    } catch (error) {
+      await client.query('ROLLBACK TO SAVEPOINT watchword_commit').catch(() => {})
+      throw error
+    }
+  }
+
+  /** Applies the writes in order until one finds another version: whether all were applied. */
+  async applyAll(client, ordered) {
+    for (const write of ordered) {
+      if ((await this.apply(client, write)) !== 1) return false
+    }
+    return true
   }
 
   /** One compare-and-set: how many rows it changed (1, or 0 when the version differs). */

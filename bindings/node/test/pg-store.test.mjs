@@ -69,6 +69,37 @@ test('16 concurrent promises present one code over node-postgres: exactly one is
   assert.equal(store.pool.waitingCount, 0)
 })
 
+test("watchword's writes inside the application's own transaction: kept with it or undone with it", { skip }, async () => {
+  const store = await freshStore()
+  await store.pool.query(`CREATE TABLE app_users_${tables} (id text PRIMARY KEY)`)
+  const outside = new Verify({ issuer: 'Acme', store })
+  const rows = async (identity) =>
+    (await store.pool.query(`SELECT count(*)::int AS n FROM ${store.table} WHERE identity = $1`, [identity])).rows[0].n
+  for (const [n, outcome] of ['ROLLBACK', 'COMMIT'].entries()) {
+    const identity = `user-000${n}`
+    const client = await store.pool.connect()
+    try {
+      await client.query('BEGIN')
+      await client.query(`INSERT INTO app_users_${tables} (id) VALUES ($1)`, [identity])
+      const within = PgStore.inTransaction(client, { table: store.table })
+      const verify = new Verify({ issuer: 'Acme', store: within })
+      const factor = await verify.createFactorAsync(identity, 'phone', { secret: SECRET, now: T })
+      // Reads in the transaction see its writes; outside it, nothing yet.
+      assert.equal((await verify.fetchFactorAsync(identity, factor.sid)).sid, factor.sid)
+      assert.equal(await rows(identity), 0)
+      // A conflict undoes watchword's writes only: the transaction goes on.
+      const again = { service: 'default', kind: 'factor', key: factor.sid, identity, created: T, expectedVersion: 0, version: 1, record: '{}' }
+      assert.equal(await within.commit([again]), false)
+      assert.equal((await verify.verifyFactorAsync(identity, factor.sid, code(T), { now: T })).result, 'approved')
+      await client.query(outcome)
+    } finally {
+      client.release()
+    }
+    if (outcome === 'ROLLBACK') assert.equal(await rows(identity), 0, 'rolled back with the transaction')
+    else assert.deepEqual([...(await outside.listFactorsAsync(identity))].map((f) => f.status), ['verified'])
+  }
+})
+
 test('a database that fails: the storage error with its message, nothing written, every client back in the pool', { skip }, async () => {
   const store = await freshStore()
   const verify = new Verify({ issuer: 'Acme', store })
