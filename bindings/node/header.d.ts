@@ -78,3 +78,46 @@ export declare class WatchwordError extends Error implements WatchwordErrorField
   detail: string | null
   parameter: string | null
 }
+
+/**
+ * A store of the application's own, for `new Verify({ issuer, store })`: watchword's records
+ * kept in the application's database, as one row per (`service`, `kind`, `key`) holding the
+ * record's `identity`, `created` (its `dateCreated`, Unix seconds), `version` and stored JSON
+ * text. Every method may answer with a Promise (then use the `…Async` methods); an exception or
+ * a rejection becomes the `storage` error carrying its message. What a method answers is
+ * checked: a record that cannot be read, one of another key or identity, or an answer of the
+ * wrong type (a number for a record, a listing that is no array of strings, a commit that is
+ * not `true` or `false`) is the `storage` error, and nothing is written.
+ */
+export interface Store {
+  /** The stored text of the record `key` of `kind`, or `null` when there is none. */
+  get(service: string, kind: string, key: string): string | null | PromiseLike<string | null>
+  /**
+   * `identity`'s records of `kind`, ordered by (`created`, `key`), after `after` (the last
+   * record of the previous read; `null`: from the start), at least the first `limit` of them
+   * (more, or all, are fine: watchword orders and cuts them; none may come before `after`).
+   * When an operation wants every record, `limit` is `Number.MAX_SAFE_INTEGER`.
+   */
+  list(
+    service: string,
+    identity: string,
+    kind: string,
+    after: StoreCursor | null,
+    limit: number,
+  ): string[] | PromiseLike<string[]>
+  /** The service's records of `kind`, as `list` answers. */
+  scan(service: string, kind: string, after: StoreCursor | null, limit: number): string[] | PromiseLike<string[]>
+  /**
+   * Applies every write or none, in one transaction: `true` when applied, `false` when a
+   * stored version differs from a write's `expectedVersion` (a conflict: the operation runs
+   * again).
+   */
+  commit(writes: StoreWrite[]): boolean | PromiseLike<boolean>
+}
+
+/** What an operation over a store object asks next (`HostSteps.next()`). */
+export type StoreStep =
+  | { step: 'get'; service: string; kind: string; key: string }
+  | { step: 'list'; service: string; identity: string; kind: string; after: StoreCursor | null; limit: number }
+  | { step: 'scan'; service: string; kind: string; after: StoreCursor | null; limit: number }
+  | { step: 'commit'; writes: StoreWrite[] }

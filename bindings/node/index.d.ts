@@ -80,12 +80,98 @@ export declare class WatchwordError extends Error implements WatchwordErrorField
 }
 
 /**
+ * A store of the application's own, for `new Verify({ issuer, store })`: watchword's records
+ * kept in the application's database, as one row per (`service`, `kind`, `key`) holding the
+ * record's `identity`, `created` (its `dateCreated`, Unix seconds), `version` and stored JSON
+ * text. Every method may answer with a Promise (then use the `…Async` methods); an exception or
+ * a rejection becomes the `storage` error carrying its message. What a method answers is
+ * checked: a record that cannot be read, one of another key or identity, or an answer of the
+ * wrong type (a number for a record, a listing that is no array of strings, a commit that is
+ * not `true` or `false`) is the `storage` error, and nothing is written.
+ */
+export interface Store {
+  /** The stored text of the record `key` of `kind`, or `null` when there is none. */
+  get(service: string, kind: string, key: string): string | null | PromiseLike<string | null>
+  /**
+   * `identity`'s records of `kind`, ordered by (`created`, `key`), after `after` (the last
+   * record of the previous read; `null`: from the start), at least the first `limit` of them
+   * (more, or all, are fine: watchword orders and cuts them; none may come before `after`).
+   * When an operation wants every record, `limit` is `Number.MAX_SAFE_INTEGER`.
+   */
+  list(
+    service: string,
+    identity: string,
+    kind: string,
+    after: StoreCursor | null,
+    limit: number,
+  ): string[] | PromiseLike<string[]>
+  /** The service's records of `kind`, as `list` answers. */
+  scan(service: string, kind: string, after: StoreCursor | null, limit: number): string[] | PromiseLike<string[]>
+  /**
+   * Applies every write or none, in one transaction: `true` when applied, `false` when a
+   * stored version differs from a write's `expectedVersion` (a conflict: the operation runs
+   * again).
+   */
+  commit(writes: StoreWrite[]): boolean | PromiseLike<boolean>
+}
+
+/** What an operation over a store object asks next (`HostSteps.next()`). */
+export type StoreStep =
+  | { step: 'get'; service: string; kind: string; key: string }
+  | { step: 'list'; service: string; identity: string; kind: string; after: StoreCursor | null; limit: number }
+  | { step: 'scan'; service: string; kind: string; after: StoreCursor | null; limit: number }
+  | { step: 'commit'; writes: StoreWrite[] }
+
+/**
  * Which binding artifact the generated loader actually loaded: `'native'` for
  * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every
  * flavor napi-rs can build is listed, because `NAPI_RS_NATIVE_LIBRARY_PATH`
  * can point the loader at a WASI artifact this package does not build itself.
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
+
+/**
+ * One operation over a store object, as steps: made by `Verify`'s methods when its `store`
+ * is an object, and driven by them (never constructed directly). `next()` says what the
+ * operation needs from the store — `{ step: 'get', service, kind, key }`,
+ * `{ step: 'list', service, identity, kind, after, limit }`,
+ * `{ step: 'scan', service, kind, after, limit }` or `{ step: 'commit', writes }` — and the
+ * store's answer goes back with `giveRecord`, `giveRecords`, `giveCommit`, or `giveError`
+ * with the store's error message; once `done`, `next()` returned the method's answer (or
+ * threw its error).
+ */
+export declare class HostSteps {
+  /** What the operation needs from the store next, or (once `done`) the method's answer. */
+  next(): StoreStep | unknown
+  /** Whether the operation ended (`next()` returned its answer or threw its error). */
+  get done(): boolean
+  /**
+   * Answers a `get` step with the stored text, or `null`/`undefined` when there is none.
+   * Any other value is the `storage` error.
+   */
+  giveRecord(text: string | null | undefined): void
+  /**
+   * Answers a `list` or `scan` step with an array of stored texts. Anything else is the
+   * `storage` error.
+   */
+  giveRecords(texts: string[]): void
+  /**
+   * Answers a `commit` step: `true` when every write was applied, `false` when a stored
+   * version differed (a conflict: the operation runs again). Anything else is the
+   * `storage` error.
+   */
+  giveCommit(applied: boolean): void
+  /**
+   * Answers the pending step with the store's failure (its exception's message): the
+   * operation ends with the `storage` error carrying it.
+   */
+  giveError(message: string): void
+  /**
+   * Ends the steps of a synchronous method whose store answered with a Promise: throws
+   * the `TypeError` that names the method's Promise form.
+   */
+  refusePromise(method: string): void
+}
 
 /**
  * An HOTP generator and verifier for one key (RFC 4226).
@@ -153,12 +239,14 @@ export declare class Totp {
 
 /**
  * The verification service (Twilio Verify's Entity → Factor → Challenge API with Okta's
- * verification results) over a store: in memory by default, or the SQLite or PostgreSQL
- * database the `store` setting names. Every operation has a synchronous form and a Promise
- * form (`…Async`) that runs on the libuv thread pool: use the Promise forms with a database
- * store, so the event loop never waits for the database. Hosts that keep their own database
- * move records in and out with `exportFactor`/`importFactor` (and the entity and challenge
- * equivalents).
+ * verification results) over a store: in memory by default, the SQLite or PostgreSQL
+ * database the `store` setting names, or a store object of the application's own (`Store`).
+ * Every operation has a synchronous form and a Promise form (`…Async`) that runs on the libuv
+ * thread pool: use the Promise forms with a database store, so the event loop never waits for
+ * the database. Over a store object the operations run on the event loop as steps that ask
+ * the object for records and a commit, and the Promise forms await its Promises. Hosts that
+ * keep their own database can also move records in and out with `exportFactor`/`importFactor`
+ * (and the entity and challenge equivalents).
  *
  * ```js
  * const verify = new Verify({ issuer: 'Acme', store: 'sqlite:////var/lib/app/watchword.db' })
@@ -172,7 +260,8 @@ export declare class Verify {
    * A service with the given settings (see `Verify.settings()` for every numeric one).
    * `store` is the store's URL: `'memory:'` (the default, this process only),
    * `'sqlite:///relative/path'` or `'sqlite:////absolute/path'` (shared by the processes of a
-   * machine), `'postgresql://user:password@host/db'` (shared by every machine); `service`
+   * machine), `'postgresql://user:password@host/db'` (shared by every machine), or a store
+   * object with `get`, `list`, `scan` and `commit` over the application's database; `service`
    * is the namespace of this service's records in the store (default `'default'`). Opening
    * a database store waits for it; `Verify.open` is the Promise form.
    */
@@ -758,6 +847,45 @@ export interface SettingInfo {
   expected: string
 }
 
+/**
+ * A place in a listing: the last record the previous read gave (its `dateCreated` in Unix
+ * seconds, and its key). Listings are ordered by `created`, then `key`.
+ */
+export interface StoreCursor {
+  /** The record's `date_created`, Unix seconds. */
+  created: number
+  /** The record's key (identity for entities, sid otherwise). */
+  key: string
+}
+
+/**
+ * One write of a commit as a store object applies it: a compare-and-set on
+ * (`service`, `kind`, `key`) — the store must hold `expectedVersion` now (0: no record) —
+ * that puts `record` with `version`, `identity` and `created`, or deletes the row when
+ * `record` is `null` (then `identity` is `''` and `created` 0).
+ */
+export interface StoreWrite {
+  /** The service namespace. */
+  service: string
+  /** `'entity'`, `'factor'`, `'challenge'`, `'tombstone'` (and any later kind). */
+  kind: string
+  /** The identity for entities, the sid otherwise. */
+  key: string
+  /** The identity the record belongs to (`''` for a delete). */
+  identity: string
+  /**
+   * The record's `date_created`, Unix seconds (0 for a delete): with `key`, its place in
+   * listings.
+   */
+  created: number
+  /** The version the store must hold now; 0: the record must not exist. */
+  expectedVersion: number
+  /** The new version (for a delete, the version removed). */
+  version: number
+  /** The new stored JSON text, or `null` to delete the record. */
+  record: string | null
+}
+
 /** The outcome of `totp.check`. */
 export interface TotpCheck {
   /**
@@ -847,9 +975,10 @@ export interface VerifySettings {
   issuer: string
   /**
    * The store's URL: `'memory:'` (default), `'sqlite:///relative/path'`,
-   * `'sqlite:////absolute/path'`, `'postgresql://user:password@host/db'`.
+   * `'sqlite:////absolute/path'`, `'postgresql://user:password@host/db'`; or a store object
+   * of the application's own (`Store`), whose methods may return Promises.
    */
-  store?: string
+  store?: string | Store
   /**
    * The namespace of this service's records in the store: 1–64 of `[A-Za-z0-9_-]`
    * (`'default'`).

@@ -835,6 +835,7 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.HostSteps = nativeBinding.HostSteps
 module.exports.Hotp = nativeBinding.Hotp
 module.exports.Totp = nativeBinding.Totp
 module.exports.Verify = nativeBinding.Verify

@@ -11,6 +11,7 @@ export const {
   Totp,
   Hotp,
   Verify,
+  HostSteps,
   WatchwordError,
   generateSecret,
   base32Encode,

@@ -6,6 +6,7 @@
 mod args;
 mod error;
 mod fast;
+mod host;
 mod instance;
 mod json;
 mod otp;
@@ -19,6 +20,7 @@ use napi::Env;
 use napi_derive::napi;
 
 pub use error::{error_kinds, verification_results, ErrorKindInfo, VerificationResultInfo};
+pub use host::{HostSteps, StoreCursor, StoreWrite};
 pub use otp::{
     Hotp, HotpOptions, HotpVerifyOptions, Totp, TotpCheck, TotpCheckOptions, TotpOptions, TotpVerifyOptions,
 };

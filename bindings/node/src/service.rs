@@ -4,12 +4,14 @@
 //! `friendlyName` is core's `friendly_name`, its value converted by its JavaScript type
 //! ([`json::argument`]) — and core's `Request::parse` decides what the operation takes. The
 //! request runs on the calling thread, or on the libuv thread pool for the Promise forms, and
-//! its typed answer becomes the objects of [`crate::views`]. No rule of behaviour lives here.
+//! its typed answer becomes the objects of [`crate::views`]. Over a store object of the
+//! application the request runs as steps on the event loop instead ([`crate::host`]). No rule
+//! of behaviour lives here.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
-use napi::bindgen_prelude::{JsObjectValue, Object, PromiseRaw, ToNapiValue, TypeName, Unknown};
+use napi::bindgen_prelude::{JsObjectValue, Object, ObjectFinalize, PromiseRaw, ToNapiValue, TypeName, Unknown};
 use napi::{sys, Env, JsValue, Property, PropertyAttributes, ScopedTask, Status, ValueType};
 use napi_derive::napi;
 use serde_json::{Map, Value};
@@ -17,11 +19,12 @@ use watchword_core::service::{
     unix_now, Answer, Request, ServiceConfig, Setting, Verify as CoreVerify, MIN_SECRET_BYTES, SETTINGS,
 };
 use watchword_core::{Error, Invalid};
-use watchword_store::AnyStore;
+use watchword_store::{AnyStore, HostSteps as CoreSteps};
 
 use crate::args::{self, type_error};
 use crate::error::{boundary, panic_message, rejection, Class, Fail, Out};
 use crate::fast;
+use crate::host::{self, Host, HostSteps};
 use crate::json::{self, camel, core_name, Given};
 use crate::views::{ChallengeInstance, EntityInstance, FactorInstance, PageOf};
 
@@ -244,6 +247,9 @@ pub enum Answered {
     Count(f64),
     /// `undefined`.
     Nothing,
+    /// What the steps over a store object answered: the method's value (a JavaScript value of
+    /// this call), already built.
+    Js(sys::napi_value),
 }
 
 impl TypeName for Answered {
@@ -275,6 +281,7 @@ impl ToNapiValue for Answered {
                 Answered::Record(x) => ToNapiValue::to_napi_value(env, x),
                 Answered::Count(x) => ToNapiValue::to_napi_value(env, x),
                 Answered::Nothing => ToNapiValue::to_napi_value(env, ()),
+                Answered::Js(raw) => Ok(raw),
             }
         }
     }
@@ -338,6 +345,25 @@ impl JsonCall {
     }
 }
 
+impl JsonCall {
+    /// The steps of this call over a store object; they answer JSON text as `call` does.
+    fn steps(&self, host: &Host) -> Out<HostSteps> {
+        let parsed = if self.args.trim().is_empty() { Ok(Value::Null) } else { serde_json::from_str(&self.args) };
+        let mut map = match parsed {
+            Ok(Value::Object(map)) => map,
+            Ok(Value::Null) => Map::new(),
+            _ => {
+                let expected = "a JSON object";
+                return Err(Fail::from(Error::InvalidParameter(Invalid::Parameter { name: "arguments", expected })));
+            }
+        };
+        let request = Request::from_arguments(&self.op, &mut map)?;
+        let now = self.now;
+        let steps = CoreSteps::new(host.config.clone(), request, now);
+        Ok(HostSteps::new(steps, Box::new(move |answer| Ok(Answered::Record(answer?.view(now).to_string())))))
+    }
+}
+
 impl Work for JsonCall {
     type Done = String;
     type Js = String;
@@ -357,7 +383,9 @@ pub struct VerifySettings {
     /// Issuer shown in authenticator apps: 1–64 characters, no `:` (required).
     pub issuer: String,
     /// The store's URL: `'memory:'` (default), `'sqlite:///relative/path'`,
-    /// `'sqlite:////absolute/path'`, `'postgresql://user:password@host/db'`.
+    /// `'sqlite:////absolute/path'`, `'postgresql://user:password@host/db'`; or a store object
+    /// of the application's own (`Store`), whose methods may return Promises.
+    #[napi(ts_type = "string | Store")]
     pub store: Option<String>,
     /// The namespace of this service's records in the store: 1–64 of `[A-Za-z0-9_-]`
     /// (`'default'`).
@@ -537,12 +565,14 @@ pub struct ListChallengesOptions {
 }
 
 /// The verification service (Twilio Verify's Entity → Factor → Challenge API with Okta's
-/// verification results) over a store: in memory by default, or the SQLite or PostgreSQL
-/// database the `store` setting names. Every operation has a synchronous form and a Promise
-/// form (`…Async`) that runs on the libuv thread pool: use the Promise forms with a database
-/// store, so the event loop never waits for the database. Hosts that keep their own database
-/// move records in and out with `exportFactor`/`importFactor` (and the entity and challenge
-/// equivalents).
+/// verification results) over a store: in memory by default, the SQLite or PostgreSQL
+/// database the `store` setting names, or a store object of the application's own (`Store`).
+/// Every operation has a synchronous form and a Promise form (`…Async`) that runs on the libuv
+/// thread pool: use the Promise forms with a database store, so the event loop never waits for
+/// the database. Over a store object the operations run on the event loop as steps that ask
+/// the object for records and a commit, and the Promise forms await its Promises. Hosts that
+/// keep their own database can also move records in and out with `exportFactor`/`importFactor`
+/// (and the entity and challenge equivalents).
 ///
 /// ```js
 /// const verify = new Verify({ issuer: 'Acme', store: 'sqlite:////var/lib/app/watchword.db' })
@@ -550,9 +580,26 @@ pub struct ListChallengesOptions {
 /// // show factor.binding.uri as a QR code, then:
 /// (await verify.verifyFactorAsync('user-0001', factor.sid, codeFromTheApp)).result  // 'approved'
 /// ```
-#[napi]
+#[napi(custom_finalize)]
 pub struct Verify {
-    inner: Arc<CoreVerify<AnyStore>>,
+    inner: Backend,
+}
+
+/// Where a service keeps its records.
+enum Backend {
+    /// A store of watchword (memory, SQLite, PostgreSQL), which core calls.
+    Store(Arc<CoreVerify<AnyStore>>),
+    /// A store object of the application, asked through steps.
+    Host(Host),
+}
+
+impl ObjectFinalize for Verify {
+    fn finalize(self, env: Env) -> napi::Result<()> {
+        match self.inner {
+            Backend::Host(host) => host.store.unref(&env),
+            Backend::Store(_) => Ok(()),
+        }
+    }
 }
 
 /// Declares the synchronous method of an operation and its Promise form (`…Async`): the
@@ -572,7 +619,7 @@ macro_rules! operations {
                 $(#[doc = $doc])*
                 #[napi(ts_args_type = $args, ts_return_type = $ret)]
                 pub fn $name(&self, env: Env, $($arg: Unknown,)* options: Unknown) -> napi::Result<Answered> {
-                    boundary(&env, || self.run(Call::new(stringify!($name))$(.positional(stringify!($arg), &$arg)?)*.options(&options, None)?))
+                    boundary(&env, || self.run(&env, Call::new(stringify!($name))$(.positional(stringify!($arg), &$arg)?)*.options(&options, None)?))
                 }
 
                 $(#[doc = $doc])*
@@ -584,8 +631,12 @@ macro_rules! operations {
                     let prepared = catch_unwind(AssertUnwindSafe(|| {
                         Call::new(stringify!($name))$(.positional(stringify!($arg), &$arg)?)*.options(&options, None)?.prepare()
                     }));
-                    let task = prepared.map(|p| p.map(|work| PoolTask { verify: Arc::clone(&self.inner), work }));
-                    spawn(env, task)
+                    match &self.inner {
+                        Backend::Store(verify) => {
+                            spawn(env, prepared.map(|p| p.map(|work| PoolTask { verify: Arc::clone(verify), work })))
+                        }
+                        Backend::Host(host) => host_async(env, host, prepared.map(|p| p.and_then(|work| steps(host, work)))),
+                    }
                 }
             }
 
@@ -599,7 +650,7 @@ macro_rules! operations {
                         fast::call(env, info, |env, this, [$($arg,)* options, keys]| {
                             let verify: &Verify = fast::instance(env.raw(), this, "Verify methods")?;
                             let call = Call::new(stringify!($name))$(.positional(stringify!($arg), &$arg)?)*;
-                            let answer = verify.run(call.options(&options, Some(&keys))?)?;
+                            let answer = verify.run(env, call.options(&options, Some(&keys))?)?;
                             fast::to_raw(env, answer)
                         })
                     }
@@ -614,11 +665,52 @@ macro_rules! operations {
 }
 
 impl Verify {
-    /// Runs a call's request on this thread.
-    fn run(&self, call: Call) -> Out<Answered> {
+    /// Runs a call's request on this thread: in core, or as steps through the store object.
+    fn run(&self, env: &Env, call: Call) -> Out<Answered> {
+        let method = call.op;
         let mut operation = call.prepare()?;
-        let answer = operation.run(&self.inner);
-        operation.answer(answer)
+        match &self.inner {
+            Backend::Store(verify) => {
+                let answer = operation.run(verify);
+                operation.answer(answer)
+            }
+            Backend::Host(host) => {
+                Ok(Answered::Js(host::drive(env, host, steps(host, operation)?, &camel(method), false)?.raw()))
+            }
+        }
+    }
+
+    /// A service over the store object `store`.
+    fn over(config: ServiceConfig, store: &Unknown) -> napi::Result<Verify> {
+        Ok(Verify { inner: Backend::Host(Host { config, store: store.create_ref()? }) })
+    }
+
+    fn config(&self) -> &ServiceConfig {
+        match &self.inner {
+            Backend::Store(verify) => verify.config(),
+            Backend::Host(host) => &host.config,
+        }
+    }
+}
+
+/// The steps of a prepared operation over a store object.
+fn steps(host: &Host, mut operation: Operation) -> Out<HostSteps> {
+    let request = operation.request.take().ok_or_else(|| Error::storage("the operation ran already"))?;
+    let steps = CoreSteps::new(host.config.clone(), request, operation.now);
+    Ok(HostSteps::new(steps, Box::new(move |answer| operation.answer(answer))))
+}
+
+/// The Promise form over a store object: the prepared steps, driven with `await` on this
+/// thread's event loop; a failure to prepare them is a rejected promise.
+fn host_async<'e>(
+    env: &'e Env,
+    host: &Host,
+    prepared: std::thread::Result<Out<HostSteps>>,
+) -> napi::Result<Unknown<'e>> {
+    match prepared {
+        Ok(Ok(steps)) => boundary(env, || host::drive(env, host, steps, "", true)),
+        Ok(Err(fail)) => rejected(env, rejection(env, fail)),
+        Err(panic) => rejected(env, napi::Error::new(Status::GenericFailure, panic_message(&*panic))),
     }
 }
 
@@ -675,15 +767,19 @@ impl Verify {
     /// A service with the given settings (see `Verify.settings()` for every numeric one).
     /// `store` is the store's URL: `'memory:'` (the default, this process only),
     /// `'sqlite:///relative/path'` or `'sqlite:////absolute/path'` (shared by the processes of a
-    /// machine), `'postgresql://user:password@host/db'` (shared by every machine); `service`
+    /// machine), `'postgresql://user:password@host/db'` (shared by every machine), or a store
+    /// object with `get`, `list`, `scan` and `commit` over the application's database; `service`
     /// is the namespace of this service's records in the store (default `'default'`). Opening
     /// a database store waits for it; `Verify.open` is the Promise form.
     #[napi(constructor, ts_args_type = "settings: VerifySettings")]
     pub fn new(env: Env, settings: Unknown) -> napi::Result<Verify> {
         boundary(&env, || {
-            let (config, given) = config_of(&settings)?;
+            let (config, given, store) = config_of(&settings)?;
+            if let Some(store) = store {
+                return Ok(Verify::over(config, &store)?);
+            }
             let inner = watchword_store::service(config).map_err(|error| fail(error, &given))?;
-            Ok(Verify { inner: Arc::new(inner) })
+            Ok(Verify { inner: Backend::Store(Arc::new(inner)) })
         })
     }
 
@@ -691,7 +787,14 @@ impl Verify {
     #[napi(ts_args_type = "settings: VerifySettings", ts_return_type = "Promise<Verify>")]
     pub fn open<'e>(env: &'e Env, settings: Unknown) -> napi::Result<Unknown<'e>> {
         let prepared = catch_unwind(AssertUnwindSafe(|| config_of(&settings)));
-        spawn(env, prepared.map(|p| p.map(|(config, given)| OpenTask { config: Some(config), given })))
+        if let Ok(Ok((config, _, Some(store)))) = prepared {
+            // Nothing to open: the store object is the application's.
+            return match Verify::over(config, &store) {
+                Ok(verify) => Ok(PromiseRaw::resolve(env, verify)?.to_unknown()),
+                Err(error) => rejected(env, error),
+            };
+        }
+        spawn(env, prepared.map(|p| p.map(|(config, given, _)| OpenTask { config: Some(config), given })))
     }
 
     /// Every numeric setting with its default and range, from core's table.
@@ -711,22 +814,30 @@ impl Verify {
     /// The issuer of this service.
     #[napi(getter, catch_unwind)]
     pub fn issuer(&self) -> String {
-        self.inner.config().issuer.clone()
+        self.config().issuer.clone()
     }
 
     /// The namespace of this service's records in its store.
     #[napi(getter, catch_unwind)]
     pub fn service(&self) -> String {
-        self.inner.config().service.clone()
+        self.config().service.clone()
     }
 
     /// Runs an operation by its name in core's JSON dispatch (`'create_factor'` …) with
     /// snake_case JSON arguments and returns the JSON answer (snake_case, RFC 3339 dates):
     /// for hosts that route requests by operation name, e.g. an HTTP API that takes Twilio's
     /// parameter names. The typed methods are the same operations.
-    #[napi(ts_args_type = "operation: string, argsJson: string, options?: NowOptions")]
-    pub fn call(&self, env: Env, operation: Unknown, args_json: Unknown, options: Unknown) -> napi::Result<String> {
-        boundary(&env, || Ok(JsonCall::new(&operation, &args_json, &options)?.run(&self.inner)?))
+    #[napi(ts_args_type = "operation: string, argsJson: string, options?: NowOptions", ts_return_type = "string")]
+    pub fn call(&self, env: Env, operation: Unknown, args_json: Unknown, options: Unknown) -> napi::Result<Answered> {
+        boundary(&env, || {
+            let mut call = JsonCall::new(&operation, &args_json, &options)?;
+            match &self.inner {
+                Backend::Store(verify) => Ok(Answered::Record(call.run(verify)?)),
+                Backend::Host(host) => {
+                    Ok(Answered::Js(host::drive(&env, host, call.steps(host)?, "call", false)?.raw()))
+                }
+            }
+        })
     }
 
     /// `call` as a promise, run on the libuv thread pool.
@@ -742,7 +853,12 @@ impl Verify {
         options: Unknown,
     ) -> napi::Result<Unknown<'e>> {
         let prepared = catch_unwind(AssertUnwindSafe(|| JsonCall::new(&operation, &args_json, &options)));
-        spawn(env, prepared.map(|p| p.map(|work| PoolTask { verify: Arc::clone(&self.inner), work })))
+        match &self.inner {
+            Backend::Store(verify) => {
+                spawn(env, prepared.map(|p| p.map(|work| PoolTask { verify: Arc::clone(verify), work })))
+            }
+            Backend::Host(host) => host_async(env, host, prepared.map(|p| p.and_then(|call| call.steps(host)))),
+        }
     }
 }
 
@@ -755,8 +871,9 @@ fn all_settings() -> impl Iterator<Item = &'static Setting> {
 }
 
 /// The service configuration of `new Verify(settings)`: each setting by the camelCase rule
-/// (exactly the spelling the methods take), a number for core's numeric settings.
-fn config_of(settings: &Unknown) -> Out<(ServiceConfig, Vec<Argument>)> {
+/// (exactly the spelling the methods take), a number for core's numeric settings; and the
+/// store object when `store` is one rather than a URL.
+fn config_of<'s>(settings: &Unknown<'s>) -> Out<(ServiceConfig, Vec<Argument>, Option<Unknown<'s>>)> {
     if settings.get_type()? != ValueType::Object || settings.is_array()? {
         return Err(type_error("settings", "an object with at least an issuer", settings));
     }
@@ -764,8 +881,14 @@ fn config_of(settings: &Unknown) -> Out<(ServiceConfig, Vec<Argument>)> {
     let object = unsafe { settings.cast::<Object>()? };
     let mut map = Map::new();
     let mut given = Vec::new();
+    let mut store = None;
     for (key, value) in args::entries(&object, None)? {
         if value.get_type()? == ValueType::Undefined {
+            continue;
+        }
+        if key == "store" && value.get_type()? == ValueType::Object && !value.is_array()? {
+            host::check_store(&value)?;
+            store = Some(value);
             continue;
         }
         let name = format!("settings.{key}");
@@ -774,6 +897,7 @@ fn config_of(settings: &Unknown) -> Out<(ServiceConfig, Vec<Argument>)> {
         let string = core.as_deref().and_then(|core| STRING_SETTINGS.iter().find(|s| **s == core));
         let wanted = match (numeric, string) {
             (Some(setting), _) => (setting.name, ValueType::Number, "a number"),
+            (None, Some(&"store")) => ("store", ValueType::String, "a store URL (a string) or a store object"),
             (None, Some(setting)) => (*setting, ValueType::String, "a string"),
             (None, None) => {
                 let known: Vec<String> =
@@ -795,7 +919,7 @@ fn config_of(settings: &Unknown) -> Out<(ServiceConfig, Vec<Argument>)> {
         }
     }
     let config = ServiceConfig::from_map(&map).map_err(|error| fail(error, &given))?;
-    Ok((config, given))
+    Ok((config, given, store))
 }
 
 /// `Verify.open`: opens the store on the libuv thread pool.
@@ -820,7 +944,7 @@ impl<'env> ScopedTask<'env> for OpenTask {
 
     fn resolve(&mut self, env: &'env Env, output: Self::Output) -> napi::Result<Verify> {
         match output.map_err(|message| napi::Error::new(Status::GenericFailure, message))? {
-            Ok(inner) => Ok(Verify { inner: Arc::new(inner) }),
+            Ok(inner) => Ok(Verify { inner: Backend::Store(Arc::new(inner)) }),
             Err(error) => Err(rejection(env, fail(error, &self.given))),
         }
     }

@@ -15,7 +15,7 @@ const { Totp, Hotp, Verify, generateSecret, base32Encode, base32Decode, parseUri
 const ID = 'f47ac10b-58cc-4372-a567-0e02b2c3d479'
 const T = 1_700_000_000
 
-const API = ['Totp', 'Hotp', 'Verify', 'WatchwordError', 'generateSecret', 'base32Encode', 'base32Decode', 'parseUri', 'buildUri', 'qrSvg', 'qrTerminal', 'errorKinds', 'verificationResults']
+const API = ['Totp', 'Hotp', 'Verify', 'HostSteps', 'WatchwordError', 'generateSecret', 'base32Encode', 'base32Decode', 'parseUri', 'buildUri', 'qrSvg', 'qrTerminal', 'errorKinds', 'verificationResults']
 
 test('require() and import give the same exports', () => {
   const required = createRequire(import.meta.url)('watchword')

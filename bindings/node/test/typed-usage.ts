@@ -13,6 +13,9 @@ import {
   qrTerminal,
   errorKinds,
   type ErrorCode,
+  type Store,
+  type StoreCursor,
+  type StoreWrite,
   type FactorInstance,
   type ChallengeInstance,
   type EntityInstance,
@@ -97,8 +100,29 @@ new Totp(secret, { algorithm: 'md5' })
 totp.verify(code, { unixtime: 5 })
 // @ts-expect-error the issuer is required
 new Verify({})
-// @ts-expect-error the store is a URL string
+// @ts-expect-error the store is a URL string or a store object
 new Verify({ issuer: 'Acme', store: 5 })
+
+// A store object of the application's own: plain values or Promises.
+const rows = new Map<string, string>()
+const ownStore: Store = {
+  get: (service: string, kind: string, key: string) => rows.get(`${service}/${kind}/${key}`) ?? null,
+  list: async (_service: string, _identity: string, _kind: string, after: StoreCursor | null, limit: number) =>
+    after === null ? [...rows.values()].slice(0, limit) : [],
+  scan: () => [],
+  commit: async (writes: StoreWrite[]) => {
+    for (const w of writes) {
+      const id = `${w.service}/${w.kind}/${w.key}`
+      if (w.record === null) rows.delete(id)
+      else rows.set(id, w.record)
+    }
+    return true
+  },
+}
+const own = new Verify({ issuer: 'Acme', store: ownStore })
+const ownFactor: Promise<FactorInstance> = own.fetchFactorAsync('user-0001', 'YF00000000000000000000000000000000')
+// @ts-expect-error a commit answers true or false
+new Verify({ issuer: 'Acme', store: { ...ownStore, commit: () => 'yes' } })
 // @ts-expect-error a page's token is read-only
 firstPage.nextPageToken = 'x'
 // @ts-expect-error not a setting
@@ -106,4 +130,4 @@ new Verify({ issuer: 'Acme', skw: 1 })
 // @ts-expect-error a factor's creation answer has a binding, a fetched one does not
 const leaked: string = verify.fetchFactor(factor.identity, factor.sid).binding.secret
 
-export const used = [code, at, offset, result, matched, uri, created, verifiedResult, answeredResult, imported, removed, pending, kinds, leaked, entities, promises]
+export const used = [code, at, offset, result, matched, uri, created, verifiedResult, answeredResult, imported, removed, pending, kinds, leaked, entities, promises, ownFactor]
