@@ -142,7 +142,7 @@ test('stores that fail or answer wrongly: a clear error, no change, and the serv
     const fail = promises ? (v) => Promise.reject(v) : (v) => { throw v }
     const cases = [
       // [what, method, answer, error code, message]
-      ['get throws', 'get', () => fail(new Error('connection refused')), 'storage', /the host store failed: connection refused/],
+      ['get throws', 'get', () => fail(new Error('connection refused')), 'storage', /the store failed: connection refused/],
       ['get throws a non-Error', 'get', () => fail('just a string'), 'storage', /just a string/],
       ['commit throws', 'commit', () => fail(new Error('disk full')), 'storage', /disk full/],
       ['list throws', 'list', () => fail(new Error('timeout')), 'storage', /timeout/],

@@ -129,7 +129,7 @@ test('a database that fails: the storage error with its message, nothing written
     const lost = new Verify({ issuer: 'Acme', store: new PgStore(down, { table: store.table }) })
     const e2 = await lost.fetchFactorAsync(ID, factor.sid).catch((e) => e)
     assert.equal(e2.code, 'storage', String(e2))
-    assert.match(e2.message, /the host store failed: .*(ECONNREFUSED|connect)/)
+    assert.match(e2.message, /the store failed: .*(ECONNREFUSED|connect)/)
     assert.doesNotMatch(e2.message, new RegExp(new URL(url).password), 'no password in the message')
   } finally {
     await down.end()
