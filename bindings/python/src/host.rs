@@ -7,7 +7,7 @@
 //! says what the operation needs next and takes the store's answer, so no thread ever waits
 //! for the event loop.
 
-use pyo3::exceptions::PyTypeError;
+use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyList, PyString, PyTuple};
 use watchword_core::service::{Cursor, Kind};
@@ -26,6 +26,26 @@ pub struct Write {
 
 #[pymethods]
 impl Write {
+    /// A write as watchword makes them, for testing a store on its own.
+    #[new]
+    #[pyo3(signature = (service, kind, key, identity, created, expected_version, version, record=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        service: String,
+        kind: &str,
+        key: String,
+        identity: String,
+        created: u64,
+        expected_version: u64,
+        version: u64,
+        record: Option<String>,
+    ) -> PyResult<Write> {
+        let kind = Kind::from_name(kind)
+            .ok_or_else(|| PyValueError::new_err("kind must be entity, factor, challenge or tombstone"))?
+            .as_str();
+        Ok(Write { inner: HostWrite { service, kind, key, identity, created, expected_version, version, record } })
+    }
+
     /// The service namespace.
     #[getter]
     fn service(&self) -> &str {

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import connections
 
 from conftest import ROOT
+from store_checks import compare_and_set, listing
 from test_host_stores import sixteen_threads_approve_a_code_once
 from test_scenarios import SCENARIOS, Runner, run_scenario
 
@@ -82,3 +83,9 @@ def test_scenarios_through_the_django_store(path: Path, database: str) -> None:
 
 def test_sixteen_threads_approve_a_code_once_through_the_django_store(database: str) -> None:
     sixteen_threads_approve_a_code_once(django_store.DjangoStore(using=database))
+
+
+def test_compare_and_set_and_listings_of_the_django_store(database: str) -> None:
+    store = django_store.DjangoStore(using=database)
+    compare_and_set(store, lambda answer: answer)
+    listing(store, lambda answer: answer)

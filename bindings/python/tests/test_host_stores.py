@@ -23,6 +23,7 @@ import watchword
 import watchword.aio
 from conftest import ROOT
 from helpers import pg_url
+from store_checks import compare_and_set, listing
 from test_scenarios import SCENARIOS, Runner, run_scenario
 
 sys.path.insert(0, str(ROOT / "examples" / "python"))
@@ -99,6 +100,30 @@ class AsyncMemoryStore:
             else:
                 self.rows[(w.service, w.kind, w.key)] = (w.identity, w.created, w.version, w.record)
         return True
+
+
+# The store contract on the store itself
+
+
+def test_compare_and_set_and_listings(make_store: Callable[[], Any]) -> None:
+    store = make_store()
+    compare_and_set(store, lambda answer: answer)
+    listing(store, lambda answer: answer)
+
+
+@pytest.mark.parametrize("kind", ["memory", "postgresql"])
+def test_compare_and_set_and_listings_of_asynchronous_stores(kind: str) -> None:
+    loop = asyncio.new_event_loop()
+    store: Any = AsyncMemoryStore()
+    if kind == "postgresql":
+        store = loop.run_until_complete(psycopg_async_store.PsycopgAsyncStore.open(pg_url(), table=table_name(), size=1))
+    try:
+        compare_and_set(store, loop.run_until_complete)
+        listing(store, loop.run_until_complete)
+    finally:
+        if kind == "postgresql":
+            loop.run_until_complete(store.close())
+        loop.close()
 
 
 # The shared scenarios

@@ -364,6 +364,17 @@ class Write:
     ``record`` with ``identity``, ``created`` and ``version`` — or delete the row when
     ``record`` is ``None``."""
 
+    def __new__(
+        cls,
+        service: str,
+        kind: str,
+        key: str,
+        identity: str,
+        created: int,
+        expected_version: int,
+        version: int,
+        record: str | None = None,
+    ) -> Write: ...
     @property
     def service(self) -> str: ...
     @property
