@@ -1,11 +1,14 @@
-//! The TOTP Factor: a secret shared with one authenticator app, and its transitions.
+//! The Factor: a TOTP secret shared with one authenticator app, or a set of recovery codes
+//! (SPEC §11), and its transitions.
 
 use alloc::string::String;
 
 use rand_core::{CryptoRng, RngCore};
 
+use super::recovery::{normalize_recovery_code, AnswerDigest, PlainCodes, RecoveryCodes};
 use super::VerificationResult;
 use super::{check_small_map, invalid, Entity, FactorConfig, Identity, Metadata, ServiceConfig, Sid, Verification};
+use super::{DEFAULT_RECOVERY_CODES, MAX_RECOVERY_CODES};
 use crate::error::FactorStatusProblem;
 use crate::{Algorithm, Check, Error, KeyUri, Secret, Totp};
 
@@ -79,11 +82,44 @@ impl FactorStatus {
     }
 }
 
+/// What a factor is: Twilio's `factor_type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum FactorType {
+    /// A TOTP secret in an authenticator app.
+    #[default]
+    Totp,
+    /// A set of single-use recovery codes (SPEC §11).
+    RecoveryCodes,
+}
+
+impl FactorType {
+    /// `"totp"` or `"recovery_codes"`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            FactorType::Totp => "totp",
+            FactorType::RecoveryCodes => "recovery_codes",
+        }
+    }
+
+    /// The type with that name.
+    pub fn from_name(name: &str) -> Option<FactorType> {
+        match name {
+            "totp" => Some(FactorType::Totp),
+            "recovery_codes" => Some(FactorType::RecoveryCodes),
+            _ => None,
+        }
+    }
+}
+
 /// A request to create a factor. Its `Debug` never shows an imported secret.
 #[derive(Clone, PartialEq, Eq, Default)]
 pub struct NewFactor {
     /// The account name shown in the authenticator app: 1–64 characters, no `:`.
     pub friendly_name: String,
+    /// `totp` (the default) or `recovery_codes`.
+    pub factor_type: FactorType,
+    /// How many codes a `recovery_codes` factor holds: 1–20 (default 10).
+    pub count: Option<u32>,
     /// An imported Base32 secret (migration); generated when `None`.
     pub secret: Option<String>,
     /// Overrides the service's default algorithm.
@@ -102,6 +138,8 @@ impl core::fmt::Debug for NewFactor {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("NewFactor")
             .field("friendly_name", &self.friendly_name)
+            .field("factor_type", &self.factor_type)
+            .field("count", &self.count)
             .field("secret", &self.secret.as_ref().map(|_| "…"))
             .field("alg", &self.alg)
             .field("code_length", &self.code_length)
@@ -123,6 +161,19 @@ impl NewFactor {
         self.secret = Some(String::from(base32));
         self
     }
+
+    /// A request for a `recovery_codes` factor of `count` codes (SPEC §11).
+    ///
+    /// ```
+    /// # use watchword_core::service::*;
+    /// # let verify = Verify::new(ServiceConfig::new("Acme").unwrap(), MemoryStore::new());
+    /// let created = verify.create_factor("user-0001", NewFactor::recovery_codes("backup", 10), 0).unwrap();
+    /// assert_eq!(created.binding.codes.len(), 10);
+    /// assert_eq!(created.factor.view()["config"]["remaining"], 10);
+    /// ```
+    pub fn recovery_codes(friendly_name: &str, count: u32) -> NewFactor {
+        NewFactor { factor_type: FactorType::RecoveryCodes, count: Some(count), ..NewFactor::new(friendly_name) }
+    }
 }
 
 /// A change to a factor's friendly name, configuration or metadata (`None`: unchanged).
@@ -140,6 +191,9 @@ pub struct FactorUpdate {
     pub skew: Option<u32>,
     /// New metadata (replaces the old).
     pub metadata: Option<Metadata>,
+    /// A `recovery_codes` factor only: replace its codes with a new set (the old ones stop
+    /// working).
+    pub regenerate: bool,
 }
 
 /// A TOTP factor (Twilio's Factor, `YF…`), with the counters that make replay protection,
@@ -186,6 +240,9 @@ pub struct Factor {
     /// The last two future steps a code was reported `outside_window` for: presented again,
     /// such a code is `replayed` (the diagnosis must not turn one guess into five codes).
     pub future_steps: [Option<u64>; 2],
+    /// A `recovery_codes` factor's codes (hashed); `None` for a TOTP factor, whose
+    /// `secret` and `config` are then unused.
+    pub recovery_codes: Option<RecoveryCodes>,
 }
 
 /// What a factor must never lose to an import, a delete or a lost race (SPEC §7): its replay
@@ -247,6 +304,12 @@ impl Factor {
         rng: &mut R,
         now: u64,
     ) -> Result<Factor, Error> {
+        if request.factor_type == FactorType::RecoveryCodes {
+            return Err(invalid("factor_type", "totp (Factor::create_recovery_codes creates recovery codes)"));
+        }
+        if request.count.is_some() {
+            return Err(invalid("count", "only with factor_type recovery_codes"));
+        }
         check_friendly_name(&request.friendly_name)?;
         let defaults = config.default_factor_config();
         let factor_config = FactorConfig {
@@ -294,7 +357,95 @@ impl Factor {
             challenges_day: Quota::default(),
             failure_budget: Quota::default(),
             future_steps: [None, None],
+            recovery_codes: None,
         })
+    }
+
+    /// A new `recovery_codes` factor for `entity` (version 1), verified at once, with its codes
+    /// in display form (`xxxxx-xxxxx`) to show this once. Its codes are hashed with the
+    /// service's `recovery_code_iterations`.
+    pub fn create_recovery_codes<R: RngCore + CryptoRng>(
+        config: &ServiceConfig,
+        entity: &Entity,
+        request: &NewFactor,
+        rng: &mut R,
+        now: u64,
+    ) -> Result<(Factor, PlainCodes), Error> {
+        check_friendly_name(&request.friendly_name)?;
+        let totp_only = [
+            ("secret", request.secret.is_some()),
+            ("config.alg", request.alg.is_some()),
+            ("config.code_length", request.code_length.is_some()),
+            ("config.time_step", request.time_step.is_some()),
+            ("config.skew", request.skew.is_some()),
+        ];
+        if let Some((name, _)) = totp_only.iter().find(|(_, given)| *given) {
+            return Err(invalid(name, "nothing: a recovery_codes factor has no TOTP secret or settings"));
+        }
+        let count = request.count.unwrap_or(DEFAULT_RECOVERY_CODES);
+        if !(1..=MAX_RECOVERY_CODES).contains(&count) {
+            return Err(invalid("count", "an integer from 1 to 20"));
+        }
+        if let Some(metadata) = &request.metadata {
+            check_small_map(metadata, "metadata")?;
+        }
+        let (codes, shown) = RecoveryCodes::generate(count, config.recovery_code_iterations, rng);
+        let mut random = [0u8; 16];
+        rng.fill_bytes(&mut random);
+        let factor_config = config.default_factor_config();
+        Ok((
+            Factor {
+                sid: Sid::new("YF", random),
+                entity_sid: entity.sid,
+                identity: entity.identity,
+                friendly_name: request.friendly_name.clone(),
+                status: FactorStatus::Verified,
+                config: factor_config,
+                // Never used nor shown: random, so that no code can be made from it.
+                secret: Secret::generate_with(factor_config.alg, rng),
+                metadata: request.metadata.clone(),
+                date_created: now,
+                date_updated: now,
+                version: 1,
+                last_used_step: None,
+                enrollment_failures: 0,
+                consecutive_failures: 0,
+                locked_until: None,
+                challenges_hour: Quota::default(),
+                challenges_day: Quota::default(),
+                failure_budget: Quota::default(),
+                future_steps: [None, None],
+                recovery_codes: Some(codes),
+            },
+            shown,
+        ))
+    }
+
+    /// Twilio's `factor_type`: `"totp"` or `"recovery_codes"`.
+    pub fn kind(&self) -> FactorType {
+        match self.recovery_codes {
+            Some(_) => FactorType::RecoveryCodes,
+            None => FactorType::Totp,
+        }
+    }
+
+    /// A `recovery_codes` factor with a new set of as many codes (hashed with the service's
+    /// current `recovery_code_iterations`); the old codes stop working. Counters and lockout
+    /// are kept. Returns the new codes to show once.
+    pub fn regenerate<R: RngCore + CryptoRng>(
+        mut self,
+        config: &ServiceConfig,
+        rng: &mut R,
+        now: u64,
+    ) -> Result<(Factor, PlainCodes), Error> {
+        let Some(old) = &self.recovery_codes else {
+            return Err(invalid("regenerate", "true only for a recovery_codes factor"));
+        };
+        let (codes, shown) = RecoveryCodes::generate(old.count(), config.recovery_code_iterations, rng);
+        self.recovery_codes = Some(codes);
+        self.date_updated = now;
+        self.version = self.version.saturating_add(1);
+        Ok((self, shown))
     }
 
     /// What this factor must never lose (see [`Guard`]).
@@ -393,40 +544,53 @@ impl Factor {
     /// factors refuse; a right, fresh code resets the failure count; every other result
     /// counts toward the lockout.
     pub fn answer(mut self, config: &ServiceConfig, code: &str, now: u64) -> Result<(Factor, Verification), Error> {
-        let verification = self.answer_in_place(config, code, now)?;
+        let verification = self.answer_in_place(config, code, now, &mut AnswerDigest::default())?;
         Ok((self, verification))
     }
 
-    /// [`Factor::answer`] on the factor itself; on an error it is unchanged.
+    /// [`Factor::answer`] on the factor itself; on an error it is unchanged. A recovery code
+    /// is hashed through `digest`, which keeps the hash for the retries of the same call.
     pub(crate) fn answer_in_place(
         &mut self,
         config: &ServiceConfig,
         code: &str,
         now: u64,
+        digest: &mut AnswerDigest,
     ) -> Result<Verification, Error> {
         if let Some(until) = self.lock(config, now) {
             return Err(Error::FactorLocked { until });
         }
-        let (verification, step) = self.check(code, now)?;
-        self.version = self.version.saturating_add(1);
-        match step {
-            Some(step) => {
-                self.accept(step);
-                self.consecutive_failures = 0;
-                self.locked_until = None;
+        let verification = match &mut self.recovery_codes {
+            Some(codes) => {
+                let (verification, index) = check_recovery_code(codes, code, digest);
+                if let Some(index) = index {
+                    codes.used[index] = true;
+                }
+                verification
             }
             None => {
-                self.remember_future(&verification, now);
-                let budget = self.failure_budget.admit(now, 86_400, config.failure_budget);
-                self.failure_budget = budget.unwrap_or(self.failure_budget);
-                let failures = self.consecutive_failures.saturating_add(1);
-                self.consecutive_failures = failures;
-                if failures < config.lockout_permanent_threshold && failures % config.lockout_threshold == 0 {
-                    let lockouts = failures / config.lockout_threshold;
-                    let doubling = 1u64 << (lockouts - 1).min(40);
-                    let seconds = config.lockout_seconds.saturating_mul(doubling).min(config.lockout_max_seconds);
-                    self.locked_until = Some(now.saturating_add(seconds));
+                let (verification, step) = self.check(code, now)?;
+                if let Some(step) = step {
+                    self.accept(step);
                 }
+                verification
+            }
+        };
+        self.version = self.version.saturating_add(1);
+        if verification.approved() {
+            self.consecutive_failures = 0;
+            self.locked_until = None;
+        } else {
+            self.remember_future(&verification, now);
+            let budget = self.failure_budget.admit(now, 86_400, config.failure_budget);
+            self.failure_budget = budget.unwrap_or(self.failure_budget);
+            let failures = self.consecutive_failures.saturating_add(1);
+            self.consecutive_failures = failures;
+            if failures < config.lockout_permanent_threshold && failures % config.lockout_threshold == 0 {
+                let lockouts = failures / config.lockout_threshold;
+                let doubling = 1u64 << (lockouts - 1).min(40);
+                let seconds = config.lockout_seconds.saturating_mul(doubling).min(config.lockout_max_seconds);
+                self.locked_until = Some(now.saturating_add(seconds));
             }
         }
         Ok(verification)
@@ -448,7 +612,8 @@ impl Factor {
             return Err(Error::FactorNotVerified);
         }
         let quota = || Error::ChallengeCreationLimitReached;
-        let (hour, day) = if self.config.code_length <= 4 {
+        // Recovery codes have ten characters: the quotas of long codes apply.
+        let (hour, day) = if self.config.code_length <= 4 && self.recovery_codes.is_none() {
             (self.challenges_hour, self.challenges_day.admit(now, 86_400, config.challenge_quota_short_day))
         } else {
             let hour = self.challenges_hour.admit(now, 3600, config.challenge_quota_hour).ok_or_else(quota)?;
@@ -464,6 +629,19 @@ impl Factor {
     pub fn update(self, config: &ServiceConfig, update: &FactorUpdate, now: u64) -> Result<Factor, Error> {
         if let Some(name) = &update.friendly_name {
             check_friendly_name(name)?;
+        }
+        if self.recovery_codes.is_some() {
+            let totp_only = [
+                ("config.alg", update.alg.is_some()),
+                ("config.code_length", update.code_length.is_some()),
+                ("config.time_step", update.time_step.is_some()),
+                ("config.skew", update.skew.is_some()),
+            ];
+            if let Some((name, _)) = totp_only.iter().find(|(_, given)| *given) {
+                return Err(invalid(name, "nothing: a recovery_codes factor has no TOTP settings"));
+            }
+        } else if update.regenerate {
+            return Err(invalid("regenerate", "true only for a recovery_codes factor"));
         }
         let factor_config = FactorConfig {
             alg: update.alg.unwrap_or(self.config.alg),
@@ -559,6 +737,25 @@ impl Factor {
             }
             Check::Rejected => (Verification { result: VerificationResult::InvalidCode, offset: None }, None),
         })
+    }
+}
+
+/// Checks a recovery-code answer: its form first (no hashing for what cannot be a code), then
+/// its hash (once per call, see [`AnswerDigest`]) against every code. Returns the result and,
+/// when approved, the index of the code to mark used.
+fn check_recovery_code(
+    codes: &RecoveryCodes,
+    answer: &str,
+    digest: &mut AnswerDigest,
+) -> (Verification, Option<usize>) {
+    let verification = |result| Verification { result, offset: None };
+    let Some(normalized) = normalize_recovery_code(answer) else {
+        return (verification(VerificationResult::InvalidCode), None);
+    };
+    match codes.find(&digest.of(codes, &normalized)) {
+        None => (verification(VerificationResult::InvalidCode), None),
+        Some(index) if codes.used[index] => (verification(VerificationResult::Replayed), None),
+        Some(index) => (verification(VerificationResult::Approved), Some(index)),
     }
 }
 
