@@ -39,15 +39,27 @@ fn namespace(label: &str) -> String {
     format!("conformance-{label}-{hex}")
 }
 
-/// Saved values: sids and records by name, and each saved factor's binding URI.
+/// Saved values: sids and records by name, and each saved factor's binding URI or recovery codes.
 #[derive(Default)]
 struct Saved {
     values: HashMap<String, String>,
     uris: HashMap<String, String>,
+    codes: HashMap<String, Vec<String>>,
+}
+
+/// A recovery code as the scenario spells it: as shown, or `"loose"` (upper case, a space for
+/// the hyphen), which the service must accept too.
+pub fn spell_recovery_code(code: &str, spelling: Option<&str>) -> Result<String, String> {
+    match spelling {
+        None => Ok(code.to_string()),
+        Some("loose") => Ok(code.to_uppercase().replace('-', " ")),
+        Some(other) => Err(format!("unknown spelling {other}")),
+    }
 }
 
 impl Saved {
-    /// Replaces `"$name"` strings and `{"totp": name, "at": t}` code objects, recursively.
+    /// Replaces `"$name"` strings, `{"totp": name, "at": t}` code objects and
+    /// `{"recovery": name, "index": i}` recovery codes, recursively.
     fn resolve(&self, value: &Value) -> Result<Value, String> {
         Ok(match value {
             Value::String(s) if s.starts_with('$') => {
@@ -60,6 +72,13 @@ impl Saved {
                 let key = KeyUri::parse(uri).map_err(|e| e.to_string())?;
                 let totp = Totp::new(key.secret.as_bytes(), key.algorithm, key.digits, key.period).unwrap();
                 Value::String(totp.generate(at).unwrap().to_string())
+            }
+            Value::Object(map) if map.contains_key("recovery") => {
+                let name = map["recovery"].as_str().ok_or("recovery must name a saved factor")?;
+                let index = map.get("index").and_then(Value::as_u64).ok_or("a recovery code needs \"index\"")?;
+                let codes = self.codes.get(name).ok_or_else(|| format!("no recovery codes saved as {name}"))?;
+                let code = codes.get(index as usize).ok_or_else(|| format!("{name} has no code {index}"))?;
+                Value::String(spell_recovery_code(code, map.get("spelling").and_then(Value::as_str))?)
             }
             Value::Object(map) => Value::Object(
                 map.iter().map(|(k, v)| Ok((k.clone(), self.resolve(v)?))).collect::<Result<_, String>>()?,
@@ -145,6 +164,10 @@ fn check_step<S: Store>(driver: Driver, step: &Value, saved: &mut Saved, verify:
         saved.values.insert(name.to_string(), text);
         if let Some(uri) = value.pointer("/binding/uri").and_then(Value::as_str) {
             saved.uris.insert(name.to_string(), uri.to_string());
+        }
+        if let Some(codes) = value.pointer("/binding/codes").and_then(Value::as_array) {
+            let codes = codes.iter().map(|c| c.as_str().map(String::from).ok_or("codes must be strings"));
+            saved.codes.insert(name.to_string(), codes.collect::<Result<_, _>>()?);
         }
     }
     Ok(())
