@@ -343,6 +343,19 @@ fn sixteen_stores_of_their_own_get_exactly_one_approval() {
 }
 
 #[test]
+fn sixteen_stores_of_their_own_redeem_a_recovery_code_once() {
+    let Some(url) = pg::url() else { return };
+    let first = service(open(&format!("{url}&pool_size=1")).unwrap(), "race-recovery");
+    let config = first.config().clone();
+    let mut verifiers = vec![first];
+    for _ in 1..THREADS {
+        let store = open(&format!("{url}&pool_size=1")).unwrap();
+        verifiers.push(watchword_core::service::Verify::new(config.clone(), store));
+    }
+    conformance::one_approval_per_recovery_code(&verifiers, THREADS, 20).unwrap();
+}
+
+#[test]
 fn connections_the_server_ended_are_replaced_without_an_error() {
     let Some(url) = pg::url() else { return };
     let name = format!("ww-ended-{}", random_hex());

@@ -264,6 +264,93 @@ pub(crate) mod tests {
         assert!(normalize_recovery_code(&" ".repeat(65)).is_none());
     }
 
+    /// A store that loses the first `losses` commits (another caller's write landed first).
+    #[cfg(feature = "std")]
+    struct Losing {
+        inner: crate::service::MemoryStore,
+        losses: std::sync::atomic::AtomicUsize,
+    }
+
+    #[cfg(feature = "std")]
+    impl crate::service::Store for Losing {
+        fn get(
+            &self,
+            service: &str,
+            key: &crate::service::Key,
+        ) -> Result<Option<crate::service::Record>, crate::Error> {
+            self.inner.get(service, key)
+        }
+        fn list(
+            &self,
+            service: &str,
+            identity: &crate::service::Identity,
+            kind: crate::service::Kind,
+            after: Option<&crate::service::Cursor>,
+            limit: usize,
+        ) -> Result<Vec<crate::service::Record>, crate::Error> {
+            self.inner.list(service, identity, kind, after, limit)
+        }
+        fn scan(
+            &self,
+            service: &str,
+            kind: crate::service::Kind,
+            after: Option<&crate::service::Cursor>,
+            limit: usize,
+        ) -> Result<Vec<crate::service::Record>, crate::Error> {
+            self.inner.scan(service, kind, after, limit)
+        }
+        fn commit(&self, service: &str, writes: Vec<crate::service::Write>) -> Result<(), crate::Error> {
+            use std::sync::atomic::Ordering;
+            if self.losses.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_ok() {
+                return Err(crate::Error::Conflict);
+            }
+            self.inner.commit(service, writes)
+        }
+    }
+
+    /// An answer is hashed once per call: not again for each retry of a lost race, nor for each
+    /// run of the operation done as steps.
+    #[cfg(feature = "std")]
+    #[test]
+    fn an_answer_is_hashed_once_per_call() {
+        use crate::service::{NewChallenge, NewFactor, Request, ServiceConfig, Steps, Verify};
+        let mut config = ServiceConfig::new("Acme").unwrap();
+        config.set("recovery_code_iterations", 1000).unwrap();
+        let store = Losing { inner: crate::service::MemoryStore::new(), losses: 0.into() };
+        let verify = Verify::new(config.clone(), store);
+        let created = verify.create_factor("user-0001", NewFactor::recovery_codes("backup", 4), 0).unwrap();
+        let sid = String::from(created.factor.sid.as_str());
+        let lose = |n: usize| verify.store().losses.store(n, std::sync::atomic::Ordering::SeqCst);
+
+        lose(3);
+        let before = digests();
+        let request = NewChallenge::new(&sid).auth_payload(&created.binding.codes[0]);
+        let (_, v) = verify.create_challenge("user-0001", request, 10).unwrap();
+        assert_eq!((v.unwrap().result, digests() - before), (crate::service::VerificationResult::Approved, 1));
+
+        let (challenge, _) = verify.create_challenge("user-0001", NewChallenge::new(&sid), 20).unwrap();
+        lose(2);
+        let before = digests();
+        let (_, v) = verify.update_challenge("user-0001", &challenge.sid, "zzzzz-zzzzz", None, 21).unwrap();
+        assert_eq!((v.result, digests() - before), (crate::service::VerificationResult::InvalidCode, 1));
+
+        // Not a code at all: no hash.
+        let before = digests();
+        verify.update_challenge("user-0001", &challenge.sid, "123456", None, 22).unwrap();
+        assert_eq!(digests(), before);
+
+        // As steps: every step runs the operation again from its start, and a lost commit
+        // runs it again too; the hash is made once.
+        let args =
+            serde_json::json!({"identity": "user-0001", "factor_sid": sid, "auth_payload": created.binding.codes[1]});
+        let request = Request::parse("create_challenge", args.as_object().unwrap()).unwrap();
+        lose(2);
+        let before = digests();
+        let answer = Steps::new(config, request, 30).drive(verify.store()).unwrap();
+        assert_eq!(answer.view(30)["result"], "approved");
+        assert_eq!(digests() - before, 1);
+    }
+
     #[test]
     fn the_digest_is_kept_per_salt() {
         let (a, _) = RecoveryCodes::generate(1, 1000, &mut rand_core::OsRng);

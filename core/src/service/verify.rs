@@ -840,7 +840,7 @@ impl<S: Store> Verify<S> {
     /// service's policy (secret length, code length, ranges). A record already stored is
     /// replaced only by a newer version (else `conflict`), and never lowers the replay floor,
     /// the remembered future steps, the attempt counters or the failure budget of the stored
-    /// factor or of its tombstone.
+    /// factor or of its tombstone, nor makes a used recovery code of the stored set unused.
     pub fn import_factor(&self, record: &str, now: u64) -> Result<Factor, Error> {
         check_now(now)?;
         let incoming = Factor::from_record(record)?;
@@ -863,6 +863,12 @@ impl<S: Store> Verify<S> {
                     return Err(invalid("record", "a factor of the identity that holds it"));
                 }
                 factor.raise_to(&stored.guard(), now);
+                // The same set of recovery codes: a code used since the export stays used.
+                if let (Some(codes), Some(kept)) = (&mut factor.recovery_codes, &stored.recovery_codes) {
+                    if codes.salt == kept.salt && codes.hashes == kept.hashes {
+                        codes.used.iter_mut().zip(&kept.used).for_each(|(used, kept)| *used |= *kept);
+                    }
+                }
             } else if let Some(tombstone) = self.get::<Tombstone>(Key::Tombstone(factor.sid))? {
                 factor.raise_to(&tombstone.guard, now);
             }
