@@ -107,13 +107,13 @@ impl RecoveryCodes {
         self.used.iter().filter(|u| !**u).count() as u32
     }
 
-    /// The hash of a normalized answer under this set's salt and iteration count.
+    /// The hash of a normalized answer under this set's salt and iteration count:
+    /// PBKDF2-HMAC-SHA256 on core's HMAC key states (two SHA-256 blocks per iteration),
+    /// checked against RustCrypto's `pbkdf2` in the tests.
     pub fn digest(&self, answer: &[u8; RECOVERY_CODE_CHARS]) -> CodeHash {
-        let mut out = [0u8; 32];
-        pbkdf2::pbkdf2_hmac::<sha2::Sha256>(answer, &self.salt, self.iterations, &mut out);
         #[cfg(test)]
         tests::count_digest();
-        out
+        crate::mac::pbkdf2_sha256(answer, &self.salt, self.iterations)
     }
 
     /// The index of the code whose hash is `digest`, comparing with every stored hash in
