@@ -141,7 +141,8 @@ fn the_quotas_of_long_codes_apply() {
     assert_eq!(err.kind(), ErrorKind::ChallengeCreationLimitReached);
 }
 
-/// Importing an older export of the same set never makes a code used since usable again.
+/// Importing an older export of the same set never makes a code used since usable again, over
+/// the stored factor or over the tombstone of a deleted one.
 #[test]
 fn an_import_keeps_used_codes_used() {
     let verify = Verify::new(config(1000), MemoryStore::new());
@@ -156,6 +157,13 @@ fn an_import_keeps_used_codes_used() {
     assert_eq!(redeem(&verify, sid, &created.binding.codes[0], NOW + 3), VerificationResult::Replayed);
     let record = watchword_core::service::Factor::from_record(&verify.export_factor(sid).unwrap()).unwrap();
     assert_eq!(record.recovery_codes.unwrap().remaining(), 2);
+    // Deleted, then the old export imported again: the tombstone keeps the used codes used.
+    assert_eq!(redeem(&verify, sid, &created.binding.codes[1], NOW + 4), VerificationResult::Approved);
+    verify.delete_factor(IDENTITY, sid, NOW + 5).unwrap();
+    verify.import_factor(&old, NOW + 6).unwrap();
+    assert_eq!(redeem(&verify, sid, &created.binding.codes[0], NOW + 7), VerificationResult::Replayed);
+    assert_eq!(redeem(&verify, sid, &created.binding.codes[1], NOW + 8), VerificationResult::Replayed);
+    assert_eq!(redeem(&verify, sid, &created.binding.codes[2], NOW + 9), VerificationResult::Approved);
 }
 
 /// Input ignores case, spaces and hyphens, and maps look-alikes; a code shown is accepted in

@@ -261,6 +261,9 @@ pub struct Guard {
     pub locked_until: Option<u64>,
     /// The failure budget's window and count.
     pub failure_budget: Quota,
+    /// A recovery-codes factor's set (its salt) and which of its codes were used (bit `i`:
+    /// code `i`): an import of the same set keeps them used.
+    pub used_codes: Option<([u8; 16], u32)>,
 }
 
 /// Of two counts of one fixed window of `length` seconds, the one that counts more at `now`
@@ -290,6 +293,10 @@ impl Guard {
             consecutive_failures: self.consecutive_failures.max(other.consecutive_failures),
             locked_until: self.locked_until.max(other.locked_until),
             failure_budget: higher_quota(self.failure_budget, other.failure_budget, now, 86_400),
+            used_codes: match (self.used_codes, other.used_codes) {
+                (Some((salt, a)), Some((other_salt, b))) if salt == other_salt => Some((salt, a | b)),
+                (mine, theirs) => mine.or(theirs),
+            },
         }
     }
 }
@@ -458,6 +465,10 @@ impl Factor {
             consecutive_failures: self.consecutive_failures,
             locked_until: self.locked_until,
             failure_budget: self.failure_budget,
+            used_codes: self.recovery_codes.as_ref().map(|codes| {
+                let used = codes.used.iter().enumerate().filter(|(_, used)| **used);
+                (codes.salt, used.fold(0u32, |mask, (i, _)| mask | (1 << i)))
+            }),
         }
     }
 
@@ -475,6 +486,11 @@ impl Factor {
         self.consecutive_failures = merged.consecutive_failures;
         self.locked_until = merged.locked_until;
         self.failure_budget = merged.failure_budget;
+        if let (Some(codes), Some((salt, mask))) = (&mut self.recovery_codes, guard.used_codes) {
+            if codes.salt == salt {
+                codes.used.iter_mut().enumerate().for_each(|(i, used)| *used |= mask & (1 << i) != 0);
+            }
+        }
     }
 
     /// The `otpauth://` URI an authenticator app scans: issuer from the service, account

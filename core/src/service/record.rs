@@ -183,6 +183,16 @@ fn recovery_from(value: &Value) -> Option<Option<RecoveryCodes>> {
     count_ok.then_some(Some(RecoveryCodes { salt, iterations, hashes, used }))
 }
 
+fn used_codes_from(value: &Value) -> Option<Option<([u8; RECOVERY_SALT_BYTES], u32)>> {
+    if value.is_null() {
+        return Some(None);
+    }
+    let map = value.as_object().filter(|m| m.len() == 2)?;
+    let salt = from_hex::<RECOVERY_SALT_BYTES>(map.get("salt")?.as_str()?)?;
+    let used = u32::try_from(map.get("used")?.as_u64()?).ok()?;
+    Some(Some((salt, used)))
+}
+
 fn quota_json(q: Quota) -> Value {
     json!({ "start": q.start, "count": q.count })
 }
@@ -488,7 +498,7 @@ impl Challenge {
 }
 
 impl Tombstone {
-    /// The stored record (JSON, `"v": 2`).
+    /// The stored record (JSON, `"v": 3`).
     pub fn to_record(&self) -> String {
         let g = &self.guard;
         json!({
@@ -504,6 +514,7 @@ impl Tombstone {
             "consecutive_failures": g.consecutive_failures,
             "locked_until": g.locked_until,
             "failure_budget": quota_json(g.failure_budget),
+            "used_codes": g.used_codes.map(|(salt, mask)| json!({ "salt": hex(&salt), "used": mask })),
         })
         .to_string()
     }
@@ -522,7 +533,7 @@ impl Tombstone {
     /// assert_eq!(Tombstone::from_record(&t.to_record()).unwrap(), t);
     /// ```
     pub fn from_record(text: &str) -> Result<Tombstone, Error> {
-        let (value, _) = Fields::open(text, "tombstone", 2)?;
+        let (value, format) = Fields::open(text, "tombstone", 2)?;
         let mut f = Fields::new(value.as_object().ok_or_else(|| bad("record", "is not a JSON object"))?);
         let tombstone = Tombstone {
             sid: record_sid(f.str("sid")?, "YF")?,
@@ -536,6 +547,12 @@ impl Tombstone {
                 consecutive_failures: f.u32("consecutive_failures")?,
                 locked_until: f.opt_u64("locked_until")?,
                 failure_budget: f.quota("failure_budget")?,
+                used_codes: if format >= 3 {
+                    used_codes_from(f.get("used_codes")?)
+                        .ok_or_else(|| bad("used_codes", "must be null or {salt (32 hex), used (an integer)}"))?
+                } else {
+                    None
+                },
             },
         };
         f.finish()?;

@@ -863,12 +863,6 @@ impl<S: Store> Verify<S> {
                     return Err(invalid("record", "a factor of the identity that holds it"));
                 }
                 factor.raise_to(&stored.guard(), now);
-                // The same set of recovery codes: a code used since the export stays used.
-                if let (Some(codes), Some(kept)) = (&mut factor.recovery_codes, &stored.recovery_codes) {
-                    if codes.salt == kept.salt && codes.hashes == kept.hashes {
-                        codes.used.iter_mut().zip(&kept.used).for_each(|(used, kept)| *used |= *kept);
-                    }
-                }
             } else if let Some(tombstone) = self.get::<Tombstone>(Key::Tombstone(factor.sid))? {
                 factor.raise_to(&tombstone.guard, now);
             }
