@@ -344,13 +344,26 @@ impl Factor {
         };
         let mut random = [0u8; 16];
         rng.fill_bytes(&mut random);
-        Ok(Factor {
+        Ok(Factor::fresh(entity, request, factor_config, secret, random, now))
+    }
+
+    /// A new unverified factor record (version 1) of `request`'s name and metadata, with
+    /// nothing counted yet.
+    fn fresh(
+        entity: &Entity,
+        request: &NewFactor,
+        config: FactorConfig,
+        secret: Secret,
+        random: [u8; 16],
+        now: u64,
+    ) -> Factor {
+        Factor {
             sid: Sid::new("YF", random),
             entity_sid: entity.sid,
             identity: entity.identity,
             friendly_name: request.friendly_name.clone(),
             status: FactorStatus::Unverified,
-            config: factor_config,
+            config,
             secret,
             metadata: request.metadata.clone(),
             date_created: now,
@@ -365,7 +378,7 @@ impl Factor {
             failure_budget: Quota::default(),
             future_steps: [None, None],
             recovery_codes: None,
-        })
+        }
     }
 
     /// A new `recovery_codes` factor for `entity` (version 1), verified at once, with its codes
@@ -400,32 +413,12 @@ impl Factor {
         let mut random = [0u8; 16];
         rng.fill_bytes(&mut random);
         let factor_config = config.default_factor_config();
-        Ok((
-            Factor {
-                sid: Sid::new("YF", random),
-                entity_sid: entity.sid,
-                identity: entity.identity,
-                friendly_name: request.friendly_name.clone(),
-                status: FactorStatus::Verified,
-                config: factor_config,
-                // Never used nor shown: random, so that no code can be made from it.
-                secret: Secret::generate_with(factor_config.alg, rng),
-                metadata: request.metadata.clone(),
-                date_created: now,
-                date_updated: now,
-                version: 1,
-                last_used_step: None,
-                enrollment_failures: 0,
-                consecutive_failures: 0,
-                locked_until: None,
-                challenges_hour: Quota::default(),
-                challenges_day: Quota::default(),
-                failure_budget: Quota::default(),
-                future_steps: [None, None],
-                recovery_codes: Some(codes),
-            },
-            shown,
-        ))
+        // Never used nor shown: random, so that no TOTP code can be made from it.
+        let secret = Secret::generate_with(factor_config.alg, rng);
+        let mut factor = Factor::fresh(entity, request, factor_config, secret, random, now);
+        factor.status = FactorStatus::Verified;
+        factor.recovery_codes = Some(codes);
+        Ok((factor, shown))
     }
 
     /// Twilio's `factor_type`: `"totp"` or `"recovery_codes"`.
