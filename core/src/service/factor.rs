@@ -392,16 +392,10 @@ impl Factor {
         now: u64,
     ) -> Result<(Factor, PlainCodes), Error> {
         check_friendly_name(&request.friendly_name)?;
-        let totp_only = [
-            ("secret", request.secret.is_some()),
-            ("config.alg", request.alg.is_some()),
-            ("config.code_length", request.code_length.is_some()),
-            ("config.time_step", request.time_step.is_some()),
-            ("config.skew", request.skew.is_some()),
-        ];
-        if let Some((name, _)) = totp_only.iter().find(|(_, given)| *given) {
-            return Err(invalid(name, "nothing: a recovery_codes factor has no TOTP secret or settings"));
+        if request.secret.is_some() {
+            return Err(invalid("secret", "nothing: a recovery_codes factor has no TOTP secret"));
         }
+        refuse_totp_settings(request.alg, request.code_length, request.time_step, request.skew)?;
         let count = request.count.unwrap_or(DEFAULT_RECOVERY_CODES);
         if !(1..=MAX_RECOVERY_CODES).contains(&count) {
             return Err(invalid("count", "an integer from 1 to 20"));
@@ -640,15 +634,7 @@ impl Factor {
             check_friendly_name(name)?;
         }
         if self.recovery_codes.is_some() {
-            let totp_only = [
-                ("config.alg", update.alg.is_some()),
-                ("config.code_length", update.code_length.is_some()),
-                ("config.time_step", update.time_step.is_some()),
-                ("config.skew", update.skew.is_some()),
-            ];
-            if let Some((name, _)) = totp_only.iter().find(|(_, given)| *given) {
-                return Err(invalid(name, "nothing: a recovery_codes factor has no TOTP settings"));
-            }
+            refuse_totp_settings(update.alg, update.code_length, update.time_step, update.skew)?;
         } else if update.regenerate {
             return Err(invalid("regenerate", "true only for a recovery_codes factor"));
         }
@@ -746,6 +732,25 @@ impl Factor {
             }
             Check::Rejected => (Verification { result: VerificationResult::InvalidCode, offset: None }, None),
         })
+    }
+}
+
+/// Refuses TOTP settings given for a recovery-codes factor, naming the first.
+fn refuse_totp_settings(
+    alg: Option<Algorithm>,
+    code_length: Option<u32>,
+    time_step: Option<u64>,
+    skew: Option<u32>,
+) -> Result<(), Error> {
+    let given = [
+        ("config.alg", alg.is_some()),
+        ("config.code_length", code_length.is_some()),
+        ("config.time_step", time_step.is_some()),
+        ("config.skew", skew.is_some()),
+    ];
+    match given.iter().find(|(_, given)| *given) {
+        Some((name, _)) => Err(invalid(name, "nothing: a recovery_codes factor has no TOTP settings")),
+        None => Ok(()),
     }
 }
 
