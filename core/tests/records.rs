@@ -34,14 +34,16 @@ fn entity() -> impl Strategy<Value = Entity> {
     })
 }
 
-fn recovery_codes() -> impl Strategy<Value = Option<RecoveryCodes>> {
+fn recovery_codes() -> impl Strategy<Value = Option<Box<RecoveryCodes>>> {
     proptest::option::of(
         (any::<[u8; 16]>(), 1000u32.., proptest::collection::vec((any::<[u8; 32]>(), any::<bool>()), 1..=20)).prop_map(
-            |(salt, iterations, codes)| RecoveryCodes {
-                salt,
-                iterations,
-                hashes: codes.iter().map(|c| c.0).collect(),
-                used: codes.iter().map(|c| c.1).collect(),
+            |(salt, iterations, codes)| {
+                Box::new(RecoveryCodes {
+                    salt,
+                    iterations,
+                    hashes: codes.iter().map(|c| c.0).collect(),
+                    used: codes.iter().map(|c| c.1).collect(),
+                })
             },
         ),
     )

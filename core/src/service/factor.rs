@@ -240,9 +240,9 @@ pub struct Factor {
     /// The last two future steps a code was reported `outside_window` for: presented again,
     /// such a code is `replayed` (the diagnosis must not turn one guess into five codes).
     pub future_steps: [Option<u64>; 2],
-    /// A `recovery_codes` factor's codes (hashed); `None` for a TOTP factor, whose
-    /// `secret` and `config` are then unused.
-    pub recovery_codes: Option<RecoveryCodes>,
+    /// A `recovery_codes` factor's codes (hashed; boxed, as most factors have none); `None`
+    /// for a TOTP factor. A recovery-codes factor's `secret` and `config` are unused.
+    pub recovery_codes: Option<alloc::boxed::Box<RecoveryCodes>>,
 }
 
 /// What a factor must never lose to an import, a delete or a lost race (SPEC §7): its replay
@@ -411,7 +411,7 @@ impl Factor {
         let secret = Secret::generate_with(factor_config.alg, rng);
         let mut factor = Factor::fresh(entity, request, factor_config, secret, random, now);
         factor.status = FactorStatus::Verified;
-        factor.recovery_codes = Some(codes);
+        factor.recovery_codes = Some(alloc::boxed::Box::new(codes));
         Ok((factor, shown))
     }
 
@@ -436,7 +436,7 @@ impl Factor {
             return Err(invalid("regenerate", "true only for a recovery_codes factor"));
         };
         let (codes, shown) = RecoveryCodes::generate(old.count(), config.recovery_code_iterations, rng);
-        self.recovery_codes = Some(codes);
+        self.recovery_codes = Some(alloc::boxed::Box::new(codes));
         self.date_updated = now;
         self.version = self.version.saturating_add(1);
         Ok((self, shown))

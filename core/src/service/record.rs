@@ -157,7 +157,7 @@ fn from_hex<const N: usize>(text: &str) -> Option<[u8; N]> {
 }
 
 /// `{"salt", "iterations", "hashes", "used"}` (hex salt and hashes), or `null`.
-fn recovery_json(codes: &Option<RecoveryCodes>) -> Value {
+fn recovery_json(codes: &Option<alloc::boxed::Box<RecoveryCodes>>) -> Value {
     match codes {
         None => Value::Null,
         Some(c) => json!({
@@ -169,7 +169,7 @@ fn recovery_json(codes: &Option<RecoveryCodes>) -> Value {
     }
 }
 
-fn recovery_from(value: &Value) -> Option<Option<RecoveryCodes>> {
+fn recovery_from(value: &Value) -> Option<Option<alloc::boxed::Box<RecoveryCodes>>> {
     if value.is_null() {
         return Some(None);
     }
@@ -180,7 +180,7 @@ fn recovery_from(value: &Value) -> Option<Option<RecoveryCodes>> {
         map.get("hashes")?.as_array()?.iter().map(|h| from_hex::<32>(h.as_str()?)).collect::<Option<Vec<_>>>()?;
     let used = map.get("used")?.as_array()?.iter().map(Value::as_bool).collect::<Option<Vec<_>>>()?;
     let count_ok = (1..=MAX_RECOVERY_CODES as usize).contains(&hashes.len()) && used.len() == hashes.len();
-    count_ok.then_some(Some(RecoveryCodes { salt, iterations, hashes, used }))
+    count_ok.then(|| Some(alloc::boxed::Box::new(RecoveryCodes { salt, iterations, hashes, used })))
 }
 
 fn used_codes_from(value: &Value) -> Option<Option<([u8; RECOVERY_SALT_BYTES], u32)>> {
