@@ -2,8 +2,9 @@
  * the same instant, and exactly one of them is approved. Each round runs two races on a new
  * factor: 16 challenges created with the code (one "approved", fifteen "replayed"), then 16
  * answers to one pending challenge with the next step's code (one approval; the others are
- * "replayed" or find the challenge already responded). WW_TEST_RACE_ROUNDS (default 200) sets
- * the number of rounds. Usage: test_race */
+ * "replayed" or find the challenge already responded). Then, in a tenth as many rounds, 16 threads
+ * redeem one recovery code of a new recovery_codes factor: one is approved, fifteen are told it
+ * was used. WW_TEST_RACE_ROUNDS (default 200) sets the number of rounds. Usage: test_race */
 #define _POSIX_C_SOURCE 200809L
 
 #include <pthread.h>
@@ -103,7 +104,7 @@ int main(void) {
     /* Every losing racer's "replayed" counts as a failed answer, so the lockout threshold is
      * raised above the 15 losses a race can add up. */
     const char *settings = "{\"issuer\": \"Race\", \"lockout_threshold\": 100, \"challenge_quota_hour\": 500, "
-                           "\"challenge_quota_day\": 1000}";
+                           "\"challenge_quota_day\": 1000, \"recovery_code_iterations\": 1000}";
     if (!CHECK_STATUS(ww_service_new(settings, &svc), WW_STATUS_OK, "service")) {
         return finish("test_race");
     }
@@ -166,6 +167,37 @@ int main(void) {
               approved, others_ok);
         ww_totp_free(totp);
         now += 90;
+    }
+    /* Race 3: one recovery code, redeemed by 16 challenges at once. */
+    for (round = 0; round < (rounds + 9) / 10; round++) {
+        char identity[40], *out = NULL, factor[64] = "", code[32] = "", err[64];
+        const json_value *second;
+        json_value *v;
+        racer template;
+        int others_ok = 0, approved;
+        snprintf(identity, sizeof identity, "codes-%04ld-user", round);
+        if (!CHECK_STATUS(ww_service_create_factor(svc, identity, "backup", "{\"factor_type\": \"recovery_codes\", \"count\": 2}",
+                                                   now, &out),
+                          WW_STATUS_OK, "create_factor recovery_codes")) {
+            break;
+        }
+        v = json_parse(out, strlen(out), err, sizeof err);
+        copy_member(out, "sid", factor, sizeof factor);
+        second = json_at(json_get(json_get(v, "binding"), "codes"), 1);
+        if (second != NULL && second->type == JSON_STRING && second->string_len < sizeof code) strcpy(code, second->string);
+        json_free(v);
+        ww_string_free(out);
+        if (!CHECK(code[0] != '\0', "round %ld: the creation answer has binding.codes", round)) break;
+        template.svc = svc;
+        template.identity = identity;
+        template.factor = factor;
+        template.challenge = NULL;
+        template.code = code;
+        template.now = now;
+        approved = run_race(&template, &barrier, &others_ok);
+        CHECK(approved == 1 && others_ok, "round %ld, one recovery code redeemed 16 times: %d approved (others ok: %d)",
+              round, approved, others_ok);
+        now += 1;
     }
     pthread_barrier_destroy(&barrier);
     ww_service_free(svc);
