@@ -5,7 +5,7 @@ use alloc::string::String;
 
 use rand_core::{CryptoRng, RngCore};
 
-use super::recovery::{normalize_recovery_code, AnswerDigest, PlainCodes, RecoveryCodes};
+use super::recovery::{normalize_recovery_code, AnswerDigest, RecoveryCodes};
 use super::VerificationResult;
 use super::{check_small_map, invalid, Entity, FactorConfig, Identity, Metadata, ServiceConfig, Sid, Verification};
 use super::{DEFAULT_RECOVERY_CODES, MAX_RECOVERY_CODES};
@@ -160,6 +160,24 @@ impl NewFactor {
     pub fn secret(mut self, base32: &str) -> NewFactor {
         self.secret = Some(String::from(base32));
         self
+    }
+
+    /// Checks a `recovery_codes` request — its name, no TOTP secret or settings, `count` 1–20,
+    /// metadata — and answers how many codes to make (default 10).
+    pub fn recovery_code_count(&self) -> Result<u32, Error> {
+        check_friendly_name(&self.friendly_name)?;
+        if self.secret.is_some() {
+            return Err(invalid("secret", "nothing: a recovery_codes factor has no TOTP secret"));
+        }
+        refuse_totp_settings(self.alg, self.code_length, self.time_step, self.skew)?;
+        let count = self.count.unwrap_or(DEFAULT_RECOVERY_CODES);
+        if !(1..=MAX_RECOVERY_CODES).contains(&count) {
+            return Err(invalid("count", "an integer from 1 to 20"));
+        }
+        if let Some(metadata) = &self.metadata {
+            check_small_map(metadata, "metadata")?;
+        }
+        Ok(count)
     }
 
     /// A request for a `recovery_codes` factor of `count` codes (SPEC §11).
@@ -381,29 +399,18 @@ impl Factor {
         }
     }
 
-    /// A new `recovery_codes` factor for `entity` (version 1), verified at once, with its codes
-    /// in display form (`xxxxx-xxxxx`) to show this once. Its codes are hashed with the
-    /// service's `recovery_code_iterations`.
+    /// A new `recovery_codes` factor for `entity` (version 1) holding `codes` (made with
+    /// [`RecoveryCodes::generate`] for [`NewFactor::recovery_code_count`] codes, before, so that
+    /// a retried creation does not hash them again), verified at once.
     pub fn create_recovery_codes<R: RngCore + CryptoRng>(
         config: &ServiceConfig,
         entity: &Entity,
         request: &NewFactor,
+        codes: RecoveryCodes,
         rng: &mut R,
         now: u64,
-    ) -> Result<(Factor, PlainCodes), Error> {
-        check_friendly_name(&request.friendly_name)?;
-        if request.secret.is_some() {
-            return Err(invalid("secret", "nothing: a recovery_codes factor has no TOTP secret"));
-        }
-        refuse_totp_settings(request.alg, request.code_length, request.time_step, request.skew)?;
-        let count = request.count.unwrap_or(DEFAULT_RECOVERY_CODES);
-        if !(1..=MAX_RECOVERY_CODES).contains(&count) {
-            return Err(invalid("count", "an integer from 1 to 20"));
-        }
-        if let Some(metadata) = &request.metadata {
-            check_small_map(metadata, "metadata")?;
-        }
-        let (codes, shown) = RecoveryCodes::generate(count, config.recovery_code_iterations, rng);
+    ) -> Result<Factor, Error> {
+        request.recovery_code_count()?;
         let mut random = [0u8; 16];
         rng.fill_bytes(&mut random);
         let factor_config = config.default_factor_config();
@@ -412,7 +419,7 @@ impl Factor {
         let mut factor = Factor::fresh(entity, request, factor_config, secret, random, now);
         factor.status = FactorStatus::Verified;
         factor.recovery_codes = Some(alloc::boxed::Box::new(codes));
-        Ok((factor, shown))
+        Ok(factor)
     }
 
     /// Twilio's `factor_type`: `"totp"` or `"recovery_codes"`.
@@ -423,23 +430,23 @@ impl Factor {
         }
     }
 
-    /// A `recovery_codes` factor with a new set of as many codes (hashed with the service's
-    /// current `recovery_code_iterations`); the old codes stop working. Counters and lockout
-    /// are kept. Returns the new codes to show once.
-    pub fn regenerate<R: RngCore + CryptoRng>(
-        mut self,
-        config: &ServiceConfig,
-        rng: &mut R,
-        now: u64,
-    ) -> Result<(Factor, PlainCodes), Error> {
-        let Some(old) = &self.recovery_codes else {
+    /// How many codes a new set for this factor holds: as many as its current set (`None` for
+    /// a TOTP factor).
+    pub fn recovery_code_count(&self) -> Option<u32> {
+        self.recovery_codes.as_ref().map(|codes| codes.count())
+    }
+
+    /// A `recovery_codes` factor with a new set of codes (made with
+    /// [`RecoveryCodes::generate`] for [`Factor::recovery_code_count`] codes); the old codes
+    /// stop working. Counters and lockout are kept.
+    pub fn regenerate(mut self, codes: RecoveryCodes, now: u64) -> Result<Factor, Error> {
+        if self.recovery_codes.is_none() {
             return Err(invalid("regenerate", "true only for a recovery_codes factor"));
-        };
-        let (codes, shown) = RecoveryCodes::generate(old.count(), config.recovery_code_iterations, rng);
+        }
         self.recovery_codes = Some(alloc::boxed::Box::new(codes));
         self.date_updated = now;
         self.version = self.version.saturating_add(1);
-        Ok((self, shown))
+        Ok(self)
     }
 
     /// What this factor must never lose (see [`Guard`]).

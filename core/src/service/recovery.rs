@@ -80,6 +80,18 @@ impl RecoveryCodes {
     /// assert_eq!(set.find(&set.digest(&answer)), Some(1));
     /// ```
     pub fn generate<R: RngCore + CryptoRng>(count: u32, iterations: u32, rng: &mut R) -> (RecoveryCodes, PlainCodes) {
+        RecoveryCodes::generate_reusing(count, iterations, rng, None)
+    }
+
+    /// [`RecoveryCodes::generate`], taking the hashes from `earlier` when it is the same set
+    /// (the same salt, drawn again by an operation run again as steps from the same randomness),
+    /// so that a set is hashed once per call.
+    pub(crate) fn generate_reusing<R: RngCore + CryptoRng>(
+        count: u32,
+        iterations: u32,
+        rng: &mut R,
+        earlier: Option<&RecoveryCodes>,
+    ) -> (RecoveryCodes, PlainCodes) {
         let mut salt = [0u8; RECOVERY_SALT_BYTES];
         rng.fill_bytes(&mut salt);
         let mut raw: Zeroizing<Vec<[u8; RECOVERY_CODE_CHARS]>> = Zeroizing::new(Vec::new());
@@ -91,7 +103,10 @@ impl RecoveryCodes {
             }
         }
         let mut set = RecoveryCodes { salt, iterations, hashes: Vec::new(), used: Vec::new() };
-        set.hashes = raw.iter().map(|code| set.digest(code)).collect();
+        set.hashes = match earlier {
+            Some(e) if e.salt == salt && e.iterations == iterations && e.hashes.len() == raw.len() => e.hashes.clone(),
+            _ => raw.iter().map(|code| set.digest(code)).collect(),
+        };
         set.used = alloc::vec![false; raw.len()];
         let shown = raw.iter().map(|code| Zeroizing::new(display(code))).collect();
         (set, Zeroizing::new(shown))
@@ -349,6 +364,43 @@ pub(crate) mod tests {
         let answer = Steps::new(config, request, 30).drive(verify.store()).unwrap();
         assert_eq!(answer.view(30)["result"], "approved");
         assert_eq!(digests() - before, 1);
+
+        // A new set is hashed once too: created or regenerated, directly or as steps, with
+        // lost races on the way.
+        let steps = |op: &str, args: serde_json::Value| {
+            let request = Request::parse(op, args.as_object().unwrap()).unwrap();
+            Steps::new(verify.config().clone(), request, 40).drive(verify.store()).unwrap().view(40)
+        };
+        for (lost, as_steps) in [(0, false), (2, false), (0, true), (3, true)] {
+            lose(lost);
+            let before = digests();
+            let created = if as_steps {
+                steps(
+                    "create_factor",
+                    serde_json::json!({"identity": "user-0001", "friendly_name": "more", "factor_type": "recovery_codes", "count": 3}),
+                )
+            } else {
+                let created = verify.create_factor("user-0001", NewFactor::recovery_codes("more", 3), 40).unwrap();
+                created.factor.answer_view(None, Some(&created.binding))
+            };
+            assert_eq!(created["binding"]["codes"].as_array().unwrap().len(), 3);
+            assert_eq!(digests() - before, 3, "created: {lost} lost, as steps: {as_steps}");
+            let sid = created["sid"].as_str().unwrap();
+            lose(lost);
+            let before = digests();
+            let regenerated = if as_steps {
+                steps(
+                    "update_factor",
+                    serde_json::json!({"identity": "user-0001", "factor_sid": sid, "regenerate": true}),
+                )
+            } else {
+                let update = crate::service::FactorUpdate { regenerate: true, ..Default::default() };
+                let (factor, binding) = verify.update_factor_with_codes("user-0001", sid, &update, 40).unwrap();
+                factor.answer_view(None, binding.as_ref())
+            };
+            assert_ne!(regenerated["binding"]["codes"], created["binding"]["codes"]);
+            assert_eq!(digests() - before, 3, "regenerated: {lost} lost, as steps: {as_steps}");
+        }
     }
 
     #[test]

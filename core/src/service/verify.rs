@@ -10,7 +10,7 @@ use super::steps::{Replay, Tape};
 
 use super::factor::higher_quota;
 use super::record::MAX_RECORD_VERSION;
-use super::recovery::{AnswerDigest, PlainCodes};
+use super::recovery::{AnswerDigest, PlainCodes, RecoveryCodes};
 use super::{check_identity, check_sid, invalid, Identity, Metadata, ServiceConfig, Sid, Verification};
 use super::{
     Challenge, ChallengeStatus, Cursor, Entity, Factor, FactorType, FactorUpdate, Key, Kind, NewChallenge, NewFactor,
@@ -105,7 +105,7 @@ pub struct Binding {
 
 impl Binding {
     /// The binding of a new set of recovery codes (the plaintext is wiped as it moves here).
-    fn of_codes(codes: PlainCodes) -> Binding {
+    fn of_codes(codes: &PlainCodes) -> Binding {
         Binding { secret: String::new(), uri: String::new(), codes: codes.iter().map(|c| String::clone(c)).collect() }
     }
 }
@@ -335,6 +335,20 @@ impl<S: Store> Verify<S> {
         }
     }
 
+    /// A new set of `count` recovery codes, hashed with the service's iterations. Run as steps,
+    /// every run draws the same codes again from the tape and takes their hashes from the
+    /// first run's set, so that a set is hashed once per call.
+    fn new_code_set(&self, count: u32) -> (RecoveryCodes, PlainCodes) {
+        let iterations = self.config.recovery_code_iterations;
+        let Some(tape) = &self.tape else {
+            return RecoveryCodes::generate(count, iterations, &mut self.draws());
+        };
+        let earlier = Tape::made_codes(tape);
+        let made = RecoveryCodes::generate_reusing(count, iterations, &mut self.draws(), earlier.as_ref());
+        Tape::keep_codes(tape, &made.0);
+        made
+    }
+
     fn retry<T>(&self, mut attempt: impl FnMut() -> Result<T, Error>) -> Result<T, Error> {
         for round in 0..MAX_RETRIES {
             match attempt() {
@@ -479,6 +493,11 @@ impl<S: Store> Verify<S> {
     pub fn create_factor(&self, identity: &str, request: NewFactor, now: u64) -> Result<Created, Error> {
         check_now(now)?;
         let id = check_identity(identity)?;
+        // Recovery codes are made (and hashed) once, not again when a lost race is retried.
+        let codes = match request.factor_type {
+            FactorType::RecoveryCodes => Some(self.new_code_set(request.recovery_code_count()?)),
+            FactorType::Totp => None,
+        };
         self.retry(|| {
             let (entity, expected) = match self.entity_at(&id)? {
                 Some(e) => {
@@ -487,17 +506,23 @@ impl<S: Store> Verify<S> {
                 }
                 None => (Entity { version: 0, ..Entity::new(identity, self.random16(), now)? }, 0),
             };
-            let (factor, binding) = match request.factor_type {
-                FactorType::Totp => {
+            let (factor, binding) = match &codes {
+                None => {
                     let factor = Factor::create(&self.config, &entity, &request, &mut self.draws(), now)?;
                     let uri = factor.binding_uri(&self.config)?;
                     let secret = factor.secret.to_base32();
                     (factor, Binding { secret, uri, codes: Vec::new() })
                 }
-                FactorType::RecoveryCodes => {
-                    let (factor, codes) =
-                        Factor::create_recovery_codes(&self.config, &entity, &request, &mut self.draws(), now)?;
-                    (factor, Binding::of_codes(codes))
+                Some((set, shown)) => {
+                    let factor = Factor::create_recovery_codes(
+                        &self.config,
+                        &entity,
+                        &request,
+                        set.clone(),
+                        &mut self.draws(),
+                        now,
+                    )?;
+                    (factor, Binding::of_codes(shown))
                 }
             };
             let limit = self.config.factors_per_entity as usize;
@@ -549,15 +574,22 @@ impl<S: Store> Verify<S> {
         now: u64,
     ) -> Result<(Factor, Option<Binding>), Error> {
         check_now(now)?;
+        // The new set is made (and hashed) once, and made again only if a retry finds a set of
+        // another size.
+        let mut made: Option<(RecoveryCodes, PlainCodes)> = None;
         self.retry(|| {
             let factor = self.factor_of(identity, sid)?;
             let expected = factor.version;
             let mut next = factor.update(&self.config, update, now)?;
             let mut binding = None;
-            if update.regenerate {
-                let (regenerated, codes) = next.regenerate(&self.config, &mut self.draws(), now)?;
-                next = regenerated;
-                binding = Some(Binding::of_codes(codes));
+            if let (true, Some(count)) = (update.regenerate, next.recovery_code_count()) {
+                if made.as_ref().is_none_or(|(set, _)| set.count() != count) {
+                    made = Some(self.new_code_set(count));
+                }
+                if let Some((set, shown)) = &made {
+                    next = next.regenerate(set.clone(), now)?;
+                    binding = Some(Binding::of_codes(shown));
+                }
             }
             Ok((self.commit_factor(next, expected)?, binding))
         })
