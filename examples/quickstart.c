@@ -1,5 +1,6 @@
-/* watchword quickstart in C: enroll a TOTP factor, verify it, answer challenges, see a replay and
- * an expiry, and move the records to another service as a host with its own database would.
+/* watchword quickstart in C: enroll a TOTP factor, verify it, print recovery codes, answer
+ * challenges, see a replay and an expiry, and move the records to another service as a host with
+ * its own database would.
  *
  * Build against an installed libwatchword:
  *     cc -std=c99 quickstart.c $(pkg-config --cflags --libs watchword) -o quickstart
@@ -79,7 +80,8 @@ int main(void) {
     ww_totp *app;
     char *out = NULL, *entity_record = NULL, *factor_record = NULL;
     char identity[40], sid[64], uri[512], code[WW_CODE_BUFFER_SIZE], later_code[WW_CODE_BUFFER_SIZE];
-    char status[32], result[32], challenge_sid[64], options[128];
+    char status[32], result[32], challenge_sid[64], options[128], backup_sid[64], first_code[16];
+    const char *p;
     uint8_t random[20];
     size_t len;
     uint64_t now = ww_unix_now(), later;
@@ -127,6 +129,37 @@ int main(void) {
            json_field(out, "status", status, sizeof status));
     ww_string_free(out);
     if (strcmp(status, "verified") != 0) return 1;
+
+    /* 3b. Recovery codes for the day the phone is lost: shown once (`binding.codes`), stored only
+     * as salted hashes. Each redemption hashes the answer: call it off any event loop. */
+    check(ww_service_create_factor(verify, identity, "Recovery codes", "{\"factor_type\": \"recovery_codes\"}", now,
+                                   &out),
+          "create_factor");
+    json_field(out, "sid", backup_sid, sizeof backup_sid);
+    printf("recovery codes (print them or save them somewhere safe; each works once):\n");
+    first_code[0] = '\0';
+    /* binding.codes: the quoted strings after "codes":[ (compact JSON), up to the closing bracket */
+    p = strstr(out, "\"codes\":[");
+    p = p != NULL ? p + strlen("\"codes\":[") : NULL;
+    while (p != NULL && *p == '"') {
+        const char *end = strchr(p + 1, '"');
+        size_t n;
+        if (end == NULL) break;
+        n = (size_t)(end - p - 1);
+        printf("  %.*s\n", (int)n, p + 1);
+        if (first_code[0] == '\0' && n < sizeof first_code) {
+            memcpy(first_code, p + 1, n);
+            first_code[n] = '\0';
+        }
+        p = end[1] == ',' ? end + 2 : NULL;
+    }
+    ww_string_free(out); /* it held the codes: ww_string_free wipes it */
+    check(ww_service_create_challenge(verify, identity, backup_sid, first_code, strlen(first_code), "", now, NULL, &out),
+          "create_challenge");
+    printf("a recovery code: result=%s\n", json_field(out, "result", result, sizeof result));
+    ww_string_free(out);
+    memset(first_code, 0, sizeof first_code);
+    if (strcmp(result, "approved") != 0) return 1;
 
     /* 4. Thirty seconds later the user logs in: a challenge answered with the new code. */
     now += 30;

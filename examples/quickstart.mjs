@@ -1,5 +1,6 @@
-// watchword quickstart: enroll a TOTP factor, verify it, answer challenges, see a replay and an
-// expiry, and move the records to another service as a host with its own database would.
+// watchword quickstart: enroll a TOTP factor, verify it, print recovery codes, answer challenges,
+// see a replay and an expiry, and move the records to another service as a host with its own
+// database would.
 //
 // Run: make demo-node (or `node examples/quickstart.mjs` with watchword installed or built in
 // bindings/node). The flow runs on a simulated clock that starts now, so it takes no real time.
@@ -30,6 +31,18 @@ console.log(`the app shows ${code}`)
 const verified = verify.verifyFactor(identity, factor.sid, code, { now })
 console.log(`verifyFactor: result=${verified.result}, status=${verified.status}`)
 assert.equal(verified.status, 'verified')
+
+// 3b. Recovery codes for the day the phone is lost: shown once, stored only as salted hashes.
+// Redeeming one hashes it (PBKDF2): use the Promise forms, which run on the libuv pool, not on
+// the event loop.
+const backup = await verify.createFactorAsync(identity, 'Recovery codes', { factorType: 'recovery_codes', now })
+console.log('recovery codes (print them or save them somewhere safe; each works once):')
+for (const recoveryCode of backup.binding.codes) console.log(`  ${recoveryCode}`)
+const redeemed = await verify.createChallengeAsync(identity, backup.sid, { authPayload: backup.binding.codes[0], now })
+const { remaining } = (await verify.fetchFactorAsync(identity, backup.sid)).config
+console.log(`a recovery code: result=${redeemed.result}; ${remaining} codes remain`)
+assert.equal(redeemed.result, 'approved')
+assert.equal(remaining, backup.binding.codes.length - 1)
 
 // 4. Thirty seconds later the user logs in: a challenge answered with the new code.
 now += 30

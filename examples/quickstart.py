@@ -1,5 +1,6 @@
-"""watchword quickstart: enroll a TOTP factor, verify it, answer challenges, see a replay and an
-expiry, and move the records to another service as a host with its own database would.
+"""watchword quickstart: enroll a TOTP factor, verify it, print recovery codes, answer challenges,
+see a replay and an expiry, and move the records to another service as a host with its own
+database would.
 
 Run: make demo-python (or python examples/quickstart.py with watchword installed).
 The flow runs on a simulated clock that starts now, so it takes no real time.
@@ -39,6 +40,17 @@ def main() -> None:
     factor = verify.verify_factor(identity, factor.sid, code, now=now)
     print(f"verify_factor: result={factor.result}, status={factor.status}")
     assert factor.status == "verified"
+
+    # 3b. Recovery codes for the day the phone is lost: shown once, stored only as salted hashes.
+    backup = verify.create_factor(identity, "Recovery codes", factor_type="recovery_codes", now=now)
+    assert backup.binding is not None
+    print("recovery codes (print them or save them somewhere safe; each works once):")
+    for recovery_code in backup.binding.codes:
+        print(f"  {recovery_code}")
+    redeemed = verify.create_challenge(identity, backup.sid, auth_payload=backup.binding.codes[0], now=now)
+    remaining = verify.fetch_factor(identity, backup.sid).config.remaining
+    print(f"a recovery code: result={redeemed.result}; {remaining} codes remain")
+    assert redeemed.result == "approved" and remaining == len(backup.binding.codes) - 1
 
     # 4. Thirty seconds later the user logs in: a challenge answered with the new code.
     now += 30

@@ -858,7 +858,7 @@ uint64_t ww_unix_now(void);
 /**
  * Creates a service. `settings_json` is a JSON object of settings: `issuer` is required;
  * every other setting (`code_length`, `skew`, `time_step`, `alg`, `challenge_expiration`,
- * lockout and quota limits …) defaults to Twilio's value; unknown keys are rejected
+ * lockout and quota limits, `recovery_code_iterations` …) defaults to Twilio's value; unknown keys are rejected
  * (`WW_STATUS_INVALID_PARAMETER` naming the setting and its range).
  *
  * `store` is the URL of the store (default `"memory:"`, an empty in-process store):
@@ -869,7 +869,8 @@ uint64_t ww_unix_now(void);
  * opened `WW_STATUS_STORAGE`; neither message repeats the URL (it may hold a password).
  * On success `*out_service` receives the handle.
  */
-ww_status ww_service_new(const char *settings_json, ww_service **out_service);
+ww_status ww_service_new(const char *settings_json,
+                         ww_service **out_service);
 
 /**
  * Frees a service and closes its store (an in-memory store's records go with it; a
@@ -887,10 +888,10 @@ void ww_service_free(ww_service *service);
  * | create_entity, fetch_entity, delete_entity | identity |
  * | list_entities | limit?, page_token? |
  * | sweep | — |
- * | create_factor | identity, friendly_name, secret?, alg?, code_length?, time_step?, skew?, metadata? |
+ * | create_factor | identity, friendly_name, factor_type?, count?, secret?, alg?, code_length?, time_step?, skew?, metadata? |
  * | fetch_factor, delete_factor, unlock_factor | identity, factor_sid |
  * | list_factors | identity, limit?, page_token? |
- * | update_factor | identity, factor_sid, friendly_name?, alg?, code_length?, time_step?, skew?, metadata? |
+ * | update_factor | identity, factor_sid, friendly_name?, alg?, code_length?, time_step?, skew?, metadata?, regenerate? |
  * | verify_factor | identity, factor_sid, code |
  * | create_challenge | identity, factor_sid, auth_payload?, expiration_date?, details?, hidden_details?, metadata? |
  * | update_challenge | identity, challenge_sid, auth_payload, metadata? |
@@ -960,6 +961,10 @@ ww_status ww_service_delete_entity(const ww_service *service,
  * missing). `options_json`: `""` or an object with any of `secret` (Base32, to import one),
  * `alg`, `code_length`, `time_step`, `skew`, `metadata`. `*out_json`: the factor view with
  * `binding` {secret, uri} — the only answer that ever carries the secret.
+ * With `{"factor_type": "recovery_codes", "count": 10}` (count 1–20, default 10) the factor is
+ * a verified set of single-use recovery codes and `binding` is {codes: ["xxxxx-xxxxx", …]},
+ * shown this once; redeem a code as a challenge's code (`ww_service_create_challenge`). Each
+ * redemption hashes the answer (PBKDF2, `recovery_code_iterations`): call it off any event loop.
  */
 ww_status ww_service_create_factor(const ww_service *service,
                                    const char *identity,
@@ -1000,7 +1005,9 @@ ww_status ww_service_list_factors_page(const ww_service *service,
 
 /**
  * `update_factor`. `options_json`: `""` or an object with any of `friendly_name`, `alg`,
- * `code_length`, `time_step`, `skew`, `metadata`. `*out_json`: the factor view.
+ * `code_length`, `time_step`, `skew`, `metadata`, and for a recovery-codes factor
+ * `"regenerate": true`. `*out_json`: the factor view; with `regenerate`, with `binding`
+ * {codes} of the new set (the old codes stop working).
  */
 ww_status ww_service_update_factor(const ww_service *service,
                                    const char *identity,

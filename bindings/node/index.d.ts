@@ -593,8 +593,8 @@ export interface ChallengeInstance {
   status: ChallengeStatus
   /** Always `'none'`. */
   respondedReason: 'none'
-  /** Always `'totp'`. */
-  factorType: 'totp'
+  /** The challenged factor's type: `'totp'` or `'recovery_codes'`. */
+  factorType: 'totp' | 'recovery_codes'
   /** Creation time. */
   dateCreated: Date
   /** Last change. */
@@ -633,6 +633,14 @@ export interface CreateChallengeOptions {
 
 /** Options of `verify.createFactor`. */
 export interface CreateFactorOptions {
+  /**
+   * `'totp'` (default), or `'recovery_codes'`: a verified factor of single-use codes, in the
+   * answer's `binding.codes` (redeem them with `createChallengeAsync`, which hashes them on
+   * the libuv pool).
+   */
+  factorType?: 'totp' | 'recovery_codes'
+  /** How many recovery codes, 1–20 (10). */
+  count?: number
   /** An existing secret to import (Base32 or raw bytes); by default a new one is generated. */
   secret?: string | Uint8Array
   /** HMAC hash (default: the service's). */
@@ -678,15 +686,23 @@ export interface ErrorKindInfo {
 /** Every error kind with its codes, straight from core's table. */
 export declare function errorKinds(): Array<ErrorKindInfo>
 
-/** The secret of a new factor, shown once, with the QR-code methods of its URI. */
+/**
+ * The secret of a new factor, shown once, with the QR-code methods of its URI; or the codes of
+ * a new set of recovery codes (then `secret` and `uri` are empty).
+ */
 export interface FactorBinding {
   /** Base32. */
   secret: string
   /** The `otpauth://` URI for the authenticator app (a QR code). */
   uri: string
+  /** The recovery codes, `xxxxx-xxxxx` (recovery codes only). */
+  codes?: Array<string>
 }
 
-/** A factor's TOTP settings. */
+/**
+ * A factor's TOTP settings; a recovery-codes factor adds `count` and `remaining` (and its TOTP
+ * settings are unused).
+ */
 export interface FactorConfig {
   /** HMAC hash. */
   alg: Algorithm
@@ -696,10 +712,14 @@ export interface FactorConfig {
   timeStep: number
   /** Steps accepted each side. */
   skew: number
+  /** Recovery codes in the set (recovery codes only). */
+  count?: number
+  /** Recovery codes not used yet (recovery codes only). */
+  remaining?: number
 }
 
 /**
- * A TOTP factor. `binding` is only in the answer of `createFactor`; `result` and
+ * A TOTP or recovery-codes factor. `binding` is only in the answer of `createFactor`; `result` and
  * `resultOffset` only after a verification.
  */
 export interface FactorInstance {
@@ -713,9 +733,9 @@ export interface FactorInstance {
   friendlyName: string
   /** Verified once a first code was accepted. */
   status: 'unverified' | 'verified'
-  /** Always `'totp'`. */
-  factorType: 'totp'
-  /** TOTP settings. */
+  /** `'totp'` or `'recovery_codes'`. */
+  factorType: 'totp' | 'recovery_codes'
+  /** TOTP settings, or how many recovery codes remain. */
   config: FactorConfig
   /** The caller's own strings. */
   metadata: Record<string, string> | null
@@ -723,7 +743,10 @@ export interface FactorInstance {
   dateCreated: Date
   /** Last change. */
   dateUpdated: Date
-  /** The secret and URI (creation answer only). */
+  /**
+   * The secret and URI, or the recovery codes (creation answer only, and `updateFactor`
+   * with `regenerate`).
+   */
   binding?: FactorBinding & BindingQr
   /** The verification result (after `verifyFactor`). */
   result?: VerificationResult
@@ -951,6 +974,11 @@ export interface UpdateFactorOptions {
   skew?: number
   /** The caller's own strings (replaces the old ones). */
   metadata?: Record<string, string>
+  /**
+   * A recovery-codes factor only: a new set of codes, in the answer's `binding.codes` (the
+   * old codes stop working).
+   */
+  regenerate?: boolean
   /** The time the operation runs at: Unix seconds or a `Date` (default: now). */
   now?: number | Date
 }
@@ -1027,6 +1055,11 @@ export interface VerifySettings {
    * locked until the window ends, 1–1000 (50).
    */
   failureBudget?: number
+  /**
+   * PBKDF2-HMAC-SHA256 iterations new recovery codes are hashed with, 1000–10000000
+   * (100000); each set keeps its own, so a change leaves old codes valid.
+   */
+  recoveryCodeIterations?: number
   /** The shortest imported secret in bytes, 10–64 (16). */
   minSecretBytes?: number
 }

@@ -1,5 +1,7 @@
 //! Throughput of the service on one core: `create_challenge` with a code, through
-//! `Verify<MemoryStore>`, for a right code (approved) and a wrong one (invalid_code).
+//! `Verify<MemoryStore>`, for a right code (approved) and a wrong one (invalid_code); and the
+//! cost of redeeming a recovery code at the default hashing cost (PBKDF2-HMAC-SHA256, 100,000
+//! iterations), right (approved, the code consumed) or wrong (invalid_code): one hash each.
 //!
 //! Codes are what the user's app computes, so they are made before the timed loop. The store
 //! grows by one challenge per call; a fresh service is set up (untimed) every `CHUNK` calls.
@@ -18,7 +20,7 @@ const CHUNK: u64 = 500;
 /// (500 per hour, 1000 per day).
 const SPACING: u64 = 90;
 
-fn service() -> (Verify<MemoryStore>, Sid) {
+fn config() -> ServiceConfig {
     let mut config = ServiceConfig::new("Acme").unwrap();
     for (name, value) in [
         ("challenge_quota_hour", 500),
@@ -32,7 +34,11 @@ fn service() -> (Verify<MemoryStore>, Sid) {
     ] {
         config.set(name, value).unwrap();
     }
-    let verify = Verify::new(config, MemoryStore::new());
+    config
+}
+
+fn service() -> (Verify<MemoryStore>, Sid) {
+    let verify = Verify::new(config(), MemoryStore::new());
     let created = verify.create_factor(IDENTITY, NewFactor::new("phone").secret(SECRET), 0).unwrap();
     let code = totp().generate(0).unwrap();
     verify.verify_factor(IDENTITY, &created.factor.sid, code.as_str(), 0).unwrap();
@@ -57,13 +63,42 @@ fn run(iters: u64, right: bool) -> Duration {
                 (now, NewChallenge::new(&sid).auth_payload(&code))
             })
             .collect();
-        let expected = if right { VerificationResult::Approved } else { VerificationResult::InvalidCode };
-        let start = Instant::now();
-        for (now, request) in requests {
-            let (_, v) = verify.create_challenge(IDENTITY, black_box(request), now).unwrap();
-            debug_assert_eq!(v.map(|v| v.result), Some(expected));
-        }
-        total += start.elapsed();
+        total += timed(&verify, requests, right);
+        done += n;
+    }
+    total
+}
+
+/// The time `create_challenge` takes for each of `requests` (right or wrong codes).
+fn timed(verify: &Verify<MemoryStore>, requests: Vec<(u64, NewChallenge)>, right: bool) -> Duration {
+    let expected = if right { VerificationResult::Approved } else { VerificationResult::InvalidCode };
+    let start = Instant::now();
+    for (now, request) in requests {
+        let (_, v) = verify.create_challenge(IDENTITY, black_box(request), now).unwrap();
+        debug_assert_eq!(v.map(|v| v.result), Some(expected));
+    }
+    start.elapsed()
+}
+
+/// Redeems recovery codes of sets of 20 made (untimed) at the default cost.
+fn redeem(iters: u64, right: bool) -> Duration {
+    let config = config();
+    assert_eq!(config.recovery_code_iterations, 100_000, "the default cost (SPEC §3)");
+    let mut total = Duration::ZERO;
+    let mut done = 0;
+    while done < iters {
+        let n = 20.min(iters - done);
+        let verify = Verify::new(config.clone(), MemoryStore::new());
+        let created = verify.create_factor(IDENTITY, NewFactor::recovery_codes("backup", 20), 0).unwrap();
+        let sid = created.factor.sid;
+        let requests: Vec<(u64, NewChallenge)> = (0..n)
+            .map(|i| {
+                let now = (i + 1) * SPACING;
+                let code = if right { created.binding.codes[i as usize].as_str() } else { "zzzzz-zzzzz" };
+                (now, NewChallenge::new(&sid).auth_payload(code))
+            })
+            .collect();
+        total += timed(&verify, requests, right);
         done += n;
     }
     total
@@ -77,6 +112,13 @@ fn bench(c: &mut Criterion) {
     group.throughput(Throughput::Elements(1));
     group.bench_function("create_challenge_right_code_approved", |b| b.iter_custom(|iters| run(iters, true)));
     group.bench_function("create_challenge_wrong_code", |b| b.iter_custom(|iters| run(iters, false)));
+    group.finish();
+    // Milliseconds per call: fewer samples, so that the run stays short.
+    let mut group = c.benchmark_group("recovery");
+    group.throughput(Throughput::Elements(1));
+    group.sample_size(10);
+    group.bench_function("redeem_recovery_code_approved", |b| b.iter_custom(|iters| redeem(iters, true)));
+    group.bench_function("redeem_recovery_code_wrong", |b| b.iter_custom(|iters| redeem(iters, false)));
     group.finish();
 }
 

@@ -207,6 +207,58 @@ impl KeyState {
     }
 }
 
+/// PBKDF2-HMAC-SHA256 (RFC 8018 §5.2) of one 32-byte output block, for a salt of up to 51
+/// bytes: the password's HMAC states are set up once, then each iteration costs exactly two
+/// SHA-256 blocks (inner: the previous U and padding; outer: the inner digest and padding).
+pub(crate) fn pbkdf2_sha256(password: &[u8], salt: &[u8], iterations: u32) -> [u8; 32] {
+    let KeyState::Sha256 { inner, outer } = KeyState::new(Algorithm::Sha256, password) else {
+        unreachable!("a SHA-256 key has SHA-256 states")
+    };
+    // U1 = HMAC(P, S || INT(1)): one inner block (a salt of at most 51 bytes fits), one outer.
+    // Callers pass 16-byte salts.
+    debug_assert!(salt.len() <= 51, "a PBKDF2 salt of at most 51 bytes");
+    let salt = &salt[..salt.len().min(51)];
+    let mut block = [0u8; 64];
+    block[..salt.len()].copy_from_slice(salt);
+    block[salt.len()..salt.len() + 4].copy_from_slice(&1u32.to_be_bytes());
+    block[salt.len() + 4] = 0x80;
+    block[56..].copy_from_slice(&((64 + salt.len() as u64 + 4) * 8).to_be_bytes());
+    let mut h = inner;
+    sha256_block(&mut h, &block);
+    // Every later block hashes 32 bytes after the key's block: the padding stays in place.
+    block = [0u8; 64];
+    block[32] = 0x80;
+    block[56..].copy_from_slice(&((64u64 + 32) * 8).to_be_bytes());
+    let mut u = [0u32; 8];
+    let mut t = [0u32; 8];
+    for i in 0..iterations {
+        if i > 0 {
+            for (chunk, word) in block[..32].chunks_exact_mut(4).zip(u) {
+                chunk.copy_from_slice(&word.to_be_bytes());
+            }
+            h = inner;
+            sha256_block(&mut h, &block);
+        }
+        for (chunk, word) in block[..32].chunks_exact_mut(4).zip(h) {
+            chunk.copy_from_slice(&word.to_be_bytes());
+        }
+        u = outer;
+        sha256_block(&mut u, &block);
+        for (t, u) in t.iter_mut().zip(u) {
+            *t ^= u;
+        }
+    }
+    let mut out = [0u8; 32];
+    for (chunk, word) in out.chunks_exact_mut(4).zip(t) {
+        chunk.copy_from_slice(&word.to_be_bytes());
+    }
+    block.zeroize();
+    h.zeroize();
+    u.zeroize();
+    t.zeroize();
+    out
+}
+
 fn dynamic_truncation(mac: &[u8]) -> u32 {
     let offset = usize::from(mac[mac.len() - 1] & 0x0f);
     u32::from_be_bytes([mac[offset], mac[offset + 1], mac[offset + 2], mac[offset + 3]]) & 0x7fff_ffff
@@ -253,6 +305,22 @@ mod tests {
                 &self.0[..self.1]
             }
         }
+    }
+
+    #[test]
+    fn pbkdf2_matches_the_pbkdf2_crate() {
+        let password: [u8; 100] = core::array::from_fn(|i| (i * 11 + 5) as u8);
+        for (len, salt_len, iterations) in
+            [(10, 16, 1), (10, 16, 2), (10, 16, 1000), (0, 0, 3), (64, 51, 7), (65, 1, 5), (100, 20, 17)]
+        {
+            let salt = &password[..salt_len];
+            let mut expected = [0u8; 32];
+            pbkdf2::pbkdf2_hmac::<sha2::Sha256>(&password[..len], salt, iterations, &mut expected);
+            assert_eq!(pbkdf2_sha256(&password[..len], salt, iterations), expected, "{len} {salt_len} {iterations}");
+        }
+        // RFC 7914 §11: PBKDF2-HMAC-SHA256("passwd", "salt", 1), the first 32 bytes.
+        let first = pbkdf2_sha256(b"passwd", b"salt", 1);
+        assert_eq!(first[..8], [0x55, 0xac, 0x04, 0x6e, 0x56, 0xe3, 0x08, 0x9f]);
     }
 
     #[test]

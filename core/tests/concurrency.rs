@@ -42,22 +42,36 @@ fn sixteen_threads_presenting_the_same_code_get_exactly_one_approval() {
         // The next step's code, presented by 16 callers at the same instant.
         let now = t + 30;
         let code = code_at(now);
-        let results: Vec<Result<VerificationResult, Error>> = std::thread::scope(|s| {
-            let handles: Vec<_> = (0..THREADS)
-                .map(|_| {
-                    s.spawn(|| {
-                        barrier.wait();
-                        let request = NewChallenge::new(&sid).auth_payload(&code);
-                        verify.create_challenge(&identity, request, now).map(|(_, v)| v.unwrap().result)
-                    })
-                })
-                .collect();
-            handles.into_iter().map(|h| h.join().unwrap()).collect()
-        });
-        let approved = results.iter().filter(|r| matches!(r, Ok(VerificationResult::Approved))).count();
-        let replayed = results.iter().filter(|r| matches!(r, Ok(VerificationResult::Replayed))).count();
-        assert_eq!((approved, replayed), (1, THREADS - 1), "round {round}: {results:?}");
+        assert_one_approval(&verify, &barrier, &identity, &sid, &code, now, round);
     }
+}
+
+/// `THREADS` callers present `code` for `sid` at the same instant: one is approved, the others
+/// are told it was replayed.
+fn assert_one_approval(
+    verify: &Verify<MemoryStore>,
+    barrier: &Barrier,
+    identity: &str,
+    sid: &Sid,
+    code: &str,
+    now: u64,
+    round: u64,
+) {
+    let results: Vec<Result<VerificationResult, Error>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..THREADS)
+            .map(|_| {
+                s.spawn(|| {
+                    barrier.wait();
+                    let request = NewChallenge::new(sid).auth_payload(code);
+                    verify.create_challenge(identity, request, now).map(|(_, v)| v.unwrap().result)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let approved = results.iter().filter(|r| matches!(r, Ok(VerificationResult::Approved))).count();
+    let replayed = results.iter().filter(|r| matches!(r, Ok(VerificationResult::Replayed))).count();
+    assert_eq!((approved, replayed), (1, THREADS - 1), "round {round}: {results:?}");
 }
 
 #[test]
@@ -186,4 +200,24 @@ fn retries_are_bounded_and_storage_errors_surface() {
     let err = broken.create_factor("user-0001-abcd", NewFactor::new("phone"), 0).unwrap_err();
     assert_eq!((err.kind(), err.http_status()), (ErrorKind::Storage, 500));
     assert_eq!(err.to_string(), "the store failed: connection refused");
+}
+
+/// The race of the TOTP test above with one recovery code: 16 callers redeem it at the same
+/// instant; exactly one is approved, the others see it used.
+#[test]
+fn sixteen_threads_redeeming_one_recovery_code_get_exactly_one_approval() {
+    let mut config = ServiceConfig::new("Acme").unwrap();
+    config.set("lockout_threshold", 100).unwrap();
+    config.set("recovery_code_iterations", 1000).unwrap();
+    let verify = Verify::new(config, MemoryStore::new());
+    let barrier = Barrier::new(THREADS);
+    for round in 0..20u64 {
+        let identity = format!("user-{round:08}");
+        let now = 1_700_000_010 + round;
+        let created = verify.create_factor(&identity, NewFactor::recovery_codes("backup", 2), now).unwrap();
+        let (sid, code) = (&created.factor.sid, &created.binding.codes[1]);
+        assert_one_approval(&verify, &barrier, &identity, sid, code, now, round);
+        let factor = verify.fetch_factor(&identity, sid).unwrap();
+        assert_eq!(factor.recovery_codes.unwrap().remaining(), 1);
+    }
 }

@@ -3,8 +3,8 @@
 
 use proptest::prelude::*;
 use watchword_core::service::{
-    Challenge, ChallengeStatus, DetailField, Details, Entity, Factor, FactorConfig, FactorStatus, Identity,
-    MemoryStore, Metadata, Quota, ServiceConfig, Sid, Verify, OPERATIONS,
+    Challenge, ChallengeStatus, DetailField, Details, Entity, Factor, FactorConfig, FactorStatus, FactorType, Identity,
+    MemoryStore, Metadata, Quota, RecoveryCodes, ServiceConfig, Sid, Verify, OPERATIONS,
 };
 use watchword_core::{Algorithm, Secret};
 
@@ -34,16 +34,33 @@ fn entity() -> impl Strategy<Value = Entity> {
     })
 }
 
+fn recovery_codes() -> impl Strategy<Value = Option<Box<RecoveryCodes>>> {
+    proptest::option::of(
+        (any::<[u8; 16]>(), 1000u32.., proptest::collection::vec((any::<[u8; 32]>(), any::<bool>()), 1..=20)).prop_map(
+            |(salt, iterations, codes)| {
+                Box::new(RecoveryCodes {
+                    salt,
+                    iterations,
+                    hashes: codes.iter().map(|c| c.0).collect(),
+                    used: codes.iter().map(|c| c.1).collect(),
+                })
+            },
+        ),
+    )
+}
+
 fn factor() -> impl Strategy<Value = Factor> {
     (
         (sid("YF"), sid("YE"), identity(), "[A-Za-z0-9’é@. ]{0,40}", any::<bool>()),
         (0usize..3, 3u32..=8, 20u64..=60, 0u32..=2, proptest::collection::vec(any::<u8>(), 1..=128)),
         (metadata(), times(), 1u64..(1 << 53) - 1, proptest::option::of(any::<u64>())),
         (any::<u32>(), any::<u32>(), proptest::option::of(any::<u64>()), quota(), quota()),
-        (quota(), proptest::option::of(any::<u64>()), proptest::option::of(any::<u64>())),
+        (quota(), proptest::option::of(any::<u64>()), proptest::option::of(any::<u64>()), recovery_codes()),
     )
         .prop_map(|(ids, cfg, meta, counters, guard)| {
             let (sid, entity_sid, identity, name, verified) = ids;
+            // A recovery-code factor is verified from its creation.
+            let verified = verified || guard.3.is_some();
             let (alg, code_length, time_step, skew, secret) = cfg;
             let (metadata, (c, u), version, last) = meta;
             let (enrollment_failures, consecutive_failures, locked_until, challenges_hour, challenges_day) = counters;
@@ -68,6 +85,7 @@ fn factor() -> impl Strategy<Value = Factor> {
                 failure_budget: guard.0,
                 // Stored as a list: a second step without a first cannot be written.
                 future_steps: [guard.1, guard.1.and(guard.2)],
+                recovery_codes: guard.3,
             }
         })
 }
@@ -83,12 +101,12 @@ fn details() -> impl Strategy<Value = Option<Details>> {
 
 fn challenge() -> impl Strategy<Value = Challenge> {
     (
-        (sid("YC"), sid("YE"), identity(), sid("YF"), 0usize..4),
+        (sid("YC"), sid("YE"), identity(), sid("YF"), 0usize..4, any::<bool>()),
         (times(), 1u64..=3600, 0u64..1000),
         (details(), metadata(), metadata(), any::<u32>(), 1u64..(1 << 53) - 1),
     )
         .prop_map(|(ids, dates, rest)| {
-            let (sid, entity_sid, identity, factor_sid, status) = ids;
+            let (sid, entity_sid, identity, factor_sid, status, recovery) = ids;
             let ((created, updated), lifetime, responded_after) = dates;
             let (details, hidden_details, metadata, failed_attempts, version) = rest;
             let status = [
@@ -102,6 +120,7 @@ fn challenge() -> impl Strategy<Value = Challenge> {
                 entity_sid,
                 identity,
                 factor_sid,
+                factor_type: if recovery { FactorType::RecoveryCodes } else { FactorType::Totp },
                 status,
                 date_created: created,
                 date_updated: updated,
@@ -194,10 +213,10 @@ proptest! {
 fn unknown_versions_and_fields_are_named() {
     let e = Entity::new("user-0001-abcd", [3; 16], 10).unwrap();
     let record = e.to_record();
-    let v3 = record.replace("\"v\":2", "\"v\":3");
+    let v4 = record.replace("\"v\":3", "\"v\":4");
     assert_eq!(
-        Entity::from_record(&v3).unwrap_err().to_string(),
-        "invalid stored record: field \"v\" is an unknown record version (this library reads versions 1 and 2)"
+        Entity::from_record(&v4).unwrap_err().to_string(),
+        "invalid stored record: field \"v\" is an unknown record version (this library reads versions 1 to 3)"
     );
     let extra = record.replacen('{', "{\"admin\":true,", 1);
     assert_eq!(
@@ -222,15 +241,38 @@ fn version_1_records_are_still_read() {
     let factor = Factor::from_record(v1).unwrap();
     assert_eq!((factor.failure_budget.count, factor.future_steps), (0, [None, None]));
     assert_eq!(factor.consecutive_failures, 2);
-    // Written back, it is version 2 with the new fields.
-    let v2 = factor.to_record();
-    assert!(v2.contains(r#""v":2"#) && v2.contains(r#""future_steps":[]"#), "{v2}");
+    // Written back, it is the newest version with the new fields.
+    let v3 = factor.to_record();
+    assert!(v3.contains(r#""v":3"#) && v3.contains(r#""future_steps":[]"#), "{v3}");
+    assert!(v3.contains(r#""recovery_codes":null"#), "{v3}");
+    assert_eq!(factor.factor_type(), "totp");
     // A version 1 record may not use what version 2 added.
     let with_v2_field = v1.replace(r#""challenges_day""#, r#""failure_budget":{"start":0,"count":0},"challenges_day""#);
     assert!(Factor::from_record(&with_v2_field).is_err());
     let expired = r#"{"v":1,"type":"challenge","sid":"YCd2d2d2d2d2d2d2d2d2d2d2d2d2d2d2d2","entity_sid":"YEe3e3e3e3e3e3e3e3e3e3e3e3e3e3e3e3","identity":"user-0003-abcd","factor_sid":"YFa1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1","status":"expired","date_created":1700000100,"date_updated":1700000100,"date_responded":null,"expiration_date":1700000400,"details":null,"hidden_details":null,"metadata":null,"failed_attempts":0,"version":1}"#;
     assert!(Challenge::from_record(expired).is_err(), "version 1 never stored an expiry");
-    assert!(Challenge::from_record(&expired.replace(r#""v":1"#, r#""v":2"#)).is_ok());
+    let v2 = Challenge::from_record(&expired.replace(r#""v":1"#, r#""v":2"#)).unwrap();
+    assert_eq!(v2.factor_type(), "totp", "challenges before version 3 were all of TOTP factors");
+    assert!(v2.to_record().contains(r#""factor_type":"totp""#));
+}
+
+/// Version 2 records read as TOTP; they may not carry what version 3 added.
+#[test]
+fn version_2_records_have_no_recovery_codes() {
+    let verify = Verify::new(ServiceConfig::new("Acme").unwrap(), MemoryStore::new());
+    let created = verify.create_factor("user-0003-abcd", watchword_core::service::NewFactor::new("phone"), 0).unwrap();
+    let v3 = created.factor.to_record();
+    let v2 = v3.replace(r#""v":3"#, r#""v":2"#);
+    assert!(Factor::from_record(&v2).is_err(), "recovery_codes is a version 3 field");
+    let without: serde_json::Value = {
+        let mut value: serde_json::Value = serde_json::from_str(&v2).unwrap();
+        value.as_object_mut().unwrap().remove("recovery_codes");
+        value
+    };
+    assert_eq!(Factor::from_record(&without.to_string()).unwrap(), created.factor);
+    let mut missing: serde_json::Value = serde_json::from_str(&v3).unwrap();
+    missing.as_object_mut().unwrap().remove("recovery_codes");
+    assert!(Factor::from_record(&missing.to_string()).is_err(), "version 3 needs recovery_codes");
 }
 
 #[test]

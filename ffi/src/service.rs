@@ -101,7 +101,7 @@ pub extern "C" fn ww_unix_now() -> u64 {
 
 /// Creates a service. `settings_json` is a JSON object of settings: `issuer` is required;
 /// every other setting (`code_length`, `skew`, `time_step`, `alg`, `challenge_expiration`,
-/// lockout and quota limits …) defaults to Twilio's value; unknown keys are rejected
+/// lockout and quota limits, `recovery_code_iterations` …) defaults to Twilio's value; unknown keys are rejected
 /// (`WW_STATUS_INVALID_PARAMETER` naming the setting and its range).
 ///
 /// `store` is the URL of the store (default `"memory:"`, an empty in-process store):
@@ -144,10 +144,10 @@ pub extern "C" fn ww_service_free(service: *mut ww_service) {
 /// | create_entity, fetch_entity, delete_entity | identity |
 /// | list_entities | limit?, page_token? |
 /// | sweep | — |
-/// | create_factor | identity, friendly_name, secret?, alg?, code_length?, time_step?, skew?, metadata? |
+/// | create_factor | identity, friendly_name, factor_type?, count?, secret?, alg?, code_length?, time_step?, skew?, metadata? |
 /// | fetch_factor, delete_factor, unlock_factor | identity, factor_sid |
 /// | list_factors | identity, limit?, page_token? |
-/// | update_factor | identity, factor_sid, friendly_name?, alg?, code_length?, time_step?, skew?, metadata? |
+/// | update_factor | identity, factor_sid, friendly_name?, alg?, code_length?, time_step?, skew?, metadata?, regenerate? |
 /// | verify_factor | identity, factor_sid, code |
 /// | create_challenge | identity, factor_sid, auth_payload?, expiration_date?, details?, hidden_details?, metadata? |
 /// | update_challenge | identity, challenge_sid, auth_payload, metadata? |
@@ -412,6 +412,10 @@ pub extern "C" fn ww_service_delete_entity(
 /// missing). `options_json`: `""` or an object with any of `secret` (Base32, to import one),
 /// `alg`, `code_length`, `time_step`, `skew`, `metadata`. `*out_json`: the factor view with
 /// `binding` {secret, uri} — the only answer that ever carries the secret.
+/// With `{"factor_type": "recovery_codes", "count": 10}` (count 1–20, default 10) the factor is
+/// a verified set of single-use recovery codes and `binding` is {codes: ["xxxxx-xxxxx", …]},
+/// shown this once; redeem a code as a challenge's code (`ww_service_create_challenge`). Each
+/// redemption hashes the answer (PBKDF2, `recovery_code_iterations`): call it off any event loop.
 #[no_mangle]
 pub extern "C" fn ww_service_create_factor(
     service: *const ww_service,
@@ -482,7 +486,9 @@ pub extern "C" fn ww_service_list_factors_page(
 }
 
 /// `update_factor`. `options_json`: `""` or an object with any of `friendly_name`, `alg`,
-/// `code_length`, `time_step`, `skew`, `metadata`. `*out_json`: the factor view.
+/// `code_length`, `time_step`, `skew`, `metadata`, and for a recovery-codes factor
+/// `"regenerate": true`. `*out_json`: the factor view; with `regenerate`, with `binding`
+/// {codes} of the new set (the old codes stop working).
 #[no_mangle]
 pub extern "C" fn ww_service_update_factor(
     service: *const ww_service,

@@ -9,8 +9,8 @@
 //!   version, and a commit whose second write conflicts applies nothing;
 //! - [`listing`]: list and scan answer in (date_created, key) order, page by page, and keep
 //!   services and identities apart;
-//! - [`one_approval_per_code`]: callers racing with one right code get one approval (for
-//!   stores shared by several services or threads).
+//! - [`one_approval_per_code`], [`one_approval_per_recovery_code`]: callers racing with one
+//!   right code get one approval (for stores shared by several services or threads).
 //!
 //! Each check uses its own random service namespace, so one store can run them all.
 
@@ -39,15 +39,27 @@ fn namespace(label: &str) -> String {
     format!("conformance-{label}-{hex}")
 }
 
-/// Saved values: sids and records by name, and each saved factor's binding URI.
+/// Saved values: sids and records by name, and each saved factor's binding URI or recovery codes.
 #[derive(Default)]
 struct Saved {
     values: HashMap<String, String>,
     uris: HashMap<String, String>,
+    codes: HashMap<String, Vec<String>>,
+}
+
+/// A recovery code as the scenario spells it: as shown, or `"loose"` (upper case, a space for
+/// the hyphen), which the service must accept too.
+pub fn spell_recovery_code(code: &str, spelling: Option<&str>) -> Result<String, String> {
+    match spelling {
+        None => Ok(code.to_string()),
+        Some("loose") => Ok(code.to_uppercase().replace('-', " ")),
+        Some(other) => Err(format!("unknown spelling {other}")),
+    }
 }
 
 impl Saved {
-    /// Replaces `"$name"` strings and `{"totp": name, "at": t}` code objects, recursively.
+    /// Replaces `"$name"` strings, `{"totp": name, "at": t}` code objects and
+    /// `{"recovery": name, "index": i}` recovery codes, recursively.
     fn resolve(&self, value: &Value) -> Result<Value, String> {
         Ok(match value {
             Value::String(s) if s.starts_with('$') => {
@@ -60,6 +72,13 @@ impl Saved {
                 let key = KeyUri::parse(uri).map_err(|e| e.to_string())?;
                 let totp = Totp::new(key.secret.as_bytes(), key.algorithm, key.digits, key.period).unwrap();
                 Value::String(totp.generate(at).unwrap().to_string())
+            }
+            Value::Object(map) if map.contains_key("recovery") => {
+                let name = map["recovery"].as_str().ok_or("recovery must name a saved factor")?;
+                let index = map.get("index").and_then(Value::as_u64).ok_or("a recovery code needs \"index\"")?;
+                let codes = self.codes.get(name).ok_or_else(|| format!("no recovery codes saved as {name}"))?;
+                let code = codes.get(index as usize).ok_or_else(|| format!("{name} has no code {index}"))?;
+                Value::String(spell_recovery_code(code, map.get("spelling").and_then(Value::as_str))?)
             }
             Value::Object(map) => Value::Object(
                 map.iter().map(|(k, v)| Ok((k.clone(), self.resolve(v)?))).collect::<Result<_, String>>()?,
@@ -145,6 +164,10 @@ fn check_step<S: Store>(driver: Driver, step: &Value, saved: &mut Saved, verify:
         saved.values.insert(name.to_string(), text);
         if let Some(uri) = value.pointer("/binding/uri").and_then(Value::as_str) {
             saved.uris.insert(name.to_string(), uri.to_string());
+        }
+        if let Some(codes) = value.pointer("/binding/codes").and_then(Value::as_array) {
+            let codes = codes.iter().map(|c| c.as_str().map(String::from).ok_or("codes must be strings"));
+            saved.codes.insert(name.to_string(), codes.collect::<Result<_, _>>()?);
         }
     }
     Ok(())
@@ -368,21 +391,51 @@ pub fn listing(store: &dyn Store) -> Result<(), String> {
 /// approved and the others are told it was replayed. `services` must share one store and one
 /// namespace (their `service` setting); the callers take them in turn.
 pub fn one_approval_per_code<S: Store>(services: &[Verify<S>], callers: usize, rounds: u64) -> Result<(), String> {
-    let barrier = std::sync::Barrier::new(callers);
     let totp = Totp::new(b"12345678901234567890", watchword_core::Algorithm::Sha1, 6, 30).map_err(|e| e.to_string())?;
     let code_at = |t: u64| totp.generate(t).map(|c| c.to_string()).map_err(|e| e.to_string());
+    race(services, callers, rounds, |first, identity, round| {
+        let t = 1_700_000_010 + round * 30;
+        let secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
+        let created =
+            first.create_factor(identity, NewFactor::new("phone").secret(secret), t).map_err(|e| e.to_string())?;
+        let (_, v) = first.verify_factor(identity, &created.factor.sid, &code_at(t)?, t).map_err(|e| e.to_string())?;
+        check(v.approved(), "the factor is enrolled")?;
+        Ok((created.factor.sid, code_at(t + 30)?, t + 30))
+    })
+}
+
+/// [`one_approval_per_code`] with one recovery code of a `recovery_codes` factor: exactly one
+/// caller redeems it, the others find it used. (Give the services a low
+/// `recovery_code_iterations`: every caller hashes its answer once.)
+pub fn one_approval_per_recovery_code<S: Store>(
+    services: &[Verify<S>],
+    callers: usize,
+    rounds: u64,
+) -> Result<(), String> {
+    race(services, callers, rounds, |first, identity, round| {
+        let now = 1_700_000_010 + round;
+        let created =
+            first.create_factor(identity, NewFactor::recovery_codes("backup", 2), now).map_err(|e| e.to_string())?;
+        let code = created.binding.codes.get(1).cloned().ok_or("no codes in the creation answer")?;
+        Ok((created.factor.sid, code, now))
+    })
+}
+
+/// Each round: `prepare` makes a factor for a fresh identity with the first service and names
+/// the code to present and when; then every caller presents it at the same instant.
+fn race<S: Store>(
+    services: &[Verify<S>],
+    callers: usize,
+    rounds: u64,
+    prepare: impl Fn(&Verify<S>, &str, u64) -> Result<(watchword_core::service::Sid, String, u64), String>,
+) -> Result<(), String> {
+    let barrier = std::sync::Barrier::new(callers);
     let first = services.first().ok_or("no service")?;
     // Fresh identities for every call, so that one store can run the race again.
     let tag = namespace("race");
     for round in 0..rounds {
         let identity = format!("{tag}-{round:08}");
-        let t = 1_700_000_010 + round * 30;
-        let secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
-        let created =
-            first.create_factor(&identity, NewFactor::new("phone").secret(secret), t).map_err(|e| e.to_string())?;
-        let (_, v) = first.verify_factor(&identity, &created.factor.sid, &code_at(t)?, t).map_err(|e| e.to_string())?;
-        check(v.approved(), "the factor is enrolled")?;
-        let (now, code, sid) = (t + 30, code_at(t + 30)?, created.factor.sid);
+        let (sid, code, now) = prepare(first, &identity, round)?;
         let results: Vec<Result<VerificationResult, Error>> = std::thread::scope(|s| {
             let handles: Vec<_> = (0..callers)
                 .map(|i| {

@@ -329,17 +329,29 @@ fn sixteen_threads_sharing_a_pool_of_four_get_exactly_one_approval() {
     conformance::one_approval_per_code(std::slice::from_ref(&verify), THREADS, 100).unwrap();
 }
 
-#[test]
-fn sixteen_stores_of_their_own_get_exactly_one_approval() {
-    let Some(url) = pg::url() else { return };
-    let first = service(open(&format!("{url}&pool_size=1")).unwrap(), "race-stores");
+/// `THREADS` services of one namespace, each over a store of its own (one connection each), as
+/// separate processes would have.
+fn own_stores(url: &str, label: &str) -> Vec<watchword_core::service::Verify<watchword_store::AnyStore>> {
+    let first = service(open(&format!("{url}&pool_size=1")).unwrap(), label);
     let config = first.config().clone();
     let mut verifiers = vec![first];
     for _ in 1..THREADS {
         let store = open(&format!("{url}&pool_size=1")).unwrap();
         verifiers.push(watchword_core::service::Verify::new(config.clone(), store));
     }
-    conformance::one_approval_per_code(&verifiers, THREADS, 30).unwrap();
+    verifiers
+}
+
+#[test]
+fn sixteen_stores_of_their_own_get_exactly_one_approval() {
+    let Some(url) = pg::url() else { return };
+    conformance::one_approval_per_code(&own_stores(&url, "race-stores"), THREADS, 30).unwrap();
+}
+
+#[test]
+fn sixteen_stores_of_their_own_redeem_a_recovery_code_once() {
+    let Some(url) = pg::url() else { return };
+    conformance::one_approval_per_recovery_code(&own_stores(&url, "race-recovery"), THREADS, 20).unwrap();
 }
 
 #[test]

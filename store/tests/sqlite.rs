@@ -25,6 +25,7 @@ fn code_at(t: u64) -> String {
 fn service(url: &str) -> Verify<AnyStore> {
     let mut config = ServiceConfig::new("Acme").unwrap();
     config.set("lockout_threshold", 100).unwrap();
+    config.set("recovery_code_iterations", 1000).unwrap();
     config.store = url.to_string();
     watchword_store::service(config).unwrap()
 }
@@ -97,6 +98,14 @@ fn threads_sharing_a_database_approve_a_code_once() {
     // Each thread opens its own store, as separate processes would.
     let services: Vec<Verify<AnyStore>> = (0..8).map(|_| service(&url)).collect();
     watchword_store::conformance::one_approval_per_code(&services, 8, 50).unwrap();
+}
+
+#[test]
+fn sixteen_threads_sharing_a_database_redeem_a_recovery_code_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = url(&dir.path().join("ww.db"));
+    let services: Vec<Verify<AnyStore>> = (0..16).map(|_| service(&url)).collect();
+    watchword_store::conformance::one_approval_per_recovery_code(&services, 16, 20).unwrap();
 }
 
 #[test]

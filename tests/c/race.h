@@ -2,7 +2,9 @@
  * the same instant, and exactly one of them is approved. Each round runs two races on a new
  * factor: 16 challenges created with the code (one "approved", fifteen "replayed"), then 16
  * answers to one pending challenge with the next step's code (one approval; the others are
- * "replayed" or find the challenge already responded). */
+ * "replayed" or find the challenge already responded). Then, in a tenth as many rounds, 16
+ * threads redeem one recovery code of a new recovery_codes factor: one is approved, fifteen are
+ * told it was used. */
 #ifndef WW_TEST_RACE_H
 #define WW_TEST_RACE_H
 

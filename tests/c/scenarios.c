@@ -6,6 +6,7 @@
 
 #include "scenarios.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,6 +67,7 @@ typedef struct {
     char *name;
     char *value; /* the sid, or the exported record */
     char *uri;   /* the factor's binding.uri, when it had one */
+    char *codes; /* the JSON text of the factor's binding.codes, when it had them */
 } saved_value;
 
 typedef struct {
@@ -100,6 +102,7 @@ static void save(scenario *sc, const char *name, const char *value, const char *
         slot->name = dup_str(name);
         slot->value = NULL;
         slot->uri = NULL;
+        slot->codes = NULL;
     }
     free(slot->value);
     slot->value = value != NULL ? dup_str(value) : NULL;
@@ -115,6 +118,7 @@ static void free_scenario(scenario *sc) {
         free(sc->saved[i].name);
         free(sc->saved[i].value);
         free(sc->saved[i].uri);
+        free(sc->saved[i].codes);
     }
     sc->count = 0;
 }
@@ -144,7 +148,46 @@ done:
     return ok;
 }
 
-/* Writes `v` as JSON with "$name" and {"totp": name, "at": T} resolved. */
+/* Writes the recovery code {"recovery": name, "index": i, "spelling"?: "loose"} names, as a JSON
+ * string: the i-th of the codes saved as `name`, as shown or (loose) upper case with a space for
+ * the hyphen. */
+static int recovery_code(scenario *sc, const json_value *v, text *out) {
+    const json_value *name = json_get(v, "recovery"), *index = json_get(v, "index");
+    const char *spelling = json_str(v, "spelling");
+    char err[128], code[64];
+    json_value *codes;
+    const json_value *item;
+    saved_value *s;
+    size_t i, n;
+    if (!CHECK(name != NULL && name->type == JSON_STRING && index != NULL && index->type == JSON_NUMBER,
+               "%s step %lu: a recovery code needs a name and an index", sc->file, (unsigned long)sc->step)) {
+        return 0;
+    }
+    s = find_saved(sc, name->string);
+    if (!CHECK(s != NULL && s->codes != NULL, "%s step %lu: no recovery codes saved as %s", sc->file,
+               (unsigned long)sc->step, name->string)) {
+        return 0;
+    }
+    codes = json_parse(s->codes, strlen(s->codes), err, sizeof err);
+    item = codes != NULL ? json_at(codes, (size_t)index->number) : NULL;
+    if (!CHECK(item != NULL && item->type == JSON_STRING && item->string_len < sizeof code, "%s step %lu: no code %d",
+               sc->file, (unsigned long)sc->step, (int)index->number)) {
+        json_free(codes);
+        return 0;
+    }
+    n = item->string_len;
+    memcpy(code, item->string, n + 1);
+    json_free(codes);
+    if (spelling != NULL) {
+        if (!CHECK(strcmp(spelling, "loose") == 0, "unknown spelling %s", spelling)) return 0;
+        for (i = 0; i < n; i++) code[i] = code[i] == '-' ? ' ' : (char)toupper((unsigned char)code[i]);
+    }
+    put_quoted(out, code, n);
+    return 1;
+}
+
+/* Writes `v` as JSON with "$name", {"totp": name, "at": T} and {"recovery": name, "index": i}
+ * resolved. */
 static int resolve(scenario *sc, const json_value *v, text *out) {
     size_t i;
     switch (v->type) {
@@ -176,6 +219,7 @@ static int resolve(scenario *sc, const json_value *v, text *out) {
             put_quoted(out, code, strlen(code));
             return 1;
         }
+        if (json_get(v, "recovery") != NULL) return recovery_code(sc, v, out);
         put(out, "{", 1);
         for (i = 0; i < v->count; i++) {
             if (i > 0) put(out, ",", 1);
@@ -299,7 +343,15 @@ static void save_answer(scenario *sc, const char *name, const char *answer_text)
     } else if (answer->type == JSON_OBJECT) {
         const char *sid = json_str(answer, "sid");
         const char *uri = json_str(json_get(answer, "binding"), "uri");
+        const json_value *codes = json_get(json_get(answer, "binding"), "codes");
         save(sc, name, sid, uri);
+        if (codes != NULL && codes->type == JSON_ARRAY) {
+            saved_value *slot = find_saved(sc, name);
+            if (slot != NULL) {
+                free(slot->codes);
+                slot->codes = json_raw(codes);
+            }
+        }
     } else if (answer->type == JSON_STRING) {
         save(sc, name, answer->string, NULL);
     } else {

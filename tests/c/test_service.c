@@ -171,7 +171,7 @@ static void test_typed(void) {
     /* Export and import: the typed export answers the record itself, the generic call a JSON
      * string holding it; importing an unchanged record again is a conflict. */
     if (CHECK_STATUS(ww_service_export_factor(svc, factor, T0, &record), WW_STATUS_OK, "export_factor")) {
-        CHECK(record[0] == '{' && strstr(record, "\"v\":2") != NULL, "factor record: %.60s", record);
+        CHECK(record[0] == '{' && strstr(record, "\"v\":3") != NULL, "factor record: %.60s", record);
         CHECK_STATUS(ww_service_import_factor(svc, record, T0, &out), WW_STATUS_CONFLICT, "re-import: conflict");
         CHECK(out == NULL, "no answer");
         ww_string_free(record);

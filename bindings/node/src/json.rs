@@ -95,7 +95,11 @@ pub(crate) fn argument(value: &Unknown, name: impl Fn() -> String) -> Out<Option
                 None => (json, Given::Value(describe(value))),
             }
         }
-        // Booleans, bigints, symbols and functions are no argument's type: core refuses them.
+        ValueType::Boolean => {
+            // SAFETY: the value was just checked to be a boolean.
+            (Value::Bool(unsafe { value.cast::<bool>()? }), Given::Value("a boolean"))
+        }
+        // Bigints, symbols and functions are no argument's type: core refuses them.
         _ => (Value::Bool(false), Given::Value(describe(value))),
     }))
 }

@@ -432,6 +432,9 @@ pub struct VerifySettings {
     /// Failed answers per verified factor per 24 h, successes or not, before the factor is
     /// locked until the window ends, 1–1000 (50).
     pub failure_budget: Option<u32>,
+    /// PBKDF2-HMAC-SHA256 iterations new recovery codes are hashed with, 1000–10000000
+    /// (100000); each set keeps its own, so a change leaves old codes valid.
+    pub recovery_code_iterations: Option<u32>,
     /// The shortest imported secret in bytes, 10–64 (16).
     pub min_secret_bytes: Option<u32>,
 }
@@ -462,6 +465,13 @@ pub struct NowOptions {
 /// Options of `verify.createFactor`.
 #[napi(object, object_from_js = false, object_to_js = false)]
 pub struct CreateFactorOptions {
+    /// `'totp'` (default), or `'recovery_codes'`: a verified factor of single-use codes, in the
+    /// answer's `binding.codes` (redeem them with `createChallengeAsync`, which hashes them on
+    /// the libuv pool).
+    #[napi(ts_type = "'totp' | 'recovery_codes'")]
+    pub factor_type: Option<String>,
+    /// How many recovery codes, 1–20 (10).
+    pub count: Option<u32>,
     /// An existing secret to import (Base32 or raw bytes); by default a new one is generated.
     #[napi(ts_type = "string | Uint8Array")]
     pub secret: Option<String>,
@@ -497,6 +507,9 @@ pub struct UpdateFactorOptions {
     pub skew: Option<u32>,
     /// The caller's own strings (replaces the old ones).
     pub metadata: Option<std::collections::HashMap<String, String>>,
+    /// A recovery-codes factor only: a new set of codes, in the answer's `binding.codes` (the
+    /// old codes stop working).
+    pub regenerate: Option<bool>,
     /// The time the operation runs at: Unix seconds or a `Date` (default: now).
     #[napi(ts_type = "number | Date")]
     pub now: Option<f64>,

@@ -19,15 +19,16 @@ use watchword_core::service::{Challenge, Created, Details, Entity, Factor, Metad
 
 /// The functions that assemble the answers' objects from their values, in the order of
 /// [`Builder`]; each takes its struct's fields in order (a factor's `config` as its four
-/// values) and turns Unix seconds into `Date`s.
+/// values and its recovery-code counts) and turns Unix seconds into `Date`s.
 pub(crate) const BUILDERS_SOURCE: &str = r#"(() => {
   const date = (seconds) => new Date(seconds * 1000)
   const entity = (sid, identity, dateCreated, dateUpdated) =>
     ({ sid, identity, dateCreated: date(dateCreated), dateUpdated: date(dateUpdated) })
   const factor = (sid, entitySid, identity, friendlyName, status, factorType, alg, codeLength, timeStep, skew,
-    metadata, dateCreated, dateUpdated, binding, result, resultOffset) => {
+    count, remaining, metadata, dateCreated, dateUpdated, binding, result, resultOffset) => {
+    const config = count === undefined ? { alg, codeLength, timeStep, skew } : { alg, codeLength, timeStep, skew, count, remaining }
     const view = {
-      sid, entitySid, identity, friendlyName, status, factorType, config: { alg, codeLength, timeStep, skew },
+      sid, entitySid, identity, friendlyName, status, factorType, config,
       metadata, dateCreated: date(dateCreated), dateUpdated: date(dateUpdated),
     }
     if (binding !== undefined) view.binding = binding
@@ -167,7 +168,8 @@ impl From<&Entity> for EntityInstance {
     }
 }
 
-/// A factor's TOTP settings.
+/// A factor's TOTP settings; a recovery-codes factor adds `count` and `remaining` (and its TOTP
+/// settings are unused).
 #[napi(object, object_from_js = false, object_to_js = false)]
 pub struct FactorConfig {
     /// HMAC hash.
@@ -179,18 +181,25 @@ pub struct FactorConfig {
     pub time_step: u32,
     /// Steps accepted each side.
     pub skew: u32,
+    /// Recovery codes in the set (recovery codes only).
+    pub count: Option<u32>,
+    /// Recovery codes not used yet (recovery codes only).
+    pub remaining: Option<u32>,
 }
 
-/// The secret of a new factor, shown once, with the QR-code methods of its URI.
+/// The secret of a new factor, shown once, with the QR-code methods of its URI; or the codes of
+/// a new set of recovery codes (then `secret` and `uri` are empty).
 #[napi(object, object_from_js = false)]
 pub struct FactorBinding {
     /// Base32.
     pub secret: String,
     /// The `otpauth://` URI for the authenticator app (a QR code).
     pub uri: String,
+    /// The recovery codes, `xxxxx-xxxxx` (recovery codes only).
+    pub codes: Option<Vec<String>>,
 }
 
-/// A TOTP factor. `binding` is only in the answer of `createFactor`; `result` and
+/// A TOTP or recovery-codes factor. `binding` is only in the answer of `createFactor`; `result` and
 /// `resultOffset` only after a verification.
 #[napi(object, object_from_js = false, object_to_js = false)]
 pub struct FactorInstance {
@@ -205,10 +214,10 @@ pub struct FactorInstance {
     /// Verified once a first code was accepted.
     #[napi(ts_type = "'unverified' | 'verified'")]
     pub status: &'static str,
-    /// Always `'totp'`.
-    #[napi(ts_type = "'totp'")]
+    /// `'totp'` or `'recovery_codes'`.
+    #[napi(ts_type = "'totp' | 'recovery_codes'")]
     pub factor_type: &'static str,
-    /// TOTP settings.
+    /// TOTP settings, or how many recovery codes remain.
     pub config: FactorConfig,
     /// The caller's own strings.
     #[napi(ts_type = "Record<string, string> | null")]
@@ -219,7 +228,8 @@ pub struct FactorInstance {
     /// Last change.
     #[napi(ts_type = "Date")]
     pub date_updated: Time,
-    /// The secret and URI (creation answer only).
+    /// The secret and URI, or the recovery codes (creation answer only, and `updateFactor`
+    /// with `regenerate`).
     #[napi(ts_type = "FactorBinding & BindingQr")]
     pub binding: Option<FactorBinding>,
     /// The verification result (after `verifyFactor`).
@@ -245,6 +255,8 @@ impl FactorInstance {
                 code_length: f.config.code_length,
                 time_step: f.config.time_step as u32,
                 skew: f.config.skew,
+                count: f.recovery_codes.as_ref().map(|c| c.count()),
+                remaining: f.recovery_codes.as_ref().map(|c| c.remaining()),
             },
             metadata: strings(&f.metadata),
             date_created: Time(f.date_created),
@@ -256,7 +268,8 @@ impl FactorInstance {
     }
 
     pub(crate) fn created(c: &Created) -> FactorInstance {
-        let binding = FactorBinding { secret: c.binding.secret.clone(), uri: c.binding.uri.clone() };
+        let codes = Some(c.binding.codes.clone()).filter(|codes| !codes.is_empty());
+        let binding = FactorBinding { secret: c.binding.secret.clone(), uri: c.binding.uri.clone(), codes };
         FactorInstance { binding: Some(binding), ..FactorInstance::new(&c.factor, None) }
     }
 }
@@ -318,8 +331,8 @@ pub struct ChallengeInstance {
     /// Always `'none'`.
     #[napi(ts_type = "'none'")]
     pub responded_reason: &'static str,
-    /// Always `'totp'`.
-    #[napi(ts_type = "'totp'")]
+    /// The challenged factor's type: `'totp'` or `'recovery_codes'`.
+    #[napi(ts_type = "'totp' | 'recovery_codes'")]
     pub factor_type: &'static str,
     /// Creation time.
     #[napi(ts_type = "Date")]
@@ -400,7 +413,7 @@ impl ToNapiValue for FactorInstance {
             friendly_name,
             status,
             factor_type,
-            config: FactorConfig { alg, code_length, time_step, skew },
+            config: FactorConfig { alg, code_length, time_step, skew, count, remaining },
             metadata,
             date_created,
             date_updated,
@@ -421,6 +434,8 @@ impl ToNapiValue for FactorInstance {
                 u32::to_napi_value(env, code_length)?,
                 u32::to_napi_value(env, time_step)?,
                 u32::to_napi_value(env, skew)?,
+                present(env, count)?,
+                present(env, remaining)?,
                 Nullable::to_napi_value(env, metadata)?,
                 seconds(env, date_created)?,
                 seconds(env, date_updated)?,

@@ -53,6 +53,7 @@ class Runner {
     this.verify = new Verify({ ...settingsOf(settings), ...(store === undefined ? {} : { store }) })
     this.saved = new Map()
     this.uris = new Map()
+    this.codes = new Map()
   }
 
   resolve(value) {
@@ -65,6 +66,11 @@ class Runner {
     if (value !== null && typeof value === 'object') {
       if (typeof value.totp === 'string' && 'at' in value && Object.keys(value).length === 2) {
         return this.code(value.totp, value.at)
+      }
+      if (typeof value.recovery === 'string') {
+        const codes = this.codes.get(value.recovery)
+        assert.ok(codes, `no recovery codes saved as ${value.recovery}`)
+        return spell(codes[value.index], value.spelling)
       }
       return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.resolve(v)]))
     }
@@ -109,7 +115,15 @@ class Runner {
     else if (typeof answer === 'string') this.saved.set(name, answer)
     else if (answer && typeof answer === 'object' && 'sid' in answer) this.saved.set(name, answer.sid)
     if (answer && answer.binding && answer.binding.uri) this.uris.set(name, answer.binding.uri)
+    if (answer && answer.binding && answer.binding.codes) this.codes.set(name, answer.binding.codes)
   }
+}
+
+/** A recovery code as the scenario spells it: as shown, or 'loose' (upper case, a space for the hyphen). */
+function spell(code, spelling) {
+  if (spelling === undefined) return code
+  assert.equal(spelling, 'loose', `unknown spelling ${spelling}`)
+  return code.toUpperCase().replace('-', ' ')
 }
 
 /** The Promise forms answer with a promise, also when they fail (never a synchronous throw). */

@@ -130,4 +130,12 @@ new Verify({ issuer: 'Acme', skw: 1 })
 // @ts-expect-error a factor's creation answer has a binding, a fetched one does not
 const leaked: string = verify.fetchFactor(factor.identity, factor.sid).binding.secret
 
-export const used = [code, at, offset, result, matched, uri, created, verifiedResult, answeredResult, imported, removed, pending, kinds, leaked, entities, promises, ownFactor]
+// Recovery codes: shown once in the creation answer, counted in the config.
+const backup = verify.createFactor('f47ac10b-58cc-4372-a567-0e02b2c3d479', 'backup', { factorType: 'recovery_codes', count: 10 })
+const codes: string[] = backup.binding.codes ?? []
+const remaining: number | undefined = verify.fetchFactor(backup.identity, backup.sid).config.remaining
+const regenerated = verify.updateFactor(backup.identity, backup.sid, { regenerate: true })
+// @ts-expect-error not a factor type
+verify.createFactor('f47ac10b-58cc-4372-a567-0e02b2c3d479', 'x', { factorType: 'sms' })
+
+export const used = [code, at, offset, result, matched, uri, created, verifiedResult, answeredResult, imported, removed, pending, kinds, leaked, entities, promises, ownFactor, codes, remaining, regenerated]

@@ -165,7 +165,8 @@ impl Entity {
 
 view_class!(Entity, "export_entity", "import_entity", {});
 
-/// A factor's TOTP settings.
+/// A factor's settings: TOTP's, or for recovery codes how many the set holds (`count`) and how
+/// many remain (`remaining`), which are `None` for TOTP.
 #[pyclass(module = "watchword", frozen, eq, get_all)]
 #[derive(PartialEq)]
 pub struct FactorConfig {
@@ -173,63 +174,88 @@ pub struct FactorConfig {
     code_length: u32,
     time_step: u64,
     skew: u32,
+    count: Option<u32>,
+    remaining: Option<u32>,
 }
 
 #[pymethods]
 impl FactorConfig {
     #[new]
-    fn new(alg: String, code_length: u32, time_step: u64, skew: u32) -> FactorConfig {
-        FactorConfig { alg, code_length, time_step, skew }
+    #[pyo3(signature = (alg, code_length, time_step, skew, count = None, remaining = None))]
+    fn new(
+        alg: String,
+        code_length: u32,
+        time_step: u64,
+        skew: u32,
+        count: Option<u32>,
+        remaining: Option<u32>,
+    ) -> FactorConfig {
+        FactorConfig { alg, code_length, time_step, skew, count, remaining }
     }
     fn __repr__(&self) -> String {
-        format!(
-            "FactorConfig(alg={:?}, code_length={}, time_step={}, skew={})",
-            self.alg, self.code_length, self.time_step, self.skew
-        )
-        .replace('"', "'")
+        match (self.count, self.remaining) {
+            (Some(count), Some(remaining)) => format!("FactorConfig(count={count}, remaining={remaining})"),
+            _ => format!(
+                "FactorConfig(alg={:?}, code_length={}, time_step={}, skew={})",
+                self.alg, self.code_length, self.time_step, self.skew
+            )
+            .replace('"', "'"),
+        }
     }
 }
 
-/// What a new factor's authenticator app needs: the Base32 secret and the key URI. Shown once.
-#[pyclass(module = "watchword", frozen, get_all)]
+/// What a new factor's user needs, shown once: the Base32 secret and the key URI of a TOTP
+/// factor, or the `codes` of a recovery-codes factor (then `secret` and `uri` are empty). Core's
+/// binding inside wipes them when the object goes.
+#[pyclass(module = "watchword", frozen)]
 pub struct Binding {
-    secret: String,
-    uri: String,
+    inner: CoreBinding,
 }
 
 #[pymethods]
 impl Binding {
     #[new]
-    fn new(secret: String, uri: String) -> Binding {
-        Binding { secret, uri }
+    #[pyo3(signature = (secret, uri, codes = None))]
+    fn new(secret: String, uri: String, codes: Option<Vec<String>>) -> Binding {
+        Binding { inner: CoreBinding { secret, uri, codes: codes.unwrap_or_default() } }
+    }
+    #[getter]
+    fn secret(&self) -> &str {
+        &self.inner.secret
+    }
+    #[getter]
+    fn uri(&self) -> &str {
+        &self.inner.uri
+    }
+    /// The recovery codes (`xxxxx-xxxxx`); empty for a TOTP factor.
+    #[getter]
+    fn codes(&self) -> Vec<String> {
+        self.inner.codes.clone()
     }
     /// The key URI, parsed.
     fn key_uri(&self, py: Python<'_>) -> PyResult<crate::uri::KeyUri> {
-        guard(|| crate::uri::KeyUri::parse(PyString::new(py, &self.uri).as_any()))
+        guard(|| crate::uri::KeyUri::parse(PyString::new(py, &self.inner.uri).as_any()))
     }
     /// The key URI as an SVG QR code.
     fn qr_svg(&self, py: Python<'_>) -> PyResult<String> {
-        guard(|| crate::uri::qr_svg(PyString::new(py, &self.uri).as_any()))
+        guard(|| crate::uri::qr_svg(PyString::new(py, &self.inner.uri).as_any()))
     }
     /// The key URI as a QR code of text for a terminal with a dark (the default) or light
     /// (`background="light"`) background.
     #[pyo3(signature = (background = None))]
     fn qr_terminal(&self, py: Python<'_>, background: Option<&Bound<'_, PyAny>>) -> PyResult<String> {
-        guard(|| crate::uri::qr_terminal(PyString::new(py, &self.uri).as_any(), background))
+        guard(|| crate::uri::qr_terminal(PyString::new(py, &self.inner.uri).as_any(), background))
     }
     fn __repr__(&self) -> &'static str {
-        "Binding(secret=<hidden>, uri=<hidden>)"
+        if self.inner.codes.is_empty() {
+            "Binding(secret=<hidden>, uri=<hidden>)"
+        } else {
+            "Binding(codes=<hidden>)"
+        }
     }
 }
 
-impl Drop for Binding {
-    fn drop(&mut self) {
-        // The same care core's Binding takes: the secret leaves memory with the object.
-        drop(CoreBinding { secret: std::mem::take(&mut self.secret), uri: std::mem::take(&mut self.uri) });
-    }
-}
-
-/// A TOTP factor.
+/// A factor: TOTP or recovery codes.
 #[pyclass(module = "watchword", frozen)]
 pub struct Factor {
     record: CoreFactor,
@@ -240,7 +266,7 @@ pub struct Factor {
 
 impl Factor {
     fn view(&self) -> Value {
-        let binding = self.binding.as_ref().map(|b| (b.get().secret.as_str(), b.get().uri.as_str()));
+        let binding = self.binding.as_ref().map(|b| &b.get().inner);
         self.record.answer_view(self.verification.as_ref(), binding)
     }
     fn key(&self) -> &str {
@@ -261,18 +287,22 @@ view_class!(Factor, "export_factor", "import_factor", with_result, {
     #[getter]
     fn config(&self) -> FactorConfig {
         let c = self.record.config;
+        let codes = self.record.recovery_codes.as_ref();
         FactorConfig {
             alg: c.alg.as_str().to_string(),
             code_length: c.code_length,
             time_step: c.time_step,
             skew: c.skew,
+            count: codes.map(|c| c.count()),
+            remaining: codes.map(|c| c.remaining()),
         }
     }
     #[getter]
     fn metadata(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         guard(|| strings(py, self.record.metadata.as_ref()))
     }
-    /// The secret and key URI: only on the answer of `create_factor`.
+    /// The secret and key URI, or the recovery codes: only on the answer of `create_factor`
+    /// (and of `update_factor` with `regenerate`).
     #[getter]
     fn binding(&self, py: Python<'_>) -> Option<Py<Binding>> {
         self.binding.as_ref().map(|b| b.clone_ref(py))
@@ -357,11 +387,7 @@ pub fn answer(py: Python<'_>, answer: Answer, now: u64, owner: &Bound<'_, PyAny>
         Answer::Entity(e) => entity(e),
         Answer::Entities(p) => page(py, p, entity),
         Answer::Factor(f, v) => factor(f, v, None),
-        Answer::Created(mut c) => {
-            let binding =
-                Binding { secret: std::mem::take(&mut c.binding.secret), uri: std::mem::take(&mut c.binding.uri) };
-            factor(c.factor, None, Some(Py::new(py, binding)?))
-        }
+        Answer::Created(c) => factor(c.factor, None, Some(Py::new(py, Binding { inner: c.binding })?)),
         Answer::Factors(p) => page(py, p, |f| factor(f, None, None)),
         Answer::Challenge(c, v) => challenge(c, v),
         Answer::Challenges(p) => page(py, p, |c| challenge(c, None)),

@@ -1,6 +1,6 @@
-"""Several OS processes on one store (SPEC §7, §9): a code is approved once across processes,
-a challenge takes no more wrong answers than its attempt limit, and what one process wrote
-another one reads after the first has exited.
+"""Several OS processes on one store (SPEC §7, §9): a code (TOTP or recovery) is approved once
+across processes, a challenge takes no more wrong answers than its attempt limit, and what one
+process wrote another one reads after the first has exited.
 
 Each test runs on SQLite (a temporary file) and on PostgreSQL (the URL in the environment
 variable WATCHWORD_TEST_PG_URL; without it the PostgreSQL tests fail, unless
@@ -125,6 +125,30 @@ def test_one_code_is_approved_once_across_eight_processes(store: str, service: s
     # The approved challenges are in the store, one per round.
     approved = verify.list_challenges("race-0000-user", status="approved")
     assert len(approved) == 1 and approved.next_page_token is None
+
+
+def test_one_recovery_code_is_redeemed_once_across_sixteen_processes(store: str, service: str) -> None:
+    # Each set keeps the iteration count it was made with: the workers hash with this one.
+    verify = watchword.Verify("Race", store=store, service=service, recovery_code_iterations=1000)
+    workers = start(store, service, 16)
+    try:
+        for round in range(max(ROUNDS // 10, 3)):
+            identity = f"codes-{round:04d}-user"
+            now = T0 + round
+            factor = verify.create_factor(identity, "backup", factor_type="recovery_codes", count=2, now=now)
+            assert factor.binding is not None and len(factor.binding.codes) == 2
+            code = factor.binding.codes[1]
+            answers = broadcast(workers, f"challenge {identity} {factor.sid} {code} {now}")
+            assert answers.count("ok approved") == 1, f"round {round}: {answers}"
+            # The workers have the default lockout threshold (10): replays past it meet a
+            # locked factor, rightly.
+            others = answers.count("ok replayed") + answers.count("error factor_locked")
+            assert others == 15 and answers.count("ok replayed") >= 9, f"round {round}: {answers}"
+            config = verify.fetch_factor(identity, factor.sid, now=now).config
+            assert (config.count, config.remaining) == (2, 1)
+    finally:
+        for worker in workers:
+            worker.close()
 
 
 def test_sixteen_processes_never_pass_the_attempt_limit(store: str, service: str) -> None:

@@ -36,6 +36,7 @@ class Runner:
         self.verify: Any = make(settings.pop("issuer"), **settings)
         self.saved: dict[str, Any] = {}
         self.uris: dict[str, str] = {}
+        self.codes: dict[str, list[str]] = {}
 
     def settle(self, answer: Any) -> Any:
         """The answer, awaited on the runner's loop when it is a coroutine."""
@@ -50,6 +51,8 @@ class Runner:
             if set(value) == {"totp", "at"}:
                 totp = watchword.KeyUri.parse(self.uris[value["totp"]]).totp()
                 return totp.generate(value["at"])
+            if "recovery" in value:
+                return spell(self.codes[value["recovery"]][value["index"]], value.get("spelling"))
             return {k: self.resolve(v) for k, v in value.items()}
         if isinstance(value, list):
             return [self.resolve(v) for v in value]
@@ -69,10 +72,21 @@ class Runner:
         elif isinstance(answer, dict):
             self.saved[name] = answer["sid"]
             binding = answer.get("binding")
-            if binding is not None:
+            if binding is not None and "uri" in binding:
                 self.uris[name] = binding["uri"]
+            if binding is not None and "codes" in binding:
+                self.codes[name] = binding["codes"]
         else:
             self.saved[name] = answer
+
+
+def spell(code: str, spelling: str | None) -> str:
+    """A recovery code as the scenario spells it: as shown, or "loose" (upper case, a space for
+    the hyphen)."""
+    if spelling is None:
+        return code
+    assert spelling == "loose", f"unknown spelling {spelling}"
+    return code.upper().replace("-", " ")
 
 
 def matches(value: Any, hint: Any) -> bool:

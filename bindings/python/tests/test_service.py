@@ -114,7 +114,7 @@ def test_records_round_trip_between_services() -> None:
     c = v.create_challenge(IDENTITY, f.sid, now=NOW + 30)
     entity = v.fetch_entity(IDENTITY)
     records = (entity.to_record(), v.fetch_factor(IDENTITY, f.sid).to_record(), c.to_record())
-    assert json.loads(records[1])["v"] == 2
+    assert json.loads(records[1])["v"] == 3
     assert f.binding is not None and f.binding.secret in records[1], "the stored record holds the secret"
 
     other = watchword.Verify("Acme")
@@ -276,3 +276,34 @@ def test_forked_processes_draw_different_sids() -> None:
     parent = [v.create_entity(f"user-{i:04d}-fork", now=NOW).sid for i in range(15)]
     assert len(child) == 15
     assert not set(parent) & set(child)
+
+
+def test_recovery_codes_are_shown_once_and_counted() -> None:
+    v = watchword.Verify("Acme", recovery_code_iterations=1000)
+    f = v.create_factor(IDENTITY, "backup", factor_type="recovery_codes", count=4, now=NOW)
+    assert (f.status, f.factor_type) == ("verified", "recovery_codes")
+    assert f.binding is not None and len(f.binding.codes) == 4
+    assert all(len(c) == 11 and c[5] == "-" for c in f.binding.codes)
+    assert (f.binding.secret, f.binding.uri) == ("", "")
+    assert "codes=<hidden>" in repr(f.binding) and f.binding.codes[0] not in repr(f)
+    assert (f.config.count, f.config.remaining) == (4, 4)
+    assert f.to_dict()["config"] == {"count": 4, "remaining": 4}
+    assert f.to_dict()["binding"] == {"codes": f.binding.codes}
+    c = v.create_challenge(IDENTITY, f.sid, auth_payload=f.binding.codes[0].upper(), now=NOW + 1)
+    assert (c.status, c.result, c.factor_type) == ("approved", "approved", "recovery_codes")
+    again = v.create_challenge(IDENTITY, f.sid, auth_payload=f.binding.codes[0], now=NOW + 2)
+    assert (again.status, again.result) == ("pending", "replayed")
+    fetched = v.fetch_factor(IDENTITY, f.sid)
+    assert fetched.binding is None and (fetched.config.count, fetched.config.remaining) == (4, 3)
+    record = fetched.to_record()
+    assert all(code not in record for code in f.binding.codes), "the record holds hashes only"
+    new = v.update_factor(IDENTITY, f.sid, regenerate=True, now=NOW + 3)
+    assert new.binding is not None and len(new.binding.codes) == 4 and new.config.remaining == 4
+    old = v.create_challenge(IDENTITY, f.sid, auth_payload=f.binding.codes[1], now=NOW + 4)
+    assert old.result == "invalid_code", "regenerate kills the old set"
+    assert v.create_challenge(IDENTITY, f.sid, auth_payload=new.binding.codes[1], now=NOW + 5).approved
+    totp = v.create_factor(IDENTITY, "phone", now=NOW)
+    assert totp.config.count is None and totp.config.remaining is None
+    assert totp.binding is not None and totp.binding.codes == []
+    with pytest.raises(watchword.InvalidParameter):
+        v.update_factor(IDENTITY, totp.sid, regenerate=True, now=NOW)

@@ -3,7 +3,8 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::{check_small_map, invalid, Factor, Identity, Metadata, ServiceConfig, Sid, Verification};
+use super::recovery::AnswerDigest;
+use super::{check_small_map, invalid, Factor, FactorType, Identity, Metadata, ServiceConfig, Sid, Verification};
 use crate::Error;
 
 /// The longest a challenge may live, in seconds (Twilio: 60 minutes).
@@ -106,6 +107,8 @@ pub struct Challenge {
     pub identity: Identity,
     /// The factor's sid.
     pub factor_sid: Sid,
+    /// The challenged factor's type.
+    pub factor_type: FactorType,
     /// The stored status (`Pending`, `Approved` or `Denied`; see [`Challenge::status_at`]).
     pub status: ChallengeStatus,
     /// Unix seconds.
@@ -178,6 +181,7 @@ impl Challenge {
             entity_sid: factor.entity_sid,
             identity: factor.identity,
             factor_sid: factor.sid,
+            factor_type: factor.kind(),
             status: ChallengeStatus::Pending,
             date_created: now,
             date_updated: now,
@@ -210,12 +214,13 @@ impl Challenge {
         metadata: Option<&Metadata>,
         now: u64,
     ) -> Result<(Challenge, Factor, Verification), Error> {
-        let verification = self.answer_in_place(config, &mut factor, code, metadata, now)?;
+        let verification =
+            self.answer_in_place(config, &mut factor, code, metadata, now, &mut AnswerDigest::default())?;
         Ok((self, factor, verification))
     }
 
     /// [`Challenge::answer`] on the challenge and factor themselves; on an error both are
-    /// unchanged.
+    /// unchanged. A recovery code is hashed through `digest` (once per call).
     pub(crate) fn answer_in_place(
         &mut self,
         config: &ServiceConfig,
@@ -223,6 +228,7 @@ impl Challenge {
         code: &str,
         metadata: Option<&Metadata>,
         now: u64,
+        digest: &mut AnswerDigest,
     ) -> Result<Verification, Error> {
         match self.status_at(now) {
             ChallengeStatus::Approved | ChallengeStatus::Denied => return Err(Error::ChallengeAlreadyResponded),
@@ -235,7 +241,7 @@ impl Challenge {
         if let Some(metadata) = metadata {
             check_small_map(metadata, "metadata")?;
         }
-        let verification = factor.answer_in_place(config, code, now)?;
+        let verification = factor.answer_in_place(config, code, now, digest)?;
         self.version = self.version.saturating_add(1);
         if let Some(metadata) = metadata {
             self.metadata = Some(metadata.clone());

@@ -69,7 +69,7 @@ const fn setting(name: &'static str, default: u64, min: u64, max: u64, expected:
 
 /// Every numeric setting. Limits and quotas without a range in SPEC §3 accept 1 to ten times
 /// the default.
-pub const SETTINGS: [Setting; 19] = [
+pub const SETTINGS: [Setting; 20] = [
     setting("code_length", crate::DEFAULT_DIGITS as u64, 3, 8, "an integer from 3 to 8, at least min_code_length"),
     setting("min_code_length", 6, 3, 8, "an integer from 3 to 8"),
     setting("time_step", crate::DEFAULT_PERIOD, 20, 60, "an integer from 20 to 60 seconds"),
@@ -89,6 +89,13 @@ pub const SETTINGS: [Setting; 19] = [
     setting("factor_creations_per_day", 100, 1, 1000, "an integer from 1 to 1000"),
     setting("challenge_retention_days", 30, 1, 365, "an integer from 1 to 365 days"),
     setting("failure_budget", 50, 1, 1000, "an integer from 1 to 1000"),
+    setting(
+        "recovery_code_iterations",
+        crate::service::recovery::DEFAULT_RECOVERY_CODE_ITERATIONS as u64,
+        1000,
+        10_000_000,
+        "an integer from 1000 to 10000000 (PBKDF2 iterations)",
+    ),
 ];
 
 /// The service namespace records live in unless the `service` setting names another.
@@ -168,6 +175,9 @@ pub struct ServiceConfig {
     pub failure_budget: u32,
     /// Days an answered or expired challenge is kept before `sweep` removes it (1–365).
     pub challenge_retention_days: u32,
+    /// PBKDF2-HMAC-SHA256 iterations new recovery codes are hashed with (1000–10,000,000,
+    /// default 100,000). Each set keeps its own count, so a change leaves old codes valid.
+    pub recovery_code_iterations: u32,
     /// The namespace of this service's records in its store (default `default`).
     pub service: String,
     /// The URL of the store (default `memory:`). Core keeps it; the `watchword-store` crate
@@ -207,6 +217,7 @@ impl ServiceConfig {
             min_secret_bytes: 16,
             challenge_retention_days: 30,
             failure_budget: 50,
+            recovery_code_iterations: crate::service::recovery::DEFAULT_RECOVERY_CODE_ITERATIONS,
             service: String::from(DEFAULT_SERVICE),
             store: String::from(DEFAULT_STORE),
         };
@@ -299,6 +310,7 @@ impl ServiceConfig {
             "factor_creations_per_day" => self.factor_creations_per_day = small,
             "challenge_retention_days" => self.challenge_retention_days = small,
             "failure_budget" => self.failure_budget = small,
+            "recovery_code_iterations" => self.recovery_code_iterations = small,
             _ => self.min_secret_bytes = value as usize,
         }
         Ok(())

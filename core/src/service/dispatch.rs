@@ -13,7 +13,9 @@ use serde_json::{Map, Value};
 
 use super::config::factor_setting_error;
 use super::record::{details_from, metadata_from};
-use super::{invalid, parse_rfc3339, ChallengeStatus, FactorUpdate, NewChallenge, NewFactor, Order, Store, Verify};
+use super::{
+    invalid, parse_rfc3339, ChallengeStatus, FactorType, FactorUpdate, NewChallenge, NewFactor, Order, Store, Verify,
+};
 use super::{Challenge, Created, Entity, Factor, Metadata, Page, Paging, Verification, DEFAULT_PAGE_SIZE};
 use crate::error::Invalid;
 use crate::{Algorithm, Error};
@@ -60,13 +62,13 @@ pub enum Request {
     ListEntities { paging: Paging },
     /// `delete_entity(identity)`.
     DeleteEntity { identity: String },
-    /// `create_factor(identity, friendly_name, secret?, alg?, code_length?, time_step?, skew?, metadata?)`.
+    /// `create_factor(identity, friendly_name, factor_type?, count?, secret?, alg?, code_length?, time_step?, skew?, metadata?)`.
     CreateFactor { identity: String, factor: NewFactor },
     /// `fetch_factor(identity, factor_sid)`.
     FetchFactor { identity: String, factor_sid: String },
     /// `list_factors(identity, limit?, page_token?)`.
     ListFactors { identity: String, paging: Paging },
-    /// `update_factor(identity, factor_sid, friendly_name?, alg?, code_length?, time_step?, skew?, metadata?)`.
+    /// `update_factor(identity, factor_sid, friendly_name?, alg?, code_length?, time_step?, skew?, metadata?, regenerate?)`.
     UpdateFactor { identity: String, factor_sid: String, update: FactorUpdate },
     /// `verify_factor(identity, factor_sid, code)`.
     VerifyFactor { identity: String, factor_sid: String, code: String },
@@ -114,7 +116,7 @@ pub enum Answer {
     Entities(Page<Entity>),
     /// A factor, with the result of the code it checked (`verify_factor`).
     Factor(Factor, Option<Verification>),
-    /// A new factor with its binding (`create_factor`).
+    /// A new factor with its binding (`create_factor`; `update_factor` with `regenerate`).
     Created(Created),
     /// A page of factors.
     Factors(Page<Factor>),
@@ -138,7 +140,7 @@ impl Answer {
             Answer::Entity(e) => e.view(),
             Answer::Entities(p) => page(p, Entity::view),
             Answer::Factor(f, v) => f.answer_view(v.as_ref(), None),
-            Answer::Created(c) => c.factor.answer_view(None, Some((&c.binding.secret, &c.binding.uri))),
+            Answer::Created(c) => c.factor.answer_view(None, Some(&c.binding)),
             Answer::Factors(p) => page(p, Factor::view),
             Answer::Challenge(c, v) => c.answer_view(v.as_ref(), now),
             Answer::Challenges(p) => page(p, |c| c.view(now)),
@@ -205,6 +207,33 @@ impl<A: Arguments + ?Sized> Args<'_, A> {
             None => Ok(None),
             Some(Value::String(s)) => Ok(Some(s)),
             Some(_) => Err(wrong_type(name, "a string")),
+        }
+    }
+
+    fn opt_bool(&mut self, name: &'static str) -> Result<Option<bool>, Error> {
+        match self.value(name)? {
+            None => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(b)),
+            Some(_) => Err(wrong_type(name, "a boolean")),
+        }
+    }
+
+    fn factor_type(&mut self) -> Result<FactorType, Error> {
+        match self.opt_string("factor_type")? {
+            None => Ok(FactorType::Totp),
+            Some(s) => FactorType::from_name(&s).ok_or_else(|| invalid("factor_type", "totp or recovery_codes")),
+        }
+    }
+
+    fn opt_count(&mut self) -> Result<Option<u32>, Error> {
+        match self.value("count")? {
+            None => Ok(None),
+            Some(Value::Number(n)) if n.is_i64() || n.is_u64() => n
+                .as_u64()
+                .and_then(|v| u32::try_from(v).ok())
+                .map(Some)
+                .ok_or_else(|| invalid("count", "an integer from 1 to 20")),
+            Some(_) => Err(wrong_type("count", "an integer")),
         }
     }
 
@@ -343,6 +372,8 @@ impl Request {
                 identity: a.string("identity")?,
                 factor: NewFactor {
                     friendly_name: a.string("friendly_name")?,
+                    factor_type: a.factor_type()?,
+                    count: a.opt_count()?,
                     secret: a.opt_secret()?,
                     alg: a.opt_alg()?,
                     code_length: a.opt_factor_number("code_length")?,
@@ -365,6 +396,7 @@ impl Request {
                     time_step: a.opt_factor_number("time_step")?,
                     skew: a.opt_factor_number("skew")?,
                     metadata: a.opt_map("metadata")?,
+                    regenerate: a.opt_bool("regenerate")?.unwrap_or(false),
                 },
             },
             "verify_factor" => Request::VerifyFactor {
@@ -463,7 +495,10 @@ impl<S: Store> Verify<S> {
             }
             Request::ListFactors { identity, paging } => Answer::Factors(self.list_factors(&identity, &paging)?),
             Request::UpdateFactor { identity, factor_sid, update } => {
-                Answer::Factor(self.update_factor(&identity, &factor_sid, &update, now)?, None)
+                match self.update_factor_with_codes(&identity, &factor_sid, &update, now)? {
+                    (factor, Some(binding)) => Answer::Created(Created { factor, binding }),
+                    (factor, None) => Answer::Factor(factor, None),
+                }
             }
             Request::VerifyFactor { identity, factor_sid, code } => {
                 let (factor, verification) = self.verify_factor(&identity, &factor_sid, &code, now)?;

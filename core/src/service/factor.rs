@@ -1,11 +1,14 @@
-//! The TOTP Factor: a secret shared with one authenticator app, and its transitions.
+//! The Factor: a TOTP secret shared with one authenticator app, or a set of recovery codes
+//! (SPEC §11), and its transitions.
 
 use alloc::string::String;
 
 use rand_core::{CryptoRng, RngCore};
 
+use super::recovery::{normalize_recovery_code, AnswerDigest, RecoveryCodes};
 use super::VerificationResult;
 use super::{check_small_map, invalid, Entity, FactorConfig, Identity, Metadata, ServiceConfig, Sid, Verification};
+use super::{DEFAULT_RECOVERY_CODES, MAX_RECOVERY_CODES};
 use crate::error::FactorStatusProblem;
 use crate::{Algorithm, Check, Error, KeyUri, Secret, Totp};
 
@@ -79,11 +82,44 @@ impl FactorStatus {
     }
 }
 
+/// What a factor is: Twilio's `factor_type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum FactorType {
+    /// A TOTP secret in an authenticator app.
+    #[default]
+    Totp,
+    /// A set of single-use recovery codes (SPEC §11).
+    RecoveryCodes,
+}
+
+impl FactorType {
+    /// `"totp"` or `"recovery_codes"`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            FactorType::Totp => "totp",
+            FactorType::RecoveryCodes => "recovery_codes",
+        }
+    }
+
+    /// The type with that name.
+    pub fn from_name(name: &str) -> Option<FactorType> {
+        match name {
+            "totp" => Some(FactorType::Totp),
+            "recovery_codes" => Some(FactorType::RecoveryCodes),
+            _ => None,
+        }
+    }
+}
+
 /// A request to create a factor. Its `Debug` never shows an imported secret.
 #[derive(Clone, PartialEq, Eq, Default)]
 pub struct NewFactor {
     /// The account name shown in the authenticator app: 1–64 characters, no `:`.
     pub friendly_name: String,
+    /// `totp` (the default) or `recovery_codes`.
+    pub factor_type: FactorType,
+    /// How many codes a `recovery_codes` factor holds: 1–20 (default 10).
+    pub count: Option<u32>,
     /// An imported Base32 secret (migration); generated when `None`.
     pub secret: Option<String>,
     /// Overrides the service's default algorithm.
@@ -102,6 +138,8 @@ impl core::fmt::Debug for NewFactor {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("NewFactor")
             .field("friendly_name", &self.friendly_name)
+            .field("factor_type", &self.factor_type)
+            .field("count", &self.count)
             .field("secret", &self.secret.as_ref().map(|_| "…"))
             .field("alg", &self.alg)
             .field("code_length", &self.code_length)
@@ -123,6 +161,37 @@ impl NewFactor {
         self.secret = Some(String::from(base32));
         self
     }
+
+    /// Checks a `recovery_codes` request — its name, no TOTP secret or settings, `count` 1–20,
+    /// metadata — and answers how many codes to make (default 10).
+    pub fn recovery_code_count(&self) -> Result<u32, Error> {
+        check_friendly_name(&self.friendly_name)?;
+        if self.secret.is_some() {
+            return Err(invalid("secret", "nothing: a recovery_codes factor has no TOTP secret"));
+        }
+        refuse_totp_settings(self.alg, self.code_length, self.time_step, self.skew)?;
+        let count = self.count.unwrap_or(DEFAULT_RECOVERY_CODES);
+        if !(1..=MAX_RECOVERY_CODES).contains(&count) {
+            return Err(invalid("count", "an integer from 1 to 20"));
+        }
+        if let Some(metadata) = &self.metadata {
+            check_small_map(metadata, "metadata")?;
+        }
+        Ok(count)
+    }
+
+    /// A request for a `recovery_codes` factor of `count` codes (SPEC §11).
+    ///
+    /// ```
+    /// # use watchword_core::service::*;
+    /// # let verify = Verify::new(ServiceConfig::new("Acme").unwrap(), MemoryStore::new());
+    /// let created = verify.create_factor("user-0001", NewFactor::recovery_codes("backup", 10), 0).unwrap();
+    /// assert_eq!(created.binding.codes.len(), 10);
+    /// assert_eq!(created.factor.view()["config"]["remaining"], 10);
+    /// ```
+    pub fn recovery_codes(friendly_name: &str, count: u32) -> NewFactor {
+        NewFactor { factor_type: FactorType::RecoveryCodes, count: Some(count), ..NewFactor::new(friendly_name) }
+    }
 }
 
 /// A change to a factor's friendly name, configuration or metadata (`None`: unchanged).
@@ -140,6 +209,9 @@ pub struct FactorUpdate {
     pub skew: Option<u32>,
     /// New metadata (replaces the old).
     pub metadata: Option<Metadata>,
+    /// A `recovery_codes` factor only: replace its codes with a new set (the old ones stop
+    /// working).
+    pub regenerate: bool,
 }
 
 /// A TOTP factor (Twilio's Factor, `YF…`), with the counters that make replay protection,
@@ -186,6 +258,9 @@ pub struct Factor {
     /// The last two future steps a code was reported `outside_window` for: presented again,
     /// such a code is `replayed` (the diagnosis must not turn one guess into five codes).
     pub future_steps: [Option<u64>; 2],
+    /// A `recovery_codes` factor's codes (hashed; boxed, as most factors have none); `None`
+    /// for a TOTP factor. A recovery-codes factor's `secret` and `config` are unused.
+    pub recovery_codes: Option<alloc::boxed::Box<RecoveryCodes>>,
 }
 
 /// What a factor must never lose to an import, a delete or a lost race (SPEC §7): its replay
@@ -204,6 +279,9 @@ pub struct Guard {
     pub locked_until: Option<u64>,
     /// The failure budget's window and count.
     pub failure_budget: Quota,
+    /// A recovery-codes factor's set (its salt) and which of its codes were used (bit `i`:
+    /// code `i`): an import of the same set keeps them used.
+    pub used_codes: Option<([u8; 16], u32)>,
 }
 
 /// Of two counts of one fixed window of `length` seconds, the one that counts more at `now`
@@ -233,6 +311,10 @@ impl Guard {
             consecutive_failures: self.consecutive_failures.max(other.consecutive_failures),
             locked_until: self.locked_until.max(other.locked_until),
             failure_budget: higher_quota(self.failure_budget, other.failure_budget, now, 86_400),
+            used_codes: match (self.used_codes, other.used_codes) {
+                (Some((salt, a)), Some((other_salt, b))) if salt == other_salt => Some((salt, a | b)),
+                (mine, theirs) => mine.or(theirs),
+            },
         }
     }
 }
@@ -247,6 +329,12 @@ impl Factor {
         rng: &mut R,
         now: u64,
     ) -> Result<Factor, Error> {
+        if request.factor_type == FactorType::RecoveryCodes {
+            return Err(invalid("factor_type", "totp (Factor::create_recovery_codes creates recovery codes)"));
+        }
+        if request.count.is_some() {
+            return Err(invalid("count", "only with factor_type recovery_codes"));
+        }
         check_friendly_name(&request.friendly_name)?;
         let defaults = config.default_factor_config();
         let factor_config = FactorConfig {
@@ -274,13 +362,26 @@ impl Factor {
         };
         let mut random = [0u8; 16];
         rng.fill_bytes(&mut random);
-        Ok(Factor {
+        Ok(Factor::fresh(entity, request, factor_config, secret, random, now))
+    }
+
+    /// A new unverified factor record (version 1) of `request`'s name and metadata, with
+    /// nothing counted yet.
+    fn fresh(
+        entity: &Entity,
+        request: &NewFactor,
+        config: FactorConfig,
+        secret: Secret,
+        random: [u8; 16],
+        now: u64,
+    ) -> Factor {
+        Factor {
             sid: Sid::new("YF", random),
             entity_sid: entity.sid,
             identity: entity.identity,
             friendly_name: request.friendly_name.clone(),
             status: FactorStatus::Unverified,
-            config: factor_config,
+            config,
             secret,
             metadata: request.metadata.clone(),
             date_created: now,
@@ -294,7 +395,58 @@ impl Factor {
             challenges_day: Quota::default(),
             failure_budget: Quota::default(),
             future_steps: [None, None],
-        })
+            recovery_codes: None,
+        }
+    }
+
+    /// A new `recovery_codes` factor for `entity` (version 1) holding `codes` (made with
+    /// [`RecoveryCodes::generate`] for [`NewFactor::recovery_code_count`] codes, before, so that
+    /// a retried creation does not hash them again), verified at once.
+    pub fn create_recovery_codes<R: RngCore + CryptoRng>(
+        config: &ServiceConfig,
+        entity: &Entity,
+        request: &NewFactor,
+        codes: RecoveryCodes,
+        rng: &mut R,
+        now: u64,
+    ) -> Result<Factor, Error> {
+        request.recovery_code_count()?;
+        let mut random = [0u8; 16];
+        rng.fill_bytes(&mut random);
+        let factor_config = config.default_factor_config();
+        // Never used nor shown: random, so that no TOTP code can be made from it.
+        let secret = Secret::generate_with(factor_config.alg, rng);
+        let mut factor = Factor::fresh(entity, request, factor_config, secret, random, now);
+        factor.status = FactorStatus::Verified;
+        factor.recovery_codes = Some(alloc::boxed::Box::new(codes));
+        Ok(factor)
+    }
+
+    /// Twilio's `factor_type`: `"totp"` or `"recovery_codes"`.
+    pub fn kind(&self) -> FactorType {
+        match self.recovery_codes {
+            Some(_) => FactorType::RecoveryCodes,
+            None => FactorType::Totp,
+        }
+    }
+
+    /// How many codes a new set for this factor holds: as many as its current set (`None` for
+    /// a TOTP factor).
+    pub fn recovery_code_count(&self) -> Option<u32> {
+        self.recovery_codes.as_ref().map(|codes| codes.count())
+    }
+
+    /// A `recovery_codes` factor with a new set of codes (made with
+    /// [`RecoveryCodes::generate`] for [`Factor::recovery_code_count`] codes); the old codes
+    /// stop working. Counters and lockout are kept.
+    pub fn regenerate(mut self, codes: RecoveryCodes, now: u64) -> Result<Factor, Error> {
+        if self.recovery_codes.is_none() {
+            return Err(invalid("regenerate", "true only for a recovery_codes factor"));
+        }
+        self.recovery_codes = Some(alloc::boxed::Box::new(codes));
+        self.date_updated = now;
+        self.version = self.version.saturating_add(1);
+        Ok(self)
     }
 
     /// What this factor must never lose (see [`Guard`]).
@@ -307,6 +459,10 @@ impl Factor {
             consecutive_failures: self.consecutive_failures,
             locked_until: self.locked_until,
             failure_budget: self.failure_budget,
+            used_codes: self.recovery_codes.as_ref().map(|codes| {
+                let used = codes.used.iter().enumerate().filter(|(_, used)| **used);
+                (codes.salt, used.fold(0u32, |mask, (i, _)| mask | (1 << i)))
+            }),
         }
     }
 
@@ -324,6 +480,11 @@ impl Factor {
         self.consecutive_failures = merged.consecutive_failures;
         self.locked_until = merged.locked_until;
         self.failure_budget = merged.failure_budget;
+        if let (Some(codes), Some((salt, mask))) = (&mut self.recovery_codes, guard.used_codes) {
+            if codes.salt == salt {
+                codes.used.iter_mut().enumerate().for_each(|(i, used)| *used |= mask & (1 << i) != 0);
+            }
+        }
     }
 
     /// The `otpauth://` URI an authenticator app scans: issuer from the service, account
@@ -393,40 +554,53 @@ impl Factor {
     /// factors refuse; a right, fresh code resets the failure count; every other result
     /// counts toward the lockout.
     pub fn answer(mut self, config: &ServiceConfig, code: &str, now: u64) -> Result<(Factor, Verification), Error> {
-        let verification = self.answer_in_place(config, code, now)?;
+        let verification = self.answer_in_place(config, code, now, &mut AnswerDigest::default())?;
         Ok((self, verification))
     }
 
-    /// [`Factor::answer`] on the factor itself; on an error it is unchanged.
+    /// [`Factor::answer`] on the factor itself; on an error it is unchanged. A recovery code
+    /// is hashed through `digest`, which keeps the hash for the retries of the same call.
     pub(crate) fn answer_in_place(
         &mut self,
         config: &ServiceConfig,
         code: &str,
         now: u64,
+        digest: &mut AnswerDigest,
     ) -> Result<Verification, Error> {
         if let Some(until) = self.lock(config, now) {
             return Err(Error::FactorLocked { until });
         }
-        let (verification, step) = self.check(code, now)?;
-        self.version = self.version.saturating_add(1);
-        match step {
-            Some(step) => {
-                self.accept(step);
-                self.consecutive_failures = 0;
-                self.locked_until = None;
+        let verification = match &mut self.recovery_codes {
+            Some(codes) => {
+                let (verification, index) = check_recovery_code(codes, code, digest);
+                if let Some(index) = index {
+                    codes.used[index] = true;
+                }
+                verification
             }
             None => {
-                self.remember_future(&verification, now);
-                let budget = self.failure_budget.admit(now, 86_400, config.failure_budget);
-                self.failure_budget = budget.unwrap_or(self.failure_budget);
-                let failures = self.consecutive_failures.saturating_add(1);
-                self.consecutive_failures = failures;
-                if failures < config.lockout_permanent_threshold && failures % config.lockout_threshold == 0 {
-                    let lockouts = failures / config.lockout_threshold;
-                    let doubling = 1u64 << (lockouts - 1).min(40);
-                    let seconds = config.lockout_seconds.saturating_mul(doubling).min(config.lockout_max_seconds);
-                    self.locked_until = Some(now.saturating_add(seconds));
+                let (verification, step) = self.check(code, now)?;
+                if let Some(step) = step {
+                    self.accept(step);
                 }
+                verification
+            }
+        };
+        self.version = self.version.saturating_add(1);
+        if verification.approved() {
+            self.consecutive_failures = 0;
+            self.locked_until = None;
+        } else {
+            self.remember_future(&verification, now);
+            let budget = self.failure_budget.admit(now, 86_400, config.failure_budget);
+            self.failure_budget = budget.unwrap_or(self.failure_budget);
+            let failures = self.consecutive_failures.saturating_add(1);
+            self.consecutive_failures = failures;
+            if failures < config.lockout_permanent_threshold && failures % config.lockout_threshold == 0 {
+                let lockouts = failures / config.lockout_threshold;
+                let doubling = 1u64 << (lockouts - 1).min(40);
+                let seconds = config.lockout_seconds.saturating_mul(doubling).min(config.lockout_max_seconds);
+                self.locked_until = Some(now.saturating_add(seconds));
             }
         }
         Ok(verification)
@@ -448,7 +622,8 @@ impl Factor {
             return Err(Error::FactorNotVerified);
         }
         let quota = || Error::ChallengeCreationLimitReached;
-        let (hour, day) = if self.config.code_length <= 4 {
+        // Recovery codes have ten characters: the quotas of long codes apply.
+        let (hour, day) = if self.config.code_length <= 4 && self.recovery_codes.is_none() {
             (self.challenges_hour, self.challenges_day.admit(now, 86_400, config.challenge_quota_short_day))
         } else {
             let hour = self.challenges_hour.admit(now, 3600, config.challenge_quota_hour).ok_or_else(quota)?;
@@ -464,6 +639,11 @@ impl Factor {
     pub fn update(self, config: &ServiceConfig, update: &FactorUpdate, now: u64) -> Result<Factor, Error> {
         if let Some(name) = &update.friendly_name {
             check_friendly_name(name)?;
+        }
+        if self.recovery_codes.is_some() {
+            refuse_totp_settings(update.alg, update.code_length, update.time_step, update.skew)?;
+        } else if update.regenerate {
+            return Err(invalid("regenerate", "true only for a recovery_codes factor"));
         }
         let factor_config = FactorConfig {
             alg: update.alg.unwrap_or(self.config.alg),
@@ -559,6 +739,44 @@ impl Factor {
             }
             Check::Rejected => (Verification { result: VerificationResult::InvalidCode, offset: None }, None),
         })
+    }
+}
+
+/// Refuses TOTP settings given for a recovery-codes factor, naming the first.
+fn refuse_totp_settings(
+    alg: Option<Algorithm>,
+    code_length: Option<u32>,
+    time_step: Option<u64>,
+    skew: Option<u32>,
+) -> Result<(), Error> {
+    let given = [
+        ("config.alg", alg.is_some()),
+        ("config.code_length", code_length.is_some()),
+        ("config.time_step", time_step.is_some()),
+        ("config.skew", skew.is_some()),
+    ];
+    match given.iter().find(|(_, given)| *given) {
+        Some((name, _)) => Err(invalid(name, "nothing: a recovery_codes factor has no TOTP settings")),
+        None => Ok(()),
+    }
+}
+
+/// Checks a recovery-code answer: its form first (no hashing for what cannot be a code), then
+/// its hash (once per call, see [`AnswerDigest`]) against every code. Returns the result and,
+/// when approved, the index of the code to mark used.
+fn check_recovery_code(
+    codes: &RecoveryCodes,
+    answer: &str,
+    digest: &mut AnswerDigest,
+) -> (Verification, Option<usize>) {
+    let verification = |result| Verification { result, offset: None };
+    let Some(normalized) = normalize_recovery_code(answer) else {
+        return (verification(VerificationResult::InvalidCode), None);
+    };
+    match codes.find(&digest.of(codes, &normalized)) {
+        None => (verification(VerificationResult::InvalidCode), None),
+        Some(index) if codes.used[index] => (verification(VerificationResult::Replayed), None),
+        Some(index) => (verification(VerificationResult::Approved), Some(index)),
     }
 }
 

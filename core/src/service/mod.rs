@@ -37,6 +37,7 @@ mod entity;
 mod factor;
 mod ids;
 mod record;
+mod recovery;
 mod store;
 mod time;
 mod tombstone;
@@ -59,8 +60,12 @@ use alloc::string::String;
 pub use challenge::{Challenge, ChallengeStatus, DetailField, Details, NewChallenge};
 pub use config::{FactorConfig, ServiceConfig, Setting, DEFAULT_SERVICE, DEFAULT_STORE, MIN_SECRET_BYTES, SETTINGS};
 pub use entity::Entity;
-pub use factor::{Factor, FactorStatus, FactorUpdate, Guard, NewFactor, Quota};
+pub use factor::{Factor, FactorStatus, FactorType, FactorUpdate, Guard, NewFactor, Quota};
 pub use ids::{Identity, Sid};
+pub use recovery::{
+    normalize_recovery_code, CodeHash, PlainCodes, RecoveryCodes, DEFAULT_RECOVERY_CODES,
+    DEFAULT_RECOVERY_CODE_ITERATIONS, MAX_RECOVERY_CODES, RECOVERY_ALPHABET, RECOVERY_CODE_CHARS, RECOVERY_SALT_BYTES,
+};
 pub use store::{Cursor, Key, Kind, Record, Store, Write};
 pub use time::{parse_rfc3339, rfc3339};
 pub use tombstone::{Tombstone, TOMBSTONE_SECONDS};

@@ -1,5 +1,6 @@
-//! The stored form of records: versioned JSON (`"v": 1`) that a host keeps in its own
-//! database. It holds the secret and every counter; `from_record` rejects unknown versions,
+//! The stored form of records: versioned JSON (`"v": 1` to `3`) that a host keeps in its own
+//! database. It holds the secret (or a recovery-code factor's salted hashes, never a code) and
+//! every counter; `from_record` rejects unknown versions,
 //! missing or unknown fields and values no valid record can have. See `docs/records.md`.
 
 use alloc::string::{String, ToString};
@@ -11,12 +12,15 @@ use super::challenge::MAX_EXPIRATION;
 use super::factor::check_friendly_name;
 use super::{check_identity, check_sid, Identity, Metadata, Sid};
 use super::{Challenge, ChallengeStatus, DetailField, Details, Entity, Factor, FactorConfig, FactorStatus, Quota};
-use super::{Guard, Tombstone};
+use super::{FactorType, Guard, RecoveryCodes, Tombstone, MAX_RECOVERY_CODES, RECOVERY_SALT_BYTES};
 use crate::error::Invalid;
 use crate::{Algorithm, Error, Secret};
 
 /// The record format version this library writes. It reads every version from 1 to this one.
-pub const RECORD_VERSION: u64 = 2;
+///
+/// Version 3 added a factor's `recovery_codes` (`null` for a TOTP factor) and a challenge's
+/// `factor_type`; records of versions 1 and 2 read as TOTP.
+pub const RECORD_VERSION: u64 = 3;
 
 fn bad(field: &'static str, problem: &'static str) -> Error {
     Error::InvalidParameter(Invalid::Record { field, problem })
@@ -39,7 +43,7 @@ impl<'a> Fields<'a> {
             None => return Err(bad("v", "is missing")),
             Some(v) => match v.as_u64() {
                 Some(v) if (since..=RECORD_VERSION).contains(&v) => v,
-                _ => return Err(bad("v", "is an unknown record version (this library reads versions 1 and 2)")),
+                _ => return Err(bad("v", "is an unknown record version (this library reads versions 1 to 3)")),
             },
         };
         match map.get("type").and_then(Value::as_str) {
@@ -131,6 +135,62 @@ pub(crate) fn metadata_json(metadata: &Option<Metadata>) -> Value {
         Some(m) => Value::Object(m.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect()),
         None => Value::Null,
     }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().flat_map(|b| [b >> 4, b & 15]).map(|n| char::from_digit(u32::from(n), 16).unwrap_or('0')).collect()
+}
+
+/// Lowercase hex of exactly `N` bytes.
+fn from_hex<const N: usize>(text: &str) -> Option<[u8; N]> {
+    let digits = text.as_bytes();
+    if digits.len() != 2 * N || digits.iter().any(|d| d.is_ascii_uppercase()) {
+        return None;
+    }
+    let mut out = [0u8; N];
+    for (byte, pair) in out.iter_mut().zip(digits.chunks(2)) {
+        let high = char::from(pair[0]).to_digit(16)?;
+        let low = char::from(pair[1]).to_digit(16)?;
+        *byte = (high * 16 + low) as u8;
+    }
+    Some(out)
+}
+
+/// `{"salt", "iterations", "hashes", "used"}` (hex salt and hashes), or `null`.
+fn recovery_json(codes: &Option<alloc::boxed::Box<RecoveryCodes>>) -> Value {
+    match codes {
+        None => Value::Null,
+        Some(c) => json!({
+            "salt": hex(&c.salt),
+            "iterations": c.iterations,
+            "hashes": c.hashes.iter().map(|h| hex(h)).collect::<Vec<_>>(),
+            "used": c.used,
+        }),
+    }
+}
+
+fn recovery_from(value: &Value) -> Option<Option<alloc::boxed::Box<RecoveryCodes>>> {
+    if value.is_null() {
+        return Some(None);
+    }
+    let map = value.as_object().filter(|m| m.len() == 4)?;
+    let salt = from_hex::<RECOVERY_SALT_BYTES>(map.get("salt")?.as_str()?)?;
+    let iterations = u32::try_from(map.get("iterations")?.as_u64()?).ok().filter(|i| *i >= 1000)?;
+    let hashes =
+        map.get("hashes")?.as_array()?.iter().map(|h| from_hex::<32>(h.as_str()?)).collect::<Option<Vec<_>>>()?;
+    let used = map.get("used")?.as_array()?.iter().map(Value::as_bool).collect::<Option<Vec<_>>>()?;
+    let count_ok = (1..=MAX_RECOVERY_CODES as usize).contains(&hashes.len()) && used.len() == hashes.len();
+    count_ok.then(|| Some(alloc::boxed::Box::new(RecoveryCodes { salt, iterations, hashes, used })))
+}
+
+fn used_codes_from(value: &Value) -> Option<Option<([u8; RECOVERY_SALT_BYTES], u32)>> {
+    if value.is_null() {
+        return Some(None);
+    }
+    let map = value.as_object().filter(|m| m.len() == 2)?;
+    let salt = from_hex::<RECOVERY_SALT_BYTES>(map.get("salt")?.as_str()?)?;
+    let used = u32::try_from(map.get("used")?.as_u64()?).ok()?;
+    Some(Some((salt, used)))
 }
 
 fn quota_json(q: Quota) -> Value {
@@ -247,8 +307,8 @@ impl Entity {
 }
 
 impl Factor {
-    /// The stored record (JSON, `"v": 1`). It holds the secret: keep it in the host's
-    /// database, never hand it to clients.
+    /// The stored record (JSON, `"v": 3`). It holds the secret (a recovery-code factor: the
+    /// salted hashes of its codes): keep it in the host's database, never hand it to clients.
     pub fn to_record(&self) -> String {
         json!({
             "v": RECORD_VERSION,
@@ -277,6 +337,7 @@ impl Factor {
             "challenges_day": quota_json(self.challenges_day),
             "failure_budget": quota_json(self.failure_budget),
             "future_steps": self.future_steps.iter().flatten().collect::<Vec<_>>(),
+            "recovery_codes": recovery_json(&self.recovery_codes),
         })
         .to_string()
     }
@@ -317,10 +378,21 @@ impl Factor {
             challenges_day: f.quota("challenges_day")?,
             failure_budget: if format >= 2 { f.quota("failure_budget")? } else { Quota::default() },
             future_steps: if format >= 2 { f.steps("future_steps")? } else { [None, None] },
+            recovery_codes: if format >= 3 {
+                recovery_from(f.get("recovery_codes")?).ok_or_else(|| {
+                    bad("recovery_codes", "must be null or {salt, iterations (at least 1000), hashes (1 to 20), used}")
+                })?
+            } else {
+                None
+            },
         };
         f.finish()?;
         check_times(factor.date_created, factor.date_updated)?;
-        if factor.status == FactorStatus::Verified && factor.last_used_step.is_none() {
+        if factor.recovery_codes.is_some() && factor.status != FactorStatus::Verified {
+            return Err(bad("status", "must be \"verified\" for recovery codes"));
+        }
+        if factor.status == FactorStatus::Verified && factor.last_used_step.is_none() && factor.recovery_codes.is_none()
+        {
             return Err(bad("last_used_step", "must be set on a verified factor"));
         }
         Ok(factor)
@@ -349,6 +421,7 @@ impl Challenge {
             "entity_sid": self.entity_sid,
             "identity": self.identity,
             "factor_sid": self.factor_sid,
+            "factor_type": self.factor_type.as_str(),
             "status": self.status.as_str(),
             "date_created": self.date_created,
             "date_updated": self.date_updated,
@@ -373,6 +446,11 @@ impl Challenge {
         let identity = record_identity(f.str("identity")?)?;
         let factor_sid = check_sid(f.str("factor_sid")?, "YF", "factor_sid", "")
             .map_err(|_| bad("factor_sid", "is not a valid sid"))?;
+        let factor_type = match format {
+            1 | 2 => FactorType::Totp,
+            _ => FactorType::from_name(f.str("factor_type")?)
+                .ok_or_else(|| bad("factor_type", "must be \"totp\" or \"recovery_codes\""))?,
+        };
         let status = match ChallengeStatus::from_name(&f.string("status")?) {
             Some(s @ (ChallengeStatus::Pending | ChallengeStatus::Approved | ChallengeStatus::Denied)) => s,
             // Version 2 stores an expiry that was answered (so a clock going back cannot revive it).
@@ -393,6 +471,7 @@ impl Challenge {
             entity_sid,
             identity,
             factor_sid,
+            factor_type,
             status,
             date_created: f.u64("date_created")?,
             date_updated: f.u64("date_updated")?,
@@ -419,7 +498,7 @@ impl Challenge {
 }
 
 impl Tombstone {
-    /// The stored record (JSON, `"v": 2`).
+    /// The stored record (JSON, `"v": 3`).
     pub fn to_record(&self) -> String {
         let g = &self.guard;
         json!({
@@ -435,6 +514,7 @@ impl Tombstone {
             "consecutive_failures": g.consecutive_failures,
             "locked_until": g.locked_until,
             "failure_budget": quota_json(g.failure_budget),
+            "used_codes": g.used_codes.map(|(salt, mask)| json!({ "salt": hex(&salt), "used": mask })),
         })
         .to_string()
     }
@@ -453,7 +533,7 @@ impl Tombstone {
     /// assert_eq!(Tombstone::from_record(&t.to_record()).unwrap(), t);
     /// ```
     pub fn from_record(text: &str) -> Result<Tombstone, Error> {
-        let (value, _) = Fields::open(text, "tombstone", 2)?;
+        let (value, format) = Fields::open(text, "tombstone", 2)?;
         let mut f = Fields::new(value.as_object().ok_or_else(|| bad("record", "is not a JSON object"))?);
         let tombstone = Tombstone {
             sid: record_sid(f.str("sid")?, "YF")?,
@@ -467,6 +547,12 @@ impl Tombstone {
                 consecutive_failures: f.u32("consecutive_failures")?,
                 locked_until: f.opt_u64("locked_until")?,
                 failure_budget: f.quota("failure_budget")?,
+                used_codes: if format >= 3 {
+                    used_codes_from(f.get("used_codes")?)
+                        .ok_or_else(|| bad("used_codes", "must be null or {salt (32 hex), used (an integer)}"))?
+                } else {
+                    None
+                },
             },
         };
         f.finish()?;

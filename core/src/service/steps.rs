@@ -37,6 +37,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use rand_core::{OsRng, RngCore};
 use zeroize::Zeroizing;
 
+use super::recovery::{AnswerDigest, RecoveryCodes};
 use super::{Answer, Cursor, Identity, Key, Kind, Record, Request, ServiceConfig, Store, Verify, Write};
 use crate::Error;
 
@@ -94,6 +95,12 @@ pub(crate) struct Tape {
     random: Zeroizing<Vec<u8>>,
     drawn: usize,
     need: Option<Step>,
+    /// The hash of the operation's recovery-code answer, made in the first run that needed it:
+    /// an answer is hashed once per call, not once per run or retry.
+    digest: AnswerDigest,
+    /// The set of recovery codes the operation made (with their hashes): a later run draws
+    /// the same codes and takes the hashes from here.
+    codes: Option<RecoveryCodes>,
 }
 
 impl core::fmt::Debug for Tape {
@@ -114,6 +121,26 @@ impl Tape {
         }
         out.copy_from_slice(&self.random[self.drawn..end]);
         self.drawn = end;
+    }
+
+    /// The kept digest of the answer (taken out while a run uses it).
+    pub(crate) fn take_digest(tape: &Mutex<Tape>) -> AnswerDigest {
+        core::mem::take(&mut lock(tape).digest)
+    }
+
+    /// Keeps the digest for the next run.
+    pub(crate) fn keep_digest(tape: &Mutex<Tape>, digest: AnswerDigest) {
+        lock(tape).digest = digest;
+    }
+
+    /// The set of recovery codes an earlier run made.
+    pub(crate) fn made_codes(tape: &Mutex<Tape>) -> Option<RecoveryCodes> {
+        lock(tape).codes.clone()
+    }
+
+    /// Keeps the set of recovery codes this run made for the next run.
+    pub(crate) fn keep_codes(tape: &Mutex<Tape>, codes: &RecoveryCodes) {
+        lock(tape).codes = Some(codes.clone());
     }
 
     /// The next answer, or — when the caller has not given it yet — a record of what is needed

@@ -10,10 +10,11 @@ use super::steps::{Replay, Tape};
 
 use super::factor::higher_quota;
 use super::record::MAX_RECORD_VERSION;
+use super::recovery::{AnswerDigest, PlainCodes, RecoveryCodes};
 use super::{check_identity, check_sid, invalid, Identity, Metadata, ServiceConfig, Sid, Verification};
 use super::{
-    Challenge, ChallengeStatus, Cursor, Entity, Factor, FactorUpdate, Key, Kind, NewChallenge, NewFactor, Record,
-    Store, Tombstone, Write,
+    Challenge, ChallengeStatus, Cursor, Entity, Factor, FactorType, FactorUpdate, Key, Kind, NewChallenge, NewFactor,
+    Record, Store, Tombstone, Write,
 };
 use crate::Error;
 
@@ -83,19 +84,30 @@ fn backoff(round: usize) {
 /// The answer to factor creation: the factor and, this once, its binding.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Created {
-    /// The new, unverified factor.
+    /// The new factor (unverified for TOTP, verified for recovery codes).
     pub factor: Factor,
-    /// What the authenticator app needs. Returned only here.
+    /// What the authenticator app needs, or the recovery codes. Returned only here.
     pub binding: Binding,
 }
 
-/// The secret (Base32) and the `otpauth://` URI of a new factor.
-#[derive(Clone, PartialEq, Eq)]
+/// What a new factor's user needs, shown once: the secret (Base32) and the `otpauth://` URI
+/// of a TOTP factor, or the codes of a `recovery_codes` factor (then `secret` and `uri` are
+/// empty).
+#[derive(Clone, PartialEq, Eq, Default)]
 pub struct Binding {
     /// Base32, upper case, no padding.
     pub secret: String,
     /// The key URI to show as a QR code.
     pub uri: String,
+    /// Recovery codes (`xxxxx-xxxxx`); empty for a TOTP factor.
+    pub codes: Vec<String>,
+}
+
+impl Binding {
+    /// The binding of a new set of recovery codes (the plaintext is wiped as it moves here).
+    fn of_codes(codes: &PlainCodes) -> Binding {
+        Binding { secret: String::new(), uri: String::new(), codes: codes.iter().map(|c| String::clone(c)).collect() }
+    }
 }
 
 #[cfg(feature = "qr")]
@@ -113,10 +125,12 @@ impl Binding {
 }
 
 impl Drop for Binding {
-    /// The secret and the URI that carries it are wiped when the binding is dropped.
+    /// The secret, the URI that carries it and the recovery codes are wiped when the binding
+    /// is dropped.
     fn drop(&mut self) {
         zeroize::Zeroize::zeroize(&mut self.secret);
         zeroize::Zeroize::zeroize(&mut self.uri);
+        zeroize::Zeroize::zeroize(&mut self.codes);
     }
 }
 
@@ -307,6 +321,34 @@ impl<S: Store> Verify<S> {
         &self.store
     }
 
+    /// Runs `operation` with the digest of its recovery-code answer kept for all its retries:
+    /// the call's own, or — run as steps — the tape's, which outlives each run.
+    fn with_digest<T>(&self, operation: impl FnOnce(&mut AnswerDigest) -> T) -> T {
+        match &self.tape {
+            None => operation(&mut AnswerDigest::default()),
+            Some(tape) => {
+                let mut digest = Tape::take_digest(tape);
+                let out = operation(&mut digest);
+                Tape::keep_digest(tape, digest);
+                out
+            }
+        }
+    }
+
+    /// A new set of `count` recovery codes, hashed with the service's iterations. Run as steps,
+    /// every run draws the same codes again from the tape and takes their hashes from the
+    /// first run's set, so that a set is hashed once per call.
+    fn new_code_set(&self, count: u32) -> (RecoveryCodes, PlainCodes) {
+        let iterations = self.config.recovery_code_iterations;
+        let Some(tape) = &self.tape else {
+            return RecoveryCodes::generate(count, iterations, &mut self.draws());
+        };
+        let earlier = Tape::made_codes(tape);
+        let made = RecoveryCodes::generate_reusing(count, iterations, &mut self.draws(), earlier.as_ref());
+        Tape::keep_codes(tape, &made.0);
+        made
+    }
+
     fn retry<T>(&self, mut attempt: impl FnMut() -> Result<T, Error>) -> Result<T, Error> {
         for round in 0..MAX_RETRIES {
             match attempt() {
@@ -445,11 +487,17 @@ impl<S: Store> Verify<S> {
 
     // ----- factors -----
 
-    /// Creates an unverified factor (and the entity, if missing). Checks the request, then
-    /// the factor limit (60315), then the creation quota (60326).
+    /// Creates an unverified TOTP factor, or a verified `recovery_codes` factor (and the
+    /// entity, if missing). Checks the request, then the factor limit (60315), then the
+    /// creation quota (60326). The answer alone carries the secret or the codes.
     pub fn create_factor(&self, identity: &str, request: NewFactor, now: u64) -> Result<Created, Error> {
         check_now(now)?;
         let id = check_identity(identity)?;
+        // Recovery codes are made (and hashed) once, not again when a lost race is retried.
+        let codes = match request.factor_type {
+            FactorType::RecoveryCodes => Some(self.new_code_set(request.recovery_code_count()?)),
+            FactorType::Totp => None,
+        };
         self.retry(|| {
             let (entity, expected) = match self.entity_at(&id)? {
                 Some(e) => {
@@ -458,16 +506,32 @@ impl<S: Store> Verify<S> {
                 }
                 None => (Entity { version: 0, ..Entity::new(identity, self.random16(), now)? }, 0),
             };
-            let factor = Factor::create(&self.config, &entity, &request, &mut self.draws(), now)?;
-            let uri = factor.binding_uri(&self.config)?;
+            let (factor, binding) = match &codes {
+                None => {
+                    let factor = Factor::create(&self.config, &entity, &request, &mut self.draws(), now)?;
+                    let uri = factor.binding_uri(&self.config)?;
+                    let secret = factor.secret.to_base32();
+                    (factor, Binding { secret, uri, codes: Vec::new() })
+                }
+                Some((set, shown)) => {
+                    let factor = Factor::create_recovery_codes(
+                        &self.config,
+                        &entity,
+                        &request,
+                        set.clone(),
+                        &mut self.draws(),
+                        now,
+                    )?;
+                    (factor, Binding::of_codes(shown))
+                }
+            };
             let limit = self.config.factors_per_entity as usize;
             if self.store.list(self.service(), &id, Kind::Factor, None, limit)?.len() >= limit {
                 return Err(Error::FactorLimitReached);
             }
             let entity = entity.admit_factor_creation(&self.config, now)?;
             self.commit(alloc::vec![put(Record::Entity(entity), expected)?, put(Record::Factor(factor.clone()), 0)?])?;
-            let secret = factor.secret.to_base32();
-            Ok(Created { factor, binding: Binding { secret, uri } })
+            Ok(Created { factor, binding })
         })
     }
 
@@ -482,13 +546,52 @@ impl<S: Store> Verify<S> {
         self.page(Some(&entity.identity), paging, |_| true)
     }
 
-    /// Changes a factor's friendly name, configuration or metadata.
+    /// Changes a factor's friendly name, configuration or metadata. `regenerate` is refused
+    /// here (the new codes must reach the caller): see [`Verify::update_factor_with_codes`].
     pub fn update_factor(&self, identity: &str, sid: &str, update: &FactorUpdate, now: u64) -> Result<Factor, Error> {
+        if update.regenerate {
+            return Err(invalid("regenerate", "false here; update_factor_with_codes answers the new codes"));
+        }
+        self.update_factor_with_codes(identity, sid, update, now).map(|(factor, _)| factor)
+    }
+
+    /// [`Verify::update_factor`], also with `regenerate`: a `recovery_codes` factor then gets
+    /// a new set of as many codes, answered here once (the old codes stop working).
+    ///
+    /// ```
+    /// # use watchword_core::service::*;
+    /// # let verify = Verify::new(ServiceConfig::new("Acme").unwrap(), MemoryStore::new());
+    /// let created = verify.create_factor("user-0001", NewFactor::recovery_codes("backup", 5), 0).unwrap();
+    /// let update = FactorUpdate { regenerate: true, ..FactorUpdate::default() };
+    /// let (_, binding) = verify.update_factor_with_codes("user-0001", &created.factor.sid, &update, 10).unwrap();
+    /// assert_ne!(binding.unwrap().codes, created.binding.codes);
+    /// ```
+    pub fn update_factor_with_codes(
+        &self,
+        identity: &str,
+        sid: &str,
+        update: &FactorUpdate,
+        now: u64,
+    ) -> Result<(Factor, Option<Binding>), Error> {
         check_now(now)?;
+        // The new set is made (and hashed) once, and made again only if a retry finds a set of
+        // another size.
+        let mut made: Option<(RecoveryCodes, PlainCodes)> = None;
         self.retry(|| {
             let factor = self.factor_of(identity, sid)?;
             let expected = factor.version;
-            self.commit_factor(factor.update(&self.config, update, now)?, expected)
+            let mut next = factor.update(&self.config, update, now)?;
+            let mut binding = None;
+            if let (true, Some(count)) = (update.regenerate, next.recovery_code_count()) {
+                if made.as_ref().is_none_or(|(set, _)| set.count() != count) {
+                    made = Some(self.new_code_set(count));
+                }
+                if let Some((set, shown)) = &made {
+                    next = next.regenerate(set.clone(), now)?;
+                    binding = Some(Binding::of_codes(shown));
+                }
+            }
+            Ok((self.commit_factor(next, expected)?, binding))
         })
     }
 
@@ -565,22 +668,26 @@ impl<S: Store> Verify<S> {
         let identity = check_identity(identity)?;
         let sid = check_factor_sid(&request.factor_sid)?;
         request.validate(now)?;
-        self.retry(|| {
-            // The transitions run in place on this copy of the stored factor (an error drops it).
-            let mut factor = self.factor_at(&identity, &sid)?;
-            let expected = factor.version;
-            factor.admit_challenge_in_place(&self.config, now)?;
-            let mut challenge = Challenge::create(&self.config, &factor, &request, self.random16(), now)?;
-            let verification = match &request.auth_payload {
-                Some(code) => Some(challenge.answer_in_place(&self.config, &mut factor, code, None, now)?),
-                None => None,
-            };
-            challenge.version = 1;
-            self.commit(alloc::vec![
-                put(Record::Factor(factor), expected)?,
-                Write::Put { record: Record::Challenge(challenge.clone()), expected: 0 },
-            ])?;
-            Ok((challenge, verification))
+        self.with_digest(|digest| {
+            self.retry(|| {
+                // The transitions run in place on this copy of the stored factor (an error drops it).
+                let mut factor = self.factor_at(&identity, &sid)?;
+                let expected = factor.version;
+                factor.admit_challenge_in_place(&self.config, now)?;
+                let mut challenge = Challenge::create(&self.config, &factor, &request, self.random16(), now)?;
+                let verification = match &request.auth_payload {
+                    Some(code) => {
+                        Some(challenge.answer_in_place(&self.config, &mut factor, code, None, now, digest)?)
+                    }
+                    None => None,
+                };
+                challenge.version = 1;
+                self.commit(alloc::vec![
+                    put(Record::Factor(factor), expected)?,
+                    Write::Put { record: Record::Challenge(challenge.clone()), expected: 0 },
+                ])?;
+                Ok((challenge, verification))
+            })
         })
     }
 
@@ -595,25 +702,28 @@ impl<S: Store> Verify<S> {
         now: u64,
     ) -> Result<(Challenge, Verification), Error> {
         check_now(now)?;
-        self.retry(|| {
-            let mut challenge = self.challenge_of(identity, sid)?;
-            if challenge.status == ChallengeStatus::Pending && challenge.status_at(now) == ChallengeStatus::Expired {
-                // Stored as expired, so that a clock that later goes back cannot revive it.
-                let expected = challenge.version;
-                challenge.status = ChallengeStatus::Expired;
-                challenge.date_updated = challenge.date_updated.max(now);
-                self.commit(alloc::vec![put(Record::Challenge(challenge), expected)?])?;
-                return Err(Error::ChallengeExpired);
-            }
-            let mut factor = self.get::<Factor>(Key::Factor(challenge.factor_sid))?.ok_or(Error::FactorNotFound)?;
-            let (expected_challenge, expected_factor) = (challenge.version, factor.version);
-            let verification = challenge.answer_in_place(&self.config, &mut factor, code, metadata, now)?;
-            challenge.version = next_version(expected_challenge)?;
-            self.commit(alloc::vec![
-                put(Record::Factor(factor), expected_factor)?,
-                Write::Put { record: Record::Challenge(challenge.clone()), expected: expected_challenge },
-            ])?;
-            Ok((challenge, verification))
+        self.with_digest(|digest| {
+            self.retry(|| {
+                let mut challenge = self.challenge_of(identity, sid)?;
+                if challenge.status == ChallengeStatus::Pending && challenge.status_at(now) == ChallengeStatus::Expired
+                {
+                    // Stored as expired, so that a clock that later goes back cannot revive it.
+                    let expected = challenge.version;
+                    challenge.status = ChallengeStatus::Expired;
+                    challenge.date_updated = challenge.date_updated.max(now);
+                    self.commit(alloc::vec![put(Record::Challenge(challenge), expected)?])?;
+                    return Err(Error::ChallengeExpired);
+                }
+                let mut factor = self.get::<Factor>(Key::Factor(challenge.factor_sid))?.ok_or(Error::FactorNotFound)?;
+                let (expected_challenge, expected_factor) = (challenge.version, factor.version);
+                let verification = challenge.answer_in_place(&self.config, &mut factor, code, metadata, now, digest)?;
+                challenge.version = next_version(expected_challenge)?;
+                self.commit(alloc::vec![
+                    put(Record::Factor(factor), expected_factor)?,
+                    Write::Put { record: Record::Challenge(challenge.clone()), expected: expected_challenge },
+                ])?;
+                Ok((challenge, verification))
+            })
         })
     }
 
@@ -762,7 +872,7 @@ impl<S: Store> Verify<S> {
     /// service's policy (secret length, code length, ranges). A record already stored is
     /// replaced only by a newer version (else `conflict`), and never lowers the replay floor,
     /// the remembered future steps, the attempt counters or the failure budget of the stored
-    /// factor or of its tombstone.
+    /// factor or of its tombstone, nor makes a used recovery code of the stored set unused.
     pub fn import_factor(&self, record: &str, now: u64) -> Result<Factor, Error> {
         check_now(now)?;
         let incoming = Factor::from_record(record)?;

@@ -1,6 +1,6 @@
 //! The public views: Twilio-shaped JSON (snake_case keys, RFC 3339 dates) that an API may
-//! return to clients. They never contain the secret; the creation answer alone adds
-//! `binding`.
+//! return to clients. They never contain the secret or a recovery code; the creation answer
+//! (and a regeneration's) alone adds `binding`.
 
 use serde_json::{json, Value};
 
@@ -22,16 +22,30 @@ pub(crate) fn with_result(mut view: Value, verification: Option<&super::Verifica
 }
 
 impl Factor {
-    /// Twilio's `factor_type`: `"totp"`.
-    pub const fn factor_type(&self) -> &'static str {
-        "totp"
+    /// Twilio's `factor_type`: `"totp"` or `"recovery_codes"`.
+    pub fn factor_type(&self) -> &'static str {
+        self.kind().as_str()
+    }
+
+    /// The view's `config`: the TOTP settings, or for recovery codes how many the set holds
+    /// and how many remain.
+    pub fn config_view(&self) -> Value {
+        match &self.recovery_codes {
+            Some(codes) => json!({ "count": codes.count(), "remaining": codes.remaining() }),
+            None => json!({
+                "alg": self.config.alg.as_str(),
+                "code_length": self.config.code_length,
+                "time_step": self.config.time_step,
+                "skew": self.config.skew,
+            }),
+        }
     }
 }
 
 impl Challenge {
-    /// The `factor_type` of the challenged factor: `"totp"`.
+    /// The `factor_type` of the challenged factor: `"totp"` or `"recovery_codes"`.
     pub const fn factor_type(&self) -> &'static str {
-        "totp"
+        self.factor_type.as_str()
     }
 
     /// Twilio's `responded_reason`: `"none"` (push factors only give other reasons).
@@ -53,8 +67,9 @@ impl Entity {
 }
 
 impl Factor {
-    /// The public view (no secret): `{sid, entity_sid, identity, friendly_name, status,
-    /// factor_type, config, metadata, date_created, date_updated}`.
+    /// The public view (no secret, no code): `{sid, entity_sid, identity, friendly_name,
+    /// status, factor_type, config, metadata, date_created, date_updated}`; `config` is
+    /// `{alg, code_length, time_step, skew}`, or `{count, remaining}` for recovery codes.
     ///
     /// ```
     /// # use watchword_core::service::*;
@@ -72,12 +87,7 @@ impl Factor {
             "friendly_name": self.friendly_name,
             "status": self.status.as_str(),
             "factor_type": self.factor_type(),
-            "config": {
-                "alg": self.config.alg.as_str(),
-                "code_length": self.config.code_length,
-                "time_step": self.config.time_step,
-                "skew": self.config.skew,
-            },
+            "config": self.config_view(),
             "metadata": metadata_json(&self.metadata),
             "date_created": rfc3339(self.date_created),
             "date_updated": rfc3339(self.date_updated),
@@ -108,14 +118,20 @@ impl Challenge {
     }
 }
 
-/// `binding: {secret, uri}` added to a factor view (the creation answer only).
+/// `binding` added to a factor view (the creation answer only): `{secret, uri}`, or
+/// `{codes}` for recovery codes.
 #[cfg(feature = "std")]
-pub(crate) fn with_binding(mut view: Value, secret: &str, uri: &str) -> Value {
+pub(crate) fn with_binding(mut view: Value, binding: &super::Binding) -> Value {
     if let Some(map) = view.as_object_mut() {
-        let mut binding = serde_json::Map::new();
-        binding.insert("secret".into(), Value::String(secret.into()));
-        binding.insert("uri".into(), Value::String(uri.into()));
-        map.insert("binding".into(), Value::Object(binding));
+        let mut out = serde_json::Map::new();
+        if binding.codes.is_empty() {
+            out.insert("secret".into(), Value::String(binding.secret.clone()));
+            out.insert("uri".into(), Value::String(binding.uri.clone()));
+        } else {
+            let codes = binding.codes.iter().map(|c| Value::String(c.clone())).collect();
+            out.insert("codes".into(), Value::Array(codes));
+        }
+        map.insert("binding".into(), Value::Object(out));
     }
     view
 }
@@ -123,11 +139,11 @@ pub(crate) fn with_binding(mut view: Value, secret: &str, uri: &str) -> Value {
 #[cfg(feature = "std")]
 impl Factor {
     /// The view an operation answers with: with `result` and `result_offset` when it checked
-    /// a code, with `binding` (`(secret, uri)`) when it created the factor.
-    pub fn answer_view(&self, verification: Option<&super::Verification>, binding: Option<(&str, &str)>) -> Value {
+    /// a code, with `binding` when it created the factor (or a new set of recovery codes).
+    pub fn answer_view(&self, verification: Option<&super::Verification>, binding: Option<&super::Binding>) -> Value {
         let view = with_result(self.view(), verification);
         match binding {
-            Some((secret, uri)) => with_binding(view, secret, uri),
+            Some(binding) => with_binding(view, binding),
             None => view,
         }
     }

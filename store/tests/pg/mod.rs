@@ -83,6 +83,7 @@ pub fn code_at(t: u64) -> String {
 pub fn service(store: AnyStore, label: &str) -> Verify<AnyStore> {
     let mut config = ServiceConfig::new("Acme").unwrap();
     config.set("lockout_threshold", 100).unwrap();
+    config.set("recovery_code_iterations", 1000).unwrap();
     config.service = format!("{label}-{}", random_hex());
     Verify::new(config, store)
 }

@@ -187,9 +187,18 @@ class Entity:
 
 @final
 class FactorConfig:
-    """A factor's TOTP settings."""
+    """A factor's settings: TOTP's, or for recovery codes how many the set holds (``count``) and
+    how many remain (``remaining``), which are ``None`` for TOTP."""
 
-    def __new__(cls, alg: str, code_length: int, time_step: int, skew: int) -> FactorConfig: ...
+    def __new__(
+        cls,
+        alg: str,
+        code_length: int,
+        time_step: int,
+        skew: int,
+        count: int | None = None,
+        remaining: int | None = None,
+    ) -> FactorConfig: ...
     @property
     def alg(self) -> str: ...
     @property
@@ -198,18 +207,26 @@ class FactorConfig:
     def time_step(self) -> int: ...
     @property
     def skew(self) -> int: ...
+    @property
+    def count(self) -> int | None: ...
+    @property
+    def remaining(self) -> int | None: ...
     def __eq__(self, value: object, /) -> bool: ...
     __hash__: ClassVar[None]  # type: ignore[assignment]
 
 @final
 class Binding:
-    """What a new factor's authenticator app needs: the Base32 secret and the key URI. Shown once."""
+    """What a new factor's user needs, shown once: the Base32 secret and the key URI of a TOTP
+    factor, or the ``codes`` of a recovery-codes factor (then ``secret`` and ``uri`` are empty)."""
 
-    def __new__(cls, secret: str, uri: str) -> Binding: ...
+    def __new__(cls, secret: str, uri: str, codes: list[str] | None = None) -> Binding: ...
     @property
     def secret(self) -> str: ...
     @property
     def uri(self) -> str: ...
+    @property
+    def codes(self) -> list[str]:
+        """The recovery codes (``xxxxx-xxxxx``); empty for a TOTP factor."""
     def key_uri(self) -> KeyUri:
         """The key URI, parsed."""
     def qr_svg(self) -> str:
@@ -219,7 +236,7 @@ class Binding:
 
 @final
 class Factor:
-    """A TOTP factor."""
+    """A factor: TOTP or recovery codes."""
 
     @property
     def sid(self) -> str: ...

@@ -163,6 +163,7 @@ class Verify:
         factor_creations_per_day: Optional[int] = None,
         challenge_retention_days: Optional[int] = None,
         failure_budget: Optional[int] = None,
+        recovery_code_iterations: Optional[int] = None,
         min_secret_bytes: Optional[int] = None,
     ) -> None:
         self._service = _native.Service(locals())
@@ -213,6 +214,8 @@ class Verify:
         identity: str,
         friendly_name: str,
         *,
+        factor_type: Optional[str] = None,
+        count: Optional[int] = None,
         secret: Union[bytes, str, None] = None,
         alg: Optional[str] = None,
         code_length: Optional[int] = None,
@@ -221,8 +224,9 @@ class Verify:
         metadata: Optional[Mapping[str, str]] = None,
         now: Optional[Time] = None,
     ) -> Factor:
-        """Creates an unverified factor (and the entity if missing). The answer alone carries
-        ``binding`` (secret and key URI)."""
+        """Creates an unverified TOTP factor, or with ``factor_type="recovery_codes"`` a verified
+        factor of ``count`` (1–20, default 10) single-use recovery codes (and the entity if
+        missing). The answer alone carries ``binding``: secret and key URI, or ``codes``."""
         raise NotImplementedError  # the body is made by @_operation
 
     @_operation
@@ -254,8 +258,11 @@ class Verify:
         time_step: Optional[int] = None,
         skew: Optional[int] = None,
         metadata: Optional[Mapping[str, str]] = None,
+        regenerate: Optional[bool] = None,
         now: Optional[Time] = None,
     ) -> Factor:
+        """Changes a factor. ``regenerate=True`` gives a recovery-codes factor a new set, in the
+        answer's ``binding.codes`` (the old codes stop working)."""
         raise NotImplementedError  # the body is made by @_operation
 
     @_operation
