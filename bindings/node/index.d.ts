@@ -143,6 +143,11 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
 export declare class HostSteps {
   /** What the operation needs from the store next, or (once `done`) the method's answer. */
   next(): StoreStep | unknown
+  /**
+   * Works out the next step on the libuv thread pool, for the Promise forms: the following
+   * `next()` answers it without running core on the event loop.
+   */
+  prepareAsync(): Promise<unknown>
   /** Whether the operation ended (`next()` returned its answer or threw its error). */
   get done(): boolean
   /**

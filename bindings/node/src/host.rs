@@ -4,20 +4,27 @@
 //! Each operation runs as the sans-I/O steps of `watchword_store::host` ([`HostSteps`] here
 //! wraps them): it asks for a record, a listing or a commit, and the few lines of JavaScript
 //! of [`DRIVERS_SOURCE`] call the store's method and hand its answer back, synchronously for
-//! the synchronous methods and with `await` for their Promise forms. Nothing runs on the libuv
-//! thread pool, so no thread ever waits for JavaScript. Every answer of the store is checked
+//! the synchronous methods and with `await` for their Promise forms. The Promise forms work out
+//! each step on the libuv thread pool (`prepareAsync`: core's rules, and any hashing of a
+//! recovery code, stay off the event loop) and call the store on the event loop, so no thread
+//! ever waits for JavaScript. Every answer of the store is checked
 //! in `watchword_store::host` (unreadable records, another key or identity, listings out of
 //! place); here only its JavaScript type is.
 
-use napi::bindgen_prelude::{ClassInstance, JavaScriptClassExt, JsObjectValue, Object, ToNapiValue, Unknown};
-use napi::{sys, Env, JsValue, Status, ValueType};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use napi::bindgen_prelude::{
+    AsyncTask, ClassInstance, JavaScriptClassExt, JsObjectValue, Object, ToNapiValue, Unknown,
+};
+use napi::{sys, Env, JsValue, Status, Task, ValueType};
 use napi_derive::napi;
 use watchword_core::service::{Answer, Cursor, ServiceConfig};
 use watchword_core::Error;
 use watchword_store::{HostStep, HostSteps as CoreSteps};
 
 use crate::args::describe;
-use crate::error::{boundary, Fail, Out};
+use crate::error::{boundary, panic_message, Fail, Out};
 use crate::service::Answered;
 
 /// The drivers, `[driveSync, driveAsync]`: each takes the store, the operation's
@@ -65,6 +72,7 @@ pub(crate) const DRIVERS_SOURCE: &str = r#"(() => {
   }
   async function driveAsync(store, steps) {
     for (;;) {
+      await steps.prepareAsync()
       const s = steps.next()
       if (steps.done) return s
       let value
@@ -129,9 +137,42 @@ enum Asked {
 /// threw its error).
 #[napi]
 pub struct HostSteps {
-    steps: CoreSteps,
+    steps: Arc<Mutex<CoreSteps>>,
+    /// The next step, worked out on the thread pool by `prepareAsync`.
+    prepared: Arc<Mutex<Option<HostStep>>>,
     asked: Asked,
     finish: Option<Finish>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Works out the next step of [`HostSteps`] on a pool thread (core only: the store is not
+/// called there).
+pub struct Prepare {
+    steps: Arc<Mutex<CoreSteps>>,
+    prepared: Arc<Mutex<Option<HostStep>>>,
+}
+
+impl Task for Prepare {
+    /// `Err`: the message of a panic.
+    type Output = Result<(), String>;
+    type JsValue = ();
+
+    fn compute(&mut self) -> napi::Result<Self::Output> {
+        let work = AssertUnwindSafe(|| {
+            let mut prepared = lock(&self.prepared);
+            if prepared.is_none() {
+                *prepared = Some(lock(&self.steps).next_step());
+            }
+        });
+        Ok(catch_unwind(work).map_err(|panic| panic_message(&*panic)))
+    }
+
+    fn resolve(&mut self, _env: Env, output: Self::Output) -> napi::Result<()> {
+        output.map_err(|message| napi::Error::new(Status::GenericFailure, message))
+    }
 }
 
 /// A place in a listing: the last record the previous read gave (its `dateCreated` in Unix
@@ -263,7 +304,12 @@ impl napi::bindgen_prelude::TypeName for Next {
 impl HostSteps {
     /// The steps of `request`, whose answer `finish` turns into the method's.
     pub(crate) fn new(steps: CoreSteps, finish: Finish) -> HostSteps {
-        HostSteps { steps, asked: Asked::Nothing, finish: Some(finish) }
+        HostSteps {
+            steps: Arc::new(Mutex::new(steps)),
+            prepared: Arc::new(Mutex::new(None)),
+            asked: Asked::Nothing,
+            finish: Some(finish),
+        }
     }
 
     fn advance(&mut self) -> Out<Next> {
@@ -273,7 +319,11 @@ impl HostSteps {
         if self.asked != Asked::Nothing {
             return Err(Fail::Type("the store has not answered the pending step yet".to_string()));
         }
-        let step = self.steps.next_step();
+        let prepared = lock(&self.prepared).take();
+        let step = match prepared {
+            Some(step) => step,
+            None => lock(&self.steps).next_step(),
+        };
         self.asked = match step {
             HostStep::Get { .. } => Asked::Record,
             HostStep::List { .. } | HostStep::Scan { .. } => Asked::Records,
@@ -314,6 +364,13 @@ impl HostSteps {
         boundary(&env, || self.advance())
     }
 
+    /// Works out the next step on the libuv thread pool, for the Promise forms: the following
+    /// `next()` answers it without running core on the event loop.
+    #[napi]
+    pub fn prepare_async(&self) -> AsyncTask<Prepare> {
+        AsyncTask::new(Prepare { steps: Arc::clone(&self.steps), prepared: Arc::clone(&self.prepared) })
+    }
+
     /// Whether the operation ended (`next()` returned its answer or threw its error).
     #[napi(getter)]
     pub fn done(&self) -> bool {
@@ -332,7 +389,7 @@ impl HostSteps {
                     .map(Some)
                     .map_err(|what| format!("its get answered {what}, not a record's text (a string) or null")),
             };
-            self.steps.give_record(answer);
+            lock(&self.steps).give_record(answer);
             Ok(())
         })
     }
@@ -344,7 +401,7 @@ impl HostSteps {
         boundary(&env, || {
             self.answering(Asked::Records, "giveRecords")?;
             let answer = records(&texts)?;
-            self.steps.give_records(answer);
+            lock(&self.steps).give_records(answer);
             Ok(())
         })
     }
@@ -361,7 +418,7 @@ impl HostSteps {
                 ValueType::Boolean => Ok(unsafe { applied.cast::<bool>()? }),
                 _ => Err(format!("its commit answered {}, not true or false", describe(&applied))),
             };
-            self.steps.give_commit(answer);
+            lock(&self.steps).give_commit(answer);
             Ok(())
         })
     }
@@ -372,9 +429,9 @@ impl HostSteps {
     pub fn give_error(&mut self, env: Env, message: String) -> napi::Result<()> {
         boundary(&env, || {
             match std::mem::replace(&mut self.asked, Asked::Nothing) {
-                Asked::Record => self.steps.give_record(Err(message)),
-                Asked::Records => self.steps.give_records(Err(message)),
-                Asked::Commit => self.steps.give_commit(Err(message)),
+                Asked::Record => lock(&self.steps).give_record(Err(message)),
+                Asked::Records => lock(&self.steps).give_records(Err(message)),
+                Asked::Commit => lock(&self.steps).give_commit(Err(message)),
                 asked => {
                     self.asked = asked;
                     return Err(Fail::Type("giveError does not answer the pending step".to_string()));

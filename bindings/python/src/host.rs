@@ -258,7 +258,11 @@ impl Steps {
     /// What the operation needs next, or `("done", answer)`.
     fn next<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
         guard(|| {
-            let (pending, step) = match self.steps.next_step() {
+            // Core's work (a recovery code's hashing among it) runs without the GIL: `aio` calls
+            // this on its executor, and the event loop's thread keeps running meanwhile.
+            let steps = &mut self.steps;
+            let next = py.detach(|| steps.next_step());
+            let (pending, step) = match next {
                 HostStep::Get { service, kind, key } => {
                     (Pending::Record, ("get", service, kind.as_str(), key).into_pyobject(py)?)
                 }

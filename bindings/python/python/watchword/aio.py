@@ -3,11 +3,12 @@
 ``watchword.aio.Verify`` takes the settings of ``watchword.Verify`` and has the same
 operations, as coroutines that never block the event loop:
 
-- over a database store (SQLite, PostgreSQL) an operation runs on the loop's default executor;
-- over the memory store it runs at once (it never waits);
+- over a store URL (the memory store, SQLite, PostgreSQL) an operation runs on the loop's
+  default executor;
 - over a store of the application's own whose methods are coroutines (``watchword.AsyncStore``)
-  it runs as steps: the operation says which records it needs and what to commit, and each of
-  the store's coroutines is awaited on the loop — no thread waits for the loop.
+  it runs as steps: the operation says which records it needs and what to commit — worked out
+  on the executor, so core's work (a recovery code's hashing among it) never runs on the loop —
+  and each of the store's coroutines is awaited on the loop; no thread waits for the loop.
 
 >>> import asyncio, watchword.aio
 >>> async def main() -> str:
@@ -42,8 +43,9 @@ def _asynchronous(store: Any) -> bool:
 
 async def _drive(steps: _native.Steps, store: Any) -> Any:
     """Runs an operation's steps, answering each from ``store`` (awaiting what it returns)."""
+    loop = asyncio.get_running_loop()
     while True:
-        step = steps.next()
+        step = await loop.run_in_executor(None, steps.next)
         if step[0] == "done":
             return step[1]
         try:
@@ -61,13 +63,12 @@ class Verify:
     of ``watchword.Verify`` is a keyword here too. Its operations are the coroutine forms of
     ``watchword.Verify``'s, with the same arguments and answers."""
 
-    __slots__ = ("_verify", "_store", "_inline")
+    __slots__ = ("_verify", "_store")
 
     def __init__(self, issuer: str, **settings: Any) -> None:
         store = settings.get("store")
         self._verify = _service.Verify(issuer, **settings)
         self._store = store if _asynchronous(store) else None
-        self._inline = store is None or store == "memory:"
 
     @property
     def issuer(self) -> str:
@@ -87,8 +88,6 @@ class Verify:
         service = self._verify._service
         if self._store is not None:
             return await _drive(service.steps(op, self._verify, names, values), self._store)
-        if self._inline:
-            return service.run(op, self._verify, names, values)
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(None, service.run, op, self._verify, names, values)
 
