@@ -40,10 +40,12 @@ impl Write {
         version: u64,
         record: Option<String>,
     ) -> PyResult<Write> {
-        let kind = Kind::from_name(kind)
-            .ok_or_else(|| PyValueError::new_err("kind must be entity, factor, challenge or tombstone"))?
-            .as_str();
-        Ok(Write { inner: HostWrite { service, kind, key, identity, created, expected_version, version, record } })
+        guard(|| {
+            let kind = Kind::from_name(kind)
+                .ok_or_else(|| PyValueError::new_err("kind must be entity, factor, challenge or tombstone"))?
+                .as_str();
+            Ok(Write { inner: HostWrite { service, kind, key, identity, created, expected_version, version, record } })
+        })
     }
 
     /// The service namespace.
