@@ -194,11 +194,14 @@ proptest! {
 fn unknown_versions_and_fields_are_named() {
     let e = Entity::new("user-0001-abcd", [3; 16], 10).unwrap();
     let record = e.to_record();
-    let v3 = record.replace("\"v\":2", "\"v\":3");
+    let v4 = record.replace("\"v\":2", "\"v\":4");
     assert_eq!(
-        Entity::from_record(&v3).unwrap_err().to_string(),
-        "invalid stored record: field \"v\" is an unknown record version (this library reads versions 1 and 2)"
+        Entity::from_record(&v4).unwrap_err().to_string(),
+        "invalid stored record: field \"v\" is an unknown record version (this library reads versions 1 to 3)"
     );
+    // Version 3 is a sealed record's envelope: only a service with its key ring reads it.
+    let v3 = record.replace("\"v\":2", "\"v\":3");
+    assert!(Entity::from_record(&v3).unwrap_err().to_string().contains("a sealed record"));
     let extra = record.replacen('{', "{\"admin\":true,", 1);
     assert_eq!(
         Entity::from_record(&extra).unwrap_err().to_string(),

@@ -4,7 +4,7 @@ use alloc::string::String;
 
 use serde_json::{Map, Value};
 
-use super::invalid;
+use super::{invalid, KeyRing};
 use crate::{Algorithm, Error};
 
 /// Per-factor TOTP settings (`config` in Twilio's Factor resource).
@@ -173,6 +173,13 @@ pub struct ServiceConfig {
     /// The URL of the store (default `memory:`). Core keeps it; the `watchword-store` crate
     /// opens it.
     pub store: String,
+    /// The secret keys records are sealed under (SPEC §10; empty: records are not sealed).
+    /// Never printed: its `Debug` shows the key ids only.
+    pub secret_keys: KeyRing,
+    /// With secret keys, whether plain (unsealed) records are still read — during a migration
+    /// to sealed records; they are sealed on their next write and by `reseal`. Off by default:
+    /// a plain record is then a `storage` error.
+    pub accept_plaintext_records: bool,
 }
 
 impl ServiceConfig {
@@ -209,13 +216,26 @@ impl ServiceConfig {
             failure_budget: 50,
             service: String::from(DEFAULT_SERVICE),
             store: String::from(DEFAULT_STORE),
+            secret_keys: KeyRing::new(),
+            accept_plaintext_records: false,
         };
         config.validate()?;
         Ok(config)
     }
 
-    /// Reads a settings object: `issuer` (required), `alg`, `service`, `store`, and any name
-    /// of [`SETTINGS`] or `min_secret_bytes`. Unknown names are rejected.
+    /// Reads a settings object: `issuer` (required), `alg`, `service`, `store`, the key ring
+    /// (`secret_keys`: key id → 32 bytes as Base64 text or an array of numbers,
+    /// `active_secret_key`, `accept_plaintext_records`), and any name of [`SETTINGS`] or
+    /// `min_secret_bytes`. Unknown names are rejected.
+    ///
+    /// ```
+    /// use watchword_core::service::ServiceConfig;
+    /// let key = "Q".repeat(43) + "=";
+    /// let text = format!(r#"{{"issuer": "Acme", "secret_keys": {{"2026-12": "{key}"}}, "active_secret_key": "2026-12"}}"#);
+    /// let config = ServiceConfig::from_json(&text).unwrap();
+    /// assert_eq!(config.secret_keys.active(), Some("2026-12"));
+    /// assert!(!format!("{config:?}").contains(&key));
+    /// ```
     pub fn from_json(text: &str) -> Result<ServiceConfig, Error> {
         let value: Value = serde_json::from_str(text).map_err(|_| invalid("settings", "a JSON object"))?;
         let map = value.as_object().ok_or_else(|| invalid("settings", "a JSON object"))?;
@@ -231,6 +251,7 @@ impl ServiceConfig {
             Some(_) => return Err(wrong_type("issuer", ISSUER)),
         };
         let mut config = ServiceConfig::new(issuer)?;
+        let mut active = None;
         for (name, value) in map {
             let text = |name: &'static str, expected: &'static str| match value {
                 Value::String(s) => Ok(s.as_str()),
@@ -246,6 +267,12 @@ impl ServiceConfig {
                 "alg" => {
                     config.alg = text("alg", ALG_EXPECTED)?.parse().map_err(|_| invalid("alg", ALG_EXPECTED))?;
                 }
+                "secret_keys" => config.secret_keys = super::seal::ring_from(value)?,
+                "active_secret_key" => active = Some(text("active_secret_key", "the id of a key in secret_keys")?),
+                "accept_plaintext_records" => match value {
+                    Value::Bool(b) => config.accept_plaintext_records = *b,
+                    _ => return Err(wrong_type("accept_plaintext_records", "a boolean")),
+                },
                 other => match value {
                     // A whole number out of every integer type (a negative one) is out of the
                     // setting's range too.
@@ -258,6 +285,9 @@ impl ServiceConfig {
                     }
                 },
             }
+        }
+        if let Some(kid) = active {
+            config.secret_keys.set_active(kid)?;
         }
         config.validate()?;
         Ok(config)
@@ -315,6 +345,7 @@ impl ServiceConfig {
         if !service_ok {
             return Err(invalid("service", SERVICE_EXPECTED));
         }
+        self.secret_keys.validate()?;
         if self.code_length < self.min_code_length {
             return Err(invalid("code_length", "an integer from 3 to 8, at least min_code_length"));
         }

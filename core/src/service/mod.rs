@@ -37,6 +37,7 @@ mod entity;
 mod factor;
 mod ids;
 mod record;
+mod seal;
 mod store;
 mod time;
 mod tombstone;
@@ -61,6 +62,7 @@ pub use config::{FactorConfig, ServiceConfig, Setting, DEFAULT_SERVICE, DEFAULT_
 pub use entity::Entity;
 pub use factor::{Factor, FactorStatus, FactorUpdate, Guard, NewFactor, Quota};
 pub use ids::{Identity, Sid};
+pub use seal::{wipe_secret_keys, KeyRing, Sealed, NONCE_BYTES, SEALED_VERSION, SECRET_KEY_BYTES};
 pub use store::{Cursor, Key, Kind, Record, Store, Write};
 pub use time::{parse_rfc3339, rfc3339};
 pub use tombstone::{Tombstone, TOMBSTONE_SECONDS};
@@ -69,6 +71,8 @@ pub use tombstone::{Tombstone, TOMBSTONE_SECONDS};
 pub use dispatch::{Answer, Arguments, Request, OPERATIONS};
 #[cfg(feature = "std")]
 pub use memory::MemoryStore;
+#[cfg(feature = "std")]
+pub use seal::generate_secret_key;
 #[cfg(feature = "std")]
 pub use steps::{Step, Steps};
 #[cfg(feature = "std")]
