@@ -9,7 +9,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString, PyTuple};
 use serde_json::{Map, Value};
 use watchword_core::service::{
-    Arguments, Request, ServiceConfig, Verify, DEFAULT_STORE, MIN_SECRET_BYTES, OPERATIONS, SETTINGS,
+    wipe_secret_keys, Arguments, Request, ServiceConfig, Verify, DEFAULT_STORE, MIN_SECRET_BYTES, OPERATIONS, SETTINGS,
 };
 use watchword_core::Error;
 use watchword_store::AnyStore;
@@ -122,7 +122,10 @@ impl Service {
     #[new]
     fn new(py: Python<'_>, settings: &Bound<'_, PyDict>) -> PyResult<Service> {
         guard(|| {
-            let config = ServiceConfig::from_map(&arguments(settings)?).map_err(typed_error)?;
+            let mut map = arguments(settings)?;
+            let config = ServiceConfig::from_map(&map).map_err(typed_error);
+            wipe_secret_keys(&mut map);
+            let config = config?;
             let in_memory = config.store == DEFAULT_STORE;
             let inner = py.detach(|| watchword_store::service(config)).map_err(to_py)?;
             Ok(Service { inner, in_memory })
