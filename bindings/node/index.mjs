@@ -13,6 +13,7 @@ export const {
   Verify,
   WatchwordError,
   generateSecret,
+  generateSecretKey,
   base32Encode,
   base32Decode,
   parseUri,
