@@ -237,9 +237,11 @@ impl ServiceConfig {
     /// assert!(!format!("{config:?}").contains(&key));
     /// ```
     pub fn from_json(text: &str) -> Result<ServiceConfig, Error> {
-        let value: Value = serde_json::from_str(text).map_err(|_| invalid("settings", "a JSON object"))?;
-        let map = value.as_object().ok_or_else(|| invalid("settings", "a JSON object"))?;
-        ServiceConfig::from_map(map)
+        let mut value: Value = serde_json::from_str(text).map_err(|_| invalid("settings", "a JSON object"))?;
+        let map = value.as_object_mut().ok_or_else(|| invalid("settings", "a JSON object"))?;
+        let config = ServiceConfig::from_map(map);
+        super::wipe_secret_keys(map);
+        config
     }
 
     /// Reads a settings object already parsed (see [`ServiceConfig::from_json`]).
