@@ -41,7 +41,14 @@ impl TextStore {
         Record::from_stored(kind, text).map_err(|e| Error::storage(format!("unreadable row: {e}")))
     }
 
-    fn page(&self, service: &str, kind: Kind, identity: Option<&Identity>, after: Option<&Cursor>, limit: usize) -> Result<Vec<Record>, Error> {
+    fn page(
+        &self,
+        service: &str,
+        kind: Kind,
+        identity: Option<&Identity>,
+        after: Option<&Cursor>,
+        limit: usize,
+    ) -> Result<Vec<Record>, Error> {
         let rows = self.rows();
         let mut records = Vec::new();
         for ((s, k, _), text) in rows.iter() {
@@ -67,7 +74,14 @@ impl Store for TextStore {
         }
     }
 
-    fn list(&self, service: &str, identity: &Identity, kind: Kind, after: Option<&Cursor>, limit: usize) -> Result<Vec<Record>, Error> {
+    fn list(
+        &self,
+        service: &str,
+        identity: &Identity,
+        kind: Kind,
+        after: Option<&Cursor>,
+        limit: usize,
+    ) -> Result<Vec<Record>, Error> {
         self.page(service, kind, Some(identity), after, limit)
     }
 
@@ -147,7 +161,15 @@ fn a_dump_of_sealed_records_reveals_nothing() {
     let dump = store.dump();
     assert_eq!(store.rows().len(), 3, "entity, factor, challenge: {dump}");
     let secret_bytes = watchword_core::base32::decode(SECRET).unwrap();
-    for hidden in [SECRET, "Ada's secret phone", "Plan9-metadata", "consecutive_failures", "last_used_step", "failed_attempts", "secret"] {
+    for hidden in [
+        SECRET,
+        "Ada's secret phone",
+        "Plan9-metadata",
+        "consecutive_failures",
+        "last_used_step",
+        "failed_attempts",
+        "secret",
+    ] {
         assert!(!dump.contains(hidden), "{hidden} in {dump}");
     }
     assert!(!dump.as_bytes().windows(secret_bytes.len()).any(|w| w == secret_bytes.as_slice()));
@@ -186,7 +208,8 @@ fn a_tampered_sealed_record_is_refused_without_a_change() {
     let a = enrolled(&verify);
     let b = verify.create_factor(ID, NewFactor::new("second").secret(SECRET), T0).unwrap().factor.sid.to_string();
     let pristine = store.dump();
-    let answer = |sid: &str| verify.create_challenge(ID, NewChallenge::new(sid).auth_payload(&code_at(T0 + 90)), T0 + 90);
+    let answer =
+        |sid: &str| verify.create_challenge(ID, NewChallenge::new(sid).auth_payload(&code_at(T0 + 90)), T0 + 90);
 
     // Factor a's sealed record moved to factor b's row.
     let a_text = store.rows().iter().find(|((_, _, k), _)| *k == a).unwrap().1.clone();
@@ -198,7 +221,11 @@ fn a_tampered_sealed_record_is_refused_without_a_change() {
     assert_refused(verify.update_factor(ID, &b, &Default::default(), T0 + 90), &b);
     store.rows().clear();
     for line in pristine.lines() {
-        let record = Record::from_stored(Kind::ALL.into_iter().find(|k| line.contains(&format!("\"type\":\"{}\"", k.as_str()))).unwrap(), line).unwrap();
+        let record = Record::from_stored(
+            Kind::ALL.into_iter().find(|k| line.contains(&format!("\"type\":\"{}\"", k.as_str()))).unwrap(),
+            line,
+        )
+        .unwrap();
         let key = record.key();
         store.rows().insert(("default".into(), key.kind(), key.as_str().to_string()), line.to_string());
     }
@@ -211,7 +238,8 @@ fn a_tampered_sealed_record_is_refused_without_a_change() {
         (
             Box::new(|v| {
                 let text = v["sealed"].as_str().unwrap().to_string();
-                let flipped = if text.starts_with('A') { format!("B{}", &text[1..]) } else { format!("A{}", &text[1..]) };
+                let flipped =
+                    if text.starts_with('A') { format!("B{}", &text[1..]) } else { format!("A{}", &text[1..]) };
                 v["sealed"] = flipped.into();
             }),
             "failed authentication",
@@ -224,13 +252,16 @@ fn a_tampered_sealed_record_is_refused_without_a_change() {
         assert_refused(answer(&a), says);
         assert_refused(verify.fetch_factor(ID, &a), says);
         assert_eq!(store.dump(), tampered, "a refused record changes nothing");
-        tamper(&store, Kind::Factor, &a, |v| *v = serde_json::from_str(pristine.lines().find(|l| l.contains(&a)).unwrap()).unwrap());
+        tamper(&store, Kind::Factor, &a, |v| {
+            *v = serde_json::from_str(pristine.lines().find(|l| l.contains(&a)).unwrap()).unwrap()
+        });
     }
     // Untouched, it still works.
     assert!(answer(&a).unwrap().1.unwrap().approved());
     // The same records under another service's name do not open.
     let other = Verify::new(ServiceConfig { service: "other".into(), ..config(&[("k1", 1)], "k1", false) }, &store);
-    let copied: Vec<_> = store.rows().iter().map(|((_, k, key), t)| (("other".to_string(), *k, key.clone()), t.clone())).collect();
+    let copied: Vec<_> =
+        store.rows().iter().map(|((_, k, key), t)| (("other".to_string(), *k, key.clone()), t.clone())).collect();
     store.rows().extend(copied);
     assert_refused(other.fetch_factor(ID, &a), "failed authentication");
 }
@@ -254,7 +285,10 @@ fn keys_rotate_and_reseal_rewrites_everything() {
     assert_eq!(both.reseal().unwrap(), 0, "nothing left to reseal");
     let new = Verify::new(config(&[("k2", 2)], "k2", false), &store);
     assert_eq!(new.list_entities(&Default::default()).unwrap().items.len(), 8);
-    assert_eq!(new.list_challenges(ID, None, None, Default::default(), &Default::default(), T0 + 60).unwrap().items.len(), 2);
+    assert_eq!(
+        new.list_challenges(ID, None, None, Default::default(), &Default::default(), T0 + 60).unwrap().items.len(),
+        2
+    );
     let v = new.create_challenge(ID, NewChallenge::new(&sid).auth_payload(&code_at(T0 + 60)), T0 + 61).unwrap().1;
     assert_eq!(v.unwrap().result.as_str(), "replayed", "the replay floor survived the rotation");
     assert_refused(old.fetch_factor(ID, &sid), "\"k2\", which is not in the key ring");
@@ -295,7 +329,8 @@ fn reseal_alongside_logins_loses_nothing() {
             let new = &new;
             s.spawn(move || {
                 for _ in 0..WRONG {
-                    let outcome = new.create_challenge(identity, NewChallenge::new(sid).auth_payload("000000"), T0 + 60);
+                    let outcome =
+                        new.create_challenge(identity, NewChallenge::new(sid).auth_payload("000000"), T0 + 60);
                     assert!(!outcome.unwrap().1.unwrap().approved());
                 }
             });

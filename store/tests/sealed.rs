@@ -68,11 +68,13 @@ fn use_factors(verify: &Verify<AnyStore>) {
         request.metadata = Some(BTreeMap::from([("device".to_string(), META.to_string())]));
         let created = verify.create_factor(&identity, request, T0).unwrap();
         let sid = created.factor.sid.to_string();
-        let code = |t| watchword_core::Totp::new(b"12345678901234567890", watchword_core::Algorithm::Sha1, 6, 30)
-            .unwrap()
-            .generate(t)
-            .unwrap()
-            .to_string();
+        let code = |t| {
+            watchword_core::Totp::new(b"12345678901234567890", watchword_core::Algorithm::Sha1, 6, 30)
+                .unwrap()
+                .generate(t)
+                .unwrap()
+                .to_string()
+        };
         assert!(verify.verify_factor(&identity, &sid, &code(T0), T0).unwrap().1.approved());
         for k in 1..4 {
             let t = T0 + 30 * k;

@@ -816,7 +816,9 @@ fn config_of(settings: &Unknown) -> Out<(ServiceConfig, Vec<Argument>)> {
         let converted = match wanted.0 {
             "secret_keys" => Some((secret_keys(&value)?, Given::Value("an object"))),
             // SAFETY: checked to be a boolean above.
-            "accept_plaintext_records" => Some((Value::Bool(unsafe { value.cast::<bool>()? }), Given::Value("a boolean"))),
+            "accept_plaintext_records" => {
+                Some((Value::Bool(unsafe { value.cast::<bool>()? }), Given::Value("a boolean")))
+            }
             _ => json::argument(&value, || name.clone())?,
         };
         if let Some((json, kind)) = converted {

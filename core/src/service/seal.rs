@@ -81,7 +81,10 @@ pub struct KeyRing {
 impl core::fmt::Debug for KeyRing {
     /// Key ids only.
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("KeyRing").field("kids", &self.keys.keys().collect::<Vec<_>>()).field("active", &self.active).finish()
+        f.debug_struct("KeyRing")
+            .field("kids", &self.keys.keys().collect::<Vec<_>>())
+            .field("active", &self.active)
+            .finish()
     }
 }
 
