@@ -232,15 +232,15 @@ fn a_tampered_sealed_record_is_refused_without_a_change() {
     assert_eq!(store.dump(), pristine);
 
     // Its version changed (a rolled-forward copy), its ciphertext flipped, its key id unknown.
-    let edits: Vec<(Box<dyn Fn(&mut serde_json::Value)>, &str)> = vec![
+    type Edit = Box<dyn Fn(&mut serde_json::Value)>;
+    let edits: Vec<(Edit, &str)> = vec![
         (Box::new(|v| v["version"] = (v["version"].as_u64().unwrap() + 1).into()), "failed authentication"),
         (Box::new(|v| v["identity"] = "user-0002-sealed".into()), "failed authentication"),
         (
             Box::new(|v| {
                 let text = v["sealed"].as_str().unwrap().to_string();
-                let flipped =
-                    if text.starts_with('A') { format!("B{}", &text[1..]) } else { format!("A{}", &text[1..]) };
-                v["sealed"] = flipped.into();
+                let first = if text.starts_with('A') { 'B' } else { 'A' };
+                v["sealed"] = format!("{first}{}", &text[1..]).into();
             }),
             "failed authentication",
         ),

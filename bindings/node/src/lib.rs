@@ -22,7 +22,7 @@ pub use error::{error_kinds, verification_results, ErrorKindInfo, VerificationRe
 pub use otp::{
     Hotp, HotpOptions, HotpVerifyOptions, Totp, TotpCheck, TotpCheckOptions, TotpOptions, TotpVerifyOptions,
 };
-pub use secret::{base32_decode, base32_encode, generate_secret};
+pub use secret::{base32_decode, base32_encode, generate_secret, generate_secret_key};
 pub use service::{
     Answered, CreateChallengeOptions, CreateFactorOptions, ListChallengesOptions, ListOptions, NowOptions, SettingInfo,
     UpdateChallengeOptions, UpdateFactorOptions, Verify, VerifySettings,
