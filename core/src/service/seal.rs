@@ -28,9 +28,10 @@ use alloc::vec::Vec;
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
-use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::aead::{Aead, AeadInPlace, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
+
 use zeroize::{Zeroize, Zeroizing};
 
 use super::{invalid, Identity, Key, Kind, Record, Sid};
@@ -167,11 +168,14 @@ impl KeyRing {
             nonce,
             ciphertext: Vec::new(),
         };
-        let plain = Zeroizing::new(record.to_stored());
-        let aad = sealed.additional_data();
-        sealed.ciphertext = cipher
-            .encrypt(XNonce::from_slice(&nonce), Payload { msg: plain.as_bytes(), aad: &aad })
+        // Encrypted in place: the plaintext's buffer becomes the ciphertext (with its tag).
+        let mut buffer = Zeroizing::new(record.to_stored().into_bytes());
+        buffer.reserve(16);
+        let aad = sealed.additional_data(service);
+        cipher
+            .encrypt_in_place(XNonce::from_slice(&nonce), &aad, &mut *buffer)
             .map_err(|_| Error::storage("a record could not be sealed"))?;
+        sealed.ciphertext = core::mem::take(&mut *buffer);
         Ok(sealed)
     }
 
@@ -182,7 +186,7 @@ impl KeyRing {
         let cipher = self.cipher(&sealed.kid).ok_or_else(|| {
             sealed.error(format!("is sealed under the key {:?}, which is not in the key ring", sealed.kid))
         })?;
-        let aad = Sealed { service: String::from(service), ..sealed.header() }.additional_data();
+        let aad = sealed.additional_data(service);
         let plain = cipher
             .decrypt(XNonce::from_slice(&sealed.nonce), Payload { msg: &sealed.ciphertext, aad: &aad })
             .map(Zeroizing::new)
@@ -241,23 +245,19 @@ fn bad(field: &'static str, problem: &'static str) -> Error {
 }
 
 impl Sealed {
-    /// The envelope without its ciphertext.
-    fn header(&self) -> Sealed {
-        Sealed { ciphertext: Vec::new(), ..self.clone() }
-    }
-
     fn error(&self, problem: String) -> Error {
         Error::storage(format!("the sealed {} record {} {problem}", self.key.kind().as_str(), self.key.as_str()))
     }
 
-    /// The additional data: each field as its 4-byte little-endian length and its bytes.
-    fn additional_data(&self) -> Vec<u8> {
+    /// The additional data: each field as its 4-byte little-endian length and its bytes. The
+    /// service is the one reading or writing the record, not the envelope's claim.
+    fn additional_data(&self, service: &str) -> Vec<u8> {
         let v = format!("{SEALED_VERSION}");
         let created = format!("{}", self.date_created);
         let version = format!("{}", self.version);
         let fields: [&[u8]; 8] = [
             v.as_bytes(),
-            self.service.as_bytes(),
+            service.as_bytes(),
             self.key.kind().as_str().as_bytes(),
             self.key.as_str().as_bytes(),
             self.identity.as_str().as_bytes(),
@@ -274,70 +274,101 @@ impl Sealed {
         out
     }
 
-    /// The stored form: the envelope as JSON (`"v": 3`).
+    /// The stored form: the envelope as JSON (`"v": 3`). Written directly: every text field
+    /// is checked to need no escaping (sids, identities, key ids, service names, Base64).
     pub fn to_stored(&self) -> String {
-        json!({
-            "v": SEALED_VERSION,
-            "type": self.key.kind().as_str(),
-            "service": self.service,
-            "key": self.key.as_str(),
-            "identity": self.identity.as_str(),
-            "date_created": self.date_created,
-            "version": self.version,
-            "kid": self.kid,
-            "nonce": BASE64.encode(self.nonce),
-            "sealed": BASE64.encode(&self.ciphertext),
-        })
-        .to_string()
+        let mut out = String::with_capacity(200 + self.ciphertext.len() * 4 / 3);
+        out.push_str("{\"v\":");
+        out.push_str(&SEALED_VERSION.to_string());
+        for (name, value) in [
+            ("type", self.key.kind().as_str()),
+            ("service", self.service.as_str()),
+            ("key", self.key.as_str()),
+            ("identity", self.identity.as_str()),
+            ("kid", self.kid.as_str()),
+        ] {
+            push_field(&mut out, name, value);
+        }
+        out.push_str(",\"date_created\":");
+        out.push_str(&self.date_created.to_string());
+        out.push_str(",\"version\":");
+        out.push_str(&self.version.to_string());
+        out.push_str(",\"nonce\":\"");
+        BASE64.encode_string(self.nonce, &mut out);
+        out.push_str("\",\"sealed\":\"");
+        BASE64.encode_string(&self.ciphertext, &mut out);
+        out.push_str("\"}");
+        out
     }
 
-    /// Reads an envelope of `kind` (already parsed, `"v": 3`).
-    pub(crate) fn from_value(kind: Kind, map: &Map<String, Value>) -> Result<Sealed, Error> {
-        const FIELDS: [&str; 10] =
-            ["v", "type", "service", "key", "identity", "date_created", "version", "kid", "nonce", "sealed"];
-        if map.len() != FIELDS.len() || FIELDS.iter().any(|f| !map.contains_key(*f)) {
-            return Err(bad("record", "is a sealed record without exactly its ten fields"));
+    /// Reads the envelope of a sealed record of `kind`; `None` when `text` is no envelope (a
+    /// plain record, or something a plain record's reader will name the fault of).
+    pub(crate) fn parse(kind: Kind, text: &str) -> Result<Option<Sealed>, Error> {
+        let Ok(e) = serde_json::from_str::<Envelope<'_>>(text) else { return Ok(None) };
+        if e.v != SEALED_VERSION {
+            return Ok(None);
         }
-        let text = |field: &'static str| map[field].as_str().ok_or_else(|| bad(field, "must be a string"));
-        let number = |field: &'static str| map[field].as_u64().ok_or_else(|| bad(field, "must be an unsigned integer"));
-        if text("type")? != kind.as_str() {
+        if e.kind != kind.as_str() {
             return Err(bad("type", "names another kind of record"));
         }
-        let key_text = text("key")?;
-        let sid = |prefix| Sid::parse(key_text, prefix).ok_or_else(|| bad("key", "is not a valid sid"));
+        let sid = |prefix| Sid::parse(e.key, prefix).ok_or_else(|| bad("key", "is not a valid sid"));
         let key = match kind {
-            Kind::Entity => Key::Entity(Identity::parse(key_text).map_err(|_| bad("key", "is not a valid identity"))?),
+            Kind::Entity => Key::Entity(Identity::parse(e.key).map_err(|_| bad("key", "is not a valid identity"))?),
             Kind::Factor => Key::Factor(sid("YF")?),
             Kind::Challenge => Key::Challenge(sid("YC")?),
             Kind::Tombstone => Key::Tombstone(sid("YF")?),
         };
-        let kid = text("kid")?;
-        check_kid(kid).map_err(|_| bad("kid", "is not a valid key id"))?;
-        let service = text("service")?;
-        if service.is_empty() || service.len() > 64 {
+        check_kid(e.kid).map_err(|_| bad("kid", "is not a valid key id"))?;
+        let service_ok = (1..=64).contains(&e.service.len())
+            && e.service.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        if !service_ok {
             return Err(bad("service", "is not a valid service"));
         }
-        let nonce = BASE64
-            .decode(text("nonce")?)
-            .ok()
-            .and_then(|n| <[u8; NONCE_BYTES]>::try_from(n).ok())
-            .ok_or_else(|| bad("nonce", "is not Base64 of 24 bytes"))?;
-        let ciphertext = BASE64
-            .decode(text("sealed")?)
-            .ok()
-            .filter(|c| c.len() >= 16)
-            .ok_or_else(|| bad("sealed", "is not Base64 of a ciphertext"))?;
-        Ok(Sealed {
+        let mut nonce = [0u8; NONCE_BYTES];
+        match BASE64.decode_slice(e.nonce, &mut nonce) {
+            Ok(NONCE_BYTES) => {}
+            _ => return Err(bad("nonce", "is not Base64 of 24 bytes")),
+        }
+        let ciphertext =
+            BASE64.decode(e.sealed).ok().filter(|c| c.len() >= 16).ok_or_else(|| bad("sealed", "is not Base64 of a ciphertext"))?;
+        Ok(Some(Sealed {
             key,
-            identity: Identity::parse(text("identity")?).map_err(|_| bad("identity", "is not a valid identity"))?,
-            date_created: number("date_created")?,
-            version: number("version")?,
-            service: String::from(service),
-            kid: String::from(kid),
+            identity: Identity::parse(e.identity).map_err(|_| bad("identity", "is not a valid identity"))?,
+            date_created: e.date_created,
+            version: e.version,
+            service: String::from(e.service),
+            kid: String::from(e.kid),
             nonce,
             ciphertext,
-        })
+        }))
     }
+}
+
+/// A sealed record's envelope as stored: exactly these fields, text without escapes.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Envelope<'a> {
+    v: u64,
+    #[serde(rename = "type")]
+    kind: &'a str,
+    service: &'a str,
+    key: &'a str,
+    identity: &'a str,
+    date_created: u64,
+    version: u64,
+    kid: &'a str,
+    nonce: &'a str,
+    sealed: &'a str,
+}
+
+/// Appends `,"name":"value"`; `value` needs no escaping (checked by the caller's types).
+fn push_field(out: &mut String, name: &str, value: &str) {
+    debug_assert!(value.bytes().all(|b| b != b'"' && b != b'\\' && b >= 0x20));
+    out.push_str(",\"");
+    out.push_str(name);
+    out.push_str("\":\"");
+    out.push_str(value);
+    out.push('"');
 }
 
 /// Reads the `secret_keys` setting: an object of key id → key, each 32 bytes as Base64 text

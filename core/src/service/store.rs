@@ -146,12 +146,9 @@ impl Record {
     /// A sealed record's envelope (`"v": 3`) is read as [`Record::Sealed`]; the service
     /// opens it with its key ring.
     pub fn from_stored(kind: Kind, text: &str) -> Result<Record, Error> {
-        let value: serde_json::Value = serde_json::from_str(text).map_err(|_| super::record::unreadable())?;
-        match value.as_object() {
-            Some(map) if map.get("v").and_then(serde_json::Value::as_u64) == Some(super::SEALED_VERSION) => {
-                Ok(Record::Sealed(Sealed::from_value(kind, map)?))
-            }
-            _ => Record::from_value(kind, value),
+        match Sealed::parse(kind, text)? {
+            Some(sealed) => Ok(Record::Sealed(sealed)),
+            None => Record::from_plain(kind, text),
         }
     }
 
