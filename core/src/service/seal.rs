@@ -329,8 +329,11 @@ impl Sealed {
             Ok(NONCE_BYTES) => {}
             _ => return Err(bad("nonce", "is not Base64 of 24 bytes")),
         }
-        let ciphertext =
-            BASE64.decode(e.sealed).ok().filter(|c| c.len() >= 16).ok_or_else(|| bad("sealed", "is not Base64 of a ciphertext"))?;
+        let ciphertext = BASE64
+            .decode(e.sealed)
+            .ok()
+            .filter(|c| c.len() >= 16)
+            .ok_or_else(|| bad("sealed", "is not Base64 of a ciphertext"))?;
         Ok(Some(Sealed {
             key,
             identity: Identity::parse(e.identity).map_err(|_| bad("identity", "is not a valid identity"))?,
