@@ -342,9 +342,7 @@ impl ServiceConfig {
         if chars == 0 || chars > 64 || self.issuer.contains(':') || self.issuer.chars().any(char::is_control) {
             return Err(invalid("issuer", "a non-empty string of at most 64 characters without ':'"));
         }
-        let service_ok = (1..=64).contains(&self.service.len())
-            && self.service.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-        if !service_ok {
+        if !valid_service(&self.service) {
             return Err(invalid("service", SERVICE_EXPECTED));
         }
         self.secret_keys.validate()?;
@@ -358,6 +356,11 @@ impl ServiceConfig {
     pub fn default_factor_config(&self) -> FactorConfig {
         FactorConfig { alg: self.alg, code_length: self.code_length, time_step: self.time_step, skew: self.skew }
     }
+}
+
+/// Whether `name` is a valid `service`: 1–64 of `[A-Za-z0-9_-]`.
+pub(crate) fn valid_service(name: &str) -> bool {
+    (1..=64).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 /// The numeric setting `name`, of [`SETTINGS`] or [`MIN_SECRET_BYTES`].

@@ -319,9 +319,7 @@ impl Sealed {
             Kind::Tombstone => Key::Tombstone(sid("YF")?),
         };
         check_kid(e.kid).map_err(|_| bad("kid", "is not a valid key id"))?;
-        let service_ok = (1..=64).contains(&e.service.len())
-            && e.service.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-        if !service_ok {
+        if !super::config::valid_service(e.service) {
             return Err(bad("service", "is not a valid service"));
         }
         let mut nonce = [0u8; NONCE_BYTES];

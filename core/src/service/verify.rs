@@ -750,13 +750,19 @@ impl<S: Store> Verify<S> {
 
     /// Calls `visit` with every record of a kind in the service, reading in batches.
     fn each<T: Kept>(&self, mut visit: impl FnMut(T) -> Result<(), Error>) -> Result<(), Error> {
+        self.each_stored(T::KIND, |record| visit(self.typed(record)?))
+    }
+
+    /// Calls `visit` with every record of `kind` in the service as the store holds it (sealed
+    /// or not), reading in batches.
+    fn each_stored(&self, kind: Kind, mut visit: impl FnMut(Record) -> Result<(), Error>) -> Result<(), Error> {
         let mut cursor = None;
         loop {
-            let batch = self.store.scan(self.service(), T::KIND, cursor.as_ref(), BATCH)?;
+            let batch = self.store.scan(self.service(), kind, cursor.as_ref(), BATCH)?;
             let last = batch.len() < BATCH;
             for record in batch {
                 cursor = Some(record.cursor());
-                visit(self.typed(record)?)?;
+                visit(record)?;
             }
             if last {
                 return Ok(());
@@ -913,18 +919,10 @@ impl<S: Store> Verify<S> {
         }
         let mut count = 0;
         for kind in Kind::ALL {
-            let mut cursor = None;
-            loop {
-                let batch = self.store.scan(self.service(), kind, cursor.as_ref(), BATCH)?;
-                let last = batch.len() < BATCH;
-                for record in batch {
-                    cursor = Some(record.cursor());
-                    count += usize::from(self.reseal_one(record)?);
-                }
-                if last {
-                    break;
-                }
-            }
+            self.each_stored(kind, |record| {
+                count += usize::from(self.reseal_one(record)?);
+                Ok(())
+            })?;
         }
         Ok(count)
     }
