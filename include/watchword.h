@@ -773,6 +773,14 @@ ww_status ww_hotp_verify(const ww_hotp *hotp,
 ww_status ww_secret_generate(uint32_t algorithm, uint8_t *buf, size_t buf_len, size_t *out_len);
 
 /**
+ * Fills `buf` with a fresh secret key for sealed records (the `secret_keys` setting of
+ * `ww_service_new`, as Base64): 32 bytes from the operating system's CSPRNG; `*out_len`
+ * receives 32. A smaller buffer gives `WW_STATUS_BUFFER_TOO_SMALL` with the size needed in
+ * `*out_len`. Wipe the key from memory when done with it.
+ */
+ww_status ww_secret_key_generate(uint8_t *buf, size_t buf_len, size_t *out_len);
+
+/**
  * Encodes `data_len` bytes as Base32 (RFC 4648: upper case, no padding) into `buf`,
  * NUL-terminated; `*out_len` receives the text length. `buf` needs
  * `(data_len * 8 + 4) / 5 + 1` bytes; a smaller one gives `WW_STATUS_BUFFER_TOO_SMALL` with
@@ -868,6 +876,12 @@ uint64_t ww_unix_now(void);
  * in the store. A malformed URL is `WW_STATUS_INVALID_PARAMETER`, a store that cannot be
  * opened `WW_STATUS_STORAGE`; neither message repeats the URL (it may hold a password).
  * On success `*out_service` receives the handle.
+ *
+ * Sealed records (recommended): `"secret_keys": {"2026-12": "<Base64 of 32 bytes>"}` with
+ * `"active_secret_key": "2026-12"` seal every record the store holds and every export; keys
+ * come from `ww_secret_key_generate`. `"accept_plaintext_records": true` reads records written
+ * before the keys were set, during a migration (see `ww_service_reseal`). The copy of the keys
+ * the library parses is wiped once read; wipe `settings_json` after the call.
  */
 ww_status ww_service_new(const char *settings_json,
                          ww_service **out_service);
@@ -887,7 +901,7 @@ void ww_service_free(ww_service *service);
  * |---|---|
  * | create_entity, fetch_entity, delete_entity | identity |
  * | list_entities | limit?, page_token? |
- * | sweep | — |
+ * | sweep, reseal | — |
  * | create_factor | identity, friendly_name, factor_type?, count?, secret?, alg?, code_length?, time_step?, skew?, metadata? |
  * | fetch_factor, delete_factor, unlock_factor | identity, factor_sid |
  * | list_factors | identity, limit?, page_token? |
@@ -903,7 +917,7 @@ void ww_service_free(ww_service *service);
  * `*out_json` receives the answer: a public view (`{"sid": …, "status": …}`; the factor
  * created also carries `binding` {secret, uri}, this once; a verification adds `result` and
  * `result_offset`), a page of views (list operations, see `ww_service_list_entities`), a
- * stored record as a JSON string, the number of records `sweep` removed, or `null`. Free it with `ww_string_free`. An unknown `op` is
+ * stored record as a JSON string, the number of records `sweep` removed or `reseal` rewrote, or `null`. Free it with `ww_string_free`. An unknown `op` is
  * `WW_STATUS_INVALID_PARAMETER`; the failure statuses are the service's errors
  * (`WW_STATUS_CHALLENGE_EXPIRED` …), with details in the last error.
  */
@@ -1112,6 +1126,14 @@ ww_status ww_service_list_challenges(const ww_service *service,
  * removed (JSON text such as `2`).
  */
 ww_status ww_service_sweep(const ww_service *service, uint64_t now, char **out_json);
+
+/**
+ * `reseal`: rewrites every record not sealed under the active secret key (sealed under an
+ * older key of the ring, or plain with `accept_plaintext_records`) under the active key, in
+ * batches, each a compare-and-set, so it is safe while the service runs; run it again after an
+ * interruption. `*out_json`: the number of records rewritten (JSON text such as `12`).
+ */
+ww_status ww_service_reseal(const ww_service *service, uint64_t now, char **out_json);
 
 /**
  * `export_entity`: `*out_record` receives the stored record of the entity, the versioned JSON

@@ -468,6 +468,21 @@ export declare class Verify {
    * synchronous form throws.
    */
   sweepAsync(options?: NowOptions): Promise<number>
+  /**
+   * Rewrites every record not sealed under the active secret key (sealed under an older
+   * key of the ring, or plain with `acceptPlaintextRecords`) under the active key, in
+   * batches, safe while the service runs; returns how many it rewrote.
+   */
+  reseal(options?: NowOptions): number
+  /**
+   * Rewrites every record not sealed under the active secret key (sealed under an older
+   * key of the ring, or plain with `acceptPlaintextRecords`) under the active key, in
+   * batches, safe while the service runs; returns how many it rewrote.
+   *
+   * Promise form: runs on the libuv thread pool and rejects with the error the
+   * synchronous form throws.
+   */
+  resealAsync(options?: NowOptions): Promise<number>
   /** The stored record of an entity (versioned JSON text) for a host's own database. */
   exportEntity(identity: string, options?: NowOptions): string
   /**
@@ -764,6 +779,12 @@ export interface FactorInstance {
  * 64 for SHA-512.
  */
 export declare function generateSecret(algorithm?: AlgorithmName): Buffer
+
+/**
+ * A new secret key for sealed records (`new Verify({ secretKeys, activeSecretKey })`): 32 bytes
+ * from the operating system.
+ */
+export declare function generateSecretKey(): Buffer
 
 /** Options of `new Hotp(secret, options)`. */
 export interface HotpOptions {
@@ -1067,4 +1088,16 @@ export interface VerifySettings {
   recoveryCodeIterations?: number
   /** The shortest imported secret in bytes, 10–64 (16). */
   minSecretBytes?: number
+  /**
+   * Secret keys that seal every record the store holds and every export: key id → 32 bytes
+   * (`generateSecretKey()`); needs `activeSecretKey`. Keep them out of logs and source code.
+   */
+  secretKeys?: Record<string, Uint8Array>
+  /** The id of the key of `secretKeys` new writes are sealed under. */
+  activeSecretKey?: string
+  /**
+   * With `secretKeys`, read records written before the keys were set (a migration; they
+   * are sealed on their next write and by `reseal`). Off: such a record is a `storage` error.
+   */
+  acceptPlaintextRecords?: boolean
 }

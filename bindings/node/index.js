@@ -844,6 +844,7 @@ module.exports.base32Encode = nativeBinding.base32Encode
 module.exports.buildUri = nativeBinding.buildUri
 module.exports.errorKinds = nativeBinding.errorKinds
 module.exports.generateSecret = nativeBinding.generateSecret
+module.exports.generateSecretKey = nativeBinding.generateSecretKey
 module.exports.parseUri = nativeBinding.parseUri
 module.exports.qrSvg = nativeBinding.qrSvg
 module.exports.qrTerminal = nativeBinding.qrTerminal

@@ -14,6 +14,7 @@ export const {
   HostSteps,
   WatchwordError,
   generateSecret,
+  generateSecretKey,
   base32Encode,
   base32Decode,
   parseUri,

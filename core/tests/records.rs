@@ -213,11 +213,14 @@ proptest! {
 fn unknown_versions_and_fields_are_named() {
     let e = Entity::new("user-0001-abcd", [3; 16], 10).unwrap();
     let record = e.to_record();
-    let v4 = record.replace("\"v\":3", "\"v\":4");
+    let v4 = record.replace("\"v\":3", "\"v\":5");
     assert_eq!(
         Entity::from_record(&v4).unwrap_err().to_string(),
-        "invalid stored record: field \"v\" is an unknown record version (this library reads versions 1 to 3)"
+        "invalid stored record: field \"v\" is an unknown record version (this library reads versions 1 to 4)"
     );
+    // Version 4 is a sealed record's envelope: only a service with its key ring reads it.
+    let sealed = record.replace("\"v\":3", "\"v\":4");
+    assert!(Entity::from_record(&sealed).unwrap_err().to_string().contains("a sealed record"));
     let extra = record.replacen('{', "{\"admin\":true,", 1);
     assert_eq!(
         Entity::from_record(&extra).unwrap_err().to_string(),

@@ -23,6 +23,19 @@ pub extern "C" fn ww_secret_generate(algorithm: u32, buf: *mut u8, buf_len: usiz
     })
 }
 
+/// Fills `buf` with a fresh secret key for sealed records (the `secret_keys` setting of
+/// `ww_service_new`, as Base64): 32 bytes from the operating system's CSPRNG; `*out_len`
+/// receives 32. A smaller buffer gives `WW_STATUS_BUFFER_TOO_SMALL` with the size needed in
+/// `*out_len`. Wipe the key from memory when done with it.
+#[no_mangle]
+pub extern "C" fn ww_secret_key_generate(buf: *mut u8, buf_len: usize, out_len: *mut usize) -> ww_status {
+    ffi_boundary!({
+        // SAFETY: `buf` holds `buf_len` writable bytes; `out_len` is writable.
+        let out = unsafe { OutBuf::new(buf, buf_len, out_len, "buf", "out_len") }?;
+        out.write_bytes(&watchword_core::service::generate_secret_key()[..])
+    })
+}
+
 /// Encodes `data_len` bytes as Base32 (RFC 4648: upper case, no padding) into `buf`,
 /// NUL-terminated; `*out_len` receives the text length. `buf` needs
 /// `(data_len * 8 + 4) / 5 + 1` bytes; a smaller one gives `WW_STATUS_BUFFER_TOO_SMALL` with

@@ -111,6 +111,12 @@ pub extern "C" fn ww_unix_now() -> u64 {
 /// in the store. A malformed URL is `WW_STATUS_INVALID_PARAMETER`, a store that cannot be
 /// opened `WW_STATUS_STORAGE`; neither message repeats the URL (it may hold a password).
 /// On success `*out_service` receives the handle.
+///
+/// Sealed records (recommended): `"secret_keys": {"2026-12": "<Base64 of 32 bytes>"}` with
+/// `"active_secret_key": "2026-12"` seal every record the store holds and every export; keys
+/// come from `ww_secret_key_generate`. `"accept_plaintext_records": true` reads records written
+/// before the keys were set, during a migration (see `ww_service_reseal`). The copy of the keys
+/// the library parses is wiped once read; wipe `settings_json` after the call.
 #[no_mangle]
 pub extern "C" fn ww_service_new(settings_json: *const c_char, out_service: *mut *mut ww_service) -> ww_status {
     ffi_boundary!({
@@ -143,7 +149,7 @@ pub extern "C" fn ww_service_free(service: *mut ww_service) {
 /// |---|---|
 /// | create_entity, fetch_entity, delete_entity | identity |
 /// | list_entities | limit?, page_token? |
-/// | sweep | — |
+/// | sweep, reseal | — |
 /// | create_factor | identity, friendly_name, factor_type?, count?, secret?, alg?, code_length?, time_step?, skew?, metadata? |
 /// | fetch_factor, delete_factor, unlock_factor | identity, factor_sid |
 /// | list_factors | identity, limit?, page_token? |
@@ -159,7 +165,7 @@ pub extern "C" fn ww_service_free(service: *mut ww_service) {
 /// `*out_json` receives the answer: a public view (`{"sid": …, "status": …}`; the factor
 /// created also carries `binding` {secret, uri}, this once; a verification adds `result` and
 /// `result_offset`), a page of views (list operations, see `ww_service_list_entities`), a
-/// stored record as a JSON string, the number of records `sweep` removed, or `null`. Free it with `ww_string_free`. An unknown `op` is
+/// stored record as a JSON string, the number of records `sweep` removed or `reseal` rewrote, or `null`. Free it with `ww_string_free`. An unknown `op` is
 /// `WW_STATUS_INVALID_PARAMETER`; the failure statuses are the service's errors
 /// (`WW_STATUS_CHALLENGE_EXPIRED` …), with details in the last error.
 #[no_mangle]
@@ -672,6 +678,19 @@ pub extern "C" fn ww_service_sweep(service: *const ww_service, now: u64, out_jso
         // SAFETY: pointers as documented in the header's introduction.
         let call = unsafe { Call::new(service) }?;
         call.run("sweep", now, unsafe { out(out_json) }?)
+    })
+}
+
+/// `reseal`: rewrites every record not sealed under the active secret key (sealed under an
+/// older key of the ring, or plain with `accept_plaintext_records`) under the active key, in
+/// batches, each a compare-and-set, so it is safe while the service runs; run it again after an
+/// interruption. `*out_json`: the number of records rewritten (JSON text such as `12`).
+#[no_mangle]
+pub extern "C" fn ww_service_reseal(service: *const ww_service, now: u64, out_json: *mut *mut c_char) -> ww_status {
+    ffi_boundary!({
+        // SAFETY: pointers as documented in the header's introduction.
+        let call = unsafe { Call::new(service) }?;
+        call.run("reseal", now, unsafe { out(out_json) }?)
     })
 }
 

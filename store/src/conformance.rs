@@ -180,9 +180,32 @@ pub fn scenario<S: Store>(path: &Path, store: S) -> Result<usize, String> {
 
 /// [`scenario`], reaching the operations as `driver` says.
 pub fn scenario_by<S: Store>(driver: Driver, path: &Path, store: S) -> Result<usize, String> {
+    scenario_with(driver, path, store, &serde_json::Map::new())
+}
+
+/// A key ring for tests (settings `secret_keys` and `active_secret_key`): two fixed keys,
+/// `test-2` active. Never use these keys for real records.
+pub fn test_key_ring() -> serde_json::Map<String, Value> {
+    let (one, two) = (vec![1u8; 32], vec![2u8; 32]);
+    let settings = serde_json::json!({
+        "secret_keys": {"test-1": one, "test-2": two},
+        "active_secret_key": "test-2",
+    });
+    settings.as_object().cloned().unwrap_or_default()
+}
+
+/// [`scenario_by`] with `extra` settings over the scenario's own (e.g. [`test_key_ring`]: the
+/// scenarios with sealed records).
+pub fn scenario_with<S: Store>(
+    driver: Driver,
+    path: &Path,
+    store: S,
+    extra: &serde_json::Map<String, Value>,
+) -> Result<usize, String> {
     let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
     let scenario: Value = serde_json::from_str(&text).map_err(|e| format!("bad JSON: {e}"))?;
     let mut settings = scenario["settings"].as_object().cloned().ok_or("settings must be an object")?;
+    settings.extend(extra.clone());
     settings.insert("service".into(), Value::String(namespace("scenario")));
     let config = ServiceConfig::from_map(&settings).map_err(|e| format!("settings: {e}"))?;
     let verify = Verify::new(config, store);
@@ -213,6 +236,16 @@ pub fn scenarios_by<S: Store>(
     dir: &Path,
     store: impl Fn() -> S,
 ) -> Result<(usize, usize), Vec<String>> {
+    scenarios_with(driver, dir, store, &serde_json::Map::new())
+}
+
+/// [`scenarios_by`] with `extra` settings over every scenario's own (see [`scenario_with`]).
+pub fn scenarios_with<S: Store>(
+    driver: Driver,
+    dir: &Path,
+    store: impl Fn() -> S,
+    extra: &serde_json::Map<String, Value>,
+) -> Result<(usize, usize), Vec<String>> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(|e| vec![format!("{}: {e}", dir.display())])?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -225,7 +258,7 @@ pub fn scenarios_by<S: Store>(
     let mut failures = Vec::new();
     let mut steps = 0;
     for file in &files {
-        match scenario_by(driver, file, store()) {
+        match scenario_with(driver, file, store(), extra) {
             Ok(n) => steps += n,
             Err(e) => failures.push(format!("{}: {e}", file.file_name().unwrap_or_default().to_string_lossy())),
         }

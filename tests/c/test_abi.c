@@ -137,6 +137,8 @@ static void test_null_arguments(void) {
 
     expect_null(ww_secret_generate(WW_ALGORITHM_SHA1, NULL, sizeof bytes, &len), "ww_secret_generate", "buf");
     expect_null(ww_secret_generate(WW_ALGORITHM_SHA1, bytes, sizeof bytes, NULL), "ww_secret_generate", "out_len");
+    expect_null(ww_secret_key_generate(NULL, sizeof bytes, &len), "ww_secret_key_generate", "buf");
+    expect_null(ww_secret_key_generate(bytes, sizeof bytes, NULL), "ww_secret_key_generate", "out_len");
     expect_null(ww_base32_encode(NULL, 0, buf, sizeof buf, &len), "ww_base32_encode", "data");
     expect_null(ww_base32_encode(SECRET, 20, NULL, sizeof buf, &len), "ww_base32_encode", "buf");
     expect_null(ww_base32_encode(SECRET, 20, buf, sizeof buf, NULL), "ww_base32_encode", "out_len");
@@ -261,6 +263,8 @@ static void test_null_arguments(void) {
     expect_null(ww_service_list_challenges(S, I, "", NOW, NULL), "list_challenges", "out_json");
     expect_null(ww_service_sweep(NULL, NOW, &str), "sweep", "service");
     expect_null(ww_service_sweep(S, NOW, NULL), "sweep", "out_json");
+    expect_null(ww_service_reseal(NULL, NOW, &str), "reseal", "service");
+    expect_null(ww_service_reseal(S, NOW, NULL), "reseal", "out_json");
     expect_null(ww_service_export_entity(NULL, I, NOW, &str), "export_entity", "service");
     expect_null(ww_service_export_entity(S, NULL, NOW, &str), "export_entity", "identity");
     expect_null(ww_service_export_entity(S, I, NOW, NULL), "export_entity", "out_record");

@@ -4,6 +4,7 @@
  * refined Twilio codes of errors.json. Usage: test_service VECTORS_DIR */
 #define _POSIX_C_SOURCE 200809L
 
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -457,6 +458,88 @@ static void test_store_settings(void) {
     }
 }
 
+/* Sealed records: keys in the settings JSON as Base64, a SQLite file that holds no secret, and
+ * reseal after a rotation; ww_secret_key_generate gives 32 fresh bytes. */
+static void test_sealed(void) {
+    ww_service *svc = NULL;
+    char *out = NULL;
+    char settings[512], path[] = "/tmp/ww-sealed-XXXXXX", secret[64], factor[64];
+    unsigned char a[32], b[32], small[8];
+    size_t len = 0, i, n;
+    char *dump;
+    FILE *f;
+    const char *k1 = "\"k1\": \"AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=\"";
+    const char *k2 = "\"k2\": \"AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI=\"";
+    int fd;
+
+    CHECK_STATUS(ww_secret_key_generate(a, sizeof a, &len), WW_STATUS_OK, "key a");
+    CHECK(len == 32, "32 bytes: %zu", len);
+    CHECK_STATUS(ww_secret_key_generate(b, sizeof b, &len), WW_STATUS_OK, "key b");
+    CHECK(memcmp(a, b, sizeof a) != 0, "two keys differ");
+    CHECK_STATUS(ww_secret_key_generate(small, sizeof small, &len), WW_STATUS_BUFFER_TOO_SMALL, "small buffer");
+    CHECK(len == 32, "the size needed: %zu", len);
+    CHECK_STATUS(ww_service_new("{\"issuer\": \"Acme\", \"secret_keys\": {\"k1\": \"AQEB\"}, "
+                                "\"active_secret_key\": \"k1\"}",
+                                &svc),
+                 WW_STATUS_INVALID_PARAMETER, "a short key");
+    CHECK(strstr(last_message(), "secret_keys") != NULL && strstr(last_message(), "AQEB") == NULL, "%s", last_message());
+
+    fd = mkstemp(path);
+    if (!CHECK(fd >= 0, "temp file")) return;
+    close(fd);
+    remove(path);
+    snprintf(settings, sizeof settings,
+             "{\"issuer\": \"Acme\", \"store\": \"sqlite:///%s\", \"secret_keys\": {%s}, \"active_secret_key\": \"k1\"}",
+             path, k1);
+    if (!CHECK_STATUS(ww_service_new(settings, &svc), WW_STATUS_OK, "sealed service")) return;
+    CHECK_STATUS(ww_service_create_factor(svc, "sealed-0001-user", "Ada-sealed-phone", "", T0, &out), WW_STATUS_OK,
+                 "create_factor");
+    answer_str(out, "sid", factor, sizeof factor);
+    {
+        json_value *v = parse_answer(out);
+        const char *s = json_str(json_get(v, "binding"), "secret");
+        snprintf(secret, sizeof secret, "%s", s != NULL ? s : "");
+        json_free(v);
+    }
+    ww_string_free(out);
+    ww_service_free(svc);
+    f = fopen(path, "rb");
+    if (CHECK(f != NULL, "the database file")) {
+        dump = (char *)calloc(1, 1 << 20);
+        n = fread(dump, 1, (1 << 20) - 1, f);
+        fclose(f);
+        for (i = 0; i < n; i++) {
+            if (dump[i] == '\0') dump[i] = ' ';
+        }
+        CHECK(strlen(secret) > 0 && strstr(dump, secret) == NULL && strstr(dump, "Ada-sealed-phone") == NULL,
+              "the file holds no secret and no friendly name");
+        CHECK(strstr(dump, "\"kid\":\"k1\"") != NULL, "the file holds sealed records");
+        free(dump);
+    }
+    /* Rotation: k2 active, k1 still read; reseal rewrites the entity and the factor. */
+    snprintf(settings, sizeof settings,
+             "{\"issuer\": \"Acme\", \"store\": \"sqlite:///%s\", \"secret_keys\": {%s, %s}, \"active_secret_key\": \"k2\"}",
+             path, k1, k2);
+    if (CHECK_STATUS(ww_service_new(settings, &svc), WW_STATUS_OK, "rotated service")) {
+        CHECK_STATUS(ww_service_reseal(svc, T0, &out), WW_STATUS_OK, "reseal");
+        CHECK(out != NULL && strcmp(out, "2") == 0, "two records resealed: %s", out);
+        ww_string_free(out);
+        CHECK_STATUS(ww_service_call(svc, "reseal", "", T0, &out), WW_STATUS_OK, "reseal again");
+        CHECK(out != NULL && strcmp(out, "0") == 0, "nothing left: %s", out);
+        ww_string_free(out);
+        ww_service_free(svc);
+    }
+    snprintf(settings, sizeof settings,
+             "{\"issuer\": \"Acme\", \"store\": \"sqlite:///%s\", \"secret_keys\": {%s}, \"active_secret_key\": \"k1\"}",
+             path, k1);
+    if (CHECK_STATUS(ww_service_new(settings, &svc), WW_STATUS_OK, "the old ring")) {
+        expect_error(ww_service_fetch_factor(svc, "sealed-0001-user", factor, T0, &out), WW_STATUS_STORAGE,
+                     "a record under a key not in the ring", "k2", "not in the key ring");
+        ww_service_free(svc);
+    }
+    remove(path);
+}
+
 /* The code-checking calls fill a ww_outcome, with or without the JSON view. */
 static void test_outcome(void) {
     ww_service *svc = NULL;
@@ -548,5 +631,6 @@ int main(int argc, char **argv) {
     test_outcome();
     test_every_status();
     test_store_settings();
+    test_sealed();
     return finish("test_service");
 }

@@ -24,7 +24,7 @@ pub use host::{HostSteps, StoreCursor, StoreWrite};
 pub use otp::{
     Hotp, HotpOptions, HotpVerifyOptions, Totp, TotpCheck, TotpCheckOptions, TotpOptions, TotpVerifyOptions,
 };
-pub use secret::{base32_decode, base32_encode, generate_secret};
+pub use secret::{base32_decode, base32_encode, generate_secret, generate_secret_key};
 pub use service::{
     Answered, CreateChallengeOptions, CreateFactorOptions, ListChallengesOptions, ListOptions, NowOptions, SettingInfo,
     UpdateChallengeOptions, UpdateFactorOptions, Verify, VerifySettings,

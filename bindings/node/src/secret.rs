@@ -18,6 +18,13 @@ pub fn generate_secret(env: Env, algorithm: Unknown) -> napi::Result<Buffer> {
     })
 }
 
+/// A new secret key for sealed records (`new Verify({ secretKeys, activeSecretKey })`): 32 bytes
+/// from the operating system.
+#[napi]
+pub fn generate_secret_key(env: Env) -> napi::Result<Buffer> {
+    boundary(&env, || Ok(Buffer::from(&watchword_core::service::generate_secret_key()[..])))
+}
+
 /// Base32 text of `bytes`: upper case, no padding.
 #[napi(ts_args_type = "bytes: Uint8Array")]
 pub fn base32_encode(env: Env, bytes: Unknown) -> napi::Result<String> {

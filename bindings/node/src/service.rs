@@ -16,7 +16,8 @@ use napi::{sys, Env, JsValue, Property, PropertyAttributes, ScopedTask, Status, 
 use napi_derive::napi;
 use serde_json::{Map, Value};
 use watchword_core::service::{
-    unix_now, Answer, Request, ServiceConfig, Setting, Verify as CoreVerify, MIN_SECRET_BYTES, SETTINGS,
+    unix_now, wipe_secret_keys, Answer, Request, ServiceConfig, Setting, Verify as CoreVerify, MIN_SECRET_BYTES,
+    SETTINGS,
 };
 use watchword_core::{Error, Invalid};
 use watchword_store::{AnyStore, HostSteps as CoreSteps};
@@ -437,6 +438,15 @@ pub struct VerifySettings {
     pub recovery_code_iterations: Option<u32>,
     /// The shortest imported secret in bytes, 10–64 (16).
     pub min_secret_bytes: Option<u32>,
+    /// Secret keys that seal every record the store holds and every export: key id → 32 bytes
+    /// (`generateSecretKey()`); needs `activeSecretKey`. Keep them out of logs and source code.
+    #[napi(ts_type = "Record<string, Uint8Array>")]
+    pub secret_keys: Option<String>,
+    /// The id of the key of `secretKeys` new writes are sealed under.
+    pub active_secret_key: Option<String>,
+    /// With `secretKeys`, read records written before the keys were set (a migration; they
+    /// are sealed on their next write and by `reseal`). Off: such a record is a `storage` error.
+    pub accept_plaintext_records: Option<bool>,
 }
 
 /// One numeric setting of the service with its default and range.
@@ -875,8 +885,16 @@ impl Verify {
     }
 }
 
-/// The settings that are strings; every other setting is a number of core's table.
-const STRING_SETTINGS: [&str; 4] = ["issuer", "store", "service", "alg"];
+/// The settings that are strings; every other setting is a number of core's table, or one of
+/// the key ring's own ([`KEY_RING_SETTINGS`]).
+const STRING_SETTINGS: [&str; 5] = ["issuer", "store", "service", "alg", "active_secret_key"];
+
+/// The settings of the key ring that are no string nor number: the keys (an object of bytes)
+/// and a boolean.
+const KEY_RING_SETTINGS: [(&str, ValueType, &str); 2] = [
+    ("secret_keys", ValueType::Object, "an object of key id → Uint8Array"),
+    ("accept_plaintext_records", ValueType::Boolean, "a boolean"),
+];
 
 /// Every numeric setting of core.
 fn all_settings() -> impl Iterator<Item = &'static Setting> {
@@ -908,13 +926,19 @@ fn config_of<'s>(settings: &Unknown<'s>) -> Out<(ServiceConfig, Vec<Argument>, O
         let core = core_name(&key);
         let numeric = core.as_deref().and_then(|core| all_settings().find(|s| s.name == core));
         let string = core.as_deref().and_then(|core| STRING_SETTINGS.iter().find(|s| **s == core));
-        let wanted = match (numeric, string) {
-            (Some(setting), _) => (setting.name, ValueType::Number, "a number"),
-            (None, Some(&"store")) => ("store", ValueType::String, "a store URL (a string) or a store object"),
-            (None, Some(setting)) => (*setting, ValueType::String, "a string"),
-            (None, None) => {
-                let known: Vec<String> =
-                    STRING_SETTINGS.iter().map(|s| camel(s)).chain(all_settings().map(|s| camel(s.name))).collect();
+        let ring = core.as_deref().and_then(|core| KEY_RING_SETTINGS.iter().find(|s| s.0 == core));
+        let wanted = match (numeric, string, ring) {
+            (Some(setting), _, _) => (setting.name, ValueType::Number, "a number"),
+            (None, Some(&"store"), _) => ("store", ValueType::String, "a store URL (a string) or a store object"),
+            (None, Some(setting), _) => (*setting, ValueType::String, "a string"),
+            (None, None, Some(setting)) => *setting,
+            (None, None, None) => {
+                let known: Vec<String> = STRING_SETTINGS
+                    .iter()
+                    .map(|s| camel(s))
+                    .chain(all_settings().map(|s| camel(s.name)))
+                    .chain(KEY_RING_SETTINGS.iter().map(|s| camel(s.0)))
+                    .collect();
                 let message =
                     format!("settings has an unknown setting {key:?}; the settings are: {}", known.join(", "));
                 let error = Error::InvalidParameter(Invalid::Type { name: "settings", expected: "a known setting" });
@@ -926,13 +950,35 @@ fn config_of<'s>(settings: &Unknown<'s>) -> Out<(ServiceConfig, Vec<Argument>, O
             let message = format!("{name} must be {}, not {}", wanted.2, args::describe(&value));
             return Err(Fail::Argument { error, class: Class::Type, message, parameter: key });
         }
-        if let Some((json, kind)) = json::argument(&value, || name.clone())? {
+        let converted = match wanted.0 {
+            "secret_keys" => Some((secret_keys(&value)?, Given::Value("an object"))),
+            // SAFETY: checked to be a boolean above.
+            "accept_plaintext_records" => {
+                Some((Value::Bool(unsafe { value.cast::<bool>()? }), Given::Value("a boolean")))
+            }
+            _ => json::argument(&value, || name.clone())?,
+        };
+        if let Some((json, kind)) = converted {
             map.insert(wanted.0.to_string(), json);
             given.push(Argument { core: wanted.0.to_string(), js: key, within: "settings.", given: kind });
         }
     }
-    let config = ServiceConfig::from_map(&map).map_err(|error| fail(error, &given))?;
-    Ok((config, given, store))
+    let config = ServiceConfig::from_map(&map).map_err(|error| fail(error, &given));
+    wipe_secret_keys(&mut map);
+    Ok((config?, given, store))
+}
+
+/// `settings.secretKeys`: key id → the key's bytes, as core's `secret_keys` (each key an array
+/// of numbers, wiped by the caller once read).
+fn secret_keys(value: &Unknown) -> Out<Value> {
+    // SAFETY: checked to be an object by the caller.
+    let object = unsafe { value.cast::<Object>()? };
+    let mut keys = Map::new();
+    for (kid, key) in args::entries(&object, None)? {
+        let bytes = args::bytes(&key, &format!("settings.secretKeys.{kid}"))?;
+        keys.insert(kid, Value::Array(bytes.iter().map(|b| Value::from(*b)).collect()));
+    }
+    Ok(Value::Object(keys))
 }
 
 /// `Verify.open`: opens the store on the libuv thread pool.
@@ -1052,6 +1098,12 @@ operations! {
     #[doc = " Removes the unverified factors past their lifetime and the challenges answered or"]
     #[doc = " expired more than `challengeRetentionDays` ago; returns how many records it removed."]
     sweep, sweep_async(),
+    args = "options?: NowOptions", returns = "number", promise = "Promise<number>",
+
+    #[doc = " Rewrites every record not sealed under the active secret key (sealed under an older"]
+    #[doc = " key of the ring, or plain with `acceptPlaintextRecords`) under the active key, in"]
+    #[doc = " batches, safe while the service runs; returns how many it rewrote."]
+    reseal, reseal_async(),
     args = "options?: NowOptions", returns = "number", promise = "Promise<number>",
 
     #[doc = " The stored record of an entity (versioned JSON text) for a host's own database."]

@@ -15,7 +15,7 @@ const { Totp, Hotp, Verify, generateSecret, base32Encode, base32Decode, parseUri
 const ID = 'f47ac10b-58cc-4372-a567-0e02b2c3d479'
 const T = 1_700_000_000
 
-const API = ['Totp', 'Hotp', 'Verify', 'HostSteps', 'WatchwordError', 'generateSecret', 'base32Encode', 'base32Decode', 'parseUri', 'buildUri', 'qrSvg', 'qrTerminal', 'errorKinds', 'verificationResults']
+const API = ['Totp', 'Hotp', 'Verify', 'HostSteps', 'WatchwordError', 'generateSecret', 'generateSecretKey', 'base32Encode', 'base32Decode', 'parseUri', 'buildUri', 'qrSvg', 'qrTerminal', 'errorKinds', 'verificationResults']
 
 test('require() and import give the same exports', () => {
   const required = createRequire(import.meta.url)('watchword')
@@ -276,7 +276,8 @@ test('Verify.settings() lists core\'s settings, and VerifySettings in index.d.ts
   const block = dts.match(/export interface VerifySettings \{([^]*?)\n\}/)
   assert.ok(block)
   const declared = [...block[1].matchAll(/^\s+(\w+)\??:/gm)].map((m) => m[1]).sort()
-  assert.deepEqual(declared, ['alg', 'issuer', 'service', 'store', ...settings.map((s) => s.name)].sort())
+  const keyRing = ['secretKeys', 'activeSecretKey', 'acceptPlaintextRecords']
+  assert.deepEqual(declared, ['alg', 'issuer', 'service', 'store', ...keyRing, ...settings.map((s) => s.name)].sort())
   for (const s of settings) {
     assert.ok(s.min <= s.default && s.default <= s.max, s.name)
     // every default is accepted as given, and one past the maximum is a RangeError

@@ -19,7 +19,7 @@ const SECRET = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ'
 const OPERATIONS = [
   'create_entity', 'fetch_entity', 'list_entities', 'delete_entity', 'create_factor', 'fetch_factor', 'list_factors',
   'update_factor', 'verify_factor', 'delete_factor', 'unlock_factor', 'create_challenge', 'update_challenge',
-  'fetch_challenge', 'list_challenges', 'sweep', 'export_entity', 'export_factor', 'export_challenge', 'import_entity',
+  'fetch_challenge', 'list_challenges', 'sweep', 'reseal', 'export_entity', 'export_factor', 'export_challenge', 'import_entity',
   'import_factor', 'import_challenge',
 ]
 

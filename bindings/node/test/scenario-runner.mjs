@@ -31,6 +31,7 @@ const POSITIONAL = {
   fetch_challenge: ['identity', 'challenge_sid'],
   list_challenges: ['identity'],
   sweep: [],
+  reseal: [],
   export_entity: ['identity'],
   export_factor: ['factor_sid'],
   export_challenge: ['challenge_sid'],

@@ -20,7 +20,7 @@ mod _native {
     #[pymodule_export]
     use crate::host::{Steps, Write};
     #[pymodule_export]
-    use crate::otp::{base32_decode, base32_encode, generate_secret, Check, Hotp, Totp};
+    use crate::otp::{base32_decode, base32_encode, generate_secret, generate_secret_key, Check, Hotp, Totp};
     #[pymodule_export]
     use crate::service::{unix_seconds, Service};
     #[pymodule_export]

@@ -318,6 +318,13 @@ pub fn generate_secret<'py>(py: Python<'py>, algorithm: Option<&Bound<'py, PyAny
     })
 }
 
+/// A new secret key for sealed records (`Verify(secret_keys=…)`): 32 bytes from the operating
+/// system.
+#[pyfunction]
+pub fn generate_secret_key(py: Python<'_>) -> Bound<'_, PyBytes> {
+    PyBytes::new(py, &watchword_core::service::generate_secret_key()[..])
+}
+
 /// RFC 4648 Base32: upper case, no padding.
 #[pyfunction]
 pub fn base32_encode<'py>(py: Python<'py>, data: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyString>> {

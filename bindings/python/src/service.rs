@@ -9,7 +9,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString, PyTuple};
 use serde_json::{Map, Value};
 use watchword_core::service::{
-    Arguments, Request, ServiceConfig, Verify, DEFAULT_STORE, MIN_SECRET_BYTES, OPERATIONS, SETTINGS,
+    wipe_secret_keys, Arguments, Request, ServiceConfig, Verify, DEFAULT_STORE, MIN_SECRET_BYTES, OPERATIONS, SETTINGS,
 };
 use watchword_core::Error;
 use watchword_store::{AnyStore, HostSteps, HostStore};
@@ -48,6 +48,15 @@ fn arguments(args: &Bound<'_, PyDict>) -> PyResult<Map<String, Value>> {
         map.insert(name.into_owned(), value);
     }
     Ok(map)
+}
+
+/// The service settings of `settings` (a method's `locals()`); the copies of secret keys made on
+/// the way are wiped.
+fn config_of(settings: &Bound<'_, PyDict>) -> PyResult<ServiceConfig> {
+    let mut map = arguments(settings)?;
+    let config = ServiceConfig::from_map(&map).map_err(typed_error);
+    wipe_secret_keys(&mut map);
+    config
 }
 
 /// A call's arguments by name (the names of a method's parameters and the values it was
@@ -138,7 +147,7 @@ impl Service {
         guard(|| {
             let host = settings.get_item("store")?.filter(|s| !s.is_none() && !s.is_instance_of::<PyString>());
             let Some(host) = host else {
-                let config = ServiceConfig::from_map(&arguments(settings)?).map_err(typed_error)?;
+                let config = config_of(settings)?;
                 let in_memory = config.store == DEFAULT_STORE;
                 let inner = py.detach(|| watchword_store::service(config)).map_err(to_py)?;
                 return Ok(Service { inner, in_memory });
@@ -152,7 +161,7 @@ impl Service {
             }
             let settings = settings.copy()?;
             settings.del_item("store")?;
-            let config = ServiceConfig::from_map(&arguments(&settings)?).map_err(typed_error)?;
+            let config = config_of(&settings)?;
             let store: AnyStore = Box::new(HostStore(PyHost::new(host.unbind())));
             Ok(Service { inner: Verify::new(config, store), in_memory: false })
         })

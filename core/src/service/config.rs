@@ -4,7 +4,7 @@ use alloc::string::String;
 
 use serde_json::{Map, Value};
 
-use super::invalid;
+use super::{invalid, KeyRing};
 use crate::{Algorithm, Error};
 
 /// Per-factor TOTP settings (`config` in Twilio's Factor resource).
@@ -183,6 +183,13 @@ pub struct ServiceConfig {
     /// The URL of the store (default `memory:`). Core keeps it; the `watchword-store` crate
     /// opens it.
     pub store: String,
+    /// The secret keys records are sealed under (SPEC §10; empty: records are not sealed).
+    /// Never printed: its `Debug` shows the key ids only.
+    pub secret_keys: KeyRing,
+    /// With secret keys, whether plain (unsealed) records are still read — during a migration
+    /// to sealed records; they are sealed on their next write and by `reseal`. Off by default:
+    /// a plain record is then a `storage` error.
+    pub accept_plaintext_records: bool,
 }
 
 impl ServiceConfig {
@@ -220,17 +227,32 @@ impl ServiceConfig {
             recovery_code_iterations: crate::service::recovery::DEFAULT_RECOVERY_CODE_ITERATIONS,
             service: String::from(DEFAULT_SERVICE),
             store: String::from(DEFAULT_STORE),
+            secret_keys: KeyRing::new(),
+            accept_plaintext_records: false,
         };
         config.validate()?;
         Ok(config)
     }
 
-    /// Reads a settings object: `issuer` (required), `alg`, `service`, `store`, and any name
-    /// of [`SETTINGS`] or `min_secret_bytes`. Unknown names are rejected.
+    /// Reads a settings object: `issuer` (required), `alg`, `service`, `store`, the key ring
+    /// (`secret_keys`: key id → 32 bytes as Base64 text or an array of numbers,
+    /// `active_secret_key`, `accept_plaintext_records`), and any name of [`SETTINGS`] or
+    /// `min_secret_bytes`. Unknown names are rejected.
+    ///
+    /// ```
+    /// use watchword_core::service::ServiceConfig;
+    /// let key = "Q".repeat(43) + "=";
+    /// let text = format!(r#"{{"issuer": "Acme", "secret_keys": {{"2026-12": "{key}"}}, "active_secret_key": "2026-12"}}"#);
+    /// let config = ServiceConfig::from_json(&text).unwrap();
+    /// assert_eq!(config.secret_keys.active(), Some("2026-12"));
+    /// assert!(!format!("{config:?}").contains(&key));
+    /// ```
     pub fn from_json(text: &str) -> Result<ServiceConfig, Error> {
-        let value: Value = serde_json::from_str(text).map_err(|_| invalid("settings", "a JSON object"))?;
-        let map = value.as_object().ok_or_else(|| invalid("settings", "a JSON object"))?;
-        ServiceConfig::from_map(map)
+        let mut value: Value = serde_json::from_str(text).map_err(|_| invalid("settings", "a JSON object"))?;
+        let map = value.as_object_mut().ok_or_else(|| invalid("settings", "a JSON object"))?;
+        let config = ServiceConfig::from_map(map);
+        super::wipe_secret_keys(map);
+        config
     }
 
     /// Reads a settings object already parsed (see [`ServiceConfig::from_json`]).
@@ -242,6 +264,7 @@ impl ServiceConfig {
             Some(_) => return Err(wrong_type("issuer", ISSUER)),
         };
         let mut config = ServiceConfig::new(issuer)?;
+        let mut active = None;
         for (name, value) in map {
             let text = |name: &'static str, expected: &'static str| match value {
                 Value::String(s) => Ok(s.as_str()),
@@ -257,6 +280,12 @@ impl ServiceConfig {
                 "alg" => {
                     config.alg = text("alg", ALG_EXPECTED)?.parse().map_err(|_| invalid("alg", ALG_EXPECTED))?;
                 }
+                "secret_keys" => config.secret_keys = super::seal::ring_from(value)?,
+                "active_secret_key" => active = Some(text("active_secret_key", "the id of a key in secret_keys")?),
+                "accept_plaintext_records" => match value {
+                    Value::Bool(b) => config.accept_plaintext_records = *b,
+                    _ => return Err(wrong_type("accept_plaintext_records", "a boolean")),
+                },
                 other => match value {
                     // A whole number out of every integer type (a negative one) is out of the
                     // setting's range too.
@@ -269,6 +298,9 @@ impl ServiceConfig {
                     }
                 },
             }
+        }
+        if let Some(kid) = active {
+            config.secret_keys.set_active(kid)?;
         }
         config.validate()?;
         Ok(config)
@@ -322,11 +354,10 @@ impl ServiceConfig {
         if chars == 0 || chars > 64 || self.issuer.contains(':') || self.issuer.chars().any(char::is_control) {
             return Err(invalid("issuer", "a non-empty string of at most 64 characters without ':'"));
         }
-        let service_ok = (1..=64).contains(&self.service.len())
-            && self.service.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-        if !service_ok {
+        if !valid_service(&self.service) {
             return Err(invalid("service", SERVICE_EXPECTED));
         }
+        self.secret_keys.validate()?;
         if self.code_length < self.min_code_length {
             return Err(invalid("code_length", "an integer from 3 to 8, at least min_code_length"));
         }
@@ -337,6 +368,11 @@ impl ServiceConfig {
     pub fn default_factor_config(&self) -> FactorConfig {
         FactorConfig { alg: self.alg, code_length: self.code_length, time_step: self.time_step, skew: self.skew }
     }
+}
+
+/// Whether `name` is a valid `service`: 1–64 of `[A-Za-z0-9_-]`.
+pub(crate) fn valid_service(name: &str) -> bool {
+    (1..=64).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 /// The numeric setting `name`, of [`SETTINGS`] or [`MIN_SECRET_BYTES`].

@@ -21,7 +21,7 @@ use crate::error::Invalid;
 use crate::{Algorithm, Error};
 
 /// The names of every operation, as [`Request::parse`] and [`Verify::dispatch`] know them.
-pub const OPERATIONS: [&str; 22] = [
+pub const OPERATIONS: [&str; 23] = [
     "create_entity",
     "fetch_entity",
     "list_entities",
@@ -38,6 +38,7 @@ pub const OPERATIONS: [&str; 22] = [
     "fetch_challenge",
     "list_challenges",
     "sweep",
+    "reseal",
     "export_entity",
     "export_factor",
     "export_challenge",
@@ -92,6 +93,8 @@ pub enum Request {
     },
     /// `sweep()`.
     Sweep,
+    /// `reseal()`: every record under the active secret key.
+    Reseal,
     /// `export_entity(identity)`.
     ExportEntity { identity: String },
     /// `export_factor(factor_sid)`.
@@ -126,7 +129,7 @@ pub enum Answer {
     Challenges(Page<Challenge>),
     /// A stored record (`export_*`).
     Record(String),
-    /// How many records were removed (`sweep`).
+    /// How many records were removed (`sweep`) or rewritten (`reseal`).
     Count(usize),
     /// Nothing (`delete_*`).
     Nothing,
@@ -438,6 +441,7 @@ impl Request {
                 paging: a.paging()?,
             },
             "sweep" => Request::Sweep,
+            "reseal" => Request::Reseal,
             "export_entity" => Request::ExportEntity { identity: a.string("identity")? },
             "export_factor" => Request::ExportFactor { factor_sid: a.string("factor_sid")? },
             "export_challenge" => Request::ExportChallenge { challenge_sid: a.string("challenge_sid")? },
@@ -468,6 +472,7 @@ impl Request {
             Request::FetchChallenge { .. } => "fetch_challenge",
             Request::ListChallenges { .. } => "list_challenges",
             Request::Sweep => "sweep",
+            Request::Reseal => "reseal",
             Request::ExportEntity { .. } => "export_entity",
             Request::ExportFactor { .. } => "export_factor",
             Request::ExportChallenge { .. } => "export_challenge",
@@ -527,6 +532,7 @@ impl<S: Store> Verify<S> {
                 self.list_challenges(&identity, factor_sid.as_deref(), status, order, &paging, now)?,
             ),
             Request::Sweep => Answer::Count(self.sweep(now)?),
+            Request::Reseal => Answer::Count(self.reseal()?),
             Request::ExportEntity { identity } => Answer::Record(self.export_entity(&identity)?),
             Request::ExportFactor { factor_sid } => Answer::Record(self.export_factor(&factor_sid)?),
             Request::ExportChallenge { challenge_sid } => Answer::Record(self.export_challenge(&challenge_sid)?),

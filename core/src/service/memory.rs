@@ -191,6 +191,8 @@ impl Inner {
                 self.tombstones.insert(t.sid, t);
                 None
             }
+            // Refused by `commit`.
+            Record::Sealed(_) => None,
         };
         if let Some(identity) = moved_from {
             self.prune(identity);
@@ -301,6 +303,9 @@ impl Store for MemoryStore {
             Some(inner) => inner,
             None => services.services.entry(Box::from(service)).or_default(),
         };
+        if writes.iter().any(|w| matches!(w, Write::Put { record: Record::Sealed(_), .. })) {
+            return Err(Error::storage("the memory store keeps records typed, not sealed"));
+        }
         let consistent = writes.iter().all(|w| match w {
             Write::Put { record, expected } => inner.record_version(record) == *expected,
             Write::Delete { key, expected } => *expected != 0 && inner.version(key) == *expected,
@@ -315,6 +320,10 @@ impl Store for MemoryStore {
             }
         }
         Ok(())
+    }
+
+    fn keeps_typed_records(&self) -> bool {
+        true
     }
 }
 

@@ -38,6 +38,7 @@ mod factor;
 mod ids;
 mod record;
 mod recovery;
+mod seal;
 mod store;
 mod time;
 mod tombstone;
@@ -66,6 +67,7 @@ pub use recovery::{
     normalize_recovery_code, CodeHash, PlainCodes, RecoveryCodes, DEFAULT_RECOVERY_CODES,
     DEFAULT_RECOVERY_CODE_ITERATIONS, MAX_RECOVERY_CODES, RECOVERY_ALPHABET, RECOVERY_CODE_CHARS, RECOVERY_SALT_BYTES,
 };
+pub use seal::{wipe_secret_keys, KeyRing, Sealed, NONCE_BYTES, SEALED_VERSION, SECRET_KEY_BYTES};
 pub use store::{Cursor, Key, Kind, Record, Store, Write};
 pub use time::{parse_rfc3339, rfc3339};
 pub use tombstone::{Tombstone, TOMBSTONE_SECONDS};
@@ -74,6 +76,8 @@ pub use tombstone::{Tombstone, TOMBSTONE_SECONDS};
 pub use dispatch::{Answer, Arguments, Request, OPERATIONS};
 #[cfg(feature = "std")]
 pub use memory::MemoryStore;
+#[cfg(feature = "std")]
+pub use seal::generate_secret_key;
 #[cfg(feature = "std")]
 pub use steps::{Step, Steps};
 #[cfg(feature = "std")]

@@ -1,4 +1,4 @@
-//! Random bytes for sids, read from the operating system in batches.
+//! Random bytes for sids and nonces, read from the operating system in batches.
 //!
 //! A sid needs 16 unpredictable bytes; asking the kernel for each is a costly system call per
 //! challenge. Each thread keeps a batch read from the operating system and hands it out 16
@@ -27,7 +27,12 @@ std::thread_local! {
 
 /// 16 random bytes for a sid.
 pub(crate) fn random16() -> [u8; 16] {
-    let mut out = [0u8; 16];
+    random()
+}
+
+/// `N` random bytes (at most a batch): a sid, or a sealed record's nonce.
+pub(crate) fn random<const N: usize>() -> [u8; N] {
+    let mut out = [0u8; N];
     BATCH_OF_THREAD.with(|cell| {
         let mut batch = cell.borrow_mut();
         let process = std::process::id();
@@ -37,11 +42,11 @@ pub(crate) fn random16() -> [u8; 16] {
             batch.process = process;
         }
         let start = batch.used;
-        out.copy_from_slice(&batch.bytes[start..start + 16]);
-        // A handed-out sid is public; the bytes are cleared so that the batch holds only the
-        // sids still to come.
-        batch.bytes[start..start + 16].fill(0);
-        batch.used += 16;
+        out.copy_from_slice(&batch.bytes[start..start + N]);
+        // A handed-out sid or nonce is public; the bytes are cleared so that the batch holds
+        // only those still to come.
+        batch.bytes[start..start + N].fill(0);
+        batch.used += N;
     });
     out
 }

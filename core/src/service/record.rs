@@ -26,6 +26,15 @@ fn bad(field: &'static str, problem: &'static str) -> Error {
     Error::InvalidParameter(Invalid::Record { field, problem })
 }
 
+/// The error for text that is not JSON.
+pub(crate) fn unreadable() -> Error {
+    bad("record", "is not valid JSON")
+}
+
+fn parse(text: &str) -> Result<Value, Error> {
+    serde_json::from_str(text).map_err(|_| unreadable())
+}
+
 /// Reads fields out of a record object, remembering which were read so that unknown ones
 /// can be rejected.
 struct Fields<'a> {
@@ -36,14 +45,16 @@ struct Fields<'a> {
 impl<'a> Fields<'a> {
     /// Parses a record of `kind`; returns it with its format version (from `since` to
     /// [`RECORD_VERSION`]).
-    fn open(text: &str, kind: &'static str, since: u64) -> Result<(Value, u64), Error> {
-        let value: Value = serde_json::from_str(text).map_err(|_| bad("record", "is not valid JSON"))?;
+    fn open(value: Value, kind: &'static str, since: u64) -> Result<(Value, u64), Error> {
         let map = value.as_object().ok_or_else(|| bad("record", "is not a JSON object"))?;
         let version = match map.get("v") {
             None => return Err(bad("v", "is missing")),
             Some(v) => match v.as_u64() {
                 Some(v) if (since..=RECORD_VERSION).contains(&v) => v,
-                _ => return Err(bad("v", "is an unknown record version (this library reads versions 1 to 3)")),
+                Some(super::SEALED_VERSION) => {
+                    return Err(bad("v", "is 4, a sealed record: the service opens it with its secret keys"))
+                }
+                _ => return Err(bad("v", "is an unknown record version (this library reads versions 1 to 4)")),
             },
         };
         match map.get("type").and_then(Value::as_str) {
@@ -290,7 +301,11 @@ impl Entity {
 
     /// Reads a stored record, rejecting unknown versions, missing fields and invalid values.
     pub fn from_record(text: &str) -> Result<Entity, Error> {
-        let (value, _) = Fields::open(text, "entity", 1)?;
+        Entity::from_value(parse(text)?)
+    }
+
+    pub(crate) fn from_value(value: Value) -> Result<Entity, Error> {
+        let (value, _) = Fields::open(value, "entity", 1)?;
         let mut f = Fields::new(value.as_object().ok_or_else(|| bad("record", "is not a JSON object"))?);
         let entity = Entity {
             sid: record_sid(f.str("sid")?, "YE")?,
@@ -344,7 +359,11 @@ impl Factor {
 
     /// Reads a stored record, rejecting unknown versions, missing fields and invalid values.
     pub fn from_record(text: &str) -> Result<Factor, Error> {
-        let (value, format) = Fields::open(text, "factor", 1)?;
+        Factor::from_value(parse(text)?)
+    }
+
+    pub(crate) fn from_value(value: Value) -> Result<Factor, Error> {
+        let (value, format) = Fields::open(value, "factor", 1)?;
         let mut f = Fields::new(value.as_object().ok_or_else(|| bad("record", "is not a JSON object"))?);
         let sid = record_sid(f.str("sid")?, "YF")?;
         let entity_sid = check_sid(f.str("entity_sid")?, "YE", "entity_sid", "")
@@ -438,7 +457,11 @@ impl Challenge {
 
     /// Reads a stored record, rejecting unknown versions, missing fields and invalid values.
     pub fn from_record(text: &str) -> Result<Challenge, Error> {
-        let (value, format) = Fields::open(text, "challenge", 1)?;
+        Challenge::from_value(parse(text)?)
+    }
+
+    pub(crate) fn from_value(value: Value) -> Result<Challenge, Error> {
+        let (value, format) = Fields::open(value, "challenge", 1)?;
         let mut f = Fields::new(value.as_object().ok_or_else(|| bad("record", "is not a JSON object"))?);
         let sid = record_sid(f.str("sid")?, "YC")?;
         let entity_sid = check_sid(f.str("entity_sid")?, "YE", "entity_sid", "")
@@ -533,7 +556,11 @@ impl Tombstone {
     /// assert_eq!(Tombstone::from_record(&t.to_record()).unwrap(), t);
     /// ```
     pub fn from_record(text: &str) -> Result<Tombstone, Error> {
-        let (value, format) = Fields::open(text, "tombstone", 2)?;
+        Tombstone::from_value(parse(text)?)
+    }
+
+    pub(crate) fn from_value(value: Value) -> Result<Tombstone, Error> {
+        let (value, format) = Fields::open(value, "tombstone", 2)?;
         let mut f = Fields::new(value.as_object().ok_or_else(|| bad("record", "is not a JSON object"))?);
         let tombstone = Tombstone {
             sid: record_sid(f.str("sid")?, "YF")?,

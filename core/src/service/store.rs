@@ -8,7 +8,7 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::{Challenge, Entity, Factor, Identity, Sid, Tombstone};
+use super::{Challenge, Entity, Factor, Identity, Sealed, Sid, Tombstone};
 use crate::Error;
 
 /// The kinds of record a service keeps.
@@ -62,6 +62,9 @@ pub enum Record {
     Challenge(Challenge),
     /// A deleted factor's tombstone.
     Tombstone(Tombstone),
+    /// A record of any kind sealed under a secret key (SPEC §10): what a store holds when the
+    /// service has secret keys. Only its envelope's fields are readable.
+    Sealed(Sealed),
 }
 
 impl Record {
@@ -72,6 +75,7 @@ impl Record {
             Record::Factor(f) => Key::Factor(f.sid),
             Record::Challenge(c) => Key::Challenge(c.sid),
             Record::Tombstone(t) => Key::Tombstone(t.sid),
+            Record::Sealed(s) => s.key,
         }
     }
 
@@ -87,6 +91,7 @@ impl Record {
             Record::Factor(f) => f.version,
             Record::Challenge(c) => c.version,
             Record::Tombstone(t) => t.version,
+            Record::Sealed(s) => s.version,
         }
     }
 
@@ -97,6 +102,7 @@ impl Record {
             Record::Factor(f) => &f.identity,
             Record::Challenge(c) => &c.identity,
             Record::Tombstone(t) => &t.identity,
+            Record::Sealed(s) => &s.identity,
         }
     }
 
@@ -107,6 +113,7 @@ impl Record {
             Record::Factor(f) => f.date_created,
             Record::Challenge(c) => c.date_created,
             Record::Tombstone(t) => t.date_created,
+            Record::Sealed(s) => s.date_created,
         }
     }
 
@@ -115,13 +122,15 @@ impl Record {
         Cursor { created: self.date_created(), key: String::from(self.key().as_str()) }
     }
 
-    /// The stored form (versioned JSON, see `docs/records.md`). It holds a factor's secret.
+    /// The stored form (versioned JSON, see `docs/records.md`). A plain factor record holds
+    /// its secret; a sealed record is its envelope (`"v": 4`).
     pub fn to_stored(&self) -> String {
         match self {
             Record::Entity(e) => e.to_record(),
             Record::Factor(f) => f.to_record(),
             Record::Challenge(c) => c.to_record(),
             Record::Tombstone(t) => t.to_record(),
+            Record::Sealed(s) => s.to_stored(),
         }
     }
 
@@ -133,12 +142,28 @@ impl Record {
     /// assert_eq!(Record::from_stored(Kind::Entity, &record.to_stored()).unwrap(), record);
     /// assert!(Record::from_stored(Kind::Factor, &record.to_stored()).is_err());
     /// ```
+    ///
+    /// A sealed record's envelope (`"v": 4`) is read as [`Record::Sealed`]; the service
+    /// opens it with its key ring.
     pub fn from_stored(kind: Kind, text: &str) -> Result<Record, Error> {
+        match Sealed::parse(kind, text)? {
+            Some(sealed) => Ok(Record::Sealed(sealed)),
+            None => Record::from_plain(kind, text),
+        }
+    }
+
+    /// Reads a plain (unsealed) record of `kind`.
+    pub(crate) fn from_plain(kind: Kind, text: &str) -> Result<Record, Error> {
+        let value = serde_json::from_str(text).map_err(|_| super::record::unreadable())?;
+        Record::from_value(kind, value)
+    }
+
+    fn from_value(kind: Kind, value: serde_json::Value) -> Result<Record, Error> {
         Ok(match kind {
-            Kind::Entity => Record::Entity(Entity::from_record(text)?),
-            Kind::Factor => Record::Factor(Factor::from_record(text)?),
-            Kind::Challenge => Record::Challenge(Challenge::from_record(text)?),
-            Kind::Tombstone => Record::Tombstone(Tombstone::from_record(text)?),
+            Kind::Entity => Record::Entity(Entity::from_value(value)?),
+            Kind::Factor => Record::Factor(Factor::from_value(value)?),
+            Kind::Challenge => Record::Challenge(Challenge::from_value(value)?),
+            Kind::Tombstone => Record::Tombstone(Tombstone::from_value(value)?),
         })
     }
 }
@@ -262,6 +287,13 @@ pub trait Store: Send + Sync {
     fn scan(&self, service: &str, kind: Kind, after: Option<&Cursor>, limit: usize) -> Result<Vec<Record>, Error>;
     /// Applies every write, or none and [`Error::Conflict`].
     fn commit(&self, service: &str, writes: Vec<Write>) -> Result<(), Error>;
+
+    /// Whether the store keeps typed records in this process's memory (the memory store): a
+    /// service with secret keys then seals only what leaves it (exports). Every other store
+    /// is given sealed records.
+    fn keeps_typed_records(&self) -> bool {
+        false
+    }
 }
 
 macro_rules! forward_store {
@@ -285,6 +317,9 @@ macro_rules! forward_store {
             }
             fn commit(&self, service: &str, writes: Vec<Write>) -> Result<(), Error> {
                 (**self).commit(service, writes)
+            }
+            fn keeps_typed_records(&self) -> bool {
+                (**self).keeps_typed_records()
             }
         }
     )*};

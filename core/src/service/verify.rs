@@ -278,6 +278,7 @@ fn put(mut record: Record, expected: u64) -> Result<Write, Error> {
         Record::Factor(f) => f.version = version,
         Record::Challenge(c) => c.version = version,
         Record::Tombstone(t) => t.version = version,
+        Record::Sealed(_) => return Err(Error::storage("a sealed record cannot be changed without its key")),
     }
     Ok(Write::Put { record, expected })
 }
@@ -368,14 +369,52 @@ impl<S: Store> Verify<S> {
     fn get<T: Kept>(&self, key: Key) -> Result<Option<T>, Error> {
         match self.store.get(self.service(), &key)? {
             None => Ok(None),
-            Some(record) => T::from_record(record).map(Some).ok_or_else(wrong_kind),
+            Some(record) => self.typed(record).map(Some),
         }
+    }
+
+    /// A record read from the store as `T`: opened when sealed (SPEC §10).
+    fn typed<T: Kept>(&self, record: Record) -> Result<T, Error> {
+        T::from_record(self.open(record)?).ok_or_else(wrong_kind)
+    }
+
+    /// Whether records are sealed on their way to the store: the service has secret keys and
+    /// the store does not keep typed records in memory.
+    fn seals(&self) -> bool {
+        !self.config.secret_keys.is_empty() && !self.store.keeps_typed_records()
+    }
+
+    /// A record as the store gave it, opened with the key ring when sealed. A plain record
+    /// from a store that is given sealed ones is refused, unless `accept_plaintext_records`.
+    fn open(&self, record: Record) -> Result<Record, Error> {
+        match record {
+            Record::Sealed(sealed) => self.config.secret_keys.open(self.service(), &sealed),
+            plain if self.seals() && !self.config.accept_plaintext_records => Err(Error::storage(alloc::format!(
+                "the {} record {} is not sealed (accept_plaintext_records reads it during a migration)",
+                plain.kind().as_str(),
+                plain.key().as_str()
+            ))),
+            plain => Ok(plain),
+        }
+    }
+
+    /// `record` sealed under the active key, with a fresh random nonce.
+    fn seal(&self, record: &Record) -> Result<Record, Error> {
+        let nonce = if self.tape.is_none() {
+            super::pool::random()
+        } else {
+            // Run as steps, a nonce need not be the same on every run: it is never read back.
+            let mut nonce = [0u8; super::NONCE_BYTES];
+            OsRng.fill_bytes(&mut nonce);
+            nonce
+        };
+        self.config.secret_keys.seal(self.service(), record, nonce).map(Record::Sealed)
     }
 
     /// Every record of `identity` of one kind, in listing order.
     fn all<T: Kept>(&self, identity: &Identity) -> Result<Vec<T>, Error> {
         let records = self.store.list(self.service(), identity, T::KIND, None, usize::MAX)?;
-        records.into_iter().map(|r| T::from_record(r).ok_or_else(wrong_kind)).collect()
+        records.into_iter().map(|r| self.typed(r)).collect()
     }
 
     fn entity_at(&self, identity: &Identity) -> Result<Option<Entity>, Error> {
@@ -403,7 +442,14 @@ impl<S: Store> Verify<S> {
         self.get::<Challenge>(Key::Challenge(sid))?.filter(|c| c.identity == identity).ok_or(Error::ChallengeNotFound)
     }
 
-    fn commit(&self, writes: Vec<Write>) -> Result<(), Error> {
+    fn commit(&self, mut writes: Vec<Write>) -> Result<(), Error> {
+        if self.seals() {
+            for write in &mut writes {
+                if let Write::Put { record, .. } = write {
+                    *record = self.seal(record)?;
+                }
+            }
+        }
         self.store.commit(self.service(), writes)
     }
 
@@ -427,7 +473,7 @@ impl<S: Store> Verify<S> {
             let mut batch = batch.into_iter().peekable();
             while let Some(record) = batch.next() {
                 let place = record.cursor();
-                let item = T::from_record(record).ok_or_else(wrong_kind)?;
+                let item = self.typed(record)?;
                 cursor = Some(place);
                 if keep(&item) {
                     items.push(item);
@@ -814,13 +860,19 @@ impl<S: Store> Verify<S> {
 
     /// Calls `visit` with every record of a kind in the service, reading in batches.
     fn each<T: Kept>(&self, mut visit: impl FnMut(T) -> Result<(), Error>) -> Result<(), Error> {
+        self.each_stored(T::KIND, |record| visit(self.typed(record)?))
+    }
+
+    /// Calls `visit` with every record of `kind` in the service as the store holds it (sealed
+    /// or not), reading in batches.
+    fn each_stored(&self, kind: Kind, mut visit: impl FnMut(Record) -> Result<(), Error>) -> Result<(), Error> {
         let mut cursor = None;
         loop {
-            let batch = self.store.scan(self.service(), T::KIND, cursor.as_ref(), BATCH)?;
+            let batch = self.store.scan(self.service(), kind, cursor.as_ref(), BATCH)?;
             let last = batch.len() < BATCH;
             for record in batch {
                 cursor = Some(record.cursor());
-                visit(T::from_record(record).ok_or_else(wrong_kind)?)?;
+                visit(record)?;
             }
             if last {
                 return Ok(());
@@ -830,29 +882,63 @@ impl<S: Store> Verify<S> {
 
     // ----- records -----
 
-    /// The stored record of an entity.
+    /// The record `key` as an export: sealed when the service has secret keys. A record the
+    /// store holds sealed under the active key is exported as it is stored (once opened, so
+    /// that only an authentic record leaves), so two exports of one state are the same text.
+    fn export(&self, key: Key, missing: Error) -> Result<String, Error> {
+        let stored = self.store.get(self.service(), &key)?.ok_or(missing)?;
+        if stored.kind() != key.kind() {
+            return Err(wrong_kind());
+        }
+        let ring = &self.config.secret_keys;
+        match stored {
+            Record::Sealed(sealed) if Some(sealed.kid.as_str()) == ring.active() => {
+                ring.open(self.service(), &sealed)?;
+                Ok(sealed.to_stored())
+            }
+            stored => {
+                let record = self.open(stored)?;
+                if ring.is_empty() {
+                    return Ok(record.to_stored());
+                }
+                Ok(self.seal(&record)?.to_stored())
+            }
+        }
+    }
+
+    /// The stored record of an entity (sealed when the service has secret keys).
     pub fn export_entity(&self, identity: &str) -> Result<String, Error> {
-        Ok(self.entity_of(identity)?.to_record())
+        self.export(Key::Entity(check_identity(identity)?), Error::EntityNotFound)
     }
 
-    /// The stored record of a factor (it holds the secret).
+    /// The stored record of a factor: it holds the secret, sealed when the service has
+    /// secret keys.
     pub fn export_factor(&self, sid: &str) -> Result<String, Error> {
-        Ok(self.get::<Factor>(Key::Factor(check_factor_sid(sid)?))?.ok_or(Error::FactorNotFound)?.to_record())
+        self.export(Key::Factor(check_factor_sid(sid)?), Error::FactorNotFound)
     }
 
-    /// The stored record of a challenge.
+    /// The stored record of a challenge (sealed when the service has secret keys).
     pub fn export_challenge(&self, sid: &str) -> Result<String, Error> {
-        Ok(self
-            .get::<Challenge>(Key::Challenge(check_challenge_sid(sid)?))?
-            .ok_or(Error::ChallengeNotFound)?
-            .to_record())
+        self.export(Key::Challenge(check_challenge_sid(sid)?), Error::ChallengeNotFound)
+    }
+
+    /// A record to import: plain, or sealed for this service under a key of the ring. A plain
+    /// record is taken also when the service seals (the caller vouches for what it imports,
+    /// as without keys; the store gets it sealed).
+    fn imported<T: Kept>(&self, text: &str) -> Result<T, Error> {
+        match Record::from_stored(T::KIND, text)? {
+            Record::Sealed(sealed) => {
+                T::from_record(self.config.secret_keys.open(self.service(), &sealed)?).ok_or_else(wrong_kind)
+            }
+            plain => T::from_record(plain).ok_or_else(wrong_kind),
+        }
     }
 
     /// Loads an entity record. A record already stored is replaced only by a newer version
     /// (else `conflict`), and never lowers its factor-creation quota.
     pub fn import_entity(&self, record: &str, now: u64) -> Result<Entity, Error> {
         check_now(now)?;
-        let incoming = Entity::from_record(record)?;
+        let incoming: Entity = self.imported(record)?;
         self.retry(|| {
             let mut entity = incoming.clone();
             let stored = self.entity_at(&entity.identity)?;
@@ -875,7 +961,7 @@ impl<S: Store> Verify<S> {
     /// factor or of its tombstone, nor makes a used recovery code of the stored set unused.
     pub fn import_factor(&self, record: &str, now: u64) -> Result<Factor, Error> {
         check_now(now)?;
-        let incoming = Factor::from_record(record)?;
+        let incoming: Factor = self.imported(record)?;
         incoming.config.validate(&self.config)?;
         if incoming.secret.len() < self.config.min_secret_bytes {
             return Err(invalid("secret", "Base32 of min_secret_bytes (default 16) to 128 bytes"));
@@ -908,7 +994,7 @@ impl<S: Store> Verify<S> {
     /// attempts or reopens an answered or expired challenge.
     pub fn import_challenge(&self, record: &str, now: u64) -> Result<Challenge, Error> {
         check_now(now)?;
-        let incoming = Challenge::from_record(record)?;
+        let incoming: Challenge = self.imported(record)?;
         self.retry(|| {
             self.get::<Factor>(Key::Factor(incoming.factor_sid))?
                 .filter(|f| f.identity == incoming.identity)
@@ -928,6 +1014,49 @@ impl<S: Store> Verify<S> {
             }
             self.commit(alloc::vec![Write::Put { record: Record::Challenge(challenge.clone()), expected }])?;
             Ok(challenge)
+        })
+    }
+
+    /// Rewrites every record of the service that is not sealed under the active key (sealed
+    /// under another key of the ring, or plain with `accept_plaintext_records`) under the
+    /// active key; returns how many it rewrote. Reads in batches; every rewrite is a
+    /// compare-and-set that raises the record's version, so it is safe while the service
+    /// runs, and an interrupted run is resumed by running it again. Rewrites nothing when the
+    /// service has no keys or its store keeps typed records (the memory store).
+    pub fn reseal(&self) -> Result<usize, Error> {
+        if !self.seals() {
+            return Ok(0);
+        }
+        let mut count = 0;
+        for kind in Kind::ALL {
+            self.each_stored(kind, |record| {
+                count += usize::from(self.reseal_one(record)?);
+                Ok(())
+            })?;
+        }
+        Ok(count)
+    }
+
+    /// Reseals one record under the active key, read again after a lost race; whether it
+    /// was rewritten.
+    fn reseal_one(&self, record: Record) -> Result<bool, Error> {
+        let key = record.key();
+        let mut scanned = Some(record);
+        self.retry(|| {
+            let stored = match scanned.take() {
+                Some(record) => record,
+                None => match self.store.get(self.service(), &key)? {
+                    Some(record) => record,
+                    // Deleted meanwhile.
+                    None => return Ok(false),
+                },
+            };
+            if matches!(&stored, Record::Sealed(s) if Some(s.kid.as_str()) == self.config.secret_keys.active()) {
+                return Ok(false);
+            }
+            let expected = stored.version();
+            self.commit(alloc::vec![put(self.open(stored)?, expected)?])?;
+            Ok(true)
         })
     }
 

@@ -42,6 +42,7 @@ from ._native import (
     base32_decode,
     base32_encode,
     generate_secret,
+    generate_secret_key,
     qr_svg,
     qr_terminal,
 )
@@ -102,6 +103,7 @@ __all__ = [
     "base32_decode",
     "base32_encode",
     "generate_secret",
+    "generate_secret_key",
     "qr_svg",
     "qr_terminal",
 ]

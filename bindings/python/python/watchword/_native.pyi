@@ -47,6 +47,7 @@ __all__ = [
     "base32_decode",
     "base32_encode",
     "generate_secret",
+    "generate_secret_key",
     "qr_svg",
     "qr_terminal",
     "unix_seconds",
@@ -330,6 +331,8 @@ class Challenge:
     __hash__: ClassVar[None]  # type: ignore[assignment]
 
 def generate_secret(algorithm: str = "sha1") -> bytes: ...
+def generate_secret_key() -> bytes:
+    """A new secret key for sealed records: 32 bytes from the operating system."""
 def base32_encode(data: bytes) -> str: ...
 def base32_decode(text: str) -> bytes: ...
 def qr_svg(text: str) -> str: ...

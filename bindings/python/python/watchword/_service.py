@@ -133,6 +133,13 @@ class Verify:
     database and transactions). ``service`` is the namespace of this service's records in the store (default
     ``"default"``). ``now`` arguments are Unix seconds or aware datetimes; ``None`` reads the
     system clock.
+
+    ``secret_keys`` (key id → 32 bytes, e.g. from ``generate_secret_key()``) with
+    ``active_secret_key`` seal every record the store holds and every export (SPEC §10): a
+    database dump then reveals no secret, and a database writer cannot forge or alter a record.
+    ``accept_plaintext_records=True`` reads records written before the keys were set (for a
+    migration; ``reseal()`` then seals them all). The keys are wiped from the native copy once
+    read; never log them.
     """
 
     __slots__ = ("_service",)
@@ -165,6 +172,9 @@ class Verify:
         failure_budget: Optional[int] = None,
         recovery_code_iterations: Optional[int] = None,
         min_secret_bytes: Optional[int] = None,
+        secret_keys: Optional[Mapping[str, bytes]] = None,
+        active_secret_key: Optional[str] = None,
+        accept_plaintext_records: Optional[bool] = None,
     ) -> None:
         self._service = _native.Service(locals())
 
@@ -335,6 +345,14 @@ class Verify:
     def sweep(self, now: Optional[Time] = None) -> int:
         """Removes unverified factors past their lifetime and challenges answered or expired
         more than ``challenge_retention_days`` ago; returns how many records it removed."""
+        raise NotImplementedError  # the body is made by @_operation
+
+    @_operation
+    def reseal(self, *, now: Optional[Time] = None) -> int:
+        """Rewrites every record not sealed under the active key (sealed under an older key of
+        the ring, or plain with ``accept_plaintext_records``) under the active key, in batches,
+        safe while the service runs; returns how many it rewrote. Run it again after an
+        interruption: it resumes."""
         raise NotImplementedError  # the body is made by @_operation
 
     # Records for hosts that keep their own database
