@@ -423,3 +423,22 @@ def test_the_event_loop_runs_during_operations_on_an_asynchronous_postgresql_sto
             await store.close()
 
     assert asyncio.run(run()) < 0.05
+
+
+# Sealed records through a host store
+
+
+def test_a_host_store_holds_sealed_records(tmp_path: Path) -> None:
+    key = watchword.generate_secret_key()
+    store = sqlite3_store.Sqlite3Store(str(tmp_path / "app.db"))
+    verify = watchword.Verify("Acme", store=store, secret_keys={"k1": key}, active_secret_key="k1")
+    factor = verify.create_factor("user-0001", "Ada's phone", secret=SECRET, metadata={"team": "blue"}, now=T)
+    assert verify.verify_factor("user-0001", factor.sid, TOTP.generate(T), now=T).approved
+    rows = [str(text) for (text,) in store._connection().execute(f"SELECT data FROM {store.table}")]
+    assert len(rows) == 2
+    for text in rows:
+        assert '"kid":"k1"' in text and SECRET not in text and "Ada" not in text and "blue" not in text
+    # Another ring cannot open them, and says which key it would need.
+    other = watchword.Verify("Acme", store=store, secret_keys={"k2": watchword.generate_secret_key()}, active_secret_key="k2")
+    with pytest.raises(watchword.Storage, match="k1"):
+        other.fetch_factor("user-0001", factor.sid, now=T)
