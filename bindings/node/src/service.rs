@@ -613,7 +613,7 @@ enum Backend {
     /// A store of watchword (memory, SQLite, PostgreSQL), which core calls.
     Store(Arc<CoreVerify<AnyStore>>),
     /// A store object of the application, asked through steps.
-    Host(Host),
+    Host(Box<Host>),
 }
 
 impl ObjectFinalize for Verify {
@@ -705,7 +705,7 @@ impl Verify {
 
     /// A service over the store object `store`.
     fn over(config: ServiceConfig, store: &Unknown) -> napi::Result<Verify> {
-        Ok(Verify { inner: Backend::Host(Host { config, store: store.create_ref()? }) })
+        Ok(Verify { inner: Backend::Host(Box::new(Host { config, store: store.create_ref()? })) })
     }
 
     fn config(&self) -> &ServiceConfig {
