@@ -32,7 +32,7 @@ def test_a_sqlite_file_of_sealed_records_holds_no_secret_and_keys_rotate(tmp_pat
         assert hidden not in dump
     assert '"kid":"2026-11"' in dump
     export = old.export_factor(factor.sid)
-    assert secret not in export and '"v":3' in export
+    assert secret not in export and '"v":4' in export
     # Rotation: k2 active with k1 still read, reseal, then k2 alone reads everything.
     both = watchword.Verify("Acme", store=url, secret_keys={"2026-11": k1, "2026-12": k2}, active_secret_key="2026-12")
     assert both.fetch_factor(IDENTITY, factor.sid).friendly_name == "Ada-sealed-phone"
