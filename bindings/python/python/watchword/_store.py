@@ -11,7 +11,7 @@ record, and nothing is written.
 
 from __future__ import annotations
 
-from typing import Awaitable, Iterable, Optional, Protocol, Sequence, Tuple, Union
+from typing import Awaitable, Iterable, Optional, Protocol, Sequence, Tuple
 
 from ._native import Write
 
@@ -64,5 +64,3 @@ class AsyncStore(Protocol):
 
     def commit(self, writes: Sequence[Write]) -> Awaitable[bool]: ...
 
-
-AnyStore = Union[str, Store, AsyncStore, None]
