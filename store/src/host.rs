@@ -254,6 +254,31 @@ enum Asked {
     Commit,
 }
 
+/// The step of [`HostSteps`] that waits for the host's answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pending {
+    /// [`HostStep::Get`]: answer with [`HostSteps::give_record`].
+    Get,
+    /// [`HostStep::List`]: answer with [`HostSteps::give_records`].
+    List,
+    /// [`HostStep::Scan`]: answer with [`HostSteps::give_records`].
+    Scan,
+    /// [`HostStep::Commit`]: answer with [`HostSteps::give_commit`].
+    Commit,
+}
+
+impl Pending {
+    /// The [`Host`] method the step calls: `"get"`, `"list"`, `"scan"` or `"commit"`.
+    pub const fn method(self) -> &'static str {
+        match self {
+            Pending::Get => "get",
+            Pending::List => "list",
+            Pending::Scan => "scan",
+            Pending::Commit => "commit",
+        }
+    }
+}
+
 /// One operation as steps over a host store's text: [`Steps`] with the host's answers checked.
 #[derive(Debug)]
 pub struct HostSteps {
@@ -298,6 +323,18 @@ impl HostSteps {
         };
         self.asked = asked;
         step
+    }
+
+    /// The step waiting for the host's answer: `None` before [`HostSteps::next_step`] asks
+    /// one, once it is answered, and after the operation's answer.
+    pub fn pending(&self) -> Option<Pending> {
+        match &self.asked {
+            Asked::Nothing => None,
+            Asked::Record(_) => Some(Pending::Get),
+            Asked::Records(listing) if listing.identity.is_some() => Some(Pending::List),
+            Asked::Records(_) => Some(Pending::Scan),
+            Asked::Commit => Some(Pending::Commit),
+        }
     }
 
     /// Answers [`HostStep::Get`]: the stored text, `None` when there is none, or the host's

@@ -21,6 +21,7 @@ use napi::{sys, Env, JsValue, Status, Task, ValueType};
 use napi_derive::napi;
 use watchword_core::service::{Answer, Cursor, ServiceConfig};
 use watchword_core::Error;
+use watchword_store::host::Pending;
 use watchword_store::{HostStep, HostSteps as CoreSteps};
 
 use crate::args::describe;
@@ -117,16 +118,6 @@ pub(crate) fn check_store(value: &Unknown) -> Out<()> {
 /// How the answer of finished steps becomes what the method returns.
 pub(crate) type Finish = Box<dyn FnOnce(Result<Answer, Error>) -> Out<Answered>>;
 
-/// What the pending step asked the store.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Asked {
-    Nothing,
-    Record,
-    Records,
-    Commit,
-    Ended,
-}
-
 /// One operation over a store object, as steps: made by `Verify`'s methods when its `store`
 /// is an object, and driven by them (never constructed directly). `next()` says what the
 /// operation needs from the store — `{ step: 'get', service, kind, key }`,
@@ -140,7 +131,8 @@ pub struct HostSteps {
     steps: Arc<Mutex<CoreSteps>>,
     /// The next step, worked out on the thread pool by `prepareAsync`.
     prepared: Arc<Mutex<Option<HostStep>>>,
-    asked: Asked,
+    /// Whether `next()` returned the answer (or threw), or the steps were refused.
+    ended: bool,
     finish: Option<Finish>,
 }
 
@@ -307,43 +299,46 @@ impl HostSteps {
         HostSteps {
             steps: Arc::new(Mutex::new(steps)),
             prepared: Arc::new(Mutex::new(None)),
-            asked: Asked::Nothing,
+            ended: false,
             finish: Some(finish),
         }
     }
 
     fn advance(&mut self) -> Out<Next> {
-        if self.asked == Asked::Ended {
+        if self.ended {
             return Err(Fail::Type("these steps have ended".to_string()));
         }
-        if self.asked != Asked::Nothing {
-            return Err(Fail::Type("the store has not answered the pending step yet".to_string()));
-        }
+        // A step worked out by `prepareAsync` is pending in core but not yet handed out.
         let prepared = lock(&self.prepared).take();
         let step = match prepared {
             Some(step) => step,
-            None => lock(&self.steps).next_step(),
-        };
-        self.asked = match step {
-            HostStep::Get { .. } => Asked::Record,
-            HostStep::List { .. } | HostStep::Scan { .. } => Asked::Records,
-            HostStep::Commit(_) => Asked::Commit,
-            HostStep::Done(answer) => {
-                self.asked = Asked::Ended;
-                let finish = self.finish.take().ok_or_else(|| Fail::Type("these steps have ended".to_string()))?;
-                return Ok(Next::Done(finish(answer)?));
+            None => {
+                let mut steps = lock(&self.steps);
+                if steps.pending().is_some() {
+                    return Err(Fail::Type("the store has not answered the pending step yet".to_string()));
+                }
+                steps.next_step()
             }
         };
-        Ok(Next::Step(step))
+        match step {
+            HostStep::Done(answer) => {
+                self.ended = true;
+                let finish = self.finish.take().ok_or_else(|| Fail::Type("these steps have ended".to_string()))?;
+                Ok(Next::Done(finish(answer)?))
+            }
+            step => Ok(Next::Step(step)),
+        }
     }
 
-    /// Takes the pending step, which must be `wanted` (`method` is the one answering it).
-    fn answering(&mut self, wanted: Asked, method: &str) -> Out<()> {
-        if self.asked != wanted {
-            return Err(Fail::Type(format!("{method} does not answer the pending step")));
+    /// The core steps, when the step `next()` handed out is one of `wanted` (`method` is the
+    /// one answering it).
+    fn answering(&self, wanted: &[Pending], method: &str) -> Out<MutexGuard<'_, CoreSteps>> {
+        let steps = lock(&self.steps);
+        let handed_out = lock(&self.prepared).is_none();
+        match steps.pending() {
+            Some(pending) if handed_out && wanted.contains(&pending) => Ok(steps),
+            _ => Err(Fail::Type(format!("{method} does not answer the pending step"))),
         }
-        self.asked = Asked::Nothing;
-        Ok(())
     }
 }
 
@@ -374,7 +369,7 @@ impl HostSteps {
     /// Whether the operation ended (`next()` returned its answer or threw its error).
     #[napi(getter)]
     pub fn done(&self) -> bool {
-        self.asked == Asked::Ended
+        self.ended
     }
 
     /// Answers a `get` step with the stored text, or `null`/`undefined` when there is none.
@@ -382,14 +377,14 @@ impl HostSteps {
     #[napi(ts_args_type = "text: string | null | undefined")]
     pub fn give_record(&mut self, env: Env, text_or_null: Unknown) -> napi::Result<()> {
         boundary(&env, || {
-            self.answering(Asked::Record, "giveRecord")?;
+            let mut steps = self.answering(&[Pending::Get], "giveRecord")?;
             let answer = match text_or_null.get_type()? {
                 ValueType::Null | ValueType::Undefined => Ok(None),
                 _ => text(&text_or_null)?
                     .map(Some)
                     .map_err(|what| format!("its get answered {what}, not a record's text (a string) or null")),
             };
-            lock(&self.steps).give_record(answer);
+            steps.give_record(answer);
             Ok(())
         })
     }
@@ -399,9 +394,9 @@ impl HostSteps {
     #[napi(ts_args_type = "texts: string[]")]
     pub fn give_records(&mut self, env: Env, texts: Unknown) -> napi::Result<()> {
         boundary(&env, || {
-            self.answering(Asked::Records, "giveRecords")?;
+            let mut steps = self.answering(&[Pending::List, Pending::Scan], "giveRecords")?;
             let answer = records(&texts)?;
-            lock(&self.steps).give_records(answer);
+            steps.give_records(answer);
             Ok(())
         })
     }
@@ -412,13 +407,13 @@ impl HostSteps {
     #[napi(ts_args_type = "applied: boolean")]
     pub fn give_commit(&mut self, env: Env, applied: Unknown) -> napi::Result<()> {
         boundary(&env, || {
-            self.answering(Asked::Commit, "giveCommit")?;
+            let mut steps = self.answering(&[Pending::Commit], "giveCommit")?;
             let answer = match applied.get_type()? {
                 // SAFETY: checked to be a boolean.
                 ValueType::Boolean => Ok(unsafe { applied.cast::<bool>()? }),
                 _ => Err(format!("its commit answered {}, not true or false", describe(&applied))),
             };
-            lock(&self.steps).give_commit(answer);
+            steps.give_commit(answer);
             Ok(())
         })
     }
@@ -428,15 +423,9 @@ impl HostSteps {
     #[napi]
     pub fn give_error(&mut self, env: Env, message: String) -> napi::Result<()> {
         boundary(&env, || {
-            match std::mem::replace(&mut self.asked, Asked::Nothing) {
-                Asked::Record => lock(&self.steps).give_record(Err(message)),
-                Asked::Records => lock(&self.steps).give_records(Err(message)),
-                Asked::Commit => lock(&self.steps).give_commit(Err(message)),
-                asked => {
-                    self.asked = asked;
-                    return Err(Fail::Type("giveError does not answer the pending step".to_string()));
-                }
-            }
+            let mut steps =
+                self.answering(&[Pending::Get, Pending::List, Pending::Scan, Pending::Commit], "giveError")?;
+            steps.give_error(message);
             Ok(())
         })
     }
@@ -445,7 +434,7 @@ impl HostSteps {
     /// the `TypeError` that names the method's Promise form.
     #[napi]
     pub fn refuse_promise(&mut self, env: Env, method: String) -> napi::Result<()> {
-        self.asked = Asked::Ended;
+        self.ended = true;
         self.finish = None;
         boundary(&env, || {
             Err(Fail::Type(format!(

@@ -11,6 +11,7 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyList, PyString, PyTuple};
 use watchword_core::service::{Cursor, Kind};
+use watchword_store::host::Pending;
 use watchword_store::{Host, HostStep, HostSteps, HostWrite};
 
 use crate::errors::{guard, to_py};
@@ -227,15 +228,6 @@ impl Host for PyHost {
     }
 }
 
-/// What the pending step asked for.
-#[derive(Clone, Copy)]
-enum Pending {
-    Nothing,
-    Record,
-    Records(&'static str),
-    Commit,
-}
-
 /// One operation as steps for an asynchronous store (`watchword.aio`): `next()` names what the
 /// operation needs — `("get", service, kind, key)`, `("list", service, identity, kind, after,
 /// limit)`, `("scan", service, kind, after, limit)`, `("commit", writes)` — or ends it with
@@ -244,14 +236,13 @@ enum Pending {
 #[pyclass(module = "watchword._native", name = "Steps")]
 pub struct Steps {
     steps: HostSteps,
-    pending: Pending,
     now: u64,
     owner: Py<PyAny>,
 }
 
 impl Steps {
     pub fn new(steps: HostSteps, now: u64, owner: Py<PyAny>) -> Steps {
-        Steps { steps, pending: Pending::Nothing, now, owner }
+        Steps { steps, now, owner }
     }
 }
 
@@ -264,41 +255,33 @@ impl Steps {
             // this on its executor, and the event loop's thread keeps running meanwhile.
             let steps = &mut self.steps;
             let next = py.detach(|| steps.next_step());
-            let (pending, step) = match next {
-                HostStep::Get { service, kind, key } => {
-                    (Pending::Record, ("get", service, kind.as_str(), key).into_pyobject(py)?)
-                }
+            match next {
+                HostStep::Get { service, kind, key } => ("get", service, kind.as_str(), key).into_pyobject(py),
                 HostStep::List { service, identity, kind, after, limit } => {
                     let after = cursor(py, after.as_ref())?;
-                    (
-                        Pending::Records("list"),
-                        ("list", service, identity, kind.as_str(), after, limit).into_pyobject(py)?,
-                    )
+                    ("list", service, identity, kind.as_str(), after, limit).into_pyobject(py)
                 }
                 HostStep::Scan { service, kind, after, limit } => {
                     let after = cursor(py, after.as_ref())?;
-                    (Pending::Records("scan"), ("scan", service, kind.as_str(), after, limit).into_pyobject(py)?)
+                    ("scan", service, kind.as_str(), after, limit).into_pyobject(py)
                 }
-                HostStep::Commit(w) => (Pending::Commit, ("commit", writes(py, &w)?).into_pyobject(py)?),
+                HostStep::Commit(w) => ("commit", writes(py, &w)?).into_pyobject(py),
                 HostStep::Done(answer) => {
-                    self.pending = Pending::Nothing;
                     let answer = views::answer(py, answer.map_err(to_py)?, self.now, self.owner.bind(py))?;
-                    return ("done", answer).into_pyobject(py);
+                    ("done", answer).into_pyobject(py)
                 }
-            };
-            self.pending = pending;
-            Ok(step)
+            }
         })
     }
 
     /// Hands over the store's answer to the pending step.
     fn give(&mut self, answer: &Bound<'_, PyAny>) -> PyResult<()> {
         guard(|| {
-            match std::mem::replace(&mut self.pending, Pending::Nothing) {
-                Pending::Record => self.steps.give_record(record_text("get", answer)),
-                Pending::Records(method) => self.steps.give_records(record_texts(method, answer)),
-                Pending::Commit => self.steps.give_commit(applied(answer)),
-                Pending::Nothing => return Err(PyTypeError::new_err("no step is waiting for an answer")),
+            match self.steps.pending() {
+                Some(Pending::Get) => self.steps.give_record(record_text("get", answer)),
+                Some(p @ (Pending::List | Pending::Scan)) => self.steps.give_records(record_texts(p.method(), answer)),
+                Some(Pending::Commit) => self.steps.give_commit(applied(answer)),
+                None => return Err(PyTypeError::new_err("no step is waiting for an answer")),
             }
             Ok(())
         })
@@ -307,10 +290,9 @@ impl Steps {
     /// Hands over the exception the store raised for the pending step.
     fn fail(&mut self, error: &Bound<'_, PyAny>) -> PyResult<()> {
         guard(|| {
-            if matches!(self.pending, Pending::Nothing) {
+            if self.steps.pending().is_none() {
                 return Err(PyTypeError::new_err("no step is waiting for an answer"));
             }
-            self.pending = Pending::Nothing;
             self.steps.give_error(failure(error.py(), &PyErr::from_value(error.clone())));
             Ok(())
         })
