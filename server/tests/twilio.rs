@@ -14,6 +14,7 @@ fn challenges(va: &str) -> String {
 }
 
 /// Creates a factor and verifies it with the current code; answers its sid and URI.
+#[cfg(feature = "test-clock")]
 fn enrolled(server: &Server, va: &str) -> (String, String) {
     let (status, factor) =
         server.call("POST", &factors(va), &[("FriendlyName", "Taylor's phone"), ("FactorType", "totp")]);

@@ -1,0 +1,20 @@
+# watchword serve (server/): the Twilio Verify v2 TOTP API over the stores. The Rust integration
+# tests run real server processes (memory, SQLite, and PostgreSQL when WATCHWORD_TEST_PG_URL is
+# set) with the test clock (`--features test-clock`), then once without it (no clock override in
+# builds without the feature); the official `twilio` Python SDK then runs the seed quickstart
+# against the binary built without the feature. fmt and clippy cover the crate with the workspace
+# (mk/10-rust.mk).
+.PHONY: server-build server-test demo-server
+
+SERVER_BIN := $(TARGET_DIR)/debug/watchword
+
+server-build:
+	$(CARGO) build --locked -p watchword-server
+
+server-test: python-venv
+	$(CARGO) test --locked -p watchword-server --features test-clock
+	$(CARGO) test --locked -p watchword-server --test twilio no_clock_override
+	$(CARGO) clippy --locked -p watchword-server --all-targets --features test-clock -- -D warnings
+	cd $(ROOT)/server/tests/python && WATCHWORD_SERVER_BIN=$(SERVER_BIN) $(VENV_BIN)/python -m pytest -q -p no:cacheprovider .
+
+TEST_TARGETS += server-test
