@@ -42,6 +42,15 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
+    // The store is opened, and finally dropped, outside the async runtime: the PostgreSQL
+    // store's blocking client runs a runtime of its own, which may not be dropped inside another.
+    let store: services::Shared = match watchword_store::open(&settings.store) {
+        Ok(store) => Arc::new(store),
+        Err(e) => {
+            eprintln!("watchword serve: cannot open the store: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
@@ -49,7 +58,10 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(serve(settings)) {
+    let result = runtime.block_on(serve(settings, store.clone()));
+    drop(runtime);
+    drop(store);
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("watchword serve: {message}");
@@ -58,12 +70,7 @@ fn main() -> ExitCode {
     }
 }
 
-async fn serve(settings: Settings) -> Result<(), String> {
-    let url = settings.store.clone();
-    let store = tokio::task::spawn_blocking(move || watchword_store::open(&url))
-        .await
-        .map_err(|_| "opening the store failed".to_string())?
-        .map_err(|e| format!("cannot open the store: {e}"))?;
+async fn serve(settings: Settings, store: services::Shared) -> Result<(), String> {
     if settings.store == "memory:" {
         tracing::warn!(
             "the store is memory: every record is lost when the server stops (--store sqlite:///path keeps them)"
@@ -74,7 +81,7 @@ async fn serve(settings: Settings) -> Result<(), String> {
         .map_err(|e| format!("cannot listen on {}: {e}", settings.listen))?;
     let local = listener.local_addr().map_err(|e| e.to_string())?;
     let public_url = settings.public_url.clone().unwrap_or_else(|| format!("http://{local}"));
-    let app = Arc::new(app::App::new(&settings, Arc::new(store), public_url.clone()).map_err(|e| e.to_string())?);
+    let app = Arc::new(app::App::new(&settings, store, public_url.clone()).map_err(|e| e.to_string())?);
     let router = app::router(app, settings.body_limit, settings.request_timeout);
     tracing::info!(listen = %local, public_url = %public_url, "watchword serve: listening");
     // The line tests and scripts wait for (with the port, when --listen asked for port 0).

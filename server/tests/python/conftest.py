@@ -55,10 +55,23 @@ def stop(server: Server) -> int:
         return server.process.wait()
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+STORES = ["memory", "sqlite"] + (["postgresql"] if os.environ.get("WATCHWORD_TEST_PG_URL") else [])
+
+
+def store_url(kind: str, tmp: str) -> str:
+    if kind == "memory":
+        return "memory:"
+    if kind == "sqlite":
+        return f"sqlite:///{tmp}/watchword.db"
+    # Every server gets tables of its own.
+    url = os.environ["WATCHWORD_TEST_PG_URL"]
+    return f"{url}{'&' if '?' in url else '?'}table_prefix=sdk{os.urandom(6).hex()}_"
+
+
+@pytest.fixture(params=STORES)
 def server(request: pytest.FixtureRequest) -> Iterator[Server]:
     with tempfile.TemporaryDirectory() as tmp:
-        store = "memory:" if request.param == "memory" else f"sqlite:///{tmp}/watchword.db"
+        store = store_url(request.param, tmp)
         running = start(store)
         try:
             yield running
