@@ -30,12 +30,20 @@ pub struct App {
     /// The account SID answers carry (and clients authenticate with).
     pub account_sid: String,
     auth_token: Zeroizing<String>,
+    /// The Okta API, when a token is configured.
+    pub okta: Option<crate::okta::Okta>,
 }
 
 impl App {
     /// The shared state over an opened store.
     pub fn new(settings: &Settings, store: Shared, public_url: String) -> Result<App, watchword_core::Error> {
         Ok(App {
+            okta: match &settings.okta_api_token {
+                Some(token) => {
+                    Some(crate::okta::Okta::new(store.clone(), &settings.template, &settings.okta_issuer, token)?)
+                }
+                None => None,
+            },
             registry: Registry::new(store, settings.template.clone())?,
             public_url,
             account_sid: settings.twilio_account_sid.clone(),
@@ -100,7 +108,9 @@ pub fn router(app: Arc<App>, body_limit: usize, timeout: Duration) -> Router {
     let twilio = crate::twilio::routes()
         .fallback(not_found)
         .route_layer(middleware::from_fn_with_state(app.clone(), require_twilio_auth));
-    let router = Router::new().merge(twilio).route("/healthz", get(healthz));
+    let okta =
+        crate::okta::routes().route_layer(middleware::from_fn_with_state(app.clone(), crate::okta::require_okta_auth));
+    let router = Router::new().merge(twilio).merge(okta).route("/healthz", get(healthz));
     #[cfg(feature = "test-clock")]
     let router = router.route("/watchword/v1/test-clock", axum::routing::post(set_test_clock));
     router

@@ -5,6 +5,7 @@ mod app;
 mod clock;
 mod error;
 mod form;
+mod okta;
 mod services;
 mod settings;
 mod twilio;

@@ -23,6 +23,10 @@ pub struct Settings {
     pub twilio_account_sid: String,
     /// The Twilio auth token clients authenticate with.
     pub twilio_auth_token: String,
+    /// The Okta API token (`SSWS …`); without it the Okta API is off.
+    pub okta_api_token: Option<String>,
+    /// The issuer of the Okta API's factors.
+    pub okta_issuer: String,
     /// The settings every service starts from (issuer and namespace are set per service).
     pub template: ServiceConfig,
     /// The largest request body accepted, in bytes.
@@ -48,18 +52,19 @@ fn fail<T>(message: impl Into<String>) -> Result<T, SettingsError> {
 /// The usage text of `watchword serve`.
 pub const USAGE: &str = "\
 usage: watchword serve [--store URL] [--listen ADDR:PORT] [--public-url URL] [--config FILE]
-                       [--body-limit BYTES] [--request-timeout SECONDS]
+                       [--body-limit BYTES] [--request-timeout SECONDS] [--okta-issuer NAME]
 
 Every flag also reads from the environment (WATCHWORD_STORE, WATCHWORD_LISTEN,
-WATCHWORD_PUBLIC_URL, WATCHWORD_CONFIG, WATCHWORD_BODY_LIMIT, WATCHWORD_REQUEST_TIMEOUT) and
-from the TOML file (store, listen, public_url, body_limit, request_timeout). Credentials:
-WATCHWORD_TWILIO_ACCOUNT_SID and WATCHWORD_TWILIO_AUTH_TOKEN, or twilio_account_sid and
-twilio_auth_token in the file. Service settings (limits, quotas, secret_keys,
+WATCHWORD_PUBLIC_URL, WATCHWORD_CONFIG, WATCHWORD_BODY_LIMIT, WATCHWORD_REQUEST_TIMEOUT,
+WATCHWORD_OKTA_ISSUER) and from the TOML file (store, listen, public_url, body_limit,
+request_timeout, okta_issuer). Credentials: WATCHWORD_TWILIO_ACCOUNT_SID and
+WATCHWORD_TWILIO_AUTH_TOKEN (the Twilio API), WATCHWORD_OKTA_API_TOKEN (the Okta API, off
+without it), or twilio_account_sid, twilio_auth_token and okta_api_token in the file. Service settings (limits, quotas, secret_keys,
 active_secret_key, accept_plaintext_records) go in the file's [settings] table; sealing keys
 also from WATCHWORD_SECRET_KEYS (a JSON object: key id -> Base64 key) and
 WATCHWORD_ACTIVE_SECRET_KEY.";
 
-const NAMES: [&str; 6] = ["store", "listen", "public_url", "config", "body_limit", "request_timeout"];
+const NAMES: [&str; 7] = ["store", "listen", "public_url", "config", "body_limit", "request_timeout", "okta_issuer"];
 
 impl Settings {
     /// Reads the settings from `serve`'s arguments, the environment and the file.
@@ -136,6 +141,11 @@ impl Settings {
         if twilio_auth_token.len() < 16 {
             return fail("WATCHWORD_TWILIO_AUTH_TOKEN: expected a token of at least 16 characters");
         }
+        let okta_api_token = get("okta_api_token");
+        if okta_api_token.as_ref().is_some_and(|t| t.len() < 16 || !t.bytes().all(|b| b.is_ascii_graphic())) {
+            return fail("WATCHWORD_OKTA_API_TOKEN: expected a token of at least 16 printable characters");
+        }
+        let okta_issuer = get("okta_issuer").unwrap_or_else(|| String::from("watchword"));
         let body_limit = match get("body_limit") {
             None => 64 * 1024,
             Some(v) => match v.parse::<usize>() {
@@ -181,6 +191,8 @@ impl Settings {
             public_url,
             twilio_account_sid,
             twilio_auth_token,
+            okta_api_token,
+            okta_issuer,
             template,
             body_limit,
             request_timeout,

@@ -45,6 +45,7 @@ impl Server {
             .env("WATCHWORD_TWILIO_ACCOUNT_SID", ACCOUNT_SID)
             .env("WATCHWORD_TWILIO_AUTH_TOKEN", AUTH_TOKEN)
             .env_remove("WATCHWORD_CONFIG")
+            .env_remove("WATCHWORD_OKTA_API_TOKEN")
             .env("WATCHWORD_LOG", std::env::var("WATCHWORD_LOG").unwrap_or_else(|_| "error".into()))
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
