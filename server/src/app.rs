@@ -106,6 +106,7 @@ async fn not_found() -> ApiError {
 /// The whole application.
 pub fn router(app: Arc<App>, body_limit: usize, timeout: Duration) -> Router {
     let twilio = crate::twilio::routes()
+        .merge(crate::extras::routes())
         .fallback(not_found)
         .route_layer(middleware::from_fn_with_state(app.clone(), require_twilio_auth));
     let okta =
@@ -122,12 +123,19 @@ pub fn router(app: Arc<App>, body_limit: usize, timeout: Duration) -> Router {
         .layer(TraceLayer::new_for_http())
 }
 
-/// Test builds: `POST /watchword/v1/test-clock` with `Offset=<seconds>` moves the clock.
+/// Test builds: `POST /watchword/v1/test-clock` with `Offset=<seconds>` moves the clock from
+/// the system clock, `Now=<Unix seconds>` fixes it (`Now=0` releases it).
 #[cfg(feature = "test-clock")]
 async fn set_test_clock(crate::twilio::FormBody(f): crate::twilio::FormBody) -> Result<StatusCode, ApiError> {
-    let offset = f.required("Offset", "seconds")?;
-    let offset: i64 = offset.parse().map_err(|_| crate::error::invalid("Offset", "whole seconds"))?;
-    crate::clock::set_offset(offset);
+    let offset = match f.get("Offset")? {
+        Some(v) => Some(v.parse::<i64>().map_err(|_| crate::error::invalid("Offset", "whole seconds"))?),
+        None => None,
+    };
+    let fixed = match f.get("Now")? {
+        Some(v) => Some(v.parse::<u64>().map_err(|_| crate::error::invalid("Now", "Unix seconds"))?),
+        None => None,
+    };
+    crate::clock::set(offset, fixed);
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -80,6 +80,15 @@ impl Form {
         }
     }
 
+    /// Refuses parameters other than `allowed` (a request that names one the API does not
+    /// know is refused rather than half understood); `expected` lists them for the message.
+    pub fn only(&self, allowed: &[&str], expected: &'static str) -> Result<(), Error> {
+        match self.pairs.iter().any(|(n, _)| !allowed.contains(&n.as_str())) {
+            true => Err(invalid("parameters", expected)),
+            false => Ok(()),
+        }
+    }
+
     /// Whether the form holds any of these parameters.
     pub fn has_any(&self, names: &[&str]) -> bool {
         self.pairs.iter().any(|(n, _)| names.contains(&n.as_str()))
@@ -102,6 +111,9 @@ mod tests {
         assert!(Form::parse("a=%zz", "body").is_err());
         assert!(Form::parse("a=%4", "body").is_err());
         assert!(Form::parse("a=%ff%fe", "body").is_err());
+        let f = Form::parse("a=1&b=2", "body").unwrap();
+        assert!(f.only(&["a", "b"], "a, b").is_ok());
+        assert!(f.only(&["a"], "a").is_err());
         let f = Form::parse("a=1&a=2", "body").unwrap();
         assert!(f.get("a").is_err());
         assert_eq!(f.all("a"), ["1", "2"]);

@@ -4,6 +4,7 @@
 mod app;
 mod clock;
 mod error;
+mod extras;
 mod form;
 mod okta;
 mod services;

@@ -44,6 +44,11 @@ impl Okta {
         Ok(Okta { verify: Verify::new(config, store), token: Zeroizing::new(token.to_string()) })
     }
 
+    /// Reseals the Okta users' records.
+    pub fn reseal(&self) -> Result<usize, Error> {
+        self.verify.reseal()
+    }
+
     fn authorized(&self, header: Option<&str>) -> bool {
         match header.and_then(|h| h.strip_prefix("SSWS ")) {
             Some(token) => bool::from(token.trim().as_bytes().ct_eq(self.token.as_bytes())),

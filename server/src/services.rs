@@ -125,6 +125,11 @@ impl Registry {
         }
     }
 
+    /// Reseals the registry's own records (the service definitions).
+    pub fn reseal(&self) -> Result<usize, Error> {
+        self.verify.reseal()
+    }
+
     /// Creates a service.
     pub fn create(&self, change: ServiceChange, now: u64) -> Result<ServiceDef, ApiError> {
         let friendly_name = change.friendly_name.ok_or_else(|| invalid("FriendlyName", "1 to 64 characters"))?;

@@ -20,8 +20,8 @@ use crate::error::{invalid, ApiError};
 use crate::form::Form;
 use crate::services::{ServiceChange, ServiceDef};
 
-type Answer = Result<Response, ApiError>;
-type AppState = State<Arc<App>>;
+pub(crate) type Answer = Result<Response, ApiError>;
+pub(crate) type AppState = State<Arc<App>>;
 
 /// The `/v2` routes.
 pub fn routes() -> Router<Arc<App>> {
@@ -76,7 +76,7 @@ fn query(raw: Option<String>) -> Result<Form, ApiError> {
     Ok(Form::parse(raw.as_deref().unwrap_or(""), "query")?)
 }
 
-fn ok(status: StatusCode, value: Value) -> Answer {
+pub(crate) fn ok(status: StatusCode, value: Value) -> Answer {
     let mut response = (status, Json(value)).into_response();
     response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
     Ok(response)
@@ -119,7 +119,7 @@ fn service_view(app: &App, def: &ServiceDef) -> Value {
     })
 }
 
-fn entity_view(app: &App, va: &str, entity: &Entity) -> Value {
+pub(crate) fn entity_view(app: &App, va: &str, entity: &Entity) -> Value {
     let url = entity_url(app, va, entity.identity.as_str());
     extend(
         entity.view(),
@@ -132,12 +132,18 @@ fn entity_view(app: &App, va: &str, entity: &Entity) -> Value {
     )
 }
 
-fn factor_view(app: &App, va: &str, factor: &Factor, view: Value) -> Value {
+pub(crate) fn factor_view(app: &App, va: &str, factor: &Factor, view: Value) -> Value {
     let url = format!("{}/Factors/{}", entity_url(app, va, factor.identity.as_str()), factor.sid);
     extend(view, json!({ "account_sid": app.account_sid, "service_sid": va, "url": url }))
 }
 
-fn challenge_view(app: &App, va: &str, challenge: &Challenge, verification: Option<&Verification>, now: u64) -> Value {
+pub(crate) fn challenge_view(
+    app: &App,
+    va: &str,
+    challenge: &Challenge,
+    verification: Option<&Verification>,
+    now: u64,
+) -> Value {
     let url = format!("{}/Challenges/{}", entity_url(app, va, challenge.identity.as_str()), challenge.sid);
     extend(
         challenge.answer_view(verification, now),
@@ -155,9 +161,18 @@ fn challenge_view(app: &App, va: &str, challenge: &Challenge, verification: Opti
 /// Twilio's paging parameters: `PageSize` (1–1000, default 50), `Page` (the page's number,
 /// informative) and `PageToken` (from the previous page's `next_page_url`). A page after the
 /// first needs its token; `previous_page_url` is always null (listings go forward).
+const PAGING: &[&str] = &["PageSize", "Page", "PageToken"];
+const PAGING_EXPECTED: &str = "only PageSize, Page and PageToken";
+
 struct TwilioPaging {
     paging: Paging,
     page: u64,
+}
+
+/// A query without parameters (fetches and deletes take none).
+pub(crate) fn no_query(raw: Option<String>) -> Result<(), ApiError> {
+    query(raw)?.only(&[], "no query parameters")?;
+    Ok(())
 }
 
 fn paging_of(q: &Form) -> Result<TwilioPaging, ApiError> {
@@ -218,6 +233,10 @@ fn listing(
 // ----- parameters -----
 
 fn service_change(f: &Form) -> Result<ServiceChange, ApiError> {
+    f.only(
+        &["FriendlyName", "Totp.Issuer", "Totp.TimeStep", "Totp.CodeLength", "Totp.Skew"],
+        "only FriendlyName, Totp.Issuer, Totp.TimeStep, Totp.CodeLength and Totp.Skew",
+    )?;
     let small = |name: &'static str, error: &'static str, expected: &'static str| -> Result<Option<u32>, ApiError> {
         match f.number(name, error, expected)? {
             None => Ok(None),
@@ -270,7 +289,8 @@ async fn create_service(State(app): AppState, FormBody(f): FormBody) -> Answer {
     ok(StatusCode::CREATED, service_view(&app, &def))
 }
 
-async fn fetch_service(State(app): AppState, Path(va): Path<String>) -> Answer {
+async fn fetch_service(State(app): AppState, Path(va): Path<String>, RawQuery(q): RawQuery) -> Answer {
+    no_query(q)?;
     let def = blocking(&app, move |app| app.registry.fetch(&va)).await?;
     ok(StatusCode::OK, service_view(&app, &def))
 }
@@ -282,14 +302,17 @@ async fn update_service(State(app): AppState, Path(va): Path<String>, FormBody(f
     ok(StatusCode::OK, service_view(&app, &def))
 }
 
-async fn delete_service(State(app): AppState, Path(va): Path<String>) -> Answer {
+async fn delete_service(State(app): AppState, Path(va): Path<String>, RawQuery(q): RawQuery) -> Answer {
+    no_query(q)?;
     let now = crate::clock::now();
     blocking(&app, move |app| app.registry.delete(&va, now)).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 async fn list_services(State(app): AppState, RawQuery(q): RawQuery) -> Answer {
-    let at = paging_of(&query(q)?)?;
+    let q = query(q)?;
+    q.only(PAGING, PAGING_EXPECTED)?;
+    let at = paging_of(&q)?;
     let paging = at.paging.clone();
     let page = blocking(&app, move |app| app.registry.list(&paging)).await?;
     let items = page.items.iter().map(|d| service_view(&app, d)).collect();
@@ -300,25 +323,38 @@ async fn list_services(State(app): AppState, RawQuery(q): RawQuery) -> Answer {
 // ----- entities -----
 
 async fn create_entity(State(app): AppState, Path(va): Path<String>, FormBody(f): FormBody) -> Answer {
+    f.only(&["Identity"], "only Identity")?;
     let identity = f.required("Identity", "8 to 64 dash-separated alphanumeric characters")?.to_string();
     let now = crate::clock::now();
     let (va, entity) = in_service(&app, va, move |v| Ok(v.create_entity(&identity, now)?)).await?;
     ok(StatusCode::CREATED, entity_view(&app, &va, &entity))
 }
 
-async fn fetch_entity(State(app): AppState, Path((va, identity)): Path<(String, String)>) -> Answer {
+async fn fetch_entity(
+    State(app): AppState,
+    Path((va, identity)): Path<(String, String)>,
+    RawQuery(q): RawQuery,
+) -> Answer {
+    no_query(q)?;
     let (va, entity) = in_service(&app, va, move |v| Ok(v.fetch_entity(&identity)?)).await?;
     ok(StatusCode::OK, entity_view(&app, &va, &entity))
 }
 
-async fn delete_entity(State(app): AppState, Path((va, identity)): Path<(String, String)>) -> Answer {
+async fn delete_entity(
+    State(app): AppState,
+    Path((va, identity)): Path<(String, String)>,
+    RawQuery(q): RawQuery,
+) -> Answer {
+    no_query(q)?;
     let now = crate::clock::now();
     in_service(&app, va, move |v| Ok(v.delete_entity(&identity, now)?)).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 async fn list_entities(State(app): AppState, Path(va): Path<String>, RawQuery(q): RawQuery) -> Answer {
-    let at = paging_of(&query(q)?)?;
+    let q = query(q)?;
+    q.only(PAGING, PAGING_EXPECTED)?;
+    let at = paging_of(&q)?;
     let paging = at.paging.clone();
     let (va, page) = in_service(&app, va, move |v| Ok(v.list_entities(&paging)?)).await?;
     let items = page.items.iter().map(|e| entity_view(&app, &va, e)).collect();
@@ -333,6 +369,13 @@ async fn create_factor(
     Path((va, identity)): Path<(String, String)>,
     FormBody(f): FormBody,
 ) -> Answer {
+    f.only(
+        &[
+            "FriendlyName", "FactorType", "Binding.Secret", "Config.Alg", "Config.CodeLength", "Config.TimeStep",
+            "Config.Skew", "Metadata",
+        ],
+        "only FriendlyName, FactorType, Binding.Secret, Config.Alg, Config.CodeLength, Config.TimeStep, Config.Skew and Metadata",
+    )?;
     let friendly_name = f.required("FriendlyName", "1 to 64 characters")?;
     match f.required("FactorType", "totp")? {
         "totp" => {}
@@ -353,7 +396,12 @@ async fn create_factor(
     ok(StatusCode::CREATED, factor_view(&app, &va, &created.factor, view))
 }
 
-async fn fetch_factor(State(app): AppState, Path((va, identity, sid)): Path<(String, String, String)>) -> Answer {
+async fn fetch_factor(
+    State(app): AppState,
+    Path((va, identity, sid)): Path<(String, String, String)>,
+    RawQuery(q): RawQuery,
+) -> Answer {
+    no_query(q)?;
     let (va, factor) = in_service(&app, va, move |v| Ok(v.fetch_factor(&identity, &sid)?)).await?;
     ok(StatusCode::OK, factor_view(&app, &va, &factor, factor.view()))
 }
@@ -366,9 +414,22 @@ async fn update_factor(
     Path((va, identity, sid)): Path<(String, String, String)>,
     FormBody(f): FormBody,
 ) -> Answer {
+    f.only(
+        &[
+            "AuthPayload",
+            "FriendlyName",
+            "Config.Alg",
+            "Config.CodeLength",
+            "Config.TimeStep",
+            "Config.Skew",
+            "Metadata",
+        ],
+        "only AuthPayload, or FriendlyName, Config.Alg, Config.CodeLength, Config.TimeStep, Config.Skew and Metadata",
+    )?;
     let now = crate::clock::now();
     if let Some(code) = f.get("AuthPayload")? {
-        if f.has_any(&["FriendlyName", "Config.Alg", "Config.CodeLength", "Config.TimeStep", "Config.Skew"]) {
+        if f.has_any(&["FriendlyName", "Config.Alg", "Config.CodeLength", "Config.TimeStep", "Config.Skew", "Metadata"])
+        {
             return Err(invalid(
                 "AuthPayload",
                 "alone: verify the factor, then change its settings in another request",
@@ -385,13 +446,19 @@ async fn update_factor(
         code_length: small_number(&f, "Config.CodeLength", "config.code_length", "an integer from 3 to 8")?,
         time_step: f.number("Config.TimeStep", "config.time_step", "an integer from 20 to 60")?,
         skew: small_number(&f, "Config.Skew", "config.skew", "an integer from 0 to 2")?,
+        metadata: f.get("Metadata")?.map(|m| string_map(m, "metadata")).transpose()?,
         ..FactorUpdate::default()
     };
     let (va, factor) = in_service(&app, va, move |s| Ok(s.update_factor(&identity, &sid, &update, now)?)).await?;
     ok(StatusCode::OK, factor_view(&app, &va, &factor, factor.view()))
 }
 
-async fn delete_factor(State(app): AppState, Path((va, identity, sid)): Path<(String, String, String)>) -> Answer {
+async fn delete_factor(
+    State(app): AppState,
+    Path((va, identity, sid)): Path<(String, String, String)>,
+    RawQuery(q): RawQuery,
+) -> Answer {
+    no_query(q)?;
     let now = crate::clock::now();
     in_service(&app, va, move |v| Ok(v.delete_factor(&identity, &sid, now)?)).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
@@ -402,7 +469,9 @@ async fn list_factors(
     Path((va, identity)): Path<(String, String)>,
     RawQuery(q): RawQuery,
 ) -> Answer {
-    let at = paging_of(&query(q)?)?;
+    let q = query(q)?;
+    q.only(PAGING, PAGING_EXPECTED)?;
+    let at = paging_of(&q)?;
     let paging = at.paging.clone();
     let id = identity.clone();
     let (va, page) = in_service(&app, va, move |v| Ok(v.list_factors(&id, &paging)?)).await?;
@@ -414,6 +483,18 @@ async fn list_factors(
 // ----- challenges -----
 
 fn new_challenge(f: &Form) -> Result<NewChallenge, ApiError> {
+    f.only(
+        &[
+            "FactorSid",
+            "AuthPayload",
+            "ExpirationDate",
+            "Details.Message",
+            "Details.Fields",
+            "HiddenDetails",
+            "Metadata",
+        ],
+        "only FactorSid, AuthPayload, ExpirationDate, Details.Message, Details.Fields, HiddenDetails and Metadata",
+    )?;
     let mut request = NewChallenge::new(f.required("FactorSid", "YF followed by 32 lowercase hex characters")?);
     request.auth_payload = f.get("AuthPayload")?.map(str::to_string);
     if let Some(date) = f.get("ExpirationDate")? {
@@ -452,7 +533,12 @@ async fn create_challenge(
     ok(StatusCode::CREATED, challenge_view(&app, &va, &challenge, v.as_ref(), now))
 }
 
-async fn fetch_challenge(State(app): AppState, Path((va, identity, sid)): Path<(String, String, String)>) -> Answer {
+async fn fetch_challenge(
+    State(app): AppState,
+    Path((va, identity, sid)): Path<(String, String, String)>,
+    RawQuery(q): RawQuery,
+) -> Answer {
+    no_query(q)?;
     let now = crate::clock::now();
     let (va, challenge) = in_service(&app, va, move |v| Ok(v.fetch_challenge(&identity, &sid)?)).await?;
     ok(StatusCode::OK, challenge_view(&app, &va, &challenge, None, now))
@@ -463,6 +549,7 @@ async fn update_challenge(
     Path((va, identity, sid)): Path<(String, String, String)>,
     FormBody(f): FormBody,
 ) -> Answer {
+    f.only(&["AuthPayload", "Metadata"], "only AuthPayload and Metadata")?;
     let code = f.required("AuthPayload", "the code from the authenticator app")?.to_string();
     let metadata = f.get("Metadata")?.map(|m| string_map(m, "metadata")).transpose()?;
     let now = crate::clock::now();
@@ -477,6 +564,10 @@ async fn list_challenges(
     RawQuery(q): RawQuery,
 ) -> Answer {
     let q = query(q)?;
+    q.only(
+        &["PageSize", "Page", "PageToken", "FactorSid", "Status", "Order"],
+        "only PageSize, Page, PageToken, FactorSid, Status and Order",
+    )?;
     let at = paging_of(&q)?;
     let mut filters: Vec<(&str, String)> = Vec::new();
     let factor_sid = q.get("FactorSid")?.map(str::to_string);
@@ -518,7 +609,7 @@ async fn list_challenges(
 
 /// Runs `operation` off the async workers with the service `va`'s operations (404 when there
 /// is no such service); answers the service's sid with the result.
-async fn in_service<T: Send + 'static>(
+pub(crate) async fn in_service<T: Send + 'static>(
     app: &Arc<App>,
     va: String,
     operation: impl FnOnce(&watchword_core::service::Verify<crate::services::Shared>) -> Result<T, ApiError>
