@@ -362,3 +362,37 @@ fn an_expired_challenge_is_60323_and_stays_expired() {
     let (_, read) = server.call("GET", &format!("{}/{yc}", challenges(&va)), &[]);
     assert_eq!(read["status"], "expired");
 }
+
+#[test]
+fn reseal_moves_every_record_to_the_active_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = format!("sqlite:///{}", dir.path().join("rotate.db").display());
+    let (k1, k2) = (format!("\"k1\": \"{}=\"", "Q".repeat(43)), format!("\"k2\": \"{}=\"", "g".repeat(43)));
+    let one = format!("{{{k1}}}");
+    let both = format!("{{{k1}, {k2}}}");
+    let only_new = format!("{{{k2}}}");
+    let okta = ("WATCHWORD_OKTA_API_TOKEN", "00okta-api-token-0123456789abcdef");
+    let server =
+        Server::start(&store, &[], &[("WATCHWORD_SECRET_KEYS", &one), ("WATCHWORD_ACTIVE_SECRET_KEY", "k1"), okta]);
+    let va = server.create_service(&[("FriendlyName", "Acme")]);
+    let (_, factor) = server.call("POST", &factors(&va), &[("FriendlyName", "phone"), ("FactorType", "totp")]);
+    let sid = factor["sid"].as_str().unwrap().to_string();
+    assert!(server.stop().success());
+
+    let server =
+        Server::start(&store, &[], &[("WATCHWORD_SECRET_KEYS", &both), ("WATCHWORD_ACTIVE_SECRET_KEY", "k2"), okta]);
+    let (status, error) = server.call("POST", "/watchword/v1/Reseal", &[("Everything", "yes")]);
+    assert_eq!(status, 400, "{error}");
+    let (status, resealed) = server.raw("POST", "/watchword/v1/Reseal", &[], vec![]);
+    assert_eq!(status, 200, "{resealed}");
+    // The service definition (entity and factor), the entity, the factor.
+    assert_eq!(resealed["resealed"], 4, "{resealed}");
+    let (_, again) = server.raw("POST", "/watchword/v1/Reseal", &[], vec![]);
+    assert_eq!(again["resealed"], 0);
+    assert!(server.stop().success());
+
+    let server =
+        Server::start(&store, &[], &[("WATCHWORD_SECRET_KEYS", &only_new), ("WATCHWORD_ACTIVE_SECRET_KEY", "k2")]);
+    let (status, fetched) = server.call("GET", &format!("{}/{sid}", factors(&va)), &[]);
+    assert_eq!((status, fetched["friendly_name"].as_str()), (200, Some("phone")), "{fetched}");
+}
