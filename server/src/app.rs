@@ -4,7 +4,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{DefaultBodyLimit, Request, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
 use axum::http::{header, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -32,6 +34,8 @@ pub struct App {
     auth_token: Zeroizing<String>,
     /// The Okta API, when a token is configured.
     pub okta: Option<crate::okta::Okta>,
+    /// Failed authentications by client address.
+    pub failures: crate::backoff::Failures,
 }
 
 impl App {
@@ -45,6 +49,7 @@ impl App {
                 None => None,
             },
             registry: Registry::new(store, settings.template.clone())?,
+            failures: crate::backoff::Failures::default(),
             public_url,
             account_sid: settings.twilio_account_sid.clone(),
             auth_token: Zeroizing::new(settings.twilio_auth_token.clone()),
@@ -87,9 +92,18 @@ pub async fn blocking<T: Send + 'static>(
     }
 }
 
-async fn require_twilio_auth(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
+async fn require_twilio_auth(
+    State(app): State<Arc<App>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if let Some(wait) = app.failures.blocked(peer.ip()) {
+        return ApiError::TooManyFailures(wait).into_response();
+    }
     let header = request.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
     if !app.authorized(header) {
+        app.failures.failed(peer.ip());
         return ApiError::Unauthorized.into_response();
     }
     next.run(request).await

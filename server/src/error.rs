@@ -13,6 +13,16 @@ use watchword_core::{Error, Invalid};
 pub const TWILIO_AUTHENTICATE: u32 = 20003;
 /// Twilio's "resource not found" error (HTTP 404).
 pub const TWILIO_NOT_FOUND: u32 = 20404;
+/// Twilio's "Too Many Requests" error (HTTP 429).
+pub const TWILIO_TOO_MANY_REQUESTS: u32 = 20429;
+
+/// Sets `Retry-After` to the whole seconds of `wait`, rounded up.
+pub fn retry_after(response: &mut Response, wait: std::time::Duration) {
+    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+}
 
 /// An error answer.
 #[derive(Debug)]
@@ -27,6 +37,8 @@ pub enum ApiError {
     TooLarge(usize),
     /// The request could not be carried out (a task failed); nothing more is said.
     Internal,
+    /// Too many failed authentications from this address; wait this long.
+    TooManyFailures(std::time::Duration),
 }
 
 impl From<Error> for ApiError {
@@ -68,6 +80,15 @@ impl ApiError {
                 (413, body(None, format!("the request body is larger than {limit} bytes"), 413, "request_too_large"))
             }
             ApiError::Internal => (500, body(None, "the request failed inside the server".into(), 500, "internal")),
+            ApiError::TooManyFailures(_) => (
+                429,
+                body(
+                    Some(TWILIO_TOO_MANY_REQUESTS),
+                    "Too Many Requests: too many failed authentications from this address; retry later".into(),
+                    429,
+                    "too_many_failed_authentications",
+                ),
+            ),
         }
     }
 }
@@ -77,10 +98,13 @@ impl IntoResponse for ApiError {
         let (status, value) = self.parts();
         let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut response = (status, axum::Json(value)).into_response();
-        if matches!(self, ApiError::Unauthorized) {
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"Twilio API\""));
+        match self {
+            ApiError::Unauthorized => {
+                let challenge = HeaderValue::from_static("Basic realm=\"Twilio API\"");
+                response.headers_mut().insert(header::WWW_AUTHENTICATE, challenge);
+            }
+            ApiError::TooManyFailures(wait) => retry_after(&mut response, wait),
+            _ => {}
         }
         response
     }

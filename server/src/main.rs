@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 mod app;
+mod backoff;
 mod clock;
 mod error;
 mod extras;
@@ -88,5 +89,8 @@ async fn serve(settings: Settings, store: services::Shared) -> Result<(), String
     tracing::info!(listen = %local, public_url = %public_url, "watchword serve: listening");
     // The line tests and scripts wait for (with the port, when --listen asked for port 0).
     println!("listening on {local}");
-    axum::serve(listener, router).with_graceful_shutdown(app::shutdown_signal()).await.map_err(|e| e.to_string())
+    axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(app::shutdown_signal())
+        .await
+        .map_err(|e| e.to_string())
 }

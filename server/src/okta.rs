@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{FromRequest, Path, Request, State};
+use axum::extract::{ConnectInfo, FromRequest, Path, Request, State};
 use axum::http::{header, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -68,6 +68,8 @@ pub enum OktaError {
     Unauthorized,
     /// The request failed inside the server.
     Internal,
+    /// Too many failed authentications from this address (E0000047, 429).
+    TooManyFailures(std::time::Duration),
 }
 
 impl From<Error> for OktaError {
@@ -118,6 +120,13 @@ impl OktaError {
                 (401, "E0000011", "Invalid token provided".to_string(), None, "authentication_failed")
             }
             OktaError::Internal => (500, "E0000009", "Internal Server Error".to_string(), None, "internal"),
+            OktaError::TooManyFailures(_) => (
+                429,
+                "E0000047",
+                "API call exceeded rate limit due to too many requests.".to_string(),
+                None,
+                "too_many_failed_authentications",
+            ),
         };
         let causes: Vec<Value> = cause.map(|c| json!({ "errorSummary": c })).into_iter().collect();
         let body = json!({
@@ -136,7 +145,11 @@ impl IntoResponse for OktaError {
     fn into_response(self) -> Response {
         let (status, body) = self.parts();
         let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if let OktaError::TooManyFailures(wait) = self {
+            crate::error::retry_after(&mut response, wait);
+        }
+        response
     }
 }
 
@@ -184,11 +197,22 @@ pub fn routes() -> Router<Arc<App>> {
 }
 
 /// The authentication layer of the Okta routes.
-pub async fn require_okta_auth(State(app): AppState, request: Request, next: Next) -> Response {
+pub async fn require_okta_auth(
+    State(app): AppState,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if let Some(wait) = app.failures.blocked(peer.ip()) {
+        return OktaError::TooManyFailures(wait).into_response();
+    }
     let header = request.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
     match &app.okta {
         Some(okta) if okta.authorized(header) => next.run(request).await,
-        _ => OktaError::Unauthorized.into_response(),
+        _ => {
+            app.failures.failed(peer.ip());
+            OktaError::Unauthorized.into_response()
+        }
     }
 }
 

@@ -174,3 +174,15 @@ fn the_okta_api_is_off_without_a_token() {
     );
     assert_eq!((status, error["errorCode"].as_str()), (401, Some("E0000011")));
 }
+
+#[test]
+fn repeated_failed_okta_authentication_backs_off() {
+    let server = start();
+    let factors = format!("/api/v1/users/{USER}/factors");
+    for _ in 0..10 {
+        let (status, _) = server.raw("GET", &factors, &[("Authorization", "SSWS guess-00000000000000")], vec![]);
+        assert_eq!(status, 401);
+    }
+    let (status, error) = okta(&server, "GET", &factors, None);
+    assert_eq!((status, error["errorCode"].as_str()), (429, Some("E0000047")), "{error}");
+}

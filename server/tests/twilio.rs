@@ -396,3 +396,17 @@ fn reseal_moves_every_record_to_the_active_key() {
     let (status, fetched) = server.call("GET", &format!("{}/{sid}", factors(&va)), &[]);
     assert_eq!((status, fetched["friendly_name"].as_str()), (200, Some("phone")), "{fetched}");
 }
+
+#[test]
+fn repeated_failed_authentication_backs_off() {
+    let server = Server::start("memory:", &[], &[]);
+    for _ in 0..10 {
+        let (status, _) = server.request("GET", "/v2/Services", &[], Some((ACCOUNT_SID, "guess-0000000000000")));
+        assert_eq!(status, 401);
+    }
+    // Now even the right credentials wait (the guesser cannot tell a right guess).
+    let (status, error) = server.call("GET", "/v2/Services", &[]);
+    assert_eq!((status, error["code"].as_i64()), (429, Some(20429)), "{error}");
+    let (status, _) = server.request("GET", "/healthz", &[], None);
+    assert_eq!(status, 200);
+}
