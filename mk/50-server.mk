@@ -3,7 +3,7 @@
 # set) with the test clock (`--features test-clock`), then once without it (no clock override in
 # builds without the feature); the official `twilio` Python SDK then runs the seed quickstart
 # against the binary built without the feature. fmt and clippy cover the crate with the workspace
-# (mk/10-rust.mk).
+# (mk/10-rust.mk). make demo runs the seed quickstart with the SDK against the server on SQLite.
 .PHONY: server-build server-test demo-server
 
 SERVER_BIN := $(TARGET_DIR)/debug/watchword
@@ -18,3 +18,9 @@ server-test: python-venv
 	cd $(ROOT)/server/tests/python && WATCHWORD_SERVER_BIN=$(SERVER_BIN) $(VENV_BIN)/python -m pytest -q -p no:cacheprovider .
 
 TEST_TARGETS += server-test
+
+# The seed's Twilio quickstart with the official SDK against the server on an SQLite file.
+demo-server: server-build python-venv
+	WATCHWORD_SERVER_BIN=$(SERVER_BIN) $(VENV_BIN)/python $(ROOT)/examples/server/twilio_quickstart.py
+
+DEMO_TARGETS += demo-server
