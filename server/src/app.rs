@@ -125,7 +125,11 @@ pub fn router(app: Arc<App>, body_limit: usize, timeout: Duration) -> Router {
         .route_layer(middleware::from_fn_with_state(app.clone(), require_twilio_auth));
     let okta =
         crate::okta::routes().route_layer(middleware::from_fn_with_state(app.clone(), crate::okta::require_okta_auth));
-    let router = Router::new().merge(twilio).merge(okta).route("/healthz", get(healthz));
+    let router = Router::new()
+        .merge(twilio)
+        .merge(okta)
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(crate::metrics::serve));
     #[cfg(feature = "test-clock")]
     let router = router.route("/watchword/v1/test-clock", axum::routing::post(set_test_clock));
     router
@@ -134,6 +138,7 @@ pub fn router(app: Arc<App>, body_limit: usize, timeout: Duration) -> Router {
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(Extension(BodyLimit(body_limit)))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
+        .layer(middleware::from_fn(crate::metrics::track))
         .layer(TraceLayer::new_for_http())
 }
 

@@ -63,6 +63,18 @@ fn body(code: Option<u32>, message: String, status: u16, kind: &str) -> Value {
 }
 
 impl ApiError {
+    /// The error's kind, as the `error` field names it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ApiError::Core(e) => e.kind().as_str(),
+            ApiError::Unauthorized => "authentication_failed",
+            ApiError::NotFound => "not_found",
+            ApiError::TooLarge(_) => "request_too_large",
+            ApiError::Internal => "internal",
+            ApiError::TooManyFailures(_) => "too_many_failed_authentications",
+        }
+    }
+
     /// The status and the JSON body.
     pub fn parts(&self) -> (u16, Value) {
         match self {
@@ -96,6 +108,7 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, value) = self.parts();
+        crate::metrics::error(self.kind());
         let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut response = (status, axum::Json(value)).into_response();
         match self {

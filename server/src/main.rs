@@ -7,6 +7,7 @@ mod clock;
 mod error;
 mod extras;
 mod form;
+mod metrics;
 mod okta;
 mod services;
 mod settings;

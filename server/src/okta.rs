@@ -144,6 +144,18 @@ impl OktaError {
 impl IntoResponse for OktaError {
     fn into_response(self) -> Response {
         let (status, body) = self.parts();
+        if let Some(kind) = body["error"].as_str() {
+            crate::metrics::error(match kind {
+                "authentication_failed" => "authentication_failed",
+                "too_many_failed_authentications" => "too_many_failed_authentications",
+                "internal" => "internal",
+                _ => match &self {
+                    OktaError::Core(e) => e.kind().as_str(),
+                    OktaError::Rejected(r) => r.as_str(),
+                    _ => "internal",
+                },
+            });
+        }
         let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut response = (status, Json(body)).into_response();
         if let OktaError::TooManyFailures(wait) = self {
@@ -356,6 +368,7 @@ async fn activate(State(app): AppState, Path((uid, fid)): Path<(String, String)>
     let code = pass_code(&body)?;
     let now = crate::clock::now();
     let (factor, verification) = run(&app, move |v| Ok(v.verify_factor(&uid, &fid, &code, now)?)).await?;
+    crate::metrics::result("okta_activate", verification.result.as_str());
     accepted(&verification)?;
     Ok(Json(factor_view(&app, &factor)).into_response())
 }
@@ -370,6 +383,7 @@ async fn verify(State(app): AppState, Path((uid, fid)): Path<(String, String)>, 
         verification.ok_or(OktaError::Internal)
     })
     .await?;
+    crate::metrics::result("okta_verify", verification.result.as_str());
     accepted(&verification)?;
     Ok(Json(json!({ "factorResult": "SUCCESS" })).into_response())
 }

@@ -438,6 +438,7 @@ async fn update_factor(
         let code = code.to_string();
         let (va, (factor, v)) =
             in_service(&app, va, move |s| Ok(s.verify_factor(&identity, &sid, &code, now)?)).await?;
+        crate::metrics::result("verify_factor", v.result.as_str());
         return ok(StatusCode::OK, factor_view(&app, &va, &factor, factor.answer_view(Some(&v), None)));
     }
     let update = FactorUpdate {
@@ -530,6 +531,9 @@ async fn create_challenge(
     let request = new_challenge(&f)?;
     let now = crate::clock::now();
     let (va, (challenge, v)) = in_service(&app, va, move |s| Ok(s.create_challenge(&identity, request, now)?)).await?;
+    if let Some(v) = &v {
+        crate::metrics::result("create_challenge", v.result.as_str());
+    }
     ok(StatusCode::CREATED, challenge_view(&app, &va, &challenge, v.as_ref(), now))
 }
 
@@ -555,6 +559,7 @@ async fn update_challenge(
     let now = crate::clock::now();
     let (va, (challenge, v)) =
         in_service(&app, va, move |s| Ok(s.update_challenge(&identity, &sid, &code, metadata.as_ref(), now)?)).await?;
+    crate::metrics::result("update_challenge", v.result.as_str());
     ok(StatusCode::OK, challenge_view(&app, &va, &challenge, Some(&v), now))
 }
 

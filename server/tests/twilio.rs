@@ -410,3 +410,27 @@ fn repeated_failed_authentication_backs_off() {
     let (status, _) = server.request("GET", "/healthz", &[], None);
     assert_eq!(status, 200);
 }
+
+#[test]
+fn metrics_count_requests_and_results_without_identities() {
+    let server = Server::start("memory:", &[], &[]);
+    let va = server.create_service(&[("FriendlyName", "Acme")]);
+    let (_, factor) = server.call("POST", &factors(&va), &[("FriendlyName", "phone"), ("FactorType", "totp")]);
+    let sid = factor["sid"].as_str().unwrap();
+    let (_, _) = server.call("POST", &format!("{}/{sid}", factors(&va)), &[("AuthPayload", "000001")]);
+    let (status, _) = server.request("GET", "/v2/Services", &[], None);
+    assert_eq!(status, 401);
+    let (status, text) = server.request("GET", "/metrics", &[], None);
+    assert_eq!(status, 200);
+    let text = text.as_str().unwrap();
+    assert!(
+        text.contains(r#"watchword_verification_results_total{operation="verify_factor",result="invalid_code"} 1"#),
+        "{text}"
+    );
+    assert!(text.contains(r#"route="/v2/Services/{va}/Entities/{identity}/Factors",status="201"} 1"#), "{text}");
+    assert!(text.contains(r#"watchword_errors_total{kind="authentication_failed"} 1"#), "{text}");
+    assert!(text.contains("watchword_http_request_duration_seconds_bucket"));
+    for private in [va.as_str(), IDENTITY, sid, ACCOUNT_SID, AUTH_TOKEN] {
+        assert!(!text.contains(private), "{private} in the metrics");
+    }
+}
