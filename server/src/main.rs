@@ -9,6 +9,7 @@ mod extras;
 mod form;
 mod metrics;
 mod okta;
+mod serve;
 mod services;
 mod settings;
 mod twilio;
@@ -75,6 +76,10 @@ fn main() -> ExitCode {
 }
 
 async fn serve(settings: Settings, store: services::Shared) -> Result<(), String> {
+    let tls = match (&settings.tls_cert, &settings.tls_key) {
+        (Some(cert), Some(key)) => Some(serve::tls_config(cert, key)?),
+        _ => None,
+    };
     if settings.store == "memory:" {
         tracing::warn!(
             "the store is memory: every record is lost when the server stops (--store sqlite:///path keeps them)"
@@ -84,14 +89,14 @@ async fn serve(settings: Settings, store: services::Shared) -> Result<(), String
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", settings.listen))?;
     let local = listener.local_addr().map_err(|e| e.to_string())?;
-    let public_url = settings.public_url.clone().unwrap_or_else(|| format!("http://{local}"));
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let public_url = settings.public_url.clone().unwrap_or_else(|| format!("{scheme}://{local}"));
     let app = Arc::new(app::App::new(&settings, store, public_url.clone()).map_err(|e| e.to_string())?);
     let router = app::router(app, settings.body_limit, settings.request_timeout);
     tracing::info!(listen = %local, public_url = %public_url, "watchword serve: listening");
     // The line tests and scripts wait for (with the port, when --listen asked for port 0).
     println!("listening on {local}");
-    axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(app::shutdown_signal())
-        .await
-        .map_err(|e| e.to_string())
+    let drain = settings.request_timeout + std::time::Duration::from_secs(1);
+    serve::run(listener, router, tls, settings.header_timeout, drain, app::shutdown_signal()).await;
+    Ok(())
 }

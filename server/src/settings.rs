@@ -33,6 +33,12 @@ pub struct Settings {
     pub body_limit: usize,
     /// How long one request may take, reading its body included.
     pub request_timeout: Duration,
+    /// How long a client may take to send a request's headers (and a TLS handshake).
+    pub header_timeout: Duration,
+    /// The TLS certificate chain (PEM); with `tls_key`, the server speaks HTTPS.
+    pub tls_cert: Option<PathBuf>,
+    /// The TLS private key (PEM).
+    pub tls_key: Option<PathBuf>,
 }
 
 /// Why the settings could not be read. The message never repeats a secret or a store URL.
@@ -52,19 +58,32 @@ fn fail<T>(message: impl Into<String>) -> Result<T, SettingsError> {
 /// The usage text of `watchword serve`.
 pub const USAGE: &str = "\
 usage: watchword serve [--store URL] [--listen ADDR:PORT] [--public-url URL] [--config FILE]
-                       [--body-limit BYTES] [--request-timeout SECONDS] [--okta-issuer NAME]
+                       [--body-limit BYTES] [--request-timeout SECONDS] [--header-timeout SECONDS]
+                       [--tls-cert PEM --tls-key PEM] [--okta-issuer NAME]
 
 Every flag also reads from the environment (WATCHWORD_STORE, WATCHWORD_LISTEN,
 WATCHWORD_PUBLIC_URL, WATCHWORD_CONFIG, WATCHWORD_BODY_LIMIT, WATCHWORD_REQUEST_TIMEOUT,
-WATCHWORD_OKTA_ISSUER) and from the TOML file (store, listen, public_url, body_limit,
-request_timeout, okta_issuer). Credentials: WATCHWORD_TWILIO_ACCOUNT_SID and
+WATCHWORD_OKTA_ISSUER, WATCHWORD_HEADER_TIMEOUT, WATCHWORD_TLS_CERT, WATCHWORD_TLS_KEY) and from
+the TOML file (store, listen, public_url, body_limit, request_timeout, okta_issuer,
+header_timeout, tls_cert, tls_key). Credentials: WATCHWORD_TWILIO_ACCOUNT_SID and
 WATCHWORD_TWILIO_AUTH_TOKEN (the Twilio API), WATCHWORD_OKTA_API_TOKEN (the Okta API, off
 without it), or twilio_account_sid, twilio_auth_token and okta_api_token in the file. Service settings (limits, quotas, secret_keys,
 active_secret_key, accept_plaintext_records) go in the file's [settings] table; sealing keys
 also from WATCHWORD_SECRET_KEYS (a JSON object: key id -> Base64 key) and
 WATCHWORD_ACTIVE_SECRET_KEY.";
 
-const NAMES: [&str; 7] = ["store", "listen", "public_url", "config", "body_limit", "request_timeout", "okta_issuer"];
+const NAMES: [&str; 10] = [
+    "store",
+    "listen",
+    "public_url",
+    "config",
+    "body_limit",
+    "request_timeout",
+    "okta_issuer",
+    "header_timeout",
+    "tls_cert",
+    "tls_key",
+];
 
 impl Settings {
     /// Reads the settings from `serve`'s arguments, the environment and the file.
@@ -160,6 +179,18 @@ impl Settings {
                 _ => return fail("request_timeout: expected seconds from 1 to 3600"),
             },
         };
+        let header_timeout = match get("header_timeout") {
+            None => Duration::from_secs(10),
+            Some(v) => match v.parse::<u64>() {
+                Ok(n) if (1..=300).contains(&n) => Duration::from_secs(n),
+                _ => return fail("header_timeout: expected seconds from 1 to 300"),
+            },
+        };
+        let (tls_cert, tls_key) = match (get("tls_cert"), get("tls_key")) {
+            (Some(c), Some(k)) => (Some(PathBuf::from(c)), Some(PathBuf::from(k))),
+            (None, None) => (None, None),
+            _ => return fail("tls_cert and tls_key: give both (PEM files) or neither"),
+        };
         let mut service = match file.get("settings") {
             None => Map::new(),
             Some(Value::Object(map)) => map.clone(),
@@ -196,6 +227,9 @@ impl Settings {
             template,
             body_limit,
             request_timeout,
+            header_timeout,
+            tls_cert,
+            tls_key,
         })
     }
 }

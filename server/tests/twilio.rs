@@ -434,3 +434,54 @@ fn metrics_count_requests_and_results_without_identities() {
         assert!(!text.contains(private), "{private} in the metrics");
     }
 }
+
+fn basic() -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(format!("{ACCOUNT_SID}:{AUTH_TOKEN}"))
+}
+
+#[test]
+fn a_slow_client_is_cut_off_after_the_header_timeout() {
+    use std::io::{Read, Write};
+    let server = Server::start("memory:", &["--header-timeout", "1"], &[]);
+    let address = server.base.trim_start_matches("http://").to_string();
+    let mut stream = std::net::TcpStream::connect(&address).unwrap();
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(10))).unwrap();
+    stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n").unwrap();
+    let started = std::time::Instant::now();
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    let waited = started.elapsed();
+    assert!(waited < std::time::Duration::from_secs(5), "the connection stayed open {waited:?}");
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.is_empty() || answer.starts_with("HTTP/1.1 408"), "{answer}");
+    // The server still serves others.
+    let (status, _) = server.request("GET", "/healthz", &[], None);
+    assert_eq!(status, 200);
+}
+
+#[test]
+fn shutdown_finishes_the_request_in_flight() {
+    use std::io::{Read, Write};
+    let server = Server::start("memory:", &[], &[]);
+    let address = server.base.trim_start_matches("http://").to_string();
+    let mut stream = std::net::TcpStream::connect(&address).unwrap();
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(10))).unwrap();
+    let body = "FriendlyName=Acme";
+    let head = format!(
+        "POST /v2/Services HTTP/1.1\r\nHost: x\r\nAuthorization: Basic {}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        basic(),
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(&body.as_bytes()[..5]).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let pid = server.pid();
+    let _ = std::process::Command::new("kill").arg("-TERM").arg(pid.to_string()).status();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    stream.write_all(&body.as_bytes()[5..]).unwrap();
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
+    assert!(server.wait().success(), "the server exits cleanly after the request");
+}

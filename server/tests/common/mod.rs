@@ -73,6 +73,18 @@ impl Server {
         status
     }
 
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Waits for the server to exit (after a signal sent elsewhere).
+    pub fn wait(mut self) -> std::process::ExitStatus {
+        let status = self.child.wait().expect("the server exits");
+        std::mem::forget(self);
+        status
+    }
+
     pub fn request(&self, method: &str, path: &str, form: &[(&str, &str)], auth: Option<(&str, &str)>) -> (u16, Value) {
         let url = if path.starts_with("http") { path.to_string() } else { format!("{}{path}", self.base) };
         let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();

@@ -20,7 +20,7 @@ class Server:
     process: subprocess.Popen[str]
 
 
-def start(store: str) -> Server:
+def start(store: str, extra: list[str] | None = None, url_scheme: str = "http") -> Server:
     binary = os.environ.get("WATCHWORD_SERVER_BIN")
     if not binary:
         raise RuntimeError("WATCHWORD_SERVER_BIN names the watchword binary (make server-test sets it)")
@@ -32,7 +32,7 @@ def start(store: str) -> Server:
     )
     env.pop("WATCHWORD_CONFIG", None)
     process = subprocess.Popen(
-        [binary, "serve", "--listen", "127.0.0.1:0", "--store", store],
+        [binary, "serve", "--listen", "127.0.0.1:0", "--store", store, *(extra or [])],
         stdout=subprocess.PIPE,
         text=True,
         env=env,
@@ -43,7 +43,7 @@ def start(store: str) -> Server:
         process.kill()
         process.wait()
         raise RuntimeError(f"the server did not start: {line!r}")
-    return Server(base_url="http://" + line.removeprefix("listening on "), process=process)
+    return Server(base_url=f"{url_scheme}://" + line.removeprefix("listening on "), process=process)
 
 
 def stop(server: Server) -> int:
