@@ -32,6 +32,7 @@ pub struct App {
     /// The account SID answers carry (and clients authenticate with).
     pub account_sid: String,
     auth_token: Zeroizing<String>,
+    api_key: Option<(String, Zeroizing<String>)>,
     /// The Okta API, when a token is configured.
     pub okta: Option<crate::okta::Okta>,
     /// Failed authentications by client address.
@@ -53,11 +54,13 @@ impl App {
             public_url,
             account_sid: settings.twilio_account_sid.clone(),
             auth_token: Zeroizing::new(settings.twilio_auth_token.clone()),
+            api_key: settings.twilio_api_key.as_ref().map(|(k, s)| (k.clone(), Zeroizing::new(s.clone()))),
         })
     }
 
-    /// Whether an `Authorization` header carries the configured account SID and auth token.
-    /// Both are compared in constant time, whatever the first comparison found.
+    /// Whether an `Authorization` header carries the configured account SID and auth token, or
+    /// the API key and its secret. Every comparison runs in constant time, whatever the others
+    /// found.
     fn authorized(&self, header: Option<&str>) -> bool {
         let Some(encoded) = header.and_then(|h| h.strip_prefix("Basic ")) else {
             return false;
@@ -70,9 +73,12 @@ impl App {
             return false;
         };
         let (user, password) = (&decoded[..colon], &decoded[colon + 1..]);
-        let user_ok = user.ct_eq(self.account_sid.as_bytes());
-        let password_ok = password.ct_eq(self.auth_token.as_bytes());
-        bool::from(user_ok & password_ok)
+        let account = user.ct_eq(self.account_sid.as_bytes()) & password.ct_eq(self.auth_token.as_bytes());
+        let key = match &self.api_key {
+            Some((sid, secret)) => user.ct_eq(sid.as_bytes()) & password.ct_eq(secret.as_bytes()),
+            None => subtle::Choice::from(0),
+        };
+        bool::from(account | key)
     }
 }
 

@@ -23,6 +23,8 @@ pub struct Settings {
     pub twilio_account_sid: String,
     /// The Twilio auth token clients authenticate with.
     pub twilio_auth_token: String,
+    /// A Twilio API key (`SK…`) and its secret, accepted beside the account SID and token.
+    pub twilio_api_key: Option<(String, String)>,
     /// The Okta API token (`SSWS …`); without it the Okta API is off.
     pub okta_api_token: Option<String>,
     /// The issuer of the Okta API's factors.
@@ -63,14 +65,19 @@ usage: watchword serve [--store URL] [--listen ADDR:PORT] [--public-url URL] [--
 
 Every flag also reads from the environment (WATCHWORD_STORE, WATCHWORD_LISTEN,
 WATCHWORD_PUBLIC_URL, WATCHWORD_CONFIG, WATCHWORD_BODY_LIMIT, WATCHWORD_REQUEST_TIMEOUT,
-WATCHWORD_OKTA_ISSUER, WATCHWORD_HEADER_TIMEOUT, WATCHWORD_TLS_CERT, WATCHWORD_TLS_KEY) and from
-the TOML file (store, listen, public_url, body_limit, request_timeout, okta_issuer,
-header_timeout, tls_cert, tls_key). Credentials: WATCHWORD_TWILIO_ACCOUNT_SID and
-WATCHWORD_TWILIO_AUTH_TOKEN (the Twilio API), WATCHWORD_OKTA_API_TOKEN (the Okta API, off
-without it), or twilio_account_sid, twilio_auth_token and okta_api_token in the file. Service settings (limits, quotas, secret_keys,
-active_secret_key, accept_plaintext_records) go in the file's [settings] table; sealing keys
-also from WATCHWORD_SECRET_KEYS (a JSON object: key id -> Base64 key) and
-WATCHWORD_ACTIVE_SECRET_KEY.";
+WATCHWORD_HEADER_TIMEOUT, WATCHWORD_TLS_CERT, WATCHWORD_TLS_KEY, WATCHWORD_OKTA_ISSUER) and from
+the TOML file (store, listen, public_url, body_limit, request_timeout, header_timeout, tls_cert,
+tls_key, okta_issuer).
+
+Credentials, from the environment or the file: WATCHWORD_TWILIO_ACCOUNT_SID and
+WATCHWORD_TWILIO_AUTH_TOKEN (required; the Twilio API), WATCHWORD_TWILIO_API_KEY and
+WATCHWORD_TWILIO_API_SECRET (an API key, also accepted), WATCHWORD_OKTA_API_TOKEN (the Okta API,
+off without it); in the file twilio_account_sid, twilio_auth_token, twilio_api_key,
+twilio_api_secret, okta_api_token.
+
+Service settings (limits, quotas, secret_keys, active_secret_key, accept_plaintext_records) go in
+the file's [settings] table; sealing keys also from WATCHWORD_SECRET_KEYS (a JSON object: key id
+-> Base64 key) and WATCHWORD_ACTIVE_SECRET_KEY. docs/server.md describes every setting.";
 
 const NAMES: [&str; 10] = [
     "store",
@@ -132,7 +139,15 @@ impl Settings {
         };
         for name in file.keys() {
             let known = NAMES.contains(&name.as_str())
-                || matches!(name.as_str(), "twilio_account_sid" | "twilio_auth_token" | "okta_api_token" | "settings");
+                || matches!(
+                    name.as_str(),
+                    "twilio_account_sid"
+                        | "twilio_auth_token"
+                        | "twilio_api_key"
+                        | "twilio_api_secret"
+                        | "okta_api_token"
+                        | "settings"
+                );
             if !known || name == "config" {
                 return fail(format!("unknown setting {name:?} in the configuration file"));
             }
@@ -160,6 +175,21 @@ impl Settings {
         if twilio_auth_token.len() < 16 {
             return fail("WATCHWORD_TWILIO_AUTH_TOKEN: expected a token of at least 16 characters");
         }
+        let twilio_api_key = match (get("twilio_api_key"), get("twilio_api_secret")) {
+            (None, None) => None,
+            (Some(key), Some(secret)) => {
+                let key_ok =
+                    key.len() == 34 && key.starts_with("SK") && key[2..].bytes().all(|b| b.is_ascii_hexdigit());
+                if !key_ok {
+                    return fail("WATCHWORD_TWILIO_API_KEY: expected SK followed by 32 hexadecimal characters");
+                }
+                if secret.len() < 16 {
+                    return fail("WATCHWORD_TWILIO_API_SECRET: expected a secret of at least 16 characters");
+                }
+                Some((key, secret))
+            }
+            _ => return fail("WATCHWORD_TWILIO_API_KEY and WATCHWORD_TWILIO_API_SECRET: give both or neither"),
+        };
         let okta_api_token = get("okta_api_token");
         if okta_api_token.as_ref().is_some_and(|t| t.len() < 16 || !t.bytes().all(|b| b.is_ascii_graphic())) {
             return fail("WATCHWORD_OKTA_API_TOKEN: expected a token of at least 16 printable characters");
@@ -222,6 +252,7 @@ impl Settings {
             public_url,
             twilio_account_sid,
             twilio_auth_token,
+            twilio_api_key,
             okta_api_token,
             okta_issuer,
             template,

@@ -4,6 +4,7 @@ only its base URL and credentials changed: the seed's TOTP quickstart and its an
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
 
 import pyotp
@@ -12,7 +13,7 @@ import requests
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
-from conftest import ACCOUNT_SID, AUTH_TOKEN, Server
+from conftest import ACCOUNT_SID, AUTH_TOKEN, Server, start, stop
 
 IDENTITY = "ff483d1ff591898a9942916050d2ca3f"
 
@@ -137,3 +138,23 @@ def test_unknown_paths_and_malformed_bodies(server: Server) -> None:
         client_for(server).verify.v2.services.create(friendly_name="Acme", totp_time_step=61)
     assert (bad.value.status, bad.value.code) == (400, 60306)
     assert client_for(server).verify.v2.services.list() == [], "nothing was written"
+
+
+def test_an_api_key_authenticates_too() -> None:
+    key, secret = "SK" + "fedcba9876543210" * 2, "api-key-secret-0123456789"
+    os.environ["WATCHWORD_TWILIO_API_KEY"], os.environ["WATCHWORD_TWILIO_API_SECRET"] = key, secret
+    try:
+        server = start("memory:")
+    finally:
+        del os.environ["WATCHWORD_TWILIO_API_KEY"], os.environ["WATCHWORD_TWILIO_API_SECRET"]
+    try:
+        client = Client(key, secret, ACCOUNT_SID)
+        client.verify.base_url = server.base_url
+        assert client.verify.v2.services.create(friendly_name="Acme").account_sid == ACCOUNT_SID
+        wrong = Client(key, "not-the-secret-000000", ACCOUNT_SID)
+        wrong.verify.base_url = server.base_url
+        with pytest.raises(TwilioRestException) as denied:
+            wrong.verify.v2.services.create(friendly_name="Acme")
+        assert denied.value.status == 401
+    finally:
+        assert stop(server) == 0
