@@ -9,7 +9,7 @@
 SERVER_BIN := $(TARGET_DIR)/debug/watchword
 SERVER_NODE_DIR := $(ROOT)/server/tests/node
 
-# The official twilio npm SDK, pinned by server/tests/node/package-lock.json.
+# The official twilio and @okta/okta-sdk-nodejs npm SDKs, pinned by server/tests/node/package-lock.json.
 $(SERVER_NODE_DIR)/node_modules/.watchword-deps: $(SERVER_NODE_DIR)/package.json $(SERVER_NODE_DIR)/package-lock.json
 	cd $(SERVER_NODE_DIR) && $(NPM) ci --no-audit --no-fund
 	touch $@
@@ -24,7 +24,7 @@ server-test: python-venv server-node-deps
 	$(CARGO) test --locked -p watchword-server --test twilio no_clock_override
 	$(CARGO) clippy --locked -p watchword-server --all-targets --features test-clock -- -D warnings
 	cd $(ROOT)/server/tests/python && WATCHWORD_SERVER_BIN=$(SERVER_BIN) $(VENV_BIN)/python -m pytest -q -p no:cacheprovider .
-	cd $(SERVER_NODE_DIR) && WATCHWORD_SERVER_BIN=$(SERVER_BIN) $(NODE) --test twilio_sdk.test.mjs
+	cd $(SERVER_NODE_DIR) && WATCHWORD_SERVER_BIN=$(SERVER_BIN) $(NODE) --test twilio_sdk.test.mjs okta_sdk.test.mjs
 
 TEST_TARGETS += server-test
 
