@@ -123,6 +123,25 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// Path parameters whose malformed encoding (a `%` escape that is not UTF-8) is answered with a
+/// Twilio-shaped error, not the framework's plain text.
+pub struct TwilioPath<T>(pub T);
+
+impl<T, S> axum::extract::FromRequestParts<S> for TwilioPath<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, ApiError> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(value)) => Ok(TwilioPath(value)),
+            Err(_) => Err(invalid("path", "UTF-8 path segments")),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::Router;
@@ -12,7 +12,7 @@ use serde_json::json;
 use watchword_core::service::Paging;
 
 use crate::app::{blocking, App};
-use crate::error::invalid;
+use crate::error::{invalid, TwilioPath};
 use crate::twilio::{challenge_view, entity_view, factor_view, in_service, no_query, ok, Answer, AppState, FormBody};
 
 /// The `/watchword/v1` routes.
@@ -30,7 +30,7 @@ pub fn routes() -> Router<Arc<App>> {
 /// Lifts a factor's lockout and clears its failure budget.
 async fn unlock(
     State(app): AppState,
-    Path((va, identity, sid)): Path<(String, String, String)>,
+    TwilioPath((va, identity, sid)): TwilioPath<(String, String, String)>,
     FormBody(f): FormBody,
 ) -> Answer {
     f.only(&[], "no parameters")?;
@@ -40,7 +40,7 @@ async fn unlock(
 
 /// Removes what has outlived its use in one service (SPEC §3: unverified factors past their
 /// lifetime, old answered or expired challenges, old tombstones).
-async fn sweep(State(app): AppState, Path(va): Path<String>, FormBody(f): FormBody) -> Answer {
+async fn sweep(State(app): AppState, TwilioPath(va): TwilioPath<String>, FormBody(f): FormBody) -> Answer {
     f.only(&[], "no parameters")?;
     let now = crate::clock::now();
     let (_, removed) = in_service(&app, va, move |v| Ok(v.sweep(now)?)).await?;
@@ -75,7 +75,7 @@ async fn reseal(State(app): AppState, FormBody(f): FormBody) -> Answer {
 
 async fn export_entity(
     State(app): AppState,
-    Path((va, identity)): Path<(String, String)>,
+    TwilioPath((va, identity)): TwilioPath<(String, String)>,
     RawQuery(q): RawQuery,
 ) -> Answer {
     no_query(q)?;
@@ -83,7 +83,11 @@ async fn export_entity(
     ok(StatusCode::OK, json!({ "kind": "entity", "record": record }))
 }
 
-async fn export_factor(State(app): AppState, Path((va, sid)): Path<(String, String)>, RawQuery(q): RawQuery) -> Answer {
+async fn export_factor(
+    State(app): AppState,
+    TwilioPath((va, sid)): TwilioPath<(String, String)>,
+    RawQuery(q): RawQuery,
+) -> Answer {
     no_query(q)?;
     let (_, record) = in_service(&app, va, move |v| Ok(v.export_factor(&sid)?)).await?;
     ok(StatusCode::OK, json!({ "kind": "factor", "record": record }))
@@ -91,7 +95,7 @@ async fn export_factor(State(app): AppState, Path((va, sid)): Path<(String, Stri
 
 async fn export_challenge(
     State(app): AppState,
-    Path((va, sid)): Path<(String, String)>,
+    TwilioPath((va, sid)): TwilioPath<(String, String)>,
     RawQuery(q): RawQuery,
 ) -> Answer {
     no_query(q)?;
@@ -100,7 +104,7 @@ async fn export_challenge(
 }
 
 /// Loads a record (`Kind` = entity, factor or challenge; `Record` = its stored form).
-async fn import(State(app): AppState, Path(va): Path<String>, FormBody(f): FormBody) -> Answer {
+async fn import(State(app): AppState, TwilioPath(va): TwilioPath<String>, FormBody(f): FormBody) -> Answer {
     f.only(&["Kind", "Record"], "only Kind and Record")?;
     let kind = f.required("Kind", "entity, factor or challenge")?.to_string();
     let record = f.required("Record", "a stored record (an export)")?.to_string();

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{ConnectInfo, FromRequest, Path, Request, State};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request, State};
 use axum::http::{header, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -68,6 +68,8 @@ pub enum OktaError {
     Unauthorized,
     /// The request failed inside the server.
     Internal,
+    /// The request body is larger than the limit (413).
+    TooLarge,
     /// Too many failed authentications from this address (E0000047, 429).
     TooManyFailures(std::time::Duration),
 }
@@ -120,6 +122,13 @@ impl OktaError {
                 (401, "E0000011", "Invalid token provided".to_string(), None, "authentication_failed")
             }
             OktaError::Internal => (500, "E0000009", "Internal Server Error".to_string(), None, "internal"),
+            OktaError::TooLarge => (
+                413,
+                "E0000001",
+                "Api validation failed: the request body is larger than the server's limit".to_string(),
+                None,
+                "request_too_large",
+            ),
             OktaError::TooManyFailures(_) => (
                 429,
                 "E0000047",
@@ -148,6 +157,7 @@ impl IntoResponse for OktaError {
             crate::metrics::error(match kind {
                 "authentication_failed" => "authentication_failed",
                 "too_many_failed_authentications" => "too_many_failed_authentications",
+                "request_too_large" => "request_too_large",
                 "internal" => "internal",
                 _ => match &self {
                     OktaError::Core(e) => e.kind().as_str(),
@@ -165,6 +175,24 @@ impl IntoResponse for OktaError {
     }
 }
 
+/// Path parameters whose malformed encoding is answered with Okta's error JSON.
+pub struct OktaPath<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for OktaPath<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = OktaError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, OktaError> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(value)) => Ok(OktaPath(value)),
+            Err(_) => Err(invalid("path", "UTF-8 path segments")),
+        }
+    }
+}
+
 /// A JSON request body (an empty body reads as `{}`); another content type, malformed JSON or
 /// a body over the limit is refused.
 pub struct JsonBody(pub Value);
@@ -176,7 +204,7 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
         let content_type = req.headers().get(header::CONTENT_TYPE).map(|v| v.to_str().unwrap_or("?").to_string());
         let bytes = axum::body::Bytes::from_request(req, state).await.map_err(|rejection| {
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                invalid("body", "a body within the server's size limit")
+                OktaError::TooLarge
             } else {
                 invalid("body", "a complete JSON body")
             }
@@ -301,7 +329,7 @@ fn text<'a>(body: &'a Value, name: &'static str, expected: &'static str) -> Resu
 
 /// Enrolls a `token:software:totp` factor. The answer alone carries the shared secret and the
 /// QR code (`_embedded.activation`): watchword keeps no readable secret afterwards.
-async fn enroll(State(app): AppState, Path(uid): Path<String>, JsonBody(body): JsonBody) -> Answer {
+async fn enroll(State(app): AppState, OktaPath(uid): OktaPath<String>, JsonBody(body): JsonBody) -> Answer {
     if text(&body, "factorType", "token:software:totp")? != Some("token:software:totp") {
         return Err(invalid("factorType", "token:software:totp"));
     }
@@ -364,7 +392,11 @@ fn accepted(verification: &Verification) -> Result<(), OktaError> {
     }
 }
 
-async fn activate(State(app): AppState, Path((uid, fid)): Path<(String, String)>, JsonBody(body): JsonBody) -> Answer {
+async fn activate(
+    State(app): AppState,
+    OktaPath((uid, fid)): OktaPath<(String, String)>,
+    JsonBody(body): JsonBody,
+) -> Answer {
     let code = pass_code(&body)?;
     let now = crate::clock::now();
     let (factor, verification) = run(&app, move |v| Ok(v.verify_factor(&uid, &fid, &code, now)?)).await?;
@@ -375,7 +407,11 @@ async fn activate(State(app): AppState, Path((uid, fid)): Path<(String, String)>
 
 /// Verifies a code of an active factor: a challenge answered at once (it counts against the
 /// factor's challenge quota like any challenge).
-async fn verify(State(app): AppState, Path((uid, fid)): Path<(String, String)>, JsonBody(body): JsonBody) -> Answer {
+async fn verify(
+    State(app): AppState,
+    OktaPath((uid, fid)): OktaPath<(String, String)>,
+    JsonBody(body): JsonBody,
+) -> Answer {
     let code = pass_code(&body)?;
     let now = crate::clock::now();
     let verification = run(&app, move |v| {
@@ -388,19 +424,19 @@ async fn verify(State(app): AppState, Path((uid, fid)): Path<(String, String)>, 
     Ok(Json(json!({ "factorResult": "SUCCESS" })).into_response())
 }
 
-async fn fetch_factor(State(app): AppState, Path((uid, fid)): Path<(String, String)>) -> Answer {
+async fn fetch_factor(State(app): AppState, OktaPath((uid, fid)): OktaPath<(String, String)>) -> Answer {
     let factor = run(&app, move |v| Ok(v.fetch_factor(&uid, &fid)?)).await?;
     Ok(Json(factor_view(&app, &factor)).into_response())
 }
 
-async fn delete_factor(State(app): AppState, Path((uid, fid)): Path<(String, String)>) -> Answer {
+async fn delete_factor(State(app): AppState, OktaPath((uid, fid)): OktaPath<(String, String)>) -> Answer {
     let now = crate::clock::now();
     run(&app, move |v| Ok(v.delete_factor(&uid, &fid, now)?)).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 /// The user's factors, as Okta lists them: one array (a user has at most `factors_per_entity`).
-async fn list_factors(State(app): AppState, Path(uid): Path<String>) -> Answer {
+async fn list_factors(State(app): AppState, OktaPath(uid): OktaPath<String>) -> Answer {
     let factors = run(&app, move |v| {
         let mut all = Vec::new();
         let mut paging = Paging::first(MAX_PAGE_SIZE);
@@ -422,7 +458,7 @@ async fn list_factors(State(app): AppState, Path(uid): Path<String>) -> Answer {
 }
 
 /// What the user may enroll: `token:software:totp` from `OKTA` and `GOOGLE`.
-async fn catalog(State(app): AppState, Path(uid): Path<String>) -> Answer {
+async fn catalog(State(app): AppState, OktaPath(uid): OktaPath<String>) -> Answer {
     let check = uid.clone();
     run(&app, move |_| Ok(watchword_core::service::Identity::parse(&check)?)).await?;
     let enroll = link(format!("{}/factors", user_url(&app, &uid)), &["POST"]);

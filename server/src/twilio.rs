@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{FromRequest, Path, RawQuery, Request, State};
+use axum::extract::{FromRequest, RawQuery, Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -16,7 +16,7 @@ use watchword_core::service::{
 };
 
 use crate::app::{blocking, App};
-use crate::error::{invalid, ApiError};
+use crate::error::{invalid, ApiError, TwilioPath};
 use crate::form::Form;
 use crate::services::{ServiceChange, ServiceDef};
 
@@ -289,20 +289,20 @@ async fn create_service(State(app): AppState, FormBody(f): FormBody) -> Answer {
     ok(StatusCode::CREATED, service_view(&app, &def))
 }
 
-async fn fetch_service(State(app): AppState, Path(va): Path<String>, RawQuery(q): RawQuery) -> Answer {
+async fn fetch_service(State(app): AppState, TwilioPath(va): TwilioPath<String>, RawQuery(q): RawQuery) -> Answer {
     no_query(q)?;
     let def = blocking(&app, move |app| app.registry.fetch(&va)).await?;
     ok(StatusCode::OK, service_view(&app, &def))
 }
 
-async fn update_service(State(app): AppState, Path(va): Path<String>, FormBody(f): FormBody) -> Answer {
+async fn update_service(State(app): AppState, TwilioPath(va): TwilioPath<String>, FormBody(f): FormBody) -> Answer {
     let change = service_change(&f)?;
     let now = crate::clock::now();
     let def = blocking(&app, move |app| app.registry.update(&va, change, now)).await?;
     ok(StatusCode::OK, service_view(&app, &def))
 }
 
-async fn delete_service(State(app): AppState, Path(va): Path<String>, RawQuery(q): RawQuery) -> Answer {
+async fn delete_service(State(app): AppState, TwilioPath(va): TwilioPath<String>, RawQuery(q): RawQuery) -> Answer {
     no_query(q)?;
     let now = crate::clock::now();
     blocking(&app, move |app| app.registry.delete(&va, now)).await?;
@@ -322,7 +322,7 @@ async fn list_services(State(app): AppState, RawQuery(q): RawQuery) -> Answer {
 
 // ----- entities -----
 
-async fn create_entity(State(app): AppState, Path(va): Path<String>, FormBody(f): FormBody) -> Answer {
+async fn create_entity(State(app): AppState, TwilioPath(va): TwilioPath<String>, FormBody(f): FormBody) -> Answer {
     f.only(&["Identity"], "only Identity")?;
     let identity = f.required("Identity", "8 to 64 dash-separated alphanumeric characters")?.to_string();
     let now = crate::clock::now();
@@ -332,7 +332,7 @@ async fn create_entity(State(app): AppState, Path(va): Path<String>, FormBody(f)
 
 async fn fetch_entity(
     State(app): AppState,
-    Path((va, identity)): Path<(String, String)>,
+    TwilioPath((va, identity)): TwilioPath<(String, String)>,
     RawQuery(q): RawQuery,
 ) -> Answer {
     no_query(q)?;
@@ -342,7 +342,7 @@ async fn fetch_entity(
 
 async fn delete_entity(
     State(app): AppState,
-    Path((va, identity)): Path<(String, String)>,
+    TwilioPath((va, identity)): TwilioPath<(String, String)>,
     RawQuery(q): RawQuery,
 ) -> Answer {
     no_query(q)?;
@@ -351,7 +351,7 @@ async fn delete_entity(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-async fn list_entities(State(app): AppState, Path(va): Path<String>, RawQuery(q): RawQuery) -> Answer {
+async fn list_entities(State(app): AppState, TwilioPath(va): TwilioPath<String>, RawQuery(q): RawQuery) -> Answer {
     let q = query(q)?;
     q.only(PAGING, PAGING_EXPECTED)?;
     let at = paging_of(&q)?;
@@ -366,7 +366,7 @@ async fn list_entities(State(app): AppState, Path(va): Path<String>, RawQuery(q)
 
 async fn create_factor(
     State(app): AppState,
-    Path((va, identity)): Path<(String, String)>,
+    TwilioPath((va, identity)): TwilioPath<(String, String)>,
     FormBody(f): FormBody,
 ) -> Answer {
     f.only(
@@ -398,7 +398,7 @@ async fn create_factor(
 
 async fn fetch_factor(
     State(app): AppState,
-    Path((va, identity, sid)): Path<(String, String, String)>,
+    TwilioPath((va, identity, sid)): TwilioPath<(String, String, String)>,
     RawQuery(q): RawQuery,
 ) -> Answer {
     no_query(q)?;
@@ -411,7 +411,7 @@ async fn fetch_factor(
 /// `Config.*`. The two are not combined in one request.
 async fn update_factor(
     State(app): AppState,
-    Path((va, identity, sid)): Path<(String, String, String)>,
+    TwilioPath((va, identity, sid)): TwilioPath<(String, String, String)>,
     FormBody(f): FormBody,
 ) -> Answer {
     f.only(
@@ -456,7 +456,7 @@ async fn update_factor(
 
 async fn delete_factor(
     State(app): AppState,
-    Path((va, identity, sid)): Path<(String, String, String)>,
+    TwilioPath((va, identity, sid)): TwilioPath<(String, String, String)>,
     RawQuery(q): RawQuery,
 ) -> Answer {
     no_query(q)?;
@@ -467,7 +467,7 @@ async fn delete_factor(
 
 async fn list_factors(
     State(app): AppState,
-    Path((va, identity)): Path<(String, String)>,
+    TwilioPath((va, identity)): TwilioPath<(String, String)>,
     RawQuery(q): RawQuery,
 ) -> Answer {
     let q = query(q)?;
@@ -525,7 +525,7 @@ fn new_challenge(f: &Form) -> Result<NewChallenge, ApiError> {
 
 async fn create_challenge(
     State(app): AppState,
-    Path((va, identity)): Path<(String, String)>,
+    TwilioPath((va, identity)): TwilioPath<(String, String)>,
     FormBody(f): FormBody,
 ) -> Answer {
     let request = new_challenge(&f)?;
@@ -539,7 +539,7 @@ async fn create_challenge(
 
 async fn fetch_challenge(
     State(app): AppState,
-    Path((va, identity, sid)): Path<(String, String, String)>,
+    TwilioPath((va, identity, sid)): TwilioPath<(String, String, String)>,
     RawQuery(q): RawQuery,
 ) -> Answer {
     no_query(q)?;
@@ -550,7 +550,7 @@ async fn fetch_challenge(
 
 async fn update_challenge(
     State(app): AppState,
-    Path((va, identity, sid)): Path<(String, String, String)>,
+    TwilioPath((va, identity, sid)): TwilioPath<(String, String, String)>,
     FormBody(f): FormBody,
 ) -> Answer {
     f.only(&["AuthPayload", "Metadata"], "only AuthPayload and Metadata")?;
@@ -565,7 +565,7 @@ async fn update_challenge(
 
 async fn list_challenges(
     State(app): AppState,
-    Path((va, identity)): Path<(String, String)>,
+    TwilioPath((va, identity)): TwilioPath<(String, String)>,
     RawQuery(q): RawQuery,
 ) -> Answer {
     let q = query(q)?;

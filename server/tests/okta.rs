@@ -158,6 +158,9 @@ fn okta_bad_requests() {
     let (status, _) =
         okta(&server, "POST", &format!("{factors}/YF00000000000000000000000000000000/verify"), Some(json!({})));
     assert_eq!(status, 400, "passCode is required");
+    let big = json!({"factorType": "token:software:totp", "provider": "OKTA", "pad": "x".repeat(70_000)});
+    let (status, error) = okta(&server, "POST", &factors, Some(big));
+    assert_eq!((status, error["error"].as_str()), (413, Some("request_too_large")), "{error}");
     // Nothing was written.
     let (status, list) = okta(&server, "GET", &factors, None);
     assert_eq!((status, list), (200, json!([])));

@@ -485,3 +485,18 @@ fn shutdown_finishes_the_request_in_flight() {
     assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
     assert!(server.wait().success(), "the server exits cleanly after the request");
 }
+
+#[test]
+fn malformed_paths_get_json_errors() {
+    let server = Server::start("memory:", &[], &[("WATCHWORD_OKTA_API_TOKEN", "00okta-api-token-0123456789abcdef")]);
+    let va = server.create_service(&[("FriendlyName", "Acme")]);
+    let (status, error) = server.call("GET", &format!("/v2/Services/{va}/Entities/%FF%FE"), &[]);
+    assert_eq!((status, error["code"].as_i64()), (400, Some(60306)), "{error}");
+    let (status, error) = server.raw(
+        "GET",
+        "/api/v1/users/%FF%FE/factors",
+        &[("Authorization", "SSWS 00okta-api-token-0123456789abcdef")],
+        vec![],
+    );
+    assert_eq!((status, error["errorCode"].as_str()), (400, Some("E0000001")), "{error}");
+}
