@@ -9,22 +9,51 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::Router;
 use serde_json::json;
-use watchword_core::service::Paging;
+use watchword_core::service::{FactorUpdate, Paging};
 
 use crate::app::{blocking, App};
 use crate::error::{invalid, TwilioPath};
-use crate::twilio::{challenge_view, entity_view, factor_view, in_service, no_query, ok, Answer, AppState, FormBody};
+use crate::twilio::{
+    challenge_view, entity_view, factor_view, in_service, new_factor, no_query, ok, Answer, AppState, FormBody,
+};
 
 /// The `/watchword/v1` routes.
 pub fn routes() -> Router<Arc<App>> {
     Router::new()
         .route("/watchword/v1/Services/{va}/Entities/{identity}/Factors/{sid}/Unlock", post(unlock))
+        .route("/watchword/v1/Services/{va}/Entities/{identity}/Factors", post(create_factor))
+        .route("/watchword/v1/Services/{va}/Entities/{identity}/Factors/{sid}/Regenerate", post(regenerate))
         .route("/watchword/v1/Services/{va}/Sweep", post(sweep))
         .route("/watchword/v1/Reseal", post(reseal))
         .route("/watchword/v1/Services/{va}/Entities/{identity}/Export", get(export_entity))
         .route("/watchword/v1/Services/{va}/Factors/{sid}/Export", get(export_factor))
         .route("/watchword/v1/Services/{va}/Challenges/{sid}/Export", get(export_challenge))
         .route("/watchword/v1/Services/{va}/Import", post(import))
+}
+
+/// Creates a factor of any type: `FactorType=recovery_codes` (with `Count`, 1–20, default 10)
+/// or `totp` (as the Twilio endpoint does).
+async fn create_factor(
+    State(app): AppState,
+    TwilioPath((va, identity)): TwilioPath<(String, String)>,
+    FormBody(f): FormBody,
+) -> Answer {
+    new_factor(&app, va, identity, &f, true).await
+}
+
+/// A new set of recovery codes for a `recovery_codes` factor, answered once in `binding.codes`
+/// (the old codes stop working).
+async fn regenerate(
+    State(app): AppState,
+    TwilioPath((va, identity, sid)): TwilioPath<(String, String, String)>,
+    FormBody(f): FormBody,
+) -> Answer {
+    f.only(&[], "no parameters")?;
+    let now = crate::clock::now();
+    let update = FactorUpdate { regenerate: true, ..FactorUpdate::default() };
+    let (va, (factor, binding)) =
+        in_service(&app, va, move |v| Ok(v.update_factor_with_codes(&identity, &sid, &update, now)?)).await?;
+    ok(StatusCode::OK, factor_view(&app, &va, &factor, factor.answer_view(None, binding.as_ref())))
 }
 
 /// Lifts a factor's lockout and clears its failure budget.

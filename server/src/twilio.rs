@@ -369,31 +369,64 @@ async fn create_factor(
     TwilioPath((va, identity)): TwilioPath<(String, String)>,
     FormBody(f): FormBody,
 ) -> Answer {
-    f.only(
-        &[
-            "FriendlyName", "FactorType", "Binding.Secret", "Config.Alg", "Config.CodeLength", "Config.TimeStep",
-            "Config.Skew", "Metadata",
-        ],
-        "only FriendlyName, FactorType, Binding.Secret, Config.Alg, Config.CodeLength, Config.TimeStep, Config.Skew and Metadata",
-    )?;
-    let friendly_name = f.required("FriendlyName", "1 to 64 characters")?;
-    match f.required("FactorType", "totp")? {
-        "totp" => {}
-        _ => return Err(invalid("FactorType", "totp")),
+    new_factor(&app, va, identity, &f, false).await
+}
+
+/// Creates a factor: a TOTP factor, or with `recovery_codes` (the `/watchword/v1` endpoint
+/// only) a set of `Count` recovery codes. The answer alone carries the secret or the codes.
+pub(crate) async fn new_factor(app: &Arc<App>, va: String, identity: String, f: &Form, recovery_codes: bool) -> Answer {
+    const TOTP: &[&str] = &[
+        "FriendlyName",
+        "FactorType",
+        "Binding.Secret",
+        "Config.Alg",
+        "Config.CodeLength",
+        "Config.TimeStep",
+        "Config.Skew",
+        "Metadata",
+    ];
+    const ALL: &[&str] = &[
+        "FriendlyName",
+        "FactorType",
+        "Binding.Secret",
+        "Config.Alg",
+        "Config.CodeLength",
+        "Config.TimeStep",
+        "Config.Skew",
+        "Metadata",
+        "Count",
+    ];
+    match recovery_codes {
+        false => f.only(
+            TOTP,
+            "only FriendlyName, FactorType, Binding.Secret, Config.Alg, Config.CodeLength, Config.TimeStep, Config.Skew and Metadata",
+        )?,
+        true => f.only(
+            ALL,
+            "only FriendlyName, FactorType, Count, Binding.Secret, Config.Alg, Config.CodeLength, Config.TimeStep, Config.Skew and Metadata",
+        )?,
     }
+    let friendly_name = f.required("FriendlyName", "1 to 64 characters")?;
+    let factor_type = match (f.required("FactorType", "totp")?, recovery_codes) {
+        ("totp", _) => FactorType::Totp,
+        ("recovery_codes", true) => FactorType::RecoveryCodes,
+        (_, false) => return Err(invalid("FactorType", "totp")),
+        (_, true) => return Err(invalid("FactorType", "totp or recovery_codes")),
+    };
     let mut request = NewFactor::new(friendly_name);
-    request.factor_type = FactorType::Totp;
+    request.factor_type = factor_type;
+    request.count = small_number(f, "Count", "count", "an integer from 1 to 20")?;
     request.secret = f.get("Binding.Secret")?.map(str::to_string);
-    request.alg = alg(&f)?;
-    request.code_length = small_number(&f, "Config.CodeLength", "config.code_length", "an integer from 3 to 8")?;
+    request.alg = alg(f)?;
+    request.code_length = small_number(f, "Config.CodeLength", "config.code_length", "an integer from 3 to 8")?;
     request.time_step = f.number("Config.TimeStep", "config.time_step", "an integer from 20 to 60")?;
-    request.skew = small_number(&f, "Config.Skew", "config.skew", "an integer from 0 to 2")?;
+    request.skew = small_number(f, "Config.Skew", "config.skew", "an integer from 0 to 2")?;
     request.metadata = f.get("Metadata")?.map(|m| string_map(m, "metadata")).transpose()?;
     let now = crate::clock::now();
-    let (va, created) = in_service(&app, va, move |v| Ok(v.create_factor(&identity, request, now)?)).await?;
+    let (va, created) = in_service(app, va, move |v| Ok(v.create_factor(&identity, request, now)?)).await?;
     let view = created.factor.answer_view(None, Some(&created.binding));
     let view = extend(view, json!({ "options": null }));
-    ok(StatusCode::CREATED, factor_view(&app, &va, &created.factor, view))
+    ok(StatusCode::CREATED, factor_view(app, &va, &created.factor, view))
 }
 
 async fn fetch_factor(
