@@ -133,7 +133,7 @@ pub fn router(app: Arc<App>, body_limit: usize, timeout: Duration) -> Router {
         crate::okta::routes().route_layer(middleware::from_fn_with_state(app.clone(), crate::okta::require_okta_auth));
     let router = Router::new()
         .merge(twilio)
-        .merge(okta)
+        .nest("/api/v1", okta)
         .route("/healthz", get(healthz))
         .route("/metrics", get(crate::metrics::serve));
     #[cfg(feature = "test-clock")]

@@ -70,6 +70,8 @@ pub enum OktaError {
     Internal,
     /// The request body is larger than the limit (413).
     TooLarge,
+    /// No such API path (E0000007, 404).
+    NotFound,
     /// Too many failed authentications from this address (E0000047, 429).
     TooManyFailures(std::time::Duration),
 }
@@ -122,6 +124,7 @@ impl OktaError {
                 (401, "E0000011", "Invalid token provided".to_string(), None, "authentication_failed")
             }
             OktaError::Internal => (500, "E0000009", "Internal Server Error".to_string(), None, "internal"),
+            OktaError::NotFound => (404, "E0000007", "Not found: Resource not found".to_string(), None, "not_found"),
             OktaError::TooLarge => (
                 413,
                 "E0000001",
@@ -158,6 +161,7 @@ impl IntoResponse for OktaError {
                 "authentication_failed" => "authentication_failed",
                 "too_many_failed_authentications" => "too_many_failed_authentications",
                 "request_too_large" => "request_too_large",
+                "not_found" => "not_found",
                 "internal" => "internal",
                 _ => match &self {
                     OktaError::Core(e) => e.kind().as_str(),
@@ -226,14 +230,15 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
 type Answer = Result<Response, OktaError>;
 type AppState = State<Arc<App>>;
 
-/// The `/api/v1` routes.
+/// The routes under `/api/v1`; other paths there are Okta's `E0000007` (404).
 pub fn routes() -> Router<Arc<App>> {
     Router::new()
-        .route("/api/v1/users/{uid}/factors", get(list_factors).post(enroll))
-        .route("/api/v1/users/{uid}/factors/catalog", get(catalog))
-        .route("/api/v1/users/{uid}/factors/{fid}", get(fetch_factor).delete(delete_factor))
-        .route("/api/v1/users/{uid}/factors/{fid}/lifecycle/activate", post(activate))
-        .route("/api/v1/users/{uid}/factors/{fid}/verify", post(verify))
+        .route("/users/{uid}/factors", get(list_factors).post(enroll))
+        .route("/users/{uid}/factors/catalog", get(catalog))
+        .route("/users/{uid}/factors/{fid}", get(fetch_factor).delete(delete_factor))
+        .route("/users/{uid}/factors/{fid}/lifecycle/activate", post(activate))
+        .route("/users/{uid}/factors/{fid}/verify", post(verify))
+        .fallback(|| async { OktaError::NotFound })
 }
 
 /// The authentication layer of the Okta routes.

@@ -161,6 +161,9 @@ fn okta_bad_requests() {
     let big = json!({"factorType": "token:software:totp", "provider": "OKTA", "pad": "x".repeat(70_000)});
     let (status, error) = okta(&server, "POST", &factors, Some(big));
     assert_eq!((status, error["error"].as_str()), (413, Some("request_too_large")), "{error}");
+    // Unknown Okta paths answer Okta's JSON.
+    let (status, error) = okta(&server, "GET", &format!("/api/v1/users/{USER}"), None);
+    assert_eq!((status, error["errorCode"].as_str()), (404, Some("E0000007")), "{error}");
     // Nothing was written.
     let (status, list) = okta(&server, "GET", &factors, None);
     assert_eq!((status, list), (200, json!([])));
