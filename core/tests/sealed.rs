@@ -405,3 +405,46 @@ fn keys_never_show_and_bad_rings_are_refused() {
     let key = watchword_core::service::generate_secret_key();
     assert_ne!(*key, *watchword_core::service::generate_secret_key());
 }
+
+/// The envelope as written is read without a JSON parser; any other spelling of it (fields in
+/// another order, spaces) goes through the JSON parser and must read the same, and a near miss
+/// of the written form must be refused by both.
+#[test]
+fn an_envelope_reads_the_same_however_it_is_spelt() {
+    let store = TextStore::new();
+    let verify = sealed(&store);
+    let sid = enrolled(&verify);
+    let written = store.rows().iter().find(|((_, k, _), _)| *k == Kind::Factor).map(|(_, text)| text.clone()).unwrap();
+    assert!(written.starts_with(r#"{"v":4,"type":"factor","service":"#), "{written}");
+    let read = |text: &str| Record::from_stored(Kind::Factor, text);
+    let original = read(&written).unwrap();
+    assert!(matches!(original, Record::Sealed(_)));
+
+    let value: serde_json::Value = serde_json::from_str(&written).unwrap();
+    let reordered = value.to_string(); // keys in alphabetical order
+    let spaced = serde_json::to_string_pretty(&value).unwrap();
+    for spelling in [&reordered, &spaced] {
+        assert_ne!(spelling, &written);
+        assert_eq!(read(spelling).unwrap(), original, "{spelling}");
+    }
+    // Near misses of the written form: each is refused as the JSON parser refuses it.
+    let version = format!(r#""version":{}"#, value["version"]);
+    assert!(written.contains(&version), "{written}");
+    for broken in [
+        written.replacen(&version, r#""version":01"#, 1),
+        written.replacen(&version, r#""version":1.0"#, 1),
+        written.replacen(&version, r#""version":-1"#, 1),
+        written.replacen(&version, r#""version":18446744073709551616"#, 1),
+        format!("{written} x"),
+        written.replacen(r#""kid":""#, r#""kid":"\"#, 1),
+        written.replacen(r#""type":"factor""#, r#""type":"f\u0061ctor""#, 1),
+    ] {
+        assert!(read(&broken).is_err(), "{broken}");
+    }
+    // The service reads the re-spelt record as it reads the written one.
+    let factor = verify.fetch_factor(ID, &sid).unwrap();
+    let key = (String::from("default"), Kind::Factor, sid.clone());
+    store.rows().insert(key.clone(), reordered.clone());
+    assert_eq!(verify.fetch_factor(ID, &sid).unwrap(), factor);
+    assert_eq!(store.rows()[&key], reordered);
+}
