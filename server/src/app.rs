@@ -1,0 +1,188 @@
+//! The server: a `Router` of small handlers over shared state, with the body limit, the
+//! request timeout, tracing and graceful shutdown as layers.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
+use axum::http::{header, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Extension, Router};
+use base64::Engine;
+use subtle::ConstantTimeEq;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use zeroize::Zeroizing;
+
+use crate::error::ApiError;
+use crate::services::{Registry, Shared};
+use crate::settings::Settings;
+use crate::twilio::BodyLimit;
+
+/// What every handler shares.
+pub struct App {
+    /// The Twilio Services and their namespaces.
+    pub registry: Registry,
+    /// The base of every URL in answers.
+    pub public_url: String,
+    /// The account SID answers carry (and clients authenticate with).
+    pub account_sid: String,
+    auth_token: Zeroizing<String>,
+    api_key: Option<(String, Zeroizing<String>)>,
+    /// The Okta API, when a token is configured.
+    pub okta: Option<crate::okta::Okta>,
+    /// Failed authentications by client address.
+    pub failures: crate::backoff::Failures,
+}
+
+impl App {
+    /// The shared state over an opened store.
+    pub fn new(settings: &Settings, store: Shared, public_url: String) -> Result<App, watchword_core::Error> {
+        Ok(App {
+            okta: match &settings.okta_api_token {
+                Some(token) => {
+                    Some(crate::okta::Okta::new(store.clone(), &settings.template, &settings.okta_issuer, token)?)
+                }
+                None => None,
+            },
+            registry: Registry::new(store, settings.template.clone())?,
+            failures: crate::backoff::Failures::default(),
+            public_url,
+            account_sid: settings.twilio_account_sid.clone(),
+            auth_token: Zeroizing::new(settings.twilio_auth_token.clone()),
+            api_key: settings.twilio_api_key.as_ref().map(|(k, s)| (k.clone(), Zeroizing::new(s.clone()))),
+        })
+    }
+
+    /// Whether an `Authorization` header carries the configured account SID and auth token, or
+    /// the API key and its secret. Every comparison runs in constant time, whatever the others
+    /// found.
+    fn authorized(&self, header: Option<&str>) -> bool {
+        let Some(encoded) = header.and_then(|h| h.strip_prefix("Basic ")) else {
+            return false;
+        };
+        let Ok(decoded) = base64::engine::general_purpose::STANDARD.decode(encoded.trim()) else {
+            return false;
+        };
+        let decoded = Zeroizing::new(decoded);
+        let Some(colon) = decoded.iter().position(|b| *b == b':') else {
+            return false;
+        };
+        let (user, password) = (&decoded[..colon], &decoded[colon + 1..]);
+        let account = user.ct_eq(self.account_sid.as_bytes()) & password.ct_eq(self.auth_token.as_bytes());
+        let key = match &self.api_key {
+            Some((sid, secret)) => user.ct_eq(sid.as_bytes()) & password.ct_eq(secret.as_bytes()),
+            None => subtle::Choice::from(0),
+        };
+        bool::from(account | key)
+    }
+}
+
+/// Runs a service operation on the blocking pool (store calls block), never on the async
+/// workers. A panic inside becomes a 500 that says nothing more.
+pub async fn blocking<T: Send + 'static>(
+    app: &Arc<App>,
+    operation: impl FnOnce(&App) -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let app = app.clone();
+    match tokio::task::spawn_blocking(move || operation(&app)).await {
+        Ok(result) => result,
+        Err(_) => {
+            tracing::error!("a request's task failed");
+            Err(ApiError::Internal)
+        }
+    }
+}
+
+async fn require_twilio_auth(
+    State(app): State<Arc<App>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if let Some(wait) = app.failures.blocked(peer.ip()) {
+        return ApiError::TooManyFailures(wait).into_response();
+    }
+    let header = request.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    if !app.authorized(header) {
+        app.failures.failed(peer.ip());
+        return ApiError::Unauthorized.into_response();
+    }
+    next.run(request).await
+}
+
+async fn healthz() -> &'static str {
+    "ok\n"
+}
+
+async fn not_found() -> ApiError {
+    ApiError::NotFound
+}
+
+/// The whole application.
+pub fn router(app: Arc<App>, body_limit: usize, timeout: Duration) -> Router {
+    let twilio = crate::twilio::routes()
+        .merge(crate::extras::routes())
+        .fallback(not_found)
+        .route_layer(middleware::from_fn_with_state(app.clone(), require_twilio_auth));
+    let okta =
+        crate::okta::routes().route_layer(middleware::from_fn_with_state(app.clone(), crate::okta::require_okta_auth));
+    let router = Router::new()
+        .merge(twilio)
+        .nest("/api/v1", okta)
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(crate::metrics::serve));
+    #[cfg(feature = "test-clock")]
+    let router = router.route("/watchword/v1/test-clock", axum::routing::post(set_test_clock));
+    router
+        .fallback(not_found)
+        .with_state(app)
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(Extension(BodyLimit(body_limit)))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
+        .layer(middleware::from_fn(crate::metrics::track))
+        .layer(TraceLayer::new_for_http())
+}
+
+/// Test builds: `POST /watchword/v1/test-clock` with `Offset=<seconds>` moves the clock from
+/// the system clock, `Now=<Unix seconds>` fixes it (`Now=0` releases it).
+#[cfg(feature = "test-clock")]
+async fn set_test_clock(crate::twilio::FormBody(f): crate::twilio::FormBody) -> Result<StatusCode, ApiError> {
+    let offset = match f.get("Offset")? {
+        Some(v) => Some(v.parse::<i64>().map_err(|_| crate::error::invalid("Offset", "whole seconds"))?),
+        None => None,
+    };
+    let fixed = match f.get("Now")? {
+        Some(v) => Some(v.parse::<u64>().map_err(|_| crate::error::invalid("Now", "Unix seconds"))?),
+        None => None,
+    };
+    crate::clock::set(offset, fixed);
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Waits for Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down: finishing the requests in flight");
+}

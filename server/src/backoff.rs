@@ -1,0 +1,64 @@
+//! Backoff after failed authentication: a client address that failed to authenticate
+//! `LIMIT` times within `WINDOW` is answered 429 (with `Retry-After`) until the window ends,
+//! whatever credentials it presents meanwhile, so credentials cannot be guessed at speed.
+//! Counted per IP address (behind a proxy every client shares the proxy's address: the limit
+//! then holds for all of them together).
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// Failed authentications allowed per address and window.
+pub const LIMIT: u32 = 10;
+/// The window failures are counted in.
+pub const WINDOW: Duration = Duration::from_secs(60);
+/// Addresses remembered before old windows are dropped.
+const MAX_ADDRESSES: usize = 10_000;
+
+/// Failed authentications by client address.
+#[derive(Default)]
+pub struct Failures {
+    by_address: Mutex<HashMap<IpAddr, (Instant, u32)>>,
+}
+
+impl Failures {
+    /// How long `address` must wait before authenticating again, if it must.
+    pub fn blocked(&self, address: IpAddr) -> Option<Duration> {
+        let map = self.by_address.lock().unwrap_or_else(|p| p.into_inner());
+        let (start, count) = map.get(&address)?;
+        let elapsed = start.elapsed();
+        (*count >= LIMIT && elapsed < WINDOW).then(|| WINDOW - elapsed)
+    }
+
+    /// Counts a failed authentication of `address`.
+    pub fn failed(&self, address: IpAddr) {
+        let mut map = self.by_address.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() >= MAX_ADDRESSES {
+            map.retain(|_, (start, _)| start.elapsed() < WINDOW);
+        }
+        let entry = map.entry(address).or_insert((Instant::now(), 0));
+        if entry.0.elapsed() >= WINDOW {
+            *entry = (Instant::now(), 0);
+        }
+        entry.1 = entry.1.saturating_add(1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocks_after_the_limit_per_address() {
+        let failures = Failures::default();
+        let (a, b): (IpAddr, IpAddr) = ("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap());
+        for _ in 0..LIMIT - 1 {
+            failures.failed(a);
+        }
+        assert_eq!(failures.blocked(a), None);
+        failures.failed(a);
+        assert!(failures.blocked(a).is_some_and(|d| d <= WINDOW));
+        assert_eq!(failures.blocked(b), None);
+    }
+}

@@ -1,0 +1,102 @@
+//! `watchword serve`: the Twilio Verify v2 (TOTP) API over watchword's stores.
+#![forbid(unsafe_code)]
+
+mod app;
+mod backoff;
+mod clock;
+mod error;
+mod extras;
+mod form;
+mod metrics;
+mod okta;
+mod serve;
+mod services;
+mod settings;
+mod twilio;
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use settings::{Settings, USAGE};
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("serve") => {}
+        Some("-h" | "--help" | "help") => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    }
+    let settings = match Settings::read(&args[1..], |name| std::env::var(name).ok()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("watchword serve: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("WATCHWORD_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tower_http=info")),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+    // The store is opened, and finally dropped, outside the async runtime: the PostgreSQL
+    // store's blocking client runs a runtime of its own, which may not be dropped inside another.
+    let store: services::Shared = match watchword_store::open(&settings.store) {
+        Ok(store) => Arc::new(store),
+        Err(e) => {
+            eprintln!("watchword serve: cannot open the store: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("watchword serve: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(serve(settings, store.clone()));
+    drop(runtime);
+    drop(store);
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("watchword serve: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(settings: Settings, store: services::Shared) -> Result<(), String> {
+    let tls = match (&settings.tls_cert, &settings.tls_key) {
+        (Some(cert), Some(key)) => Some(serve::tls_config(cert, key)?),
+        _ => None,
+    };
+    if settings.store == "memory:" {
+        tracing::warn!(
+            "the store is memory: every record is lost when the server stops (--store sqlite:///path keeps them)"
+        );
+    }
+    let listener = tokio::net::TcpListener::bind(settings.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", settings.listen))?;
+    let local = listener.local_addr().map_err(|e| e.to_string())?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let public_url = settings.public_url.clone().unwrap_or_else(|| format!("{scheme}://{local}"));
+    let app = Arc::new(app::App::new(&settings, store, public_url.clone()).map_err(|e| e.to_string())?);
+    let router = app::router(app, settings.body_limit, settings.request_timeout);
+    tracing::info!(listen = %local, public_url = %public_url, "watchword serve: listening");
+    // The line tests and scripts wait for (with the port, when --listen asked for port 0).
+    println!("listening on {local}");
+    let drain = settings.request_timeout + std::time::Duration::from_secs(1);
+    serve::run(listener, router, tls, settings.header_timeout, drain, app::shutdown_signal()).await;
+    Ok(())
+}
