@@ -2,8 +2,8 @@
 # tests run real server processes (memory, SQLite, and PostgreSQL when WATCHWORD_TEST_PG_URL is
 # set) with the test clock (`--features test-clock`), then once without it (no clock override in
 # builds without the feature); the official `twilio` SDKs for Python (requirements-dev.txt) and
-# Node (server/tests/node) then run the seed quickstart against the binary built without it. fmt and clippy cover the crate with the workspace
-# (mk/10-rust.mk). make demo runs the seed quickstart with the SDK against the server on SQLite.
+# Node (server/tests/node) then run Twilio's Verify TOTP quickstart against the binary built without it. fmt and clippy cover the crate with the workspace
+# (mk/10-rust.mk). make demo runs that quickstart with the SDK against the server on SQLite.
 .PHONY: server-build server-test server-node-deps demo-server
 
 SERVER_BIN := $(TARGET_DIR)/debug/watchword
@@ -28,7 +28,7 @@ server-test: python-venv server-node-deps
 
 TEST_TARGETS += server-test
 
-# The seed's Twilio quickstart with the official SDK against the server on an SQLite file.
+# Twilio's Verify TOTP quickstart with the official SDK against the server on an SQLite file.
 demo-server: server-build python-venv
 	WATCHWORD_SERVER_BIN=$(SERVER_BIN) $(VENV_BIN)/python $(ROOT)/examples/server/twilio_quickstart.py
 

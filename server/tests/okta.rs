@@ -1,5 +1,5 @@
 //! The Okta Factors API (TOTP) over a real listening server: enroll, activate, verify, get,
-//! list, delete, the catalog, and Okta's errors; the seed's curl requests but for the host.
+//! list, delete, the catalog, and Okta's errors; the curl requests of Okta's Factors API reference, but for the host.
 
 mod common;
 

@@ -1,5 +1,5 @@
 // The official `twilio` npm SDK (pinned in package.json) against `watchword serve`, with only
-// `client.verify.baseUrl` and the credentials changed: the seed's TOTP quickstart and answers.
+// `client.verify.baseUrl` and the credentials changed: Twilio's Verify TOTP quickstart and its answers.
 // WATCHWORD_SERVER_BIN names the server binary (make server-test sets it).
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
@@ -49,7 +49,7 @@ function totpOf (secret) {
   return new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret), digits: 6, period: 30, algorithm: 'SHA1' })
 }
 
-test('the seed quickstart', async () => {
+test('the Verify TOTP quickstart', async () => {
   const c = client()
   const service = await c.verify.v2.services.create({ friendlyName: 'Acme', 'totp.issuer': 'Acme Inc' })
   assert.match(service.sid, /^VA[0-9a-f]{32}$/)

@@ -1,5 +1,5 @@
 """The official `twilio` SDK (pinned in requirements-dev.txt) against `watchword serve`, with
-only its base URL and credentials changed: the seed's TOTP quickstart and its answers."""
+only its base URL and credentials changed: Twilio's Verify TOTP quickstart and its answers."""
 
 from __future__ import annotations
 
