@@ -193,23 +193,43 @@ struct Call<'a> {
     args: Args,
 }
 
-/// A call's arguments: the named parameters (no map is built for them) and the options object.
+/// The most named parameters a typed call passes.
+const NAMED: usize = 4;
+
+/// A call's arguments: the named parameters (held in place: neither a map nor a vector is
+/// allocated for them) and the options object.
 #[derive(Default)]
 struct Args {
-    named: Vec<(&'static str, Value)>,
+    named: [Option<(&'static str, Value)>; NAMED],
     options: Map<String, Value>,
+}
+
+impl Args {
+    fn names(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.named.iter().flatten().map(|(name, _)| *name)
+    }
+
+    fn push(&mut self, name: &'static str, value: Value) -> Result<(), Failure> {
+        match self.named.iter_mut().find(|slot| slot.is_none()) {
+            Some(slot) => {
+                *slot = Some((name, value));
+                Ok(())
+            }
+            None => Err(Failure::Panic(format!("internal error: more than {NAMED} named parameters"))),
+        }
+    }
 }
 
 impl Arguments for Args {
     fn take(&mut self, name: &'static str) -> Result<Option<Value>, watchword_core::Error> {
-        match self.named.iter().position(|(n, _)| *n == name) {
-            Some(i) => Ok(Some(self.named.swap_remove(i).1)),
+        match self.named.iter_mut().find(|slot| matches!(slot, Some((n, _)) if *n == name)) {
+            Some(slot) => Ok(slot.take().map(|(_, value)| value)),
             None => self.options.take(name),
         }
     }
 
     fn has_other(&self, read: &[&'static str]) -> bool {
-        !self.named.is_empty() || self.options.has_other(read)
+        self.names().next().is_some() || self.options.has_other(read)
     }
 }
 
@@ -229,7 +249,7 @@ impl<'a> Call<'a> {
     unsafe fn text(mut self, name: &'static str, ptr: *const c_char) -> Result<Call<'a>, Failure> {
         // SAFETY: forwarded promise.
         let value = unsafe { arg_str(ptr, name) }?;
-        self.args.named.push((name, Value::String(value.to_owned())));
+        self.args.push(name, Value::String(value.to_owned()))?;
         Ok(self)
     }
 
@@ -240,7 +260,7 @@ impl<'a> Call<'a> {
     unsafe fn code(mut self, name: &'static str, ptr: *const c_char, len: usize) -> Result<Call<'a>, Failure> {
         // SAFETY: forwarded promise.
         let value = unsafe { arg_text(ptr, len, name) }?;
-        self.args.named.push((name, Value::String(value.to_owned())));
+        self.args.push(name, Value::String(value.to_owned()))?;
         Ok(self)
     }
 
@@ -259,7 +279,7 @@ impl<'a> Call<'a> {
         let Ok(Value::Object(options)) = serde_json::from_str::<Value>(text) else {
             return Err(Failure::invalid("options_json", EXPECTED));
         };
-        if self.args.named.iter().any(|(name, _)| options.contains_key(*name)) {
+        if self.args.names().any(|name| options.contains_key(name)) {
             return Err(Failure::invalid("options_json", "no argument that is also passed as a parameter"));
         }
         self.args.options = options;

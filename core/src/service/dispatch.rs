@@ -192,7 +192,37 @@ impl Arguments for Map<String, Value> {
 /// rejected by [`Args::finish`]).
 struct Args<'a, A: Arguments + ?Sized> {
     source: &'a mut A,
-    read: Vec<&'static str>,
+    read: Read,
+}
+
+/// The names of the arguments an operation read: in place for as many as any operation reads
+/// today, in a vector beyond.
+#[derive(Default)]
+struct Read {
+    first: [&'static str; 16],
+    len: usize,
+    more: Vec<&'static str>,
+}
+
+impl Read {
+    fn push(&mut self, name: &'static str) {
+        match self.first.get_mut(self.len) {
+            Some(slot) => {
+                *slot = name;
+                self.len += 1;
+            }
+            None => self.more.push(name),
+        }
+    }
+
+    fn names(&self) -> alloc::borrow::Cow<'_, [&'static str]> {
+        let first = &self.first[..self.len];
+        if self.more.is_empty() {
+            alloc::borrow::Cow::Borrowed(first)
+        } else {
+            alloc::borrow::Cow::Owned([first, &self.more[..]].concat())
+        }
+    }
 }
 
 impl<A: Arguments + ?Sized> Args<'_, A> {
@@ -338,7 +368,7 @@ impl<A: Arguments + ?Sized> Args<'_, A> {
     }
 
     fn finish<T>(self, request: T) -> Result<T, Error> {
-        if self.source.has_other(&self.read) {
+        if self.source.has_other(&self.read.names()) {
             return Err(invalid("arguments", "only the arguments this operation defines"));
         }
         Ok(request)
@@ -365,7 +395,7 @@ impl Request {
     /// [`Request::parse`] over any source of named arguments; the values it reads are taken
     /// from it.
     pub fn from_arguments<A: Arguments + ?Sized>(op: &str, args: &mut A) -> Result<Request, Error> {
-        let mut a = Args { source: args, read: Vec::with_capacity(8) };
+        let mut a = Args { source: args, read: Read::default() };
         let request = match op {
             "create_entity" => Request::CreateEntity { identity: a.string("identity")? },
             "fetch_entity" => Request::FetchEntity { identity: a.string("identity")? },
@@ -574,5 +604,22 @@ impl<S: Store> Verify<S> {
             _ => return Err(invalid("arguments", "a JSON object")),
         };
         Ok(self.execute(Request::from_arguments(op, &mut map)?, now)?.view(now))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Read;
+
+    /// Names past the in-place ones are kept too, in order.
+    #[test]
+    fn read_names_are_all_kept() {
+        const NAMES: [&str; 20] =
+            ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p", "q", "r", "s", "t"];
+        for count in [0, 1, 16, 17, 20] {
+            let mut read = Read::default();
+            NAMES[..count].iter().for_each(|name| read.push(name));
+            assert_eq!(&*read.names(), &NAMES[..count]);
+        }
     }
 }
