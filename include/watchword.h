@@ -456,7 +456,7 @@ typedef struct {
      */
     const char *service;
     /**
-     * `"entity"`, `"factor"`, `"challenge"`, `"tombstone"`, or any kind a later version adds:
+     * `"entity"`, `"factor"`, `"challenge"`, `"tombstone"`, `"service"`, or any kind a later version adds:
      * store it as text, never refuse an unknown one.
      */
     const char *kind;

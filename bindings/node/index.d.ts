@@ -916,7 +916,7 @@ export interface StoreCursor {
 export interface StoreWrite {
   /** The service namespace. */
   service: string
-  /** `'entity'`, `'factor'`, `'challenge'`, `'tombstone'` (and any later kind). */
+  /** `'entity'`, `'factor'`, `'challenge'`, `'tombstone'`, `'service'` (and any later kind). */
   kind: string
   /** The identity for entities, the sid otherwise. */
   key: string

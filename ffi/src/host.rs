@@ -46,7 +46,7 @@ pub struct ww_host_cursor {
 pub struct ww_host_write {
     /// The service namespace (the `service` setting).
     pub service: *const c_char,
-    /// `"entity"`, `"factor"`, `"challenge"`, `"tombstone"`, or any kind a later version adds:
+    /// `"entity"`, `"factor"`, `"challenge"`, `"tombstone"`, `"service"`, or any kind a later version adds:
     /// store it as text, never refuse an unknown one.
     pub kind: *const c_char,
     /// The record's key: the identity for entities, the sid otherwise. A row is found by
@@ -262,6 +262,7 @@ fn kind_name(kind: &'static str) -> &'static CStr {
         "factor" => c"factor",
         "challenge" => c"challenge",
         "tombstone" => c"tombstone",
+        "service" => c"service",
         other => static_c_str(other),
     }
 }

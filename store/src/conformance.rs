@@ -8,21 +8,21 @@
 //! - [`compare_and_set`]: stale versions conflict, inserts need absence, deletes name their
 //!   version, and a commit whose second write conflicts applies nothing;
 //! - [`listing`]: list and scan answer in (date_created, key) order, page by page, and keep
-//!   services and identities apart;
+//!   services and identities apart; service definitions are kept and listed like any record;
 //! - [`one_approval_per_code`], [`one_approval_per_recovery_code`]: callers racing with one
 //!   right code get one approval (for stores shared by several services or threads).
 //!
 //! Each check uses its own random service namespace, so one store can run them all.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use rand_core::RngCore;
 use serde_json::Value;
 use watchword_core::service::VerificationResult;
 use watchword_core::service::{
-    Challenge, ChallengeStatus, Cursor, Entity, Key, Kind, NewChallenge, NewFactor, Record, Request, ServiceConfig,
-    Steps, Store, Verify, Write,
+    Challenge, ChallengeStatus, Cursor, Entity, Key, Kind, NewChallenge, NewFactor, Paging, Record, Request,
+    ServiceConfig, ServiceDefinition, Steps, Store, Verify, Write,
 };
 use watchword_core::{Error, KeyUri, Totp};
 
@@ -416,6 +416,47 @@ pub fn listing(store: &dyn Store) -> Result<(), String> {
     let key = challenges[0].key();
     store.commit(service, vec![Write::Delete { key, expected: 1 }]).map_err(err)?;
     check(store.list(service, &owner.identity, Kind::Challenge, None, 10).map_err(err)?.len() == 2, "deleted")?;
+    definitions(store, &config)
+}
+
+/// Service definitions (a server's registry) are kept, changed with compare-and-set, listed
+/// apart from other kinds and deleted like every record.
+fn definitions(store: &dyn Store, template: &ServiceConfig) -> Result<(), String> {
+    let err = |e: Error| e.to_string();
+    let mut config = ServiceConfig::new("registry").map_err(err)?;
+    config.service = namespace("registry");
+    let registry = Verify::new(config, store);
+    let mut made = Vec::new();
+    for (n, name) in ["Acme", "Umbrella", "Initech"].into_iter().enumerate() {
+        let settings = BTreeMap::from([(String::from("code_length"), 6 + n as u64)]);
+        let definition =
+            ServiceDefinition::new(name, name, settings, [n as u8 + 1; 16], 100 + n as u64).map_err(err)?;
+        made.push(registry.create_definition(definition).map_err(err)?);
+    }
+    let sid = made[1].sid.as_str().to_string();
+    check(registry.fetch_definition(&sid).map_err(err)? == Some(made[1].clone()), "a definition is read back")?;
+    check(matches!(registry.create_definition(made[1].clone()), Err(Error::Conflict)), "a second insert conflicts")?;
+    let listed = registry.list_definitions(&Paging::first(10)).map_err(err)?;
+    check(listed.items == made, "definitions are listed oldest first")?;
+    let changed = registry
+        .update_definition(&sid, 500, |d| {
+            d.settings.insert(String::from("skew"), 2);
+            d.config(template).map(drop)
+        })
+        .map_err(err)?
+        .ok_or("the definition is gone")?;
+    check(changed.version == 2 && changed.date_updated == 500, "an update raises the version")?;
+    check(changed.config(template).map_err(err)?.skew == 2, "an update changes the settings")?;
+    let refused = registry.update_definition(&sid, 600, |d| {
+        d.settings.insert(String::from("skew"), 9);
+        d.config(template).map(drop)
+    });
+    check(refused.is_err(), "an update the change refuses is an error")?;
+    check(registry.fetch_definition(&sid).map_err(err)? == Some(changed), "…and changes nothing")?;
+    check(registry.delete_definition(&sid).map_err(err)?, "a definition is deleted")?;
+    check(registry.fetch_definition(&sid).map_err(err)?.is_none(), "…and is gone")?;
+    check(!registry.delete_definition(&sid).map_err(err)?, "deleting it again finds nothing")?;
+    check(registry.list_entities(&Paging::first(10)).map_err(err)?.items.is_empty(), "definitions are no entities")?;
     Ok(())
 }
 

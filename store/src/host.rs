@@ -27,7 +27,7 @@ use watchword_core::Error;
 pub struct HostWrite {
     /// The service namespace.
     pub service: String,
-    /// `"entity"`, `"factor"`, `"challenge"`, `"tombstone"` (and any later kind).
+    /// `"entity"`, `"factor"`, `"challenge"`, `"tombstone"`, `"service"` (and any later kind).
     pub kind: &'static str,
     /// The identity for entities, the sid otherwise.
     pub key: String,

@@ -185,7 +185,7 @@ pub struct StoreCursor {
 pub struct StoreWrite {
     /// The service namespace.
     pub service: String,
-    /// `'entity'`, `'factor'`, `'challenge'`, `'tombstone'` (and any later kind).
+    /// `'entity'`, `'factor'`, `'challenge'`, `'tombstone'`, `'service'` (and any later kind).
     pub kind: String,
     /// The identity for entities, the sid otherwise.
     pub key: String,

@@ -54,7 +54,7 @@ impl Write {
     fn service(&self) -> &str {
         &self.inner.service
     }
-    /// `"entity"`, `"factor"`, `"challenge"` or `"tombstone"` (and any later kind).
+    /// `"entity"`, `"factor"`, `"challenge"`, `"tombstone"` or `"service"` (and any later kind).
     #[getter]
     fn kind(&self) -> &'static str {
         self.inner.kind

@@ -6,7 +6,9 @@ use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use super::{Challenge, Cursor, Entity, Factor, Identity, Key, Kind, Record, Sid, Store, Tombstone, Write};
+use super::{
+    Challenge, Cursor, Entity, Factor, Identity, Key, Kind, Record, ServiceDefinition, Sid, Store, Tombstone, Write,
+};
 use crate::Error;
 
 /// A thread-safe in-memory [`Store`]. Commits are atomic: every write's version is checked
@@ -54,6 +56,8 @@ struct Inner {
     index: Map<Identity, Lists>,
     /// Few and short-lived: listed by a full pass.
     tombstones: Map<Sid, Tombstone>,
+    /// Service definitions (a server's registry namespace): few, listed by a full pass.
+    definitions: Map<Sid, ServiceDefinition>,
 }
 
 impl MemoryStore {
@@ -172,6 +176,7 @@ impl Inner {
             Key::Factor(sid) => self.factors.get(sid).map_or(0, |s| s.record.version),
             Key::Challenge(sid) => self.challenges.get(sid).map_or(0, |s| s.record.version),
             Key::Tombstone(sid) => self.tombstones.get(sid).map_or(0, |t| t.version),
+            Key::Service(sid) => self.definitions.get(sid).map_or(0, |d| d.version),
         }
     }
 
@@ -191,6 +196,10 @@ impl Inner {
                 self.tombstones.insert(t.sid, t);
                 None
             }
+            Record::Service(d) => {
+                self.definitions.insert(d.sid, d);
+                None
+            }
             // Refused by `commit`.
             Record::Sealed(_) => None,
         };
@@ -206,6 +215,10 @@ impl Inner {
             Key::Challenge(sid) => remove_owned(&mut self.challenges, &mut self.index, sid),
             Key::Tombstone(sid) => {
                 self.tombstones.remove(sid);
+                None
+            }
+            Key::Service(sid) => {
+                self.definitions.remove(sid);
                 None
             }
         };
@@ -237,6 +250,7 @@ impl Inner {
             Key::Factor(sid) => Record::Factor(Factor::clone(&self.factors.get(sid)?.record)),
             Key::Challenge(sid) => Record::Challenge(Challenge::clone(&self.challenges.get(sid)?.record)),
             Key::Tombstone(sid) => Record::Tombstone(self.tombstones.get(sid)?.clone()),
+            Key::Service(sid) => Record::Service(self.definitions.get(sid)?.clone()),
         })
     }
 
@@ -262,6 +276,13 @@ impl Inner {
                 .filter(|t| identity.is_none_or(|id| t.identity == *id))
                 .cloned()
                 .map(Record::Tombstone)
+                .collect(),
+            (Kind::Service, identity) => self
+                .definitions
+                .values()
+                .filter(|d| identity.is_none_or(|id| d.identity == *id))
+                .cloned()
+                .map(Record::Service)
                 .collect(),
         }
     }

@@ -33,6 +33,7 @@
 
 mod challenge;
 mod config;
+mod definition;
 mod entity;
 mod factor;
 mod ids;
@@ -60,6 +61,7 @@ use alloc::string::String;
 
 pub use challenge::{Challenge, ChallengeStatus, DetailField, Details, NewChallenge};
 pub use config::{FactorConfig, ServiceConfig, Setting, DEFAULT_SERVICE, DEFAULT_STORE, MIN_SECRET_BYTES, SETTINGS};
+pub use definition::ServiceDefinition;
 pub use entity::Entity;
 pub use factor::{Factor, FactorStatus, FactorType, FactorUpdate, Guard, NewFactor, Quota};
 pub use ids::{Identity, Sid};

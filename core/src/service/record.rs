@@ -12,7 +12,7 @@ use super::challenge::MAX_EXPIRATION;
 use super::factor::check_friendly_name;
 use super::{check_identity, check_sid, Identity, Metadata, Sid};
 use super::{Challenge, ChallengeStatus, DetailField, Details, Entity, Factor, FactorConfig, FactorStatus, Quota};
-use super::{FactorType, Guard, RecoveryCodes, Tombstone, MAX_RECOVERY_CODES, RECOVERY_SALT_BYTES};
+use super::{FactorType, Guard, RecoveryCodes, ServiceDefinition, Tombstone, MAX_RECOVERY_CODES, RECOVERY_SALT_BYTES};
 use crate::error::Invalid;
 use crate::{Algorithm, Error, Secret};
 
@@ -584,5 +584,64 @@ impl Tombstone {
         };
         f.finish()?;
         Ok(tombstone)
+    }
+}
+
+impl ServiceDefinition {
+    /// The stored record (JSON, `"v": 3`; definitions exist from version 3).
+    ///
+    /// ```
+    /// use std::collections::BTreeMap;
+    /// use watchword_core::service::ServiceDefinition;
+    /// let settings = BTreeMap::from([("time_step".to_string(), 60)]);
+    /// let d = ServiceDefinition::new("Acme", "Acme Bank", settings, [7; 16], 1_700_000_000).unwrap();
+    /// assert_eq!(ServiceDefinition::from_record(&d.to_record()).unwrap(), d);
+    /// ```
+    pub fn to_record(&self) -> String {
+        json!({
+            "v": RECORD_VERSION,
+            "type": "service",
+            "sid": self.sid,
+            "identity": self.identity,
+            "friendly_name": self.friendly_name,
+            "issuer": self.issuer,
+            "settings": self.settings,
+            "date_created": self.date_created,
+            "date_updated": self.date_updated,
+            "version": self.version,
+        })
+        .to_string()
+    }
+
+    /// Reads a stored record, rejecting unknown versions, missing fields and invalid values.
+    pub fn from_record(text: &str) -> Result<ServiceDefinition, Error> {
+        ServiceDefinition::from_value(parse(text)?)
+    }
+
+    pub(crate) fn from_value(value: Value) -> Result<ServiceDefinition, Error> {
+        let (value, _) = Fields::open(value, "service", 3)?;
+        let mut f = Fields::new(value.as_object().ok_or_else(|| bad("record", "is not a JSON object"))?);
+        let sid = record_sid(f.str("sid")?, "VA")?;
+        let definition = ServiceDefinition {
+            sid,
+            identity: record_identity(f.str("identity")?)?,
+            friendly_name: f.string("friendly_name")?,
+            issuer: f.string("issuer")?,
+            settings: f
+                .get("settings")?
+                .as_object()
+                .and_then(|map| map.iter().map(|(k, v)| Some((k.clone(), v.as_u64()?))).collect())
+                .ok_or_else(|| bad("settings", "must be an object of unsigned integers"))?,
+            date_created: f.u64("date_created")?,
+            date_updated: f.u64("date_updated")?,
+            version: check_version(f.u64("version")?)?,
+        };
+        f.finish()?;
+        check_times(definition.date_created, definition.date_updated)?;
+        if definition.identity.as_str() != sid.as_str() {
+            return Err(bad("identity", "is not the definition's sid"));
+        }
+        check_friendly_name(&definition.friendly_name).map_err(|_| bad("friendly_name", "is not a valid name"))?;
+        Ok(definition)
     }
 }

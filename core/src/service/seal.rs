@@ -336,6 +336,7 @@ impl Sealed {
             Kind::Factor => Key::Factor(sid("YF")?),
             Kind::Challenge => Key::Challenge(sid("YC")?),
             Kind::Tombstone => Key::Tombstone(sid("YF")?),
+            Kind::Service => Key::Service(sid("VA")?),
         };
         check_kid(e.kid).map_err(|_| bad("kid", "is not a valid key id"))?;
         if !super::config::valid_service(e.service) {

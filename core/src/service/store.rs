@@ -8,7 +8,7 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::{Challenge, Entity, Factor, Identity, Sealed, Sid, Tombstone};
+use super::{Challenge, Entity, Factor, Identity, Sealed, ServiceDefinition, Sid, Tombstone};
 use crate::Error;
 
 /// The kinds of record a service keeps.
@@ -23,11 +23,13 @@ pub enum Kind {
     Challenge,
     /// A deleted factor's [`Tombstone`], keyed by the factor's sid.
     Tombstone,
+    /// A [`ServiceDefinition`], keyed by its `VA…` sid (in a server's registry namespace).
+    Service,
 }
 
 impl Kind {
     /// Every kind.
-    pub const ALL: [Kind; 4] = [Kind::Entity, Kind::Factor, Kind::Challenge, Kind::Tombstone];
+    pub const ALL: [Kind; 5] = [Kind::Entity, Kind::Factor, Kind::Challenge, Kind::Tombstone, Kind::Service];
 
     /// `"entity"`, `"factor"`, `"challenge"` or `"tombstone"`: the `type` of its stored records.
     pub const fn as_str(self) -> &'static str {
@@ -36,6 +38,7 @@ impl Kind {
             Kind::Factor => "factor",
             Kind::Challenge => "challenge",
             Kind::Tombstone => "tombstone",
+            Kind::Service => "service",
         }
     }
 
@@ -62,6 +65,8 @@ pub enum Record {
     Challenge(Challenge),
     /// A deleted factor's tombstone.
     Tombstone(Tombstone),
+    /// A service namespace's definition.
+    Service(ServiceDefinition),
     /// A record of any kind sealed under a secret key (SPEC §10): what a store holds when the
     /// service has secret keys. Only its envelope's fields are readable.
     Sealed(Sealed),
@@ -75,6 +80,7 @@ impl Record {
             Record::Factor(f) => Key::Factor(f.sid),
             Record::Challenge(c) => Key::Challenge(c.sid),
             Record::Tombstone(t) => Key::Tombstone(t.sid),
+            Record::Service(d) => Key::Service(d.sid),
             Record::Sealed(s) => s.key,
         }
     }
@@ -91,6 +97,7 @@ impl Record {
             Record::Factor(f) => f.version,
             Record::Challenge(c) => c.version,
             Record::Tombstone(t) => t.version,
+            Record::Service(d) => d.version,
             Record::Sealed(s) => s.version,
         }
     }
@@ -102,6 +109,7 @@ impl Record {
             Record::Factor(f) => &f.identity,
             Record::Challenge(c) => &c.identity,
             Record::Tombstone(t) => &t.identity,
+            Record::Service(d) => &d.identity,
             Record::Sealed(s) => &s.identity,
         }
     }
@@ -113,6 +121,7 @@ impl Record {
             Record::Factor(f) => f.date_created,
             Record::Challenge(c) => c.date_created,
             Record::Tombstone(t) => t.date_created,
+            Record::Service(d) => d.date_created,
             Record::Sealed(s) => s.date_created,
         }
     }
@@ -130,6 +139,7 @@ impl Record {
             Record::Factor(f) => f.to_record(),
             Record::Challenge(c) => c.to_record(),
             Record::Tombstone(t) => t.to_record(),
+            Record::Service(d) => d.to_record(),
             Record::Sealed(s) => s.to_stored(),
         }
     }
@@ -164,6 +174,7 @@ impl Record {
             Kind::Factor => Record::Factor(Factor::from_value(value)?),
             Kind::Challenge => Record::Challenge(Challenge::from_value(value)?),
             Kind::Tombstone => Record::Tombstone(Tombstone::from_value(value)?),
+            Kind::Service => Record::Service(ServiceDefinition::from_value(value)?),
         })
     }
 }
@@ -179,6 +190,8 @@ pub enum Key {
     Challenge(Sid),
     /// A deleted factor's sid.
     Tombstone(Sid),
+    /// A service definition's sid.
+    Service(Sid),
 }
 
 impl Key {
@@ -189,6 +202,7 @@ impl Key {
             Key::Factor(_) => Kind::Factor,
             Key::Challenge(_) => Kind::Challenge,
             Key::Tombstone(_) => Kind::Tombstone,
+            Key::Service(_) => Kind::Service,
         }
     }
 
@@ -196,7 +210,7 @@ impl Key {
     pub fn as_str(&self) -> &str {
         match self {
             Key::Entity(identity) => identity.as_str(),
-            Key::Factor(sid) | Key::Challenge(sid) | Key::Tombstone(sid) => sid.as_str(),
+            Key::Factor(sid) | Key::Challenge(sid) | Key::Tombstone(sid) | Key::Service(sid) => sid.as_str(),
         }
     }
 }

@@ -8,13 +8,14 @@ use rand_core::{CryptoRng, OsRng, RngCore};
 
 use super::steps::{Replay, Tape};
 
+use super::definition::check_service_sid;
 use super::factor::higher_quota;
 use super::record::MAX_RECORD_VERSION;
 use super::recovery::{AnswerDigest, PlainCodes, RecoveryCodes};
 use super::{check_identity, check_sid, invalid, Identity, Metadata, ServiceConfig, Sid, Verification};
 use super::{
     Challenge, ChallengeStatus, Cursor, Entity, Factor, FactorType, FactorUpdate, Key, Kind, NewChallenge, NewFactor,
-    Record, Store, Tombstone, Write,
+    Record, ServiceDefinition, Store, Tombstone, Write,
 };
 use crate::Error;
 
@@ -234,6 +235,16 @@ macro_rules! kept {
 
 kept!(Entity, Factor, Challenge, Tombstone);
 
+impl Kept for ServiceDefinition {
+    const KIND: Kind = Kind::Service;
+    fn from_record(record: Record) -> Option<ServiceDefinition> {
+        match record {
+            Record::Service(d) => Some(d),
+            _ => None,
+        }
+    }
+}
+
 fn wrong_kind() -> Error {
     Error::storage("the store answered a record of another kind")
 }
@@ -278,6 +289,7 @@ fn put(mut record: Record, expected: u64) -> Result<Write, Error> {
         Record::Factor(f) => f.version = version,
         Record::Challenge(c) => c.version = version,
         Record::Tombstone(t) => t.version = version,
+        Record::Service(d) => d.version = version,
         Record::Sealed(_) => return Err(Error::storage("a sealed record cannot be changed without its key")),
     }
     Ok(Write::Put { record, expected })
@@ -811,6 +823,59 @@ impl<S: Store> Verify<S> {
             .filter(|_| more)
             .map(|c| page_token(&Cursor { created: c.date_created, key: String::from(c.sid.as_str()) }));
         Ok(Page { items: all, next_page_token })
+    }
+
+    /// The service definition `sid` kept in this service's namespace (a server's registry of
+    /// the namespaces it hosts), or `None`.
+    pub fn fetch_definition(&self, sid: &str) -> Result<Option<ServiceDefinition>, Error> {
+        self.get::<ServiceDefinition>(Key::Service(check_service_sid(sid)?))
+    }
+
+    /// Keeps a new service definition (version 1). One with its sid already there is a
+    /// `conflict`.
+    pub fn create_definition(&self, mut definition: ServiceDefinition) -> Result<ServiceDefinition, Error> {
+        definition.version = next_version(0)?;
+        self.commit(alloc::vec![put(Record::Service(definition.clone()), 0)?])?;
+        Ok(definition)
+    }
+
+    /// Changes the definition `sid` with `change` at `now` (a compare-and-set, run again on a
+    /// lost race; its sid cannot change): the new definition, or `None` when there is none.
+    pub fn update_definition(
+        &self,
+        sid: &str,
+        now: u64,
+        mut change: impl FnMut(&mut ServiceDefinition) -> Result<(), Error>,
+    ) -> Result<Option<ServiceDefinition>, Error> {
+        check_now(now)?;
+        let key = Key::Service(check_service_sid(sid)?);
+        self.retry(|| {
+            let Some(stored) = self.get::<ServiceDefinition>(key)? else { return Ok(None) };
+            let mut changed = stored.clone();
+            change(&mut changed)?;
+            changed.sid = stored.sid;
+            changed.identity = stored.identity;
+            changed.date_created = stored.date_created;
+            changed.date_updated = now.max(stored.date_created);
+            changed.version = next_version(stored.version)?;
+            self.commit(alloc::vec![put(Record::Service(changed.clone()), stored.version)?])?;
+            Ok(Some(changed))
+        })
+    }
+
+    /// Removes the definition `sid` (not the records of its namespace); whether there was one.
+    pub fn delete_definition(&self, sid: &str) -> Result<bool, Error> {
+        let key = Key::Service(check_service_sid(sid)?);
+        self.retry(|| {
+            let Some(stored) = self.get::<ServiceDefinition>(key)? else { return Ok(false) };
+            self.commit(alloc::vec![Write::Delete { key, expected: stored.version }])?;
+            Ok(true)
+        })
+    }
+
+    /// One page of the service definitions, oldest first.
+    pub fn list_definitions(&self, paging: &Paging) -> Result<Page<ServiceDefinition>, Error> {
+        self.page::<ServiceDefinition>(None, paging, |_| true)
     }
 
     /// Removes what has outlived its use; returns how many records it removed: factors that
