@@ -268,10 +268,10 @@ with the same table shape and concurrency. SQLite FULL syncs every commit to the
 `watchword serve` (`bench/server.py`, `make bench-server`): `POST /v2/Services/{{VA}}/Entities/
 {{identity}}/Challenges` with `FactorSid` and `AuthPayload` = the factor's current code, form-encoded,
 Basic authentication, rotating over enough verified factors that none runs out of its quotas or
-reaches the lockout; each factor's first code is `approved`, the next ones `replayed`. Next to an
-axum hello-world (`server/examples/hello.rs`, the same tokio runtime and release profile), the
-HTTP ceiling of the machine. Target: the memory store at ≥ 50% of the hello-world's requests per
-second.
+reaches the lockout; a factor's code is `approved` once (unless its enrollment, in the same time
+step, used it) and `replayed` after, both checked and written. Next to an axum hello-world
+(`server/examples/hello.rs`, the same tokio runtime and release profile), the HTTP ceiling of the
+machine. Target: the memory store at ≥ 50% of the hello-world's requests per second.
 
 {server_table}
 """

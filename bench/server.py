@@ -11,9 +11,10 @@ The load generator is wrk, with a fixed number of connections and threads for a 
 Lua script (written here) rotates over pre-built requests: `POST /v2/Services/{VA}/Entities/
 {identity}/Challenges` with `FactorSid` and `AuthPayload` = the factor's code, form-encoded, with
 Basic authentication. The factors are created and verified through the Twilio API beforehand,
-enough of them that no factor sees more than PER_FACTOR requests in a run: a factor's first
-request approves its code and the next ones are answered `replayed` (both are real checks that
-write the challenge and the factor), and a replay counts as a failure, so a factor must stay
+enough of them that no factor sees more than PER_FACTOR requests in a run: a factor's code is
+approved once (unless its enrollment, in the same time step, used it) and answered `replayed`
+after (both are real checks that write the challenge and the factor), and a replay counts as a
+failure, so a factor must stay
 under the lockout threshold (raised to its maximum, 100, with the quotas, in the server's
 [settings]). Every answer must be 201: wrk's non-2xx count and socket errors are reported, and
 the server's own metrics are read after the run (answers by status, results by kind) and checked
