@@ -326,7 +326,7 @@ def hello(wrk_bin: str, hello_bin: Path, args: argparse.Namespace, script: Path)
 
 
 def serve(wrk_bin: str, server_bin: Path, args: argparse.Namespace, script: Path, store: str, label: str,
-          factors_needed: int, tmp: Path) -> Run:
+          factors_needed: int, tmp: Path, parts: list[list[Run]] | None = None) -> Run:
     config = tmp / "watchword.toml"
     config.write_text(SETTINGS)
     env = dict(os.environ, WATCHWORD_TWILIO_ACCOUNT_SID=ACCOUNT_SID, WATCHWORD_TWILIO_AUTH_TOKEN=AUTH_TOKEN,
@@ -339,6 +339,15 @@ def serve(wrk_bin: str, server_bin: Path, args: argparse.Namespace, script: Path
         # Warm up on reads of the service (the same authentication and blocking pool), leaving the
         # factors to the run.
         wrk(wrk_bin, p, args, script, args.warmup, path=f"/v2/Services/{va}", auth=True)
+        if parts is not None:
+            # Where the time goes: the server's HTTP stack alone (its accept loop and layers,
+            # no authentication, no store), then an authenticated read of the service (one
+            # store call on the blocking pool, a JSON answer).
+            for i, (path, auth, part) in enumerate([
+                    ("/healthz", False, "`watchword serve`, `GET /healthz` (HTTP stack only)"),
+                    (f"/v2/Services/{va}", True, "`watchword serve`, `GET /v2/Services/{VA}` (authenticated read)")]):
+                parts[i].append(figures(part, wrk(wrk_bin, p, args, script, args.duration, path=path, auth=auth),
+                                        os.getloadavg()[0]))
         # Codes of the current time step, computed just before the run: the run stays inside
         # the window (skew 1), so every code is checked for real.
         now = time.time()
@@ -399,17 +408,18 @@ def main() -> int:
         # The hello-world and the memory store take turns, a fresh process each round, so that
         # other load on the machine hits them alike; the ratio is the median of the rounds'.
         hellos, memories = [], []
+        parts: list[list[Run]] = [[], []]
         for round_ in range(args.rounds):
             hellos.append(hello(wrk_bin, hello_bin, args, script))
             log(f"round {round_ + 1}: hello-world {hellos[-1].rps:,.0f}/s")
             # Enough factors for the hello-world's rate, which no server exceeds.
             needed = max(100, math.ceil(hellos[-1].rps * 1.2 * args.duration / PER_FACTOR))
             memories.append(serve(wrk_bin, server_bin, args, script, "memory:", "`watchword serve`, memory store",
-                                  needed, tmp))
+                                  needed, tmp, parts))
             log(f"round {round_ + 1}: memory store {memories[-1].rps:,.0f}/s, errors: {memories[-1].errors or 'none'}")
         ratio = statistics.median(m.rps / h.rps for h, m in zip(hellos, memories))
         ceiling, memory = combine(hellos), combine(memories)
-        runs = [ceiling, memory]
+        runs = [ceiling, *(combine(part) for part in parts), memory]
         stores = [(f"sqlite:///{tmp}/normal.db?synchronous=normal", "`watchword serve`, SQLite synchronous=NORMAL")]
         if not args.no_full:
             stores.append((f"sqlite:///{tmp}/full.db?synchronous=full", "`watchword serve`, SQLite synchronous=FULL"))
@@ -426,7 +436,8 @@ def main() -> int:
              f"{args.duration:g} s per run after {args.warmup:g} s of warm-up, load generator and server "
              f"on the same {os.cpu_count()} cores; load average (1 min) just before each run. The hello-world "
              f"and the memory store took turns for {args.rounds} rounds, a fresh process each (medians below; "
-             f"the rounds: {rounds}); SQLite ran once each.", "",
+             f"the rounds: {rounds}); each memory round also measured the server's `GET /healthz` and an "
+             f"authenticated `GET` of the service first, to show where the time goes; SQLite ran once each.", "",
              "| server | requests/s | p50 | p99 | ÷ hello-world | errors | codes checked | load |",
              "|---|---:|---:|---:|---:|---|---|---:|"]
     for r in runs:
