@@ -1,5 +1,6 @@
 """watchword against every peer, side by side: builds in release, runs the Rust, C, Python and
-Node benchmarks one after the other in this run, then the service's throughput, and writes
+Node benchmarks one after the other in this run, then the service's throughput, the durable
+stores and `watchword serve` under wrk (bench/server.py), and writes
 bench/results.md.
 
     make bench            (sets up the virtualenv, the npm packages and liboath first)
@@ -83,6 +84,18 @@ def stores() -> str:
     virtualenv with the release build bench-python installed."""
     out = OUT / "stores.md"
     run([str(ROOT / ".venv" / "bin" / "python"), str(ROOT / "bench" / "stores.py"), "--out", str(out)], cwd=ROOT)
+    return out.read_text().strip()
+
+
+def server() -> str:
+    """`watchword serve` under wrk against an axum hello-world (bench/server.py): challenges
+    created with the code per second over the memory store and SQLite. A run with errors is
+    reported in its table rather than stopping the report."""
+    out = OUT / "server.md"
+    out.unlink(missing_ok=True)
+    cmd = [sys.executable, str(ROOT / "bench" / "server.py"), "--out", str(out)]
+    print("+", " ".join(cmd), flush=True)
+    subprocess.run(cmd, cwd=ROOT)
     return out.read_text().strip()
 
 
@@ -200,6 +213,7 @@ def main() -> int:
     service_table, rust_ns = service()
     seal_table = seal()
     stores_table = stores()
+    server_table = server()
     rows = [json.loads(line) for line in results.read_text().splitlines() if line.strip()]
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor())
@@ -250,6 +264,16 @@ throwaway PostgreSQL server (`make bench` starts it; synchronous_commit on, as i
 with the same table shape and concurrency. SQLite FULL syncs every commit to the disk.
 
 {stores_table}
+
+`watchword serve` (`bench/server.py`, `make bench-server`): `POST /v2/Services/{{VA}}/Entities/
+{{identity}}/Challenges` with `FactorSid` and `AuthPayload` = the factor's current code, form-encoded,
+Basic authentication, rotating over enough verified factors that none runs out of its quotas or
+reaches the lockout; a factor's code is `approved` once (unless its enrollment, in the same time
+step, used it) and `replayed` after, both checked and written. Next to an axum hello-world
+(`server/examples/hello.rs`, the same tokio runtime and release profile), the HTTP ceiling of the
+machine. Target: the memory store at ≥ 50% of the hello-world's requests per second.
+
+{server_table}
 """
     (ROOT / "bench" / "results.md").write_text(text)
     print(text)
