@@ -37,11 +37,15 @@ pub struct App {
     pub okta: Option<crate::okta::Okta>,
     /// Failed authentications by client address.
     pub failures: crate::backoff::Failures,
+    /// Whether store calls may wait (every store but the memory store).
+    pub store_waits: bool,
 }
 
 impl App {
     /// The shared state over an opened store.
     pub fn new(settings: &Settings, store: Shared, public_url: String) -> Result<App, watchword_core::Error> {
+        // Only the memory store keeps its records in this process: the others do I/O.
+        let store_waits = !store.keeps_typed_records();
         Ok(App {
             okta: match &settings.okta_api_token {
                 Some(token) => {
@@ -51,6 +55,7 @@ impl App {
             },
             registry: Registry::new(store, settings.template.clone())?,
             failures: crate::backoff::Failures::default(),
+            store_waits,
             public_url,
             account_sid: settings.twilio_account_sid.clone(),
             auth_token: Zeroizing::new(settings.twilio_auth_token.clone()),
@@ -82,20 +87,32 @@ impl App {
     }
 }
 
-/// Runs a service operation on the blocking pool (store calls block), never on the async
-/// workers. A panic inside becomes a 500 that says nothing more.
+/// Whether an answer may be hashed as a recovery code (PBKDF2, milliseconds of work): only one
+/// in a code's form is (core checks the form before anything is hashed).
+pub fn may_hash(answer: &str) -> bool {
+    watchword_core::service::normalize_recovery_code(answer).is_some()
+}
+
+/// Runs a service operation where it cannot hold up the async workers. A store that waits
+/// (SQLite's disk, PostgreSQL's network) and recovery-code hashing (`hashing`) run on the
+/// blocking pool; over the memory store, which never waits, anything else takes microseconds
+/// and runs here, sparing the request two thread hand-offs. A panic becomes a 500 that says
+/// nothing more.
 pub async fn blocking<T: Send + 'static>(
     app: &Arc<App>,
+    hashing: bool,
     operation: impl FnOnce(&App) -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
-    let app = app.clone();
-    match tokio::task::spawn_blocking(move || operation(&app)).await {
-        Ok(result) => result,
-        Err(_) => {
-            tracing::error!("a request's task failed");
-            Err(ApiError::Internal)
-        }
-    }
+    let outcome = if hashing || app.store_waits {
+        let app = app.clone();
+        tokio::task::spawn_blocking(move || operation(&app)).await.map_err(drop)
+    } else {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| operation(app))).map_err(drop)
+    };
+    outcome.unwrap_or_else(|()| {
+        tracing::error!("a request's task failed");
+        Err(ApiError::Internal)
+    })
 }
 
 async fn require_twilio_auth(

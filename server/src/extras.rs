@@ -52,7 +52,7 @@ async fn regenerate(
     let now = crate::clock::now();
     let update = FactorUpdate { regenerate: true, ..FactorUpdate::default() };
     let (va, (factor, binding)) =
-        in_service(&app, va, move |v| Ok(v.update_factor_with_codes(&identity, &sid, &update, now)?)).await?;
+        in_service(&app, va, true, move |v| Ok(v.update_factor_with_codes(&identity, &sid, &update, now)?)).await?;
     ok(StatusCode::OK, factor_view(&app, &va, &factor, factor.answer_view(None, binding.as_ref())))
 }
 
@@ -63,7 +63,7 @@ async fn unlock(
     FormBody(f): FormBody,
 ) -> Answer {
     f.only(&[], "no parameters")?;
-    let (va, factor) = in_service(&app, va, move |v| Ok(v.unlock_factor(&identity, &sid)?)).await?;
+    let (va, factor) = in_service(&app, va, false, move |v| Ok(v.unlock_factor(&identity, &sid)?)).await?;
     ok(StatusCode::OK, factor_view(&app, &va, &factor, factor.view()))
 }
 
@@ -72,7 +72,7 @@ async fn unlock(
 async fn sweep(State(app): AppState, TwilioPath(va): TwilioPath<String>, FormBody(f): FormBody) -> Answer {
     f.only(&[], "no parameters")?;
     let now = crate::clock::now();
-    let (_, removed) = in_service(&app, va, move |v| Ok(v.sweep(now)?)).await?;
+    let (_, removed) = in_service(&app, va, true, move |v| Ok(v.sweep(now)?)).await?;
     ok(StatusCode::OK, json!({ "removed": removed }))
 }
 
@@ -80,7 +80,7 @@ async fn sweep(State(app): AppState, TwilioPath(va): TwilioPath<String>, FormBod
 /// the active key; answers how many it rewrote.
 async fn reseal(State(app): AppState, FormBody(f): FormBody) -> Answer {
     f.only(&[], "no parameters")?;
-    let resealed = blocking(&app, |app| {
+    let resealed = blocking(&app, true, |app| {
         let mut total = app.registry.reseal()?;
         let mut paging = Paging::first(500);
         loop {
@@ -108,7 +108,7 @@ async fn export_entity(
     RawQuery(q): RawQuery,
 ) -> Answer {
     no_query(q)?;
-    let (_, record) = in_service(&app, va, move |v| Ok(v.export_entity(&identity)?)).await?;
+    let (_, record) = in_service(&app, va, false, move |v| Ok(v.export_entity(&identity)?)).await?;
     ok(StatusCode::OK, json!({ "kind": "entity", "record": record }))
 }
 
@@ -118,7 +118,7 @@ async fn export_factor(
     RawQuery(q): RawQuery,
 ) -> Answer {
     no_query(q)?;
-    let (_, record) = in_service(&app, va, move |v| Ok(v.export_factor(&sid)?)).await?;
+    let (_, record) = in_service(&app, va, false, move |v| Ok(v.export_factor(&sid)?)).await?;
     ok(StatusCode::OK, json!({ "kind": "factor", "record": record }))
 }
 
@@ -128,7 +128,7 @@ async fn export_challenge(
     RawQuery(q): RawQuery,
 ) -> Answer {
     no_query(q)?;
-    let (_, record) = in_service(&app, va, move |v| Ok(v.export_challenge(&sid)?)).await?;
+    let (_, record) = in_service(&app, va, false, move |v| Ok(v.export_challenge(&sid)?)).await?;
     ok(StatusCode::OK, json!({ "kind": "challenge", "record": record }))
 }
 
@@ -142,7 +142,7 @@ async fn import(State(app): AppState, TwilioPath(va): TwilioPath<String>, FormBo
     }
     let now = crate::clock::now();
     let app2 = app.clone();
-    let (_, view) = in_service(&app, va.clone(), move |v| {
+    let (_, view) = in_service(&app, va.clone(), false, move |v| {
         Ok(match kind.as_str() {
             "entity" => entity_view(&app2, &va, &v.import_entity(&record, now)?),
             "factor" => {

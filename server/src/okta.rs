@@ -261,18 +261,20 @@ pub async fn require_okta_auth(
     }
 }
 
-/// Runs an operation of the Okta service off the async workers.
+/// Runs an operation of the Okta service where [`crate::app::blocking`] says (its factors are
+/// TOTP factors: nothing is hashed).
 async fn run<T: Send + 'static>(
     app: &Arc<App>,
     operation: impl FnOnce(&Verify<Shared>) -> Result<T, OktaError> + Send + 'static,
 ) -> Result<T, OktaError> {
-    let app = app.clone();
-    let joined = tokio::task::spawn_blocking(move || match &app.okta {
-        Some(okta) => operation(&okta.verify),
-        None => Err(OktaError::Unauthorized),
+    let outcome = crate::app::blocking(app, false, move |app| {
+        Ok(match &app.okta {
+            Some(okta) => operation(&okta.verify),
+            None => Err(OktaError::Unauthorized),
+        })
     })
     .await;
-    joined.unwrap_or(Err(OktaError::Internal))
+    outcome.unwrap_or(Err(OktaError::Internal))
 }
 
 fn okta_date(t: u64) -> String {

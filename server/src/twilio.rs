@@ -15,7 +15,7 @@ use watchword_core::service::{
     Metadata, NewChallenge, NewFactor, Order, Paging, Verification, DEFAULT_PAGE_SIZE,
 };
 
-use crate::app::{blocking, App};
+use crate::app::{blocking, may_hash, App};
 use crate::error::{invalid, ApiError, TwilioPath};
 use crate::form::Form;
 use crate::services::{ServiceChange, ServiceDef};
@@ -285,27 +285,27 @@ fn alg(f: &Form) -> Result<Option<watchword_core::Algorithm>, ApiError> {
 async fn create_service(State(app): AppState, FormBody(f): FormBody) -> Answer {
     let change = service_change(&f)?;
     let now = crate::clock::now();
-    let def = blocking(&app, move |app| app.registry.create(change, now)).await?;
+    let def = blocking(&app, false, move |app| app.registry.create(change, now)).await?;
     ok(StatusCode::CREATED, service_view(&app, &def))
 }
 
 async fn fetch_service(State(app): AppState, TwilioPath(va): TwilioPath<String>, RawQuery(q): RawQuery) -> Answer {
     no_query(q)?;
-    let def = blocking(&app, move |app| app.registry.fetch(&va)).await?;
+    let def = blocking(&app, false, move |app| app.registry.fetch(&va)).await?;
     ok(StatusCode::OK, service_view(&app, &def))
 }
 
 async fn update_service(State(app): AppState, TwilioPath(va): TwilioPath<String>, FormBody(f): FormBody) -> Answer {
     let change = service_change(&f)?;
     let now = crate::clock::now();
-    let def = blocking(&app, move |app| app.registry.update(&va, change, now)).await?;
+    let def = blocking(&app, false, move |app| app.registry.update(&va, change, now)).await?;
     ok(StatusCode::OK, service_view(&app, &def))
 }
 
 async fn delete_service(State(app): AppState, TwilioPath(va): TwilioPath<String>, RawQuery(q): RawQuery) -> Answer {
     no_query(q)?;
     let now = crate::clock::now();
-    blocking(&app, move |app| app.registry.delete(&va, now)).await?;
+    blocking(&app, false, move |app| app.registry.delete(&va, now)).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -314,7 +314,7 @@ async fn list_services(State(app): AppState, RawQuery(q): RawQuery) -> Answer {
     q.only(PAGING, PAGING_EXPECTED)?;
     let at = paging_of(&q)?;
     let paging = at.paging.clone();
-    let page = blocking(&app, move |app| app.registry.list(&paging)).await?;
+    let page = blocking(&app, false, move |app| app.registry.list(&paging)).await?;
     let items = page.items.iter().map(|d| service_view(&app, d)).collect();
     let base = format!("{}/v2/Services", app.public_url);
     ok(StatusCode::OK, listing("services", &base, &[], &at, items, page.next_page_token))
@@ -326,7 +326,7 @@ async fn create_entity(State(app): AppState, TwilioPath(va): TwilioPath<String>,
     f.only(&["Identity"], "only Identity")?;
     let identity = f.required("Identity", "8 to 64 dash-separated alphanumeric characters")?.to_string();
     let now = crate::clock::now();
-    let (va, entity) = in_service(&app, va, move |v| Ok(v.create_entity(&identity, now)?)).await?;
+    let (va, entity) = in_service(&app, va, false, move |v| Ok(v.create_entity(&identity, now)?)).await?;
     ok(StatusCode::CREATED, entity_view(&app, &va, &entity))
 }
 
@@ -336,7 +336,7 @@ async fn fetch_entity(
     RawQuery(q): RawQuery,
 ) -> Answer {
     no_query(q)?;
-    let (va, entity) = in_service(&app, va, move |v| Ok(v.fetch_entity(&identity)?)).await?;
+    let (va, entity) = in_service(&app, va, false, move |v| Ok(v.fetch_entity(&identity)?)).await?;
     ok(StatusCode::OK, entity_view(&app, &va, &entity))
 }
 
@@ -347,7 +347,7 @@ async fn delete_entity(
 ) -> Answer {
     no_query(q)?;
     let now = crate::clock::now();
-    in_service(&app, va, move |v| Ok(v.delete_entity(&identity, now)?)).await?;
+    in_service(&app, va, false, move |v| Ok(v.delete_entity(&identity, now)?)).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -356,7 +356,7 @@ async fn list_entities(State(app): AppState, TwilioPath(va): TwilioPath<String>,
     q.only(PAGING, PAGING_EXPECTED)?;
     let at = paging_of(&q)?;
     let paging = at.paging.clone();
-    let (va, page) = in_service(&app, va, move |v| Ok(v.list_entities(&paging)?)).await?;
+    let (va, page) = in_service(&app, va, false, move |v| Ok(v.list_entities(&paging)?)).await?;
     let items = page.items.iter().map(|e| entity_view(&app, &va, e)).collect();
     let base = format!("{}/Entities", service_url(&app, &va));
     ok(StatusCode::OK, listing("entities", &base, &[], &at, items, page.next_page_token))
@@ -423,7 +423,8 @@ pub(crate) async fn new_factor(app: &Arc<App>, va: String, identity: String, f: 
     request.skew = small_number(f, "Config.Skew", "config.skew", "an integer from 0 to 2")?;
     request.metadata = f.get("Metadata")?.map(|m| string_map(m, "metadata")).transpose()?;
     let now = crate::clock::now();
-    let (va, created) = in_service(app, va, move |v| Ok(v.create_factor(&identity, request, now)?)).await?;
+    // A recovery-code factor's codes are hashed as it is made.
+    let (va, created) = in_service(app, va, true, move |v| Ok(v.create_factor(&identity, request, now)?)).await?;
     let view = created.factor.answer_view(None, Some(&created.binding));
     let view = extend(view, json!({ "options": null }));
     ok(StatusCode::CREATED, factor_view(app, &va, &created.factor, view))
@@ -435,7 +436,7 @@ async fn fetch_factor(
     RawQuery(q): RawQuery,
 ) -> Answer {
     no_query(q)?;
-    let (va, factor) = in_service(&app, va, move |v| Ok(v.fetch_factor(&identity, &sid)?)).await?;
+    let (va, factor) = in_service(&app, va, false, move |v| Ok(v.fetch_factor(&identity, &sid)?)).await?;
     ok(StatusCode::OK, factor_view(&app, &va, &factor, factor.view()))
 }
 
@@ -470,7 +471,7 @@ async fn update_factor(
         }
         let code = code.to_string();
         let (va, (factor, v)) =
-            in_service(&app, va, move |s| Ok(s.verify_factor(&identity, &sid, &code, now)?)).await?;
+            in_service(&app, va, may_hash(&code), move |s| Ok(s.verify_factor(&identity, &sid, &code, now)?)).await?;
         crate::metrics::result("verify_factor", v.result.as_str());
         return ok(StatusCode::OK, factor_view(&app, &va, &factor, factor.answer_view(Some(&v), None)));
     }
@@ -483,7 +484,8 @@ async fn update_factor(
         metadata: f.get("Metadata")?.map(|m| string_map(m, "metadata")).transpose()?,
         ..FactorUpdate::default()
     };
-    let (va, factor) = in_service(&app, va, move |s| Ok(s.update_factor(&identity, &sid, &update, now)?)).await?;
+    let (va, factor) =
+        in_service(&app, va, false, move |s| Ok(s.update_factor(&identity, &sid, &update, now)?)).await?;
     ok(StatusCode::OK, factor_view(&app, &va, &factor, factor.view()))
 }
 
@@ -494,7 +496,7 @@ async fn delete_factor(
 ) -> Answer {
     no_query(q)?;
     let now = crate::clock::now();
-    in_service(&app, va, move |v| Ok(v.delete_factor(&identity, &sid, now)?)).await?;
+    in_service(&app, va, false, move |v| Ok(v.delete_factor(&identity, &sid, now)?)).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -508,7 +510,7 @@ async fn list_factors(
     let at = paging_of(&q)?;
     let paging = at.paging.clone();
     let id = identity.clone();
-    let (va, page) = in_service(&app, va, move |v| Ok(v.list_factors(&id, &paging)?)).await?;
+    let (va, page) = in_service(&app, va, false, move |v| Ok(v.list_factors(&id, &paging)?)).await?;
     let items = page.items.iter().map(|f| factor_view(&app, &va, f, f.view())).collect();
     let base = format!("{}/Factors", entity_url(&app, &va, &identity));
     ok(StatusCode::OK, listing("factors", &base, &[], &at, items, page.next_page_token))
@@ -563,7 +565,9 @@ async fn create_challenge(
 ) -> Answer {
     let request = new_challenge(&f)?;
     let now = crate::clock::now();
-    let (va, (challenge, v)) = in_service(&app, va, move |s| Ok(s.create_challenge(&identity, request, now)?)).await?;
+    let hashing = request.auth_payload.as_deref().is_some_and(may_hash);
+    let (va, (challenge, v)) =
+        in_service(&app, va, hashing, move |s| Ok(s.create_challenge(&identity, request, now)?)).await?;
     if let Some(v) = &v {
         crate::metrics::result("create_challenge", v.result.as_str());
     }
@@ -577,7 +581,7 @@ async fn fetch_challenge(
 ) -> Answer {
     no_query(q)?;
     let now = crate::clock::now();
-    let (va, challenge) = in_service(&app, va, move |v| Ok(v.fetch_challenge(&identity, &sid)?)).await?;
+    let (va, challenge) = in_service(&app, va, false, move |v| Ok(v.fetch_challenge(&identity, &sid)?)).await?;
     ok(StatusCode::OK, challenge_view(&app, &va, &challenge, None, now))
 }
 
@@ -590,8 +594,10 @@ async fn update_challenge(
     let code = f.required("AuthPayload", "the code from the authenticator app")?.to_string();
     let metadata = f.get("Metadata")?.map(|m| string_map(m, "metadata")).transpose()?;
     let now = crate::clock::now();
-    let (va, (challenge, v)) =
-        in_service(&app, va, move |s| Ok(s.update_challenge(&identity, &sid, &code, metadata.as_ref(), now)?)).await?;
+    let (va, (challenge, v)) = in_service(&app, va, may_hash(&code), move |s| {
+        Ok(s.update_challenge(&identity, &sid, &code, metadata.as_ref(), now)?)
+    })
+    .await?;
     crate::metrics::result("update_challenge", v.result.as_str());
     ok(StatusCode::OK, challenge_view(&app, &va, &challenge, Some(&v), now))
 }
@@ -636,7 +642,7 @@ async fn list_challenges(
     let paging = at.paging.clone();
     let now = crate::clock::now();
     let id = identity.clone();
-    let (va, page) = in_service(&app, va, move |v| {
+    let (va, page) = in_service(&app, va, false, move |v| {
         Ok(v.list_challenges(&id, factor_sid.as_deref(), status, order, &paging, now)?)
     })
     .await?;
@@ -645,16 +651,18 @@ async fn list_challenges(
     ok(StatusCode::OK, listing("challenges", &base, &filters, &at, items, page.next_page_token))
 }
 
-/// Runs `operation` off the async workers with the service `va`'s operations (404 when there
-/// is no such service); answers the service's sid with the result.
+/// Runs `operation` with the service `va`'s operations (404 when there is no such service),
+/// where [`blocking`] says (`hashing`: it may hash recovery codes); answers the service's sid
+/// with the result.
 pub(crate) async fn in_service<T: Send + 'static>(
     app: &Arc<App>,
     va: String,
+    hashing: bool,
     operation: impl FnOnce(&watchword_core::service::Verify<crate::services::Shared>) -> Result<T, ApiError>
         + Send
         + 'static,
 ) -> Result<(String, T), ApiError> {
-    blocking(app, move |app| {
+    blocking(app, hashing, move |app| {
         let def = app.registry.fetch(&va)?;
         let verify = app.registry.verify_of(&def).map_err(ApiError::from)?;
         Ok((va, operation(&verify)?))
