@@ -35,31 +35,9 @@ const OBJECTS: &[&str] = &["metadata", "hidden_details", "details"];
 
 /// Why a step cannot be sent over the form-encoded API, if it cannot.
 fn inexpressible(op: &str, args: &Map<String, Value>) -> Option<String> {
-    const OPS: &[&str] = &[
-        "create_entity",
-        "fetch_entity",
-        "list_entities",
-        "delete_entity",
-        "create_factor",
-        "fetch_factor",
-        "list_factors",
-        "update_factor",
-        "verify_factor",
-        "delete_factor",
-        "unlock_factor",
-        "create_challenge",
-        "update_challenge",
-        "fetch_challenge",
-        "list_challenges",
-        "sweep",
-        "export_entity",
-        "export_factor",
-        "export_challenge",
-        "import_entity",
-        "import_factor",
-        "import_challenge",
-    ];
-    if !OPS.contains(&op) {
+    // Every operation of core's but `reseal`, which the server runs for all its namespaces at
+    // once (`/watchword/v1/Reseal`), not per service.
+    if !watchword_core::service::OPERATIONS.contains(&op) || op == "reseal" {
         return Some(format!("operation {op:?}"));
     }
     for (name, value) in args {
