@@ -359,6 +359,9 @@ def serve(wrk_bin: str, server_bin: Path, args: argparse.Namespace, script: Path
         before = metrics(p)
         load = os.getloadavg()[0]
         w = wrk(wrk_bin, p, args, script, args.duration, requests=requests, path=factors[0].path, auth=True)
+        # Requests wrk sent just before it stopped may still be in the server's hands: let them
+        # finish, so that their results and their answers are both counted.
+        time.sleep(0.5)
         after = metrics(p)
     finally:
         stop(p)

@@ -1,9 +1,12 @@
 //! The HTTP ceiling the server's benchmark (bench/server.py) measures `watchword serve` against:
 //! an axum handler answering `Hello, World!`, on the same multi-threaded tokio runtime as the
-//! server, built with the same release profile.
+//! server, built with the same release profile and the same allocator.
 
 use axum::routing::get;
 use axum::Router;
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
     let listen = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:0".to_string());

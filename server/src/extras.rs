@@ -86,7 +86,7 @@ async fn reseal(State(app): AppState, FormBody(f): FormBody) -> Answer {
         loop {
             let page = app.registry.list(&paging)?;
             for def in &page.items {
-                total += app.registry.verify_of(def)?.reseal()?;
+                total += def.verify().reseal()?;
             }
             match page.next_page_token {
                 Some(token) => paging.page_token = Some(token),

@@ -9,6 +9,7 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request};
+use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::Response;
 
@@ -22,22 +23,33 @@ struct Histogram {
     count: u64,
 }
 
+/// A route's figures: answers by method and status, latencies by method.
+#[derive(Default)]
+struct Route {
+    requests: BTreeMap<(&'static str, u16), u64>,
+    latencies: BTreeMap<&'static str, Histogram>,
+}
+
 struct Registry {
-    requests: BTreeMap<(String, String, u16), u64>,
-    latencies: BTreeMap<(String, String), Histogram>,
+    /// By route template (a label is made once per route, not once per request).
+    routes: BTreeMap<String, Route>,
     results: BTreeMap<(&'static str, &'static str), u64>,
     errors: BTreeMap<&'static str, u64>,
 }
 
-static METRICS: Mutex<Registry> = Mutex::new(Registry {
-    requests: BTreeMap::new(),
-    latencies: BTreeMap::new(),
-    results: BTreeMap::new(),
-    errors: BTreeMap::new(),
-});
+static METRICS: Mutex<Registry> =
+    Mutex::new(Registry { routes: BTreeMap::new(), results: BTreeMap::new(), errors: BTreeMap::new() });
 
 fn registry() -> std::sync::MutexGuard<'static, Registry> {
     METRICS.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The method's label: the API's methods by name, any other as `other`.
+fn method_label(method: &Method) -> &'static str {
+    [Method::GET, Method::POST, Method::DELETE, Method::PUT, Method::PATCH, Method::HEAD, Method::OPTIONS]
+        .iter()
+        .find(|m| *m == method)
+        .map_or("other", Method::as_str)
 }
 
 /// Counts a verification result of an operation (`verify_factor`, `create_challenge` …).
@@ -52,14 +64,19 @@ pub fn error(kind: &'static str) {
 
 /// The layer that counts and times every request.
 pub async fn track(request: Request, next: Next) -> Response {
-    let method = request.method().as_str().to_string();
-    let route = request.extensions().get::<MatchedPath>().map_or("unmatched", MatchedPath::as_str).to_string();
+    let method = method_label(request.method());
+    let route = request.extensions().get::<MatchedPath>().cloned();
     let started = Instant::now();
     let response = next.run(request).await;
     let seconds = started.elapsed().as_secs_f64();
+    let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
     let mut metrics = registry();
-    *metrics.requests.entry((method.clone(), route.clone(), response.status().as_u16())).or_default() += 1;
-    let histogram = metrics.latencies.entry((method, route)).or_default();
+    let figures = match metrics.routes.get_mut(route) {
+        Some(figures) => figures,
+        None => metrics.routes.entry(route.to_string()).or_default(),
+    };
+    *figures.requests.entry((method, response.status().as_u16())).or_default() += 1;
+    let histogram = figures.latencies.entry(method).or_default();
     for (i, bound) in BUCKETS.iter().enumerate() {
         if seconds <= *bound {
             histogram.counts[i] += 1;
@@ -80,23 +97,27 @@ pub fn render() -> String {
     let mut out = String::new();
     out.push_str("# HELP watchword_http_requests_total HTTP requests by method, route and status.\n");
     out.push_str("# TYPE watchword_http_requests_total counter\n");
-    for ((method, route, status), n) in &metrics.requests {
-        let _ = writeln!(
-            out,
-            "watchword_http_requests_total{{method=\"{method}\",route=\"{}\",status=\"{status}\"}} {n}",
-            escape(route)
-        );
+    for (route, figures) in &metrics.routes {
+        for ((method, status), n) in &figures.requests {
+            let _ = writeln!(
+                out,
+                "watchword_http_requests_total{{method=\"{method}\",route=\"{}\",status=\"{status}\"}} {n}",
+                escape(route)
+            );
+        }
     }
     out.push_str("# HELP watchword_http_request_duration_seconds Time to answer, by method and route.\n");
     out.push_str("# TYPE watchword_http_request_duration_seconds histogram\n");
-    for ((method, route), h) in &metrics.latencies {
-        let labels = format!("method=\"{method}\",route=\"{}\"", escape(route));
-        for (bound, n) in BUCKETS.iter().zip(h.counts) {
-            let _ = writeln!(out, "watchword_http_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {n}");
+    for (route, figures) in &metrics.routes {
+        for (method, h) in &figures.latencies {
+            let labels = format!("method=\"{method}\",route=\"{}\"", escape(route));
+            for (bound, n) in BUCKETS.iter().zip(h.counts) {
+                let _ = writeln!(out, "watchword_http_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {n}");
+            }
+            let _ = writeln!(out, "watchword_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}", h.count);
+            let _ = writeln!(out, "watchword_http_request_duration_seconds_sum{{{labels}}} {}", h.sum);
+            let _ = writeln!(out, "watchword_http_request_duration_seconds_count{{{labels}}} {}", h.count);
         }
-        let _ = writeln!(out, "watchword_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}", h.count);
-        let _ = writeln!(out, "watchword_http_request_duration_seconds_sum{{{labels}}} {}", h.sum);
-        let _ = writeln!(out, "watchword_http_request_duration_seconds_count{{{labels}}} {}", h.count);
     }
     out.push_str("# HELP watchword_verification_results_total Codes checked, by operation and result.\n");
     out.push_str("# TYPE watchword_verification_results_total counter\n");

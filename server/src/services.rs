@@ -6,8 +6,8 @@
 //! `Totp.Skew`), versioned, compare-and-set, sealed under the service keys and listed by the
 //! stores' `scan` like every other record.
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
 
 use rand_core::{OsRng, RngCore};
 use watchword_core::service::{Page, Paging, ServiceConfig, ServiceDefinition, Verify};
@@ -22,8 +22,7 @@ pub const REGISTRY: &str = "watchword-services";
 /// The store every namespace shares.
 pub type Shared = Arc<AnyStore>;
 
-/// A Twilio Service: its definition and the configuration it runs with.
-#[derive(Debug, Clone)]
+/// A Twilio Service: its definition and the operations it runs with.
 pub struct ServiceDef {
     /// `VA…`.
     pub sid: String,
@@ -41,8 +40,20 @@ pub struct ServiceDef {
     pub date_created: u64,
     /// When it was last changed.
     pub date_updated: u64,
-    config: ServiceConfig,
+    /// The stored definition's version.
+    version: u64,
+    verify: Verify<Shared>,
 }
+
+impl ServiceDef {
+    /// The service's operations.
+    pub fn verify(&self) -> &Verify<Shared> {
+        &self.verify
+    }
+}
+
+/// At most this many services' operations are kept ready between requests.
+const CACHED_SERVICES: usize = 10_000;
 
 /// What a create or update sets (`None`: keep, or the default on create).
 #[derive(Debug, Default)]
@@ -99,6 +110,9 @@ pub struct Registry {
     verify: Verify<Shared>,
     template: ServiceConfig,
     store: Shared,
+    /// The services read lately, each with the version of the definition it was made from:
+    /// a request reads the definition anew and reuses its service while the version holds.
+    ready: Mutex<HashMap<String, Arc<ServiceDef>>>,
 }
 
 impl Registry {
@@ -109,12 +123,12 @@ impl Registry {
         config.secret_keys = template.secret_keys.clone();
         config.accept_plaintext_records = template.accept_plaintext_records;
         config.validate()?;
-        Ok(Registry { verify: Verify::new(config, store.clone()), template, store })
+        let ready = Mutex::new(HashMap::new());
+        Ok(Registry { verify: Verify::new(config, store.clone()), template, store, ready })
     }
 
-    /// The service's operations.
-    pub fn verify_of(&self, def: &ServiceDef) -> Result<Verify<Shared>, Error> {
-        Ok(Verify::new(def.config.clone(), self.store.clone()))
+    fn ready(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<ServiceDef>>> {
+        self.ready.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     fn def_of(&self, definition: &ServiceDefinition) -> Result<ServiceDef, Error> {
@@ -128,7 +142,8 @@ impl Registry {
             skew: config.skew,
             date_created: definition.date_created,
             date_updated: definition.date_updated,
-            config,
+            version: definition.version,
+            verify: Verify::new(config, self.store.clone()),
         })
     }
 
@@ -158,13 +173,25 @@ impl Registry {
         Ok(self.def_of(&self.verify.create_definition(definition)?)?)
     }
 
-    /// The service with that sid.
-    pub fn fetch(&self, sid: &str) -> Result<ServiceDef, ApiError> {
+    /// The service with that sid, as its stored definition says now.
+    pub fn fetch(&self, sid: &str) -> Result<Arc<ServiceDef>, ApiError> {
         if !is_service_sid(sid) {
             return Err(ApiError::NotFound);
         }
-        let definition = self.verify.fetch_definition(sid)?.ok_or(ApiError::NotFound)?;
-        Ok(self.def_of(&definition)?)
+        let Some(definition) = self.verify.fetch_definition(sid)? else {
+            self.ready().remove(sid);
+            return Err(ApiError::NotFound);
+        };
+        if let Some(def) = self.ready().get(sid).filter(|d| d.version == definition.version) {
+            return Ok(def.clone());
+        }
+        let def = Arc::new(self.def_of(&definition)?);
+        let mut ready = self.ready();
+        if ready.len() >= CACHED_SERVICES {
+            ready.clear();
+        }
+        ready.insert(sid.to_string(), def.clone());
+        Ok(def)
     }
 
     /// Changes a service's settings; later factors use them (existing factors keep theirs).
@@ -187,8 +214,9 @@ impl Registry {
     /// entity of its namespace with their factors and challenges.
     pub fn delete(&self, sid: &str, now: u64) -> Result<(), ApiError> {
         let def = self.fetch(sid)?;
-        let verify = self.verify_of(&def)?;
+        let verify = def.verify();
         self.verify.delete_definition(sid)?;
+        self.ready().remove(sid);
         loop {
             let page = verify.list_entities(&Paging::first(500))?;
             if page.items.is_empty() {

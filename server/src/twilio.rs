@@ -8,11 +8,11 @@ use axum::extract::{FromRequest, RawQuery, Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::Router;
 use serde_json::{json, Value};
 use watchword_core::service::{
-    parse_rfc3339, rfc3339, Challenge, ChallengeStatus, DetailField, Details, Entity, Factor, FactorType, FactorUpdate,
-    Metadata, NewChallenge, NewFactor, Order, Paging, Verification, DEFAULT_PAGE_SIZE,
+    parse_rfc3339, rfc3339, Challenge, ChallengeStatus, ChallengeView, DetailField, Details, Entity, Factor,
+    FactorType, FactorUpdate, Metadata, NewChallenge, NewFactor, Order, Paging, Verification, DEFAULT_PAGE_SIZE,
 };
 
 use crate::app::{blocking, may_hash, App};
@@ -77,8 +77,17 @@ fn query(raw: Option<String>) -> Result<Form, ApiError> {
 }
 
 pub(crate) fn ok(status: StatusCode, value: Value) -> Answer {
-    let mut response = (status, Json(value)).into_response();
-    response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    answer(status, &value)
+}
+
+/// An answer of `body`'s JSON, written straight into the response's buffer.
+pub(crate) fn answer<T: serde::Serialize>(status: StatusCode, body: &T) -> Answer {
+    let mut bytes = Vec::with_capacity(1024);
+    serde_json::to_writer(&mut bytes, body).map_err(|_| ApiError::Internal)?;
+    let mut response = (status, bytes).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/json"));
+    headers.insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
     Ok(response)
 }
 
@@ -92,11 +101,19 @@ fn extend(mut view: Value, extra: Value) -> Value {
 // ----- URLs and views -----
 
 fn service_url(app: &App, va: &str) -> String {
-    format!("{}/v2/Services/{va}", app.public_url)
+    // Room for the longest path under it (an entity's challenge's links).
+    let mut url = String::with_capacity(app.public_url.len() + va.len() + 160);
+    url.push_str(&app.public_url);
+    url.push_str("/v2/Services/");
+    url.push_str(va);
+    url
 }
 
 fn entity_url(app: &App, va: &str, identity: &str) -> String {
-    format!("{}/Entities/{identity}", service_url(app, va))
+    let mut url = service_url(app, va);
+    url.push_str("/Entities/");
+    url.push_str(identity);
+    url
 }
 
 fn service_view(app: &App, def: &ServiceDef) -> Value {
@@ -137,23 +154,47 @@ pub(crate) fn factor_view(app: &App, va: &str, factor: &Factor, view: Value) -> 
     extend(view, json!({ "account_sid": app.account_sid, "service_sid": va, "url": url }))
 }
 
-pub(crate) fn challenge_view(
-    app: &App,
-    va: &str,
-    challenge: &Challenge,
+/// A challenge as the API answers it: core's view with the account, the service, its URL and
+/// links, serialized straight to the answer's JSON.
+#[derive(serde::Serialize)]
+pub(crate) struct TwilioChallenge<'a> {
+    #[serde(flatten)]
+    view: ChallengeView<'a>,
+    account_sid: &'a str,
+    service_sid: &'a str,
+    links: ChallengeLinks,
+    url: String,
+}
+
+#[derive(serde::Serialize)]
+struct ChallengeLinks {
+    notifications: String,
+}
+
+pub(crate) fn twilio_challenge<'a>(
+    app: &'a App,
+    va: &'a str,
+    challenge: &'a Challenge,
     verification: Option<&Verification>,
     now: u64,
-) -> Value {
-    let url = format!("{}/Challenges/{}", entity_url(app, va, challenge.identity.as_str()), challenge.sid);
-    extend(
-        challenge.answer_view(verification, now),
-        json!({
-            "account_sid": app.account_sid,
-            "service_sid": va,
-            "url": url,
-            "links": { "notifications": format!("{url}/Notifications") },
-        }),
-    )
+) -> TwilioChallenge<'a> {
+    let mut url = entity_url(app, va, challenge.identity.as_str());
+    url.push_str("/Challenges/");
+    url.push_str(challenge.sid.as_str());
+    let mut notifications = String::with_capacity(url.len() + 14);
+    notifications.push_str(&url);
+    notifications.push_str("/Notifications");
+    TwilioChallenge {
+        view: challenge.typed_view(verification, now),
+        account_sid: &app.account_sid,
+        service_sid: va,
+        links: ChallengeLinks { notifications },
+        url,
+    }
+}
+
+pub(crate) fn challenge_view(app: &App, va: &str, challenge: &Challenge, v: Option<&Verification>, now: u64) -> Value {
+    serde_json::to_value(twilio_challenge(app, va, challenge, v, now)).unwrap_or(Value::Null)
 }
 
 // ----- paging -----
@@ -571,7 +612,7 @@ async fn create_challenge(
     if let Some(v) = &v {
         crate::metrics::result("create_challenge", v.result.as_str());
     }
-    ok(StatusCode::CREATED, challenge_view(&app, &va, &challenge, v.as_ref(), now))
+    answer(StatusCode::CREATED, &twilio_challenge(&app, &va, &challenge, v.as_ref(), now))
 }
 
 async fn fetch_challenge(
@@ -582,7 +623,7 @@ async fn fetch_challenge(
     no_query(q)?;
     let now = crate::clock::now();
     let (va, challenge) = in_service(&app, va, false, move |v| Ok(v.fetch_challenge(&identity, &sid)?)).await?;
-    ok(StatusCode::OK, challenge_view(&app, &va, &challenge, None, now))
+    answer(StatusCode::OK, &twilio_challenge(&app, &va, &challenge, None, now))
 }
 
 async fn update_challenge(
@@ -599,7 +640,7 @@ async fn update_challenge(
     })
     .await?;
     crate::metrics::result("update_challenge", v.result.as_str());
-    ok(StatusCode::OK, challenge_view(&app, &va, &challenge, Some(&v), now))
+    answer(StatusCode::OK, &twilio_challenge(&app, &va, &challenge, Some(&v), now))
 }
 
 async fn list_challenges(
@@ -664,8 +705,7 @@ pub(crate) async fn in_service<T: Send + 'static>(
 ) -> Result<(String, T), ApiError> {
     blocking(app, hashing, move |app| {
         let def = app.registry.fetch(&va)?;
-        let verify = app.registry.verify_of(&def).map_err(ApiError::from)?;
-        Ok((va, operation(&verify)?))
+        Ok((va, operation(def.verify())?))
     })
     .await
 }

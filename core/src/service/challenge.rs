@@ -48,7 +48,7 @@ impl ChallengeStatus {
 }
 
 /// One labelled line of a challenge's details.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct DetailField {
     /// At most 36 characters.
     pub label: String,
@@ -57,7 +57,7 @@ pub struct DetailField {
 }
 
 /// What the user is shown about the login attempt.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
 pub struct Details {
     /// At most 256 characters.
     pub message: String,

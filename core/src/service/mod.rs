@@ -71,8 +71,9 @@ pub use recovery::{
 };
 pub use seal::{wipe_secret_keys, KeyRing, Sealed, NONCE_BYTES, SEALED_VERSION, SECRET_KEY_BYTES};
 pub use store::{Cursor, Key, Kind, Record, Store, Write};
-pub use time::{parse_rfc3339, rfc3339};
+pub use time::{parse_rfc3339, rfc3339, Rfc3339};
 pub use tombstone::{Tombstone, TOMBSTONE_SECONDS};
+pub use view::ChallengeView;
 
 #[cfg(feature = "std")]
 pub use dispatch::{Answer, Arguments, Request, OPERATIONS};

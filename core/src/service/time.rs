@@ -11,12 +11,61 @@ use core::fmt::Write;
 /// assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
 /// ```
 pub fn rfc3339(unix: u64) -> String {
-    let days = unix / 86_400;
-    let secs = unix % 86_400;
-    let (year, month, day) = civil_from_days(days);
     let mut out = String::with_capacity(20);
-    let _ = write!(out, "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", secs / 3600, secs % 3600 / 60, secs % 60);
+    let _ = write!(out, "{}", Rfc3339(unix));
     out
+}
+
+/// Unix seconds that display, and serialize, as RFC 3339 UTC text (see [`rfc3339`]), written
+/// where they go without a `String` of their own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rfc3339(pub u64);
+
+impl Rfc3339 {
+    /// The text, written into `buf`, for a date with a four-digit year (every date before the
+    /// year 10000); `None` for a later one.
+    fn four_digit_year(self, buf: &mut [u8; 20]) -> Option<&str> {
+        let (days, secs) = (self.0 / 86_400, self.0 % 86_400);
+        let (year, month, day) = civil_from_days(days);
+        if year > 9999 {
+            return None;
+        }
+        *buf = *b"0000-00-00T00:00:00Z";
+        for (at, width, mut n) in [
+            (0, 4, year),
+            (5, 2, month),
+            (8, 2, day),
+            (11, 2, secs / 3600),
+            (14, 2, secs % 3600 / 60),
+            (17, 2, secs % 60),
+        ] {
+            for digit in buf[at..at + width].iter_mut().rev() {
+                *digit = b'0' + (n % 10) as u8;
+                n /= 10;
+            }
+        }
+        core::str::from_utf8(buf).ok()
+    }
+}
+
+impl core::fmt::Display for Rfc3339 {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        if let Some(text) = self.four_digit_year(&mut [0; 20]) {
+            return f.write_str(text);
+        }
+        let (days, secs) = (self.0 / 86_400, self.0 % 86_400);
+        let (year, month, day) = civil_from_days(days);
+        write!(f, "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", secs / 3600, secs % 3600 / 60, secs % 60)
+    }
+}
+
+impl serde::Serialize for Rfc3339 {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.four_digit_year(&mut [0; 20]) {
+            Some(text) => serializer.serialize_str(text),
+            None => serializer.collect_str(self),
+        }
+    }
 }
 
 /// Parses an RFC 3339 date-time (`2015-07-30T20:00:00Z`, `…T22:00:00+02:00`, fractional
@@ -132,5 +181,24 @@ mod tests {
         assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
         assert_eq!(parse_rfc3339("2023-02-29T00:00:00Z"), None);
         assert_eq!(parse_rfc3339("1969-12-31T23:59:59Z"), None);
+    }
+
+    #[test]
+    fn the_written_dates_are_the_formatted_ones() {
+        let formatted = |t: u64| {
+            let (days, secs) = (t / 86_400, t % 86_400);
+            let (year, month, day) = civil_from_days(days);
+            alloc::format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", secs / 3600, secs % 3600 / 60, secs % 60)
+        };
+        let mut t = 0u64;
+        while t < 260_000_000_000 {
+            let expected = formatted(t);
+            assert_eq!(rfc3339(t), expected);
+            assert_eq!(serde_json::to_string(&Rfc3339(t)).unwrap(), alloc::format!("\"{expected}\""));
+            t += 86_399 * 97 + 3_607;
+        }
+        // Past the year 9999 the year takes more digits.
+        assert_eq!(rfc3339(253_402_300_800), "10000-01-01T00:00:00Z");
+        assert_eq!(rfc3339(u64::MAX), formatted(u64::MAX));
     }
 }

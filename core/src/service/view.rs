@@ -4,12 +4,8 @@
 
 use serde_json::{json, Value};
 
-use super::record::{details_json, metadata_json};
-use super::{rfc3339, Challenge, Entity, Factor};
-
-fn date(t: Option<u64>) -> Value {
-    t.map_or(Value::Null, |t| Value::String(rfc3339(t)))
-}
+use super::record::metadata_json;
+use super::{rfc3339, Challenge, Entity, Factor, Rfc3339};
 
 /// Adds `result` and `result_offset` to a view.
 #[cfg(feature = "std")]
@@ -95,26 +91,64 @@ impl Factor {
     }
 }
 
+/// A challenge's public view as read at a time, borrowing from the challenge: it serializes
+/// straight to its JSON form (what [`Challenge::view`] and [`Challenge::answer_view`] answer as
+/// values), for surfaces that write the JSON out without building it first.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ChallengeView<'a> {
+    sid: &'a super::Sid,
+    entity_sid: &'a super::Sid,
+    identity: &'a super::Identity,
+    factor_sid: &'a super::Sid,
+    status: &'static str,
+    responded_reason: &'static str,
+    factor_type: &'static str,
+    date_created: Rfc3339,
+    date_updated: Rfc3339,
+    date_responded: Option<Rfc3339>,
+    expiration_date: Rfc3339,
+    details: &'a Option<super::Details>,
+    hidden_details: &'a Option<super::Metadata>,
+    metadata: &'a Option<super::Metadata>,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    verification: Option<ResultView>,
+}
+
+/// `result` and `result_offset`, in the view of an operation that checked a code.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+struct ResultView {
+    result: &'static str,
+    result_offset: Option<i64>,
+}
+
 impl Challenge {
+    /// The public view read at `now`, with `result` and `result_offset` when `verification`
+    /// says how a code was checked (a pending challenge past its expiration date reads as
+    /// `expired`).
+    pub fn typed_view(&self, verification: Option<&super::Verification>, now: u64) -> ChallengeView<'_> {
+        ChallengeView {
+            sid: &self.sid,
+            entity_sid: &self.entity_sid,
+            identity: &self.identity,
+            factor_sid: &self.factor_sid,
+            status: self.status_at(now).as_str(),
+            responded_reason: self.responded_reason(),
+            factor_type: self.factor_type(),
+            date_created: Rfc3339(self.date_created),
+            date_updated: Rfc3339(self.date_updated),
+            date_responded: self.date_responded.map(Rfc3339),
+            expiration_date: Rfc3339(self.expiration_date),
+            details: &self.details,
+            hidden_details: &self.hidden_details,
+            metadata: &self.metadata,
+            verification: verification.map(|v| ResultView { result: v.result.as_str(), result_offset: v.offset }),
+        }
+    }
+
     /// The public view as read at `now` (a pending challenge past its expiration date reads
     /// as `expired`).
     pub fn view(&self, now: u64) -> Value {
-        json!({
-            "sid": self.sid,
-            "entity_sid": self.entity_sid,
-            "identity": self.identity,
-            "factor_sid": self.factor_sid,
-            "status": self.status_at(now).as_str(),
-            "responded_reason": self.responded_reason(),
-            "factor_type": self.factor_type(),
-            "date_created": rfc3339(self.date_created),
-            "date_updated": rfc3339(self.date_updated),
-            "date_responded": date(self.date_responded),
-            "expiration_date": rfc3339(self.expiration_date),
-            "details": details_json(&self.details),
-            "hidden_details": metadata_json(&self.hidden_details),
-            "metadata": metadata_json(&self.metadata),
-        })
+        serde_json::to_value(self.typed_view(None, now)).unwrap_or(Value::Null)
     }
 }
 
@@ -154,6 +188,6 @@ impl Challenge {
     /// The view an operation answers with, read at `now`: with `result` and `result_offset`
     /// when it checked a code.
     pub fn answer_view(&self, verification: Option<&super::Verification>, now: u64) -> Value {
-        with_result(self.view(now), verification)
+        serde_json::to_value(self.typed_view(verification, now)).unwrap_or(Value::Null)
     }
 }
