@@ -177,6 +177,31 @@ fn services_keep_their_settings_in_the_store() {
 }
 
 #[test]
+fn a_service_changed_by_another_server_is_read_anew() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = format!("sqlite:///{}", dir.path().join("shared.db").display());
+    let (one, two) = (Server::start(&store, &[], &[]), Server::start(&store, &[], &[]));
+    let va = one.create_service(&[("FriendlyName", "Acme")]);
+    let new_factor = |server: &Server| {
+        let (status, factor) = server.call("POST", &factors(&va), &[("FriendlyName", "phone"), ("FactorType", "totp")]);
+        assert_eq!(status, 201, "{factor}");
+        factor["config"]["code_length"].as_i64()
+    };
+    // The first server has the service in use with its first settings …
+    assert_eq!(new_factor(&one), Some(6));
+    // … the second changes them: the first's next factor has the new ones.
+    let (status, updated) = two.call("POST", &format!("/v2/Services/{va}"), &[("Totp.CodeLength", "8")]);
+    assert_eq!(status, 200, "{updated}");
+    assert_eq!(new_factor(&one), Some(8));
+    // And once the second deletes it, the first finds no such service.
+    let (status, _) = two.call("DELETE", &format!("/v2/Services/{va}"), &[]);
+    assert_eq!(status, 204);
+    let (status, gone) = one.call("POST", &factors(&va), &[("FriendlyName", "phone"), ("FactorType", "totp")]);
+    assert_eq!((status, gone["code"].as_i64()), (404, Some(20404)), "{gone}");
+    assert!(one.stop().success() && two.stop().success());
+}
+
+#[test]
 fn sealed_records_keep_names_out_of_the_database() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("sealed.db");
