@@ -210,6 +210,7 @@ impl KeyState {
 /// PBKDF2-HMAC-SHA256 (RFC 8018 §5.2) of one 32-byte output block, for a salt of up to 51
 /// bytes: the password's HMAC states are set up once, then each iteration costs exactly two
 /// SHA-256 blocks (inner: the previous U and padding; outer: the inner digest and padding).
+#[cfg(feature = "alloc")]
 pub(crate) fn pbkdf2_sha256(password: &[u8], salt: &[u8], iterations: u32) -> [u8; 32] {
     let KeyState::Sha256 { inner, outer } = KeyState::new(Algorithm::Sha256, password) else {
         unreachable!("a SHA-256 key has SHA-256 states")

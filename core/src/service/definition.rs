@@ -7,7 +7,7 @@ use alloc::collections::BTreeMap;
 use alloc::string::String;
 
 use super::factor::check_friendly_name;
-use super::{invalid, Identity, ServiceConfig, Sid};
+use super::{Identity, ServiceConfig, Sid};
 use crate::Error;
 
 /// A service namespace's definition (Twilio's Service, `VA…`).
@@ -84,6 +84,7 @@ impl ServiceDefinition {
 }
 
 /// Checks a definition's sid: `VA` + 32 lowercase hex characters.
+#[cfg(feature = "std")]
 pub(crate) fn check_service_sid(sid: &str) -> Result<Sid, Error> {
-    Sid::parse(sid, "VA").ok_or_else(|| invalid("service_sid", "VA followed by 32 lowercase hex characters"))
+    Sid::parse(sid, "VA").ok_or_else(|| super::invalid("service_sid", "VA followed by 32 lowercase hex characters"))
 }
