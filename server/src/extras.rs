@@ -9,10 +9,11 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::Router;
 use serde_json::json;
-use watchword_core::service::{FactorUpdate, Paging};
+use watchword_core::service::{FactorUpdate, Paging, Verify};
 
 use crate::app::{blocking, App};
 use crate::error::{invalid, TwilioPath};
+use crate::services::Shared;
 use crate::twilio::{
     challenge_view, entity_view, factor_view, in_service, new_factor, no_query, ok, Answer, AppState, FormBody,
 };
@@ -102,14 +103,24 @@ async fn reseal(State(app): AppState, FormBody(f): FormBody) -> Answer {
     ok(StatusCode::OK, json!({ "resealed": resealed }))
 }
 
+/// Answers a record as exported by `export` (`kind`: entity, factor or challenge).
+async fn exported(
+    app: &Arc<App>,
+    va: String,
+    kind: &'static str,
+    export: impl FnOnce(&Verify<Shared>) -> Result<String, watchword_core::Error> + Send + 'static,
+) -> Answer {
+    let (_, record) = in_service(app, va, false, move |v| Ok(export(v)?)).await?;
+    ok(StatusCode::OK, json!({ "kind": kind, "record": record }))
+}
+
 async fn export_entity(
     State(app): AppState,
     TwilioPath((va, identity)): TwilioPath<(String, String)>,
     RawQuery(q): RawQuery,
 ) -> Answer {
     no_query(q)?;
-    let (_, record) = in_service(&app, va, false, move |v| Ok(v.export_entity(&identity)?)).await?;
-    ok(StatusCode::OK, json!({ "kind": "entity", "record": record }))
+    exported(&app, va, "entity", move |v| v.export_entity(&identity)).await
 }
 
 async fn export_factor(
@@ -118,8 +129,7 @@ async fn export_factor(
     RawQuery(q): RawQuery,
 ) -> Answer {
     no_query(q)?;
-    let (_, record) = in_service(&app, va, false, move |v| Ok(v.export_factor(&sid)?)).await?;
-    ok(StatusCode::OK, json!({ "kind": "factor", "record": record }))
+    exported(&app, va, "factor", move |v| v.export_factor(&sid)).await
 }
 
 async fn export_challenge(
@@ -128,8 +138,7 @@ async fn export_challenge(
     RawQuery(q): RawQuery,
 ) -> Answer {
     no_query(q)?;
-    let (_, record) = in_service(&app, va, false, move |v| Ok(v.export_challenge(&sid)?)).await?;
-    ok(StatusCode::OK, json!({ "kind": "challenge", "record": record }))
+    exported(&app, va, "challenge", move |v| v.export_challenge(&sid)).await
 }
 
 /// Loads a record (`Kind` = entity, factor or challenge; `Record` = its stored form).

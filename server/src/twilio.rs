@@ -416,17 +416,8 @@ async fn create_factor(
 /// Creates a factor: a TOTP factor, or with `recovery_codes` (the `/watchword/v1` endpoint
 /// only) a set of `Count` recovery codes. The answer alone carries the secret or the codes.
 pub(crate) async fn new_factor(app: &Arc<App>, va: String, identity: String, f: &Form, recovery_codes: bool) -> Answer {
-    const TOTP: &[&str] = &[
-        "FriendlyName",
-        "FactorType",
-        "Binding.Secret",
-        "Config.Alg",
-        "Config.CodeLength",
-        "Config.TimeStep",
-        "Config.Skew",
-        "Metadata",
-    ];
-    const ALL: &[&str] = &[
+    // `Count` (recovery codes only) last, so that a TOTP factor's fields are the others.
+    const FIELDS: &[&str] = &[
         "FriendlyName",
         "FactorType",
         "Binding.Secret",
@@ -439,11 +430,11 @@ pub(crate) async fn new_factor(app: &Arc<App>, va: String, identity: String, f: 
     ];
     match recovery_codes {
         false => f.only(
-            TOTP,
+            &FIELDS[..FIELDS.len() - 1],
             "only FriendlyName, FactorType, Binding.Secret, Config.Alg, Config.CodeLength, Config.TimeStep, Config.Skew and Metadata",
         )?,
         true => f.only(
-            ALL,
+            FIELDS,
             "only FriendlyName, FactorType, Count, Binding.Secret, Config.Alg, Config.CodeLength, Config.TimeStep, Config.Skew and Metadata",
         )?,
     }
