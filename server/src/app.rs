@@ -4,11 +4,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use std::net::SocketAddr;
+use std::net::IpAddr;
 
-use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
+use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{header, StatusCode};
-use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Router};
@@ -19,6 +18,7 @@ use tower_http::trace::TraceLayer;
 use zeroize::Zeroizing;
 
 use crate::error::ApiError;
+use crate::layers::{Guard, Track, Wrap};
 use crate::services::{Registry, Shared};
 use crate::settings::Settings;
 use crate::twilio::BodyLimit;
@@ -115,21 +115,17 @@ pub async fn blocking<T: Send + 'static>(
     })
 }
 
-async fn require_twilio_auth(
-    State(app): State<Arc<App>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    request: Request,
-    next: Next,
-) -> Response {
-    if let Some(wait) = app.failures.blocked(peer.ip()) {
-        return ApiError::TooManyFailures(wait).into_response();
+/// The Twilio API's check: HTTP Basic credentials, refused for a while after repeated failures.
+fn twilio_auth(app: &App, peer: IpAddr, request: &Request) -> Option<Response> {
+    if let Some(wait) = app.failures.blocked(peer) {
+        return Some(ApiError::TooManyFailures(wait).into_response());
     }
     let header = request.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
     if !app.authorized(header) {
-        app.failures.failed(peer.ip());
-        return ApiError::Unauthorized.into_response();
+        app.failures.failed(peer);
+        return Some(ApiError::Unauthorized.into_response());
     }
-    next.run(request).await
+    None
 }
 
 async fn healthz() -> &'static str {
@@ -145,9 +141,8 @@ pub fn router(app: Arc<App>, body_limit: usize, timeout: Duration) -> Router {
     let twilio = crate::twilio::routes()
         .merge(crate::extras::routes())
         .fallback(not_found)
-        .route_layer(middleware::from_fn_with_state(app.clone(), require_twilio_auth));
-    let okta =
-        crate::okta::routes().route_layer(middleware::from_fn_with_state(app.clone(), crate::okta::require_okta_auth));
+        .route_layer(Guard::layer(app.clone(), twilio_auth));
+    let okta = crate::okta::routes().route_layer(Guard::layer(app.clone(), crate::okta::okta_auth));
     let router = Router::new()
         .merge(twilio)
         .nest("/api/v1", okta)
@@ -155,14 +150,16 @@ pub fn router(app: Arc<App>, body_limit: usize, timeout: Duration) -> Router {
         .route("/metrics", get(crate::metrics::serve));
     #[cfg(feature = "test-clock")]
     let router = router.route("/watchword/v1/test-clock", axum::routing::post(set_test_clock));
-    router
-        .fallback(not_found)
-        .with_state(app)
-        .layer(DefaultBodyLimit::max(body_limit))
-        .layer(Extension(BodyLimit(body_limit)))
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
-        .layer(middleware::from_fn(crate::metrics::track))
-        .layer(TraceLayer::new_for_http())
+    // One layer of layers: each `Router::layer` call wraps every route once more, and each
+    // wrapping costs a request a clone of what it wraps.
+    router.fallback(not_found).with_state(app).layer(
+        tower::ServiceBuilder::new()
+            .layer(TraceLayer::new_for_http())
+            .layer(Wrap(Track))
+            .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
+            .layer(Extension(BodyLimit(body_limit)))
+            .layer(DefaultBodyLimit::max(body_limit)),
+    )
 }
 
 /// Test builds: `POST /watchword/v1/test-clock` with `Offset=<seconds>` moves the clock from

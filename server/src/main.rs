@@ -7,6 +7,7 @@ mod clock;
 mod error;
 mod extras;
 mod form;
+mod layers;
 mod metrics;
 mod okta;
 mod serve;
@@ -59,14 +60,19 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
-        Ok(r) => r,
-        Err(e) => {
+    // Connections are served on one worker per core; this thread's runtime accepts them and
+    // waits for the signal to stop.
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
+    let workers = serve::Workers::per_core();
+    let (runtime, workers) = match (runtime, workers) {
+        (Ok(r), Ok(w)) => (r, w),
+        (Err(e), _) | (_, Err(e)) => {
             eprintln!("watchword serve: cannot start the runtime: {e}");
             return ExitCode::FAILURE;
         }
     };
-    let result = runtime.block_on(serve(settings, store.clone()));
+    let result = runtime.block_on(serve(settings, store.clone(), &workers));
+    workers.stop();
     drop(runtime);
     drop(store);
     match result {
@@ -78,7 +84,7 @@ fn main() -> ExitCode {
     }
 }
 
-async fn serve(settings: Settings, store: services::Shared) -> Result<(), String> {
+async fn serve(settings: Settings, store: services::Shared, workers: &serve::Workers) -> Result<(), String> {
     let tls = match (&settings.tls_cert, &settings.tls_key) {
         (Some(cert), Some(key)) => Some(serve::tls_config(cert, key)?),
         _ => None,
@@ -100,6 +106,6 @@ async fn serve(settings: Settings, store: services::Shared) -> Result<(), String
     // The line tests and scripts wait for (with the port, when --listen asked for port 0).
     println!("listening on {local}");
     let drain = settings.request_timeout + std::time::Duration::from_secs(1);
-    serve::run(listener, router, tls, settings.header_timeout, drain, app::shutdown_signal()).await;
+    serve::run(listener, router, tls, settings.header_timeout, drain, app::shutdown_signal(), workers).await;
     Ok(())
 }

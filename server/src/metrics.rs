@@ -8,10 +8,7 @@ use std::fmt::Write as _;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use axum::extract::{MatchedPath, Request};
-use axum::http::Method;
-use axum::middleware::Next;
-use axum::response::Response;
+use axum::http::{Method, StatusCode};
 
 /// Latency buckets, in seconds.
 const BUCKETS: [f64; 11] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
@@ -45,7 +42,7 @@ fn registry() -> std::sync::MutexGuard<'static, Registry> {
 }
 
 /// The method's label: the API's methods by name, any other as `other`.
-fn method_label(method: &Method) -> &'static str {
+pub fn method_label(method: &Method) -> &'static str {
     [Method::GET, Method::POST, Method::DELETE, Method::PUT, Method::PATCH, Method::HEAD, Method::OPTIONS]
         .iter()
         .find(|m| *m == method)
@@ -62,20 +59,16 @@ pub fn error(kind: &'static str) {
     *registry().errors.entry(kind).or_default() += 1;
 }
 
-/// The layer that counts and times every request.
-pub async fn track(request: Request, next: Next) -> Response {
-    let method = method_label(request.method());
-    let route = request.extensions().get::<MatchedPath>().cloned();
-    let started = Instant::now();
-    let response = next.run(request).await;
+/// Counts and times an answered request; `route` is the template it matched (`None`: none).
+pub fn request(method: &'static str, route: Option<&str>, started: Instant, status: StatusCode) {
     let seconds = started.elapsed().as_secs_f64();
-    let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
+    let route = route.unwrap_or("unmatched");
     let mut metrics = registry();
     let figures = match metrics.routes.get_mut(route) {
         Some(figures) => figures,
         None => metrics.routes.entry(route.to_string()).or_default(),
     };
-    *figures.requests.entry((method, response.status().as_u16())).or_default() += 1;
+    *figures.requests.entry((method, status.as_u16())).or_default() += 1;
     let histogram = figures.latencies.entry(method).or_default();
     for (i, bound) in BUCKETS.iter().enumerate() {
         if seconds <= *bound {
@@ -84,7 +77,6 @@ pub async fn track(request: Request, next: Next) -> Response {
     }
     histogram.sum += seconds;
     histogram.count += 1;
-    response
 }
 
 fn escape(label: &str) -> String {

@@ -5,9 +5,8 @@
 
 use std::sync::Arc;
 
-use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request, State};
+use axum::extract::{FromRequest, FromRequestParts, Request, State};
 use axum::http::{header, StatusCode};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -241,22 +240,17 @@ pub fn routes() -> Router<Arc<App>> {
         .fallback(|| async { OktaError::NotFound })
 }
 
-/// The authentication layer of the Okta routes.
-pub async fn require_okta_auth(
-    State(app): AppState,
-    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
-    request: Request,
-    next: Next,
-) -> Response {
-    if let Some(wait) = app.failures.blocked(peer.ip()) {
-        return OktaError::TooManyFailures(wait).into_response();
+/// The Okta API's check: an `SSWS` API token, refused for a while after repeated failures.
+pub fn okta_auth(app: &App, peer: std::net::IpAddr, request: &Request) -> Option<Response> {
+    if let Some(wait) = app.failures.blocked(peer) {
+        return Some(OktaError::TooManyFailures(wait).into_response());
     }
     let header = request.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
     match &app.okta {
-        Some(okta) if okta.authorized(header) => next.run(request).await,
+        Some(okta) if okta.authorized(header) => None,
         _ => {
-            app.failures.failed(peer.ip());
-            OktaError::Unauthorized.into_response()
+            app.failures.failed(peer);
+            Some(OktaError::Unauthorized.into_response())
         }
     }
 }

@@ -2,6 +2,11 @@
 //! read timeout for request headers (slow clients cannot hold connections open), each request
 //! carrying its client address, and a graceful shutdown that stops accepting and lets the
 //! requests in flight finish.
+//!
+//! Connections are served by [`Workers`]: one single-threaded runtime per core, each connection
+//! kept on the thread it was handed to. A multi-threaded runtime moves a request's body between
+//! its workers and so wakes a sleeping thread for nearly every request; here a request is read,
+//! answered and written without another thread being woken.
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -16,7 +21,8 @@ use hyper_util::server::graceful::{GracefulShutdown, Watcher};
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::runtime::Handle;
 use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 
@@ -42,8 +48,56 @@ pub fn tls_config(cert: &Path, key: &Path) -> Result<Arc<rustls::ServerConfig>, 
     Ok(Arc::new(config))
 }
 
-/// Serves `app` on `listener` until `shutdown` completes, then waits up to `drain` for the
-/// requests in flight.
+/// The threads connections are served on: a single-threaded tokio runtime on each, running until
+/// [`Workers::stop`]. Blocking work (`spawn_blocking`) goes to the pool of the runtime that asks.
+pub struct Workers {
+    handles: Vec<Handle>,
+    threads: Vec<std::thread::JoinHandle<()>>,
+    stop: tokio::sync::watch::Sender<()>,
+}
+
+impl Workers {
+    /// Starts `count` (at least one) worker threads.
+    pub fn start(count: usize) -> std::io::Result<Workers> {
+        let (stop, stopped) = tokio::sync::watch::channel(());
+        let mut workers = Workers { handles: Vec::new(), threads: Vec::new(), stop };
+        for i in 0..count.max(1) {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            workers.handles.push(runtime.handle().clone());
+            let mut stopped = stopped.clone();
+            let thread = std::thread::Builder::new().name(format!("watchword-worker-{i}")).spawn(move || {
+                // Runs the connections handed to this runtime until the sender is dropped.
+                runtime.block_on(async move { while stopped.changed().await.is_ok() {} });
+            });
+            match thread {
+                Ok(thread) => workers.threads.push(thread),
+                Err(e) => {
+                    workers.stop();
+                    return Err(e);
+                }
+            }
+        }
+        Ok(workers)
+    }
+
+    /// One worker per core of the machine (as the operating system reports them).
+    pub fn per_core() -> std::io::Result<Workers> {
+        Workers::start(std::thread::available_parallelism().map_or(1, usize::from))
+    }
+
+    /// Stops every worker (connections still open are dropped) and waits for their threads.
+    pub fn stop(self) {
+        let Workers { handles, threads, stop } = self;
+        drop(handles);
+        drop(stop);
+        for thread in threads {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Serves `app` on `listener`, each connection on one of `workers` in turn, until `shutdown`
+/// completes, then waits up to `drain` for the requests in flight.
 pub async fn run(
     listener: TcpListener,
     app: Router,
@@ -51,10 +105,12 @@ pub async fn run(
     header_timeout: Duration,
     drain: Duration,
     shutdown: impl std::future::Future<Output = ()>,
+    workers: &Workers,
 ) {
     let graceful = GracefulShutdown::new();
     let acceptor = tls.map(TlsAcceptor::from);
     let mut shutdown = std::pin::pin!(shutdown);
+    let mut next = 0;
     loop {
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -68,24 +124,33 @@ pub async fn run(
             },
             () = &mut shutdown => break,
         };
+        // Handed over as a plain socket: the worker registers it with its own runtime.
+        let stream = match stream.into_std() {
+            Ok(stream) => stream,
+            Err(e) => {
+                tracing::warn!("handing a connection over failed: {e}");
+                continue;
+            }
+        };
         let app = app.clone();
         let watcher = graceful.watcher();
-        match &acceptor {
-            None => {
-                tokio::spawn(serve_connection(stream, peer, app, header_timeout, watcher));
+        let acceptor = acceptor.clone();
+        next = (next + 1) % workers.handles.len();
+        workers.handles[next].spawn(async move {
+            let stream = match TcpStream::from_std(stream) {
+                Ok(stream) => stream,
+                Err(e) => return tracing::warn!("taking a connection over failed: {e}"),
+            };
+            match acceptor {
+                None => serve_connection(stream, peer, app, header_timeout, watcher).await,
+                // The handshake is bounded like the headers that follow it.
+                Some(acceptor) => match tokio::time::timeout(header_timeout, acceptor.accept(stream)).await {
+                    Ok(Ok(stream)) => serve_connection(stream, peer, app, header_timeout, watcher).await,
+                    Ok(Err(e)) => tracing::debug!("TLS handshake failed: {e}"),
+                    Err(_) => tracing::debug!("TLS handshake timed out"),
+                },
             }
-            Some(acceptor) => {
-                let acceptor = acceptor.clone();
-                tokio::spawn(async move {
-                    // The handshake is bounded like the headers that follow it.
-                    match tokio::time::timeout(header_timeout, acceptor.accept(stream)).await {
-                        Ok(Ok(stream)) => serve_connection(stream, peer, app, header_timeout, watcher).await,
-                        Ok(Err(e)) => tracing::debug!("TLS handshake failed: {e}"),
-                        Err(_) => tracing::debug!("TLS handshake timed out"),
-                    }
-                });
-            }
-        }
+        });
     }
     drop(listener);
     tokio::select! {

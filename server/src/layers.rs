@@ -1,0 +1,121 @@
+//! The layers of the server's own that requests pass: authentication and metrics. They are
+//! plain services, so that a request costs no clone of the routes behind them (a middleware
+//! written as an async function holds, and so clones, the whole stack below it on every call).
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use axum::extract::{ConnectInfo, MatchedPath, Request};
+use axum::response::Response;
+use tower::{Layer, Service};
+
+use crate::app::App;
+
+type Answer = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+/// What a layer does with a request: answers it itself, or hands it to `inner` (the routes
+/// below) and maybe looks at the answer.
+pub trait Step: Clone {
+    fn call<S>(&self, inner: &mut S, request: Request) -> Answer
+    where
+        S: Service<Request, Response = Response, Error = Infallible>,
+        S::Future: Send + 'static;
+}
+
+/// A [`Step`] as a tower layer.
+#[derive(Clone)]
+pub struct Layered<T, S> {
+    step: T,
+    inner: S,
+}
+
+/// Makes [`Layered`] services of a step.
+#[derive(Clone)]
+pub struct Wrap<T>(pub T);
+
+impl<T: Step, S> Layer<S> for Wrap<T> {
+    type Service = Layered<T, S>;
+    fn layer(&self, inner: S) -> Layered<T, S> {
+        Layered { step: self.0.clone(), inner }
+    }
+}
+
+impl<T, S> Service<Request> for Layered<T, S>
+where
+    T: Step,
+    S: Service<Request, Response = Response, Error = Infallible>,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Answer;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request) -> Answer {
+        self.step.call(&mut self.inner, request)
+    }
+}
+
+/// A check of a request's credentials: the answer that refuses it, or `None` to let it through.
+pub type Check = fn(&App, IpAddr, &Request) -> Option<Response>;
+
+/// Lets a request through to the routes below when its check passes.
+#[derive(Clone)]
+pub struct Guard {
+    app: Arc<App>,
+    check: Check,
+}
+
+impl Guard {
+    pub fn layer(app: Arc<App>, check: Check) -> Wrap<Guard> {
+        Wrap(Guard { app, check })
+    }
+}
+
+impl Step for Guard {
+    fn call<S>(&self, inner: &mut S, request: Request) -> Answer
+    where
+        S: Service<Request, Response = Response, Error = Infallible>,
+        S::Future: Send + 'static,
+    {
+        // Every request carries its client's address (serve.rs); one without is no client's.
+        let peer = request
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |ConnectInfo(peer)| peer.ip());
+        match (self.check)(&self.app, peer, &request) {
+            None => Box::pin(inner.call(request)),
+            Some(refusal) => Box::pin(std::future::ready(Ok(refusal))),
+        }
+    }
+}
+
+/// Counts and times every request ([`crate::metrics`]), by the route it matched.
+#[derive(Clone, Copy)]
+pub struct Track;
+
+impl Step for Track {
+    fn call<S>(&self, inner: &mut S, request: Request) -> Answer
+    where
+        S: Service<Request, Response = Response, Error = Infallible>,
+        S::Future: Send + 'static,
+    {
+        let method = crate::metrics::method_label(request.method());
+        let route = request.extensions().get::<MatchedPath>().cloned();
+        let started = Instant::now();
+        let answer = inner.call(request);
+        Box::pin(async move {
+            let response = answer.await?;
+            crate::metrics::request(method, route.as_ref().map(MatchedPath::as_str), started, response.status());
+            Ok(response)
+        })
+    }
+}
