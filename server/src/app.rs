@@ -70,10 +70,12 @@ impl App {
         let Some(encoded) = header.and_then(|h| h.strip_prefix("Basic ")) else {
             return false;
         };
-        let Ok(decoded) = base64::engine::general_purpose::STANDARD.decode(encoded.trim()) else {
+        // Decoded on the stack (credentials longer than the buffer are no one's), wiped after.
+        let mut buffer = Zeroizing::new([0u8; 512]);
+        let Ok(length) = base64::engine::general_purpose::STANDARD.decode_slice(encoded.trim(), &mut buffer[..]) else {
             return false;
         };
-        let decoded = Zeroizing::new(decoded);
+        let decoded = &buffer[..length];
         let Some(colon) = decoded.iter().position(|b| *b == b':') else {
             return false;
         };

@@ -7,6 +7,7 @@ mod clock;
 mod error;
 mod extras;
 mod form;
+mod json;
 mod layers;
 mod metrics;
 mod okta;

@@ -83,7 +83,7 @@ pub(crate) fn ok(status: StatusCode, value: Value) -> Answer {
 /// An answer of `body`'s JSON, written straight into the response's buffer.
 pub(crate) fn answer<T: serde::Serialize>(status: StatusCode, body: &T) -> Answer {
     let mut bytes = Vec::with_capacity(1024);
-    serde_json::to_writer(&mut bytes, body).map_err(|_| ApiError::Internal)?;
+    crate::json::write(&mut bytes, body).map_err(|_| ApiError::Internal)?;
     let mut response = (status, bytes).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/json"));
