@@ -15,7 +15,7 @@ use base64::Engine;
 use subtle::ConstantTimeEq;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 use crate::error::ApiError;
 use crate::layers::{Guard, Track, Wrap};
@@ -70,12 +70,18 @@ impl App {
         let Some(encoded) = header.and_then(|h| h.strip_prefix("Basic ")) else {
             return false;
         };
-        // Decoded on the stack (credentials longer than the buffer are no one's), wiped after.
-        let mut buffer = Zeroizing::new([0u8; 512]);
-        let Ok(length) = base64::engine::general_purpose::STANDARD.decode_slice(encoded.trim(), &mut buffer[..]) else {
-            return false;
-        };
-        let decoded = &buffer[..length];
+        // Decoded on the stack (credentials longer than the buffer are no one's), and what the
+        // decoder wrote wiped after.
+        let mut buffer = [0u8; 512];
+        let written = base64::engine::general_purpose::STANDARD.decode_slice(encoded.trim(), &mut buffer[..]).ok();
+        let matched = written.is_some_and(|length| self.credentials_match(&buffer[..length]));
+        let wipe = written.unwrap_or(buffer.len());
+        buffer[..wipe].zeroize();
+        matched
+    }
+
+    /// Whether decoded Basic credentials (`user:password`) are the account's or the API key's.
+    fn credentials_match(&self, decoded: &[u8]) -> bool {
         let Some(colon) = decoded.iter().position(|b| *b == b':') else {
             return false;
         };

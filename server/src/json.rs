@@ -36,11 +36,28 @@ fn escaped(b: u8) -> bool {
     b < 0x20 || b == b'"' || b == b'\\'
 }
 
+/// Whether any byte must be escaped, eight at a time: with `ones` = 0x0101…01, a word `x`
+/// holds a byte below `n` (n ≤ 0x80) exactly when `(x - n·ones) & !x & 0x80·ones` is not 0,
+/// and a byte equal to `c` when `x ^ c·ones` holds one below 1.
+fn needs_escapes(bytes: &[u8]) -> bool {
+    const ONES: u64 = u64::from_ne_bytes([1; 8]);
+    const HIGH: u64 = ONES * 0x80;
+    fn below(x: u64, n: u8) -> u64 {
+        x.wrapping_sub(ONES * u64::from(n)) & !x & HIGH
+    }
+    let mut words = bytes.chunks_exact(8);
+    let mut found = 0;
+    for word in &mut words {
+        let x = u64::from_ne_bytes(word.try_into().unwrap_or_default());
+        found |= below(x, 0x20) | below(x ^ (ONES * u64::from(b'"')), 1) | below(x ^ (ONES * u64::from(b'\\')), 1);
+    }
+    found != 0 || words.remainder().iter().any(|&b| escaped(b))
+}
+
 fn write_str(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
     let bytes = s.as_bytes();
-    // No early exit: the loop is vectorized, and the strings are short.
-    if !bytes.iter().fold(false, |any, &b| any | escaped(b)) {
+    if !needs_escapes(bytes) {
         out.extend_from_slice(bytes);
     } else {
         let mut start = 0;
@@ -537,6 +554,20 @@ mod tests {
             pair: (u128::MAX, i128::MIN, 1.5),
             bytes: &serde_bytes_like::Bytes([0, 127, 255]),
         });
+    }
+
+    #[test]
+    fn a_string_needs_escapes_exactly_when_a_byte_does() {
+        // Every byte value at every place of a 20-byte string, among bytes that need none.
+        for b in 0..=255u8 {
+            for at in 0..20 {
+                let mut bytes = [b'a'; 20];
+                bytes[at] = b;
+                assert_eq!(super::needs_escapes(&bytes), super::escaped(b), "byte {b:#x} at {at}");
+                bytes[(at + 7) % 20] = 0xff;
+                assert_eq!(super::needs_escapes(&bytes), super::escaped(b), "byte {b:#x} at {at}, 0xff beside");
+            }
+        }
     }
 
     #[test]

@@ -2,6 +2,8 @@
 //! each run as printed but for the host. The quickstart names its service `VAaaaa…` and its
 //! factor `YFaaaa…`; they are put in the store before the server starts, the factor with a known
 //! secret, and the test clock is set to times at which that secret shows the quickstart's codes.
+//! The Okta Factors API's curl examples of TOTP factors (tests/data/okta_factors_curl.sh) run the
+//! same way over a factor enrolled with the known secret, their factor ids changed too.
 #![cfg(feature = "test-clock")]
 
 mod common;
@@ -55,13 +57,17 @@ fn curl(n: usize, base: &str) -> Value {
     let requests: Vec<&str> = script.split("\n\n").filter(|block| block.starts_with("curl ")).collect();
     assert_eq!(requests.len(), 4, "the quickstart's four requests");
     let request = requests[n].replace("https://verify.twilio.com", base);
-    let output = Command::new("bash")
-        .args(["-c", &request])
-        .env("TWILIO_ACCOUNT_SID", ACCOUNT_SID)
-        .env("TWILIO_AUTH_TOKEN", AUTH_TOKEN)
-        .output()
-        .expect("curl runs");
+    bash(&request, &[("TWILIO_ACCOUNT_SID", ACCOUNT_SID), ("TWILIO_AUTH_TOKEN", AUTH_TOKEN)])
+}
+
+/// Runs a request with bash, its shell variables in `env`; answers its JSON (`Null` for an
+/// empty answer).
+fn bash(request: &str, env: &[(&str, &str)]) -> Value {
+    let output = Command::new("bash").args(["-c", request]).envs(env.iter().copied()).output().expect("curl runs");
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    if output.stdout.is_empty() {
+        return Value::Null;
+    }
     serde_json::from_slice(&output.stdout).unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&output.stdout)))
 }
 
@@ -96,5 +102,88 @@ fn the_quickstart_curl_requests_run_as_printed() {
     let challenge = curl(3, &server.base);
     assert_eq!((challenge["factor_sid"].as_str(), challenge["status"].as_str()), (Some(FACTOR), Some("approved")));
     assert!(challenge["sid"].as_str().unwrap().starts_with("YC"), "{challenge}");
+    assert!(server.stop().success());
+}
+
+const OKTA_TOKEN: &str = "00okta-api-token-0123456789abcdef";
+const OKTA_USER: &str = "00u15s1KDETTQMQYABRL";
+
+/// A pending Okta Verify factor with the known secret for the examples' user, in the store the
+/// server will use, enrolled at `t0`; answers its id.
+fn seed_okta(store: &str, t0: u64) -> String {
+    let store = Arc::new(watchword_store::open(store).unwrap());
+    let mut config = ServiceConfig::new("watchword").unwrap();
+    config.service = "okta".into();
+    let mut request = NewFactor::new("Okta Verify").secret(SECRET);
+    request.metadata = Some(BTreeMap::from([("provider".to_string(), "OKTA".to_string())]));
+    Verify::new(config, store).create_factor(OKTA_USER, request, t0).unwrap().factor.sid.to_string()
+}
+
+/// Runs the `n`th Okta example against `base`, its example factor ids changed by `ids`.
+fn okta_curl(n: usize, base: &str, ids: &[(&str, &str)]) -> Value {
+    let script = include_str!("data/okta_factors_curl.sh");
+    let requests: Vec<&str> =
+        script.split("\n\n").filter_map(|block| block.find("\ncurl ").map(|at| &block[at + 1..])).collect();
+    assert_eq!(requests.len(), 8, "the examples' eight requests");
+    let mut request = requests[n].replace("https://{yourOktaDomain}.com", base);
+    for (example, id) in ids {
+        request = request.replace(example, id);
+    }
+    bash(&request, &[("api_token", OKTA_TOKEN)])
+}
+
+#[test]
+fn the_okta_totp_curl_examples_run_as_printed() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = format!("sqlite:///{}", dir.path().join("okta.db").display());
+    let activated_at = time_of("123456", T0);
+    let seeded = seed_okta(&store, activated_at - 60);
+    let server = Server::start(&store, &[], &[("WATCHWORD_OKTA_API_TOKEN", OKTA_TOKEN)]);
+    let at = |t: u64| {
+        let (status, answer) = server.call("POST", "/watchword/v1/test-clock", &[("Now", &t.to_string())]);
+        assert_eq!(status, 204, "{answer}");
+    };
+    at(activated_at);
+
+    let okta = okta_curl(0, &server.base, &[]);
+    assert_eq!(
+        (okta["provider"].as_str(), okta["status"].as_str()),
+        (Some("OKTA"), Some("PENDING_ACTIVATION")),
+        "{okta}"
+    );
+    assert!(okta["_embedded"]["activation"]["sharedSecret"].as_str().is_some_and(|s| s.len() >= 16), "{okta}");
+    let google = okta_curl(1, &server.base, &[]);
+    assert_eq!(google["provider"], "GOOGLE", "{google}");
+    let google = google["id"].as_str().unwrap().to_string();
+
+    let active = okta_curl(2, &server.base, &[("ostf1fmaMGJLMNGNLIVG", &seeded)]);
+    assert_eq!((active["id"].as_str(), active["status"].as_str()), (Some(seeded.as_str()), Some("ACTIVE")), "{active}");
+    assert!(active.get("_embedded").is_none(), "the secret only while pending: {active}");
+
+    // The next time the code shows: the same code in the same step would be a replay.
+    at(time_of("123456", activated_at + 90));
+    let verified = okta_curl(3, &server.base, &[("ostf17zuKEUMYQAQGCOV", &seeded)]);
+    assert_eq!(verified["factorResult"], "SUCCESS", "{verified}");
+    let replayed = okta_curl(3, &server.base, &[("ostf17zuKEUMYQAQGCOV", &seeded)]);
+    assert_eq!(replayed["errorCode"], "E0000082", "{replayed}");
+
+    let fetched = okta_curl(4, &server.base, &[("ufs2bysphxKODSZKWVCT", &seeded)]);
+    assert_eq!((fetched["id"].as_str(), fetched["status"].as_str()), (Some(seeded.as_str()), Some("ACTIVE")));
+    let ids = |list: &Value| -> Vec<String> {
+        let mut ids: Vec<String> =
+            list.as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap().to_string()).collect();
+        ids.sort();
+        ids
+    };
+    let mut all = vec![seeded.clone(), okta["id"].as_str().unwrap().to_string(), google.clone()];
+    all.sort();
+    assert_eq!(ids(&okta_curl(5, &server.base, &[])), all);
+    let catalog = okta_curl(6, &server.base, &[]);
+    let providers: Vec<&str> = catalog.as_array().unwrap().iter().filter_map(|f| f["provider"].as_str()).collect();
+    assert_eq!(providers, ["OKTA", "GOOGLE"], "{catalog}");
+
+    assert_eq!(okta_curl(7, &server.base, &[("ufs1o01OTMGHLAJPVHDZ", &google)]), Value::Null);
+    all.retain(|id| *id != google);
+    assert_eq!(ids(&okta_curl(5, &server.base, &[])), all);
     assert!(server.stop().success());
 }
