@@ -1,6 +1,6 @@
 """`watchword serve` under an HTTP load generator: challenges created with the factor's code per
 second over the memory store and over SQLite, next to an axum hello-world handler measured the
-same way (server/examples/hello.rs: the same tokio runtime, the same release profile), which is
+same way (server/examples/hello.rs: the server's accept loop and workers, the same release profile), which is
 the HTTP ceiling of the machine. Writes a Markdown section (bench/run.py puts it in
 bench/results.md).
 
