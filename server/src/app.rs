@@ -4,10 +4,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use std::net::IpAddr;
-
-use axum::extract::{DefaultBodyLimit, Request};
-use axum::http::{header, StatusCode};
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Router};
@@ -18,7 +16,7 @@ use tower_http::trace::TraceLayer;
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::error::ApiError;
-use crate::layers::{Guard, Track, Wrap};
+use crate::layers::{Guard, Refusal, Track, Wrap};
 use crate::services::{Registry, Shared};
 use crate::settings::Settings;
 use crate::twilio::BodyLimit;
@@ -123,17 +121,13 @@ pub async fn blocking<T: Send + 'static>(
     })
 }
 
-/// The Twilio API's check: HTTP Basic credentials, refused for a while after repeated failures.
-fn twilio_auth(app: &App, peer: IpAddr, request: &Request) -> Option<Response> {
-    if let Some(wait) = app.failures.blocked(peer) {
-        return Some(ApiError::TooManyFailures(wait).into_response());
+/// The Twilio API's answer refusing a request.
+fn twilio_refusal(refusal: Refusal) -> Response {
+    match refusal {
+        Refusal::Blocked(wait) => ApiError::TooManyFailures(wait),
+        Refusal::Unauthorized => ApiError::Unauthorized,
     }
-    let header = request.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-    if !app.authorized(header) {
-        app.failures.failed(peer);
-        return Some(ApiError::Unauthorized.into_response());
-    }
-    None
+    .into_response()
 }
 
 async fn healthz() -> &'static str {
@@ -146,11 +140,16 @@ async fn not_found() -> ApiError {
 
 /// The whole application.
 pub fn router(app: Arc<App>, body_limit: usize, timeout: Duration) -> Router {
-    let twilio = crate::twilio::routes()
-        .merge(crate::extras::routes())
-        .fallback(not_found)
-        .route_layer(Guard::layer(app.clone(), twilio_auth));
-    let okta = crate::okta::routes().route_layer(Guard::layer(app.clone(), crate::okta::okta_auth));
+    let twilio = crate::twilio::routes().merge(crate::extras::routes()).fallback(not_found).route_layer(Guard::layer(
+        app.clone(),
+        App::authorized,
+        twilio_refusal,
+    ));
+    let okta = crate::okta::routes().route_layer(Guard::layer(
+        app.clone(),
+        |app, header| app.okta.as_ref().is_some_and(|okta| okta.authorized(header)),
+        crate::okta::refusal,
+    ));
     let router = Router::new()
         .merge(twilio)
         .nest("/api/v1", okta)

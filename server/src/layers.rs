@@ -8,9 +8,10 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::extract::{ConnectInfo, MatchedPath, Request};
+use axum::http::header::AUTHORIZATION;
 use axum::response::Response;
 use tower::{Layer, Service};
 
@@ -64,19 +65,30 @@ where
     }
 }
 
-/// A check of a request's credentials: the answer that refuses it, or `None` to let it through.
-pub type Check = fn(&App, IpAddr, &Request) -> Option<Response>;
+/// Why a request is refused: its client failed too often lately (for how long more), or its
+/// credentials are not the API's.
+pub enum Refusal {
+    Blocked(Duration),
+    Unauthorized,
+}
 
-/// Lets a request through to the routes below when its check passes.
+/// Lets a request through to the routes below when its `Authorization` header is accepted;
+/// a client address that fails repeatedly is refused for a while ([`crate::backoff`]), whatever
+/// it presents. Each API says what it accepts and how it words a refusal.
 #[derive(Clone)]
 pub struct Guard {
     app: Arc<App>,
-    check: Check,
+    accepts: fn(&App, Option<&str>) -> bool,
+    refuse: fn(Refusal) -> Response,
 }
 
 impl Guard {
-    pub fn layer(app: Arc<App>, check: Check) -> Wrap<Guard> {
-        Wrap(Guard { app, check })
+    pub fn layer(
+        app: Arc<App>,
+        accepts: fn(&App, Option<&str>) -> bool,
+        refuse: fn(Refusal) -> Response,
+    ) -> Wrap<Guard> {
+        Wrap(Guard { app, accepts, refuse })
     }
 }
 
@@ -91,10 +103,15 @@ impl Step for Guard {
             .extensions()
             .get::<ConnectInfo<SocketAddr>>()
             .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |ConnectInfo(peer)| peer.ip());
-        match (self.check)(&self.app, peer, &request) {
-            None => Box::pin(inner.call(request)),
-            Some(refusal) => Box::pin(std::future::ready(Ok(refusal))),
-        }
+        let refusal = if let Some(wait) = self.app.failures.blocked(peer) {
+            Refusal::Blocked(wait)
+        } else if (self.accepts)(&self.app, request.headers().get(AUTHORIZATION).and_then(|v| v.to_str().ok())) {
+            return Box::pin(inner.call(request));
+        } else {
+            self.app.failures.failed(peer);
+            Refusal::Unauthorized
+        };
+        Box::pin(std::future::ready(Ok((self.refuse)(refusal))))
     }
 }
 

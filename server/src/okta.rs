@@ -48,7 +48,7 @@ impl Okta {
         self.verify.reseal()
     }
 
-    fn authorized(&self, header: Option<&str>) -> bool {
+    pub fn authorized(&self, header: Option<&str>) -> bool {
         match header.and_then(|h| h.strip_prefix("SSWS ")) {
             Some(token) => bool::from(token.trim().as_bytes().ct_eq(self.token.as_bytes())),
             None => false,
@@ -240,19 +240,13 @@ pub fn routes() -> Router<Arc<App>> {
         .fallback(|| async { OktaError::NotFound })
 }
 
-/// The Okta API's check: an `SSWS` API token, refused for a while after repeated failures.
-pub fn okta_auth(app: &App, peer: std::net::IpAddr, request: &Request) -> Option<Response> {
-    if let Some(wait) = app.failures.blocked(peer) {
-        return Some(OktaError::TooManyFailures(wait).into_response());
+/// The Okta API's answer refusing a request (`Authorization: SSWS <token>` is what it accepts).
+pub fn refusal(refusal: crate::layers::Refusal) -> Response {
+    match refusal {
+        crate::layers::Refusal::Blocked(wait) => OktaError::TooManyFailures(wait),
+        crate::layers::Refusal::Unauthorized => OktaError::Unauthorized,
     }
-    let header = request.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-    match &app.okta {
-        Some(okta) if okta.authorized(header) => None,
-        _ => {
-            app.failures.failed(peer);
-            Some(OktaError::Unauthorized.into_response())
-        }
-    }
+    .into_response()
 }
 
 /// Runs an operation of the Okta service where [`crate::app::blocking`] says (its factors are
