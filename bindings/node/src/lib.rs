@@ -15,6 +15,10 @@ mod service;
 mod uri;
 mod views;
 
+/// Rust's allocations in the addon (JavaScript values keep V8's heap).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use napi::bindgen_prelude::Object;
 use napi::Env;
 use napi_derive::napi;

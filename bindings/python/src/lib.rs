@@ -3,6 +3,10 @@
 
 use pyo3::prelude::*;
 
+/// Rust's allocations in the extension (Python objects keep Python's allocator).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod convert;
 mod errors;
 mod host;

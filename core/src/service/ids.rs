@@ -22,8 +22,20 @@ const HEX: &[u8; 16] = b"0123456789abcdef";
 /// assert!(Sid::parse("YF0123456789ABCDEF0123456789abcdef", "YF").is_none());
 /// assert!(Sid::parse("YC0123456789abcdef0123456789abcdef", "YF").is_none());
 /// ```
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Sid([u8; Sid::LEN]);
+
+impl core::hash::Hash for Sid {
+    /// The 32 hex characters as two fixed-size words, not as a slice of any length: the keys of
+    /// one map share their prefix, so it adds nothing a hash needs (equality compares it).
+    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
+        for at in [2, 18] {
+            let mut word = [0u8; 16];
+            word.copy_from_slice(&self.0[at..at + 16]);
+            state.write_u128(u128::from_le_bytes(word));
+        }
+    }
+}
 
 impl Sid {
     /// Every sid's length in bytes.
@@ -75,7 +87,7 @@ impl Sid {
 /// assert!(Identity::parse("short").is_err());
 /// assert!(Identity::parse("two--dashes").is_err());
 /// ```
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Identity {
     /// Unused bytes stay zero, so equality of the arrays is equality of the texts.
     bytes: [u8; Identity::MAX_LEN],
@@ -120,6 +132,13 @@ impl Identity {
     }
 }
 
+impl core::hash::Hash for Identity {
+    /// The text alone: the zero bytes after it add nothing.
+    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
+        self.as_bytes().hash(state);
+    }
+}
+
 impl PartialOrd for Identity {
     fn partial_cmp(&self, other: &Identity) -> Option<core::cmp::Ordering> {
         Some(self.cmp(other))
@@ -132,7 +151,7 @@ impl Ord for Identity {
     }
 }
 
-/// The text traits both identifier types share: read, hash, compare, print and serialize
+/// The text traits both identifier types share: read, compare, print and serialize
 /// exactly as their string.
 macro_rules! text_like {
     ($t:ty) => {
