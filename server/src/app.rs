@@ -145,11 +145,7 @@ pub fn router(app: Arc<App>, body_limit: usize, timeout: Duration) -> Router {
         App::authorized,
         twilio_refusal,
     ));
-    let okta = crate::okta::routes().route_layer(Guard::layer(
-        app.clone(),
-        |app, header| app.okta.as_ref().is_some_and(|okta| okta.authorized(header)),
-        crate::okta::refusal,
-    ));
+    let okta = crate::okta::routes().route_layer(Guard::layer(app.clone(), crate::okta::accepts, crate::okta::refusal));
     let router = Router::new()
         .merge(twilio)
         .nest("/api/v1", okta)

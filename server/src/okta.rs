@@ -22,6 +22,7 @@ use watchword_core::{Error, Invalid};
 use zeroize::Zeroizing;
 
 use crate::app::App;
+use crate::layers::Refusal;
 use crate::services::Shared;
 
 /// The namespace of the Okta API's users and factors.
@@ -48,7 +49,7 @@ impl Okta {
         self.verify.reseal()
     }
 
-    pub fn authorized(&self, header: Option<&str>) -> bool {
+    fn authorized(&self, header: Option<&str>) -> bool {
         match header.and_then(|h| h.strip_prefix("SSWS ")) {
             Some(token) => bool::from(token.trim().as_bytes().ct_eq(self.token.as_bytes())),
             None => false,
@@ -240,11 +241,17 @@ pub fn routes() -> Router<Arc<App>> {
         .fallback(|| async { OktaError::NotFound })
 }
 
-/// The Okta API's answer refusing a request (`Authorization: SSWS <token>` is what it accepts).
-pub fn refusal(refusal: crate::layers::Refusal) -> Response {
+/// Whether the Okta API accepts an `Authorization` header: `SSWS <token>` with the configured
+/// API token (nothing, when the Okta API has no token).
+pub fn accepts(app: &App, header: Option<&str>) -> bool {
+    app.okta.as_ref().is_some_and(|okta| okta.authorized(header))
+}
+
+/// The Okta API's answer refusing a request.
+pub fn refusal(refusal: Refusal) -> Response {
     match refusal {
-        crate::layers::Refusal::Blocked(wait) => OktaError::TooManyFailures(wait),
-        crate::layers::Refusal::Unauthorized => OktaError::Unauthorized,
+        Refusal::Blocked(wait) => OktaError::TooManyFailures(wait),
+        Refusal::Unauthorized => OktaError::Unauthorized,
     }
     .into_response()
 }
