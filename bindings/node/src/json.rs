@@ -42,10 +42,10 @@ pub(crate) fn snake(camel: &str) -> String {
 }
 
 /// The core name a JavaScript key spells, when it is spelt by the camelCase rule (so
-/// `code_length` or `CodeLength` name nothing).
+/// `code_length` or `CodeLength` name nothing): those are the keys that [`camel`] makes back
+/// from their [`snake`] form — the ones with no `_` that do not start with a capital.
 pub(crate) fn core_name(key: &str) -> Option<String> {
-    let name = snake(key);
-    (!name.starts_with('_') && camel(&name) == key).then_some(name)
+    (!key.contains('_') && !key.starts_with(|c: char| c.is_ascii_uppercase())).then(|| snake(key))
 }
 
 /// What a JavaScript value was, for the error about it.

@@ -8,6 +8,7 @@
 //! application the request runs as steps on the event loop instead ([`crate::host`]). No rule
 //! of behaviour lives here.
 
+use std::borrow::Cow;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
@@ -16,8 +17,8 @@ use napi::{sys, Env, JsValue, Property, PropertyAttributes, ScopedTask, Status, 
 use napi_derive::napi;
 use serde_json::{Map, Value};
 use watchword_core::service::{
-    unix_now, wipe_secret_keys, Answer, Request, ServiceConfig, Setting, Verify as CoreVerify, MIN_SECRET_BYTES,
-    SETTINGS,
+    unix_now, wipe_secret_keys, Answer, Arguments, Request, ServiceConfig, Setting, Verify as CoreVerify,
+    MIN_SECRET_BYTES, SETTINGS,
 };
 use watchword_core::{Error, Invalid};
 use watchword_store::{AnyStore, HostSteps as CoreSteps};
@@ -29,19 +30,29 @@ use crate::host::{self, Host, HostSteps};
 use crate::json::{self, camel, core_name, Given};
 use crate::views::{ChallengeInstance, EntityInstance, FactorInstance, PageOf};
 
-/// One argument as given: core's name, the JavaScript name, the object it was a key of
-/// (`options.`, `settings.`; empty for a positional argument) and what its value was.
+/// One argument as given: core's name, the JavaScript key it was given under (an option's or
+/// a setting's; none for a positional argument, which is core's name in camelCase), the object
+/// it was a key of (`options.`, `settings.`; empty for a positional argument) and what its
+/// value was.
 struct Argument {
-    core: String,
-    js: String,
+    core: Cow<'static, str>,
+    key: Option<String>,
     within: &'static str,
     given: Given,
 }
 
 impl Argument {
+    /// The name as JavaScript spells it: `friendlyName`.
+    fn js(&self) -> Cow<'_, str> {
+        match &self.key {
+            Some(key) => Cow::Borrowed(key),
+            None => Cow::Owned(camel(&self.core)),
+        }
+    }
+
     /// The name as the messages say it: `friendlyName`, `options.codeLength`.
     fn name(&self) -> String {
-        format!("{}{}", self.within, self.js)
+        format!("{}{}", self.within, self.js())
     }
 
     fn positional(&self) -> bool {
@@ -49,25 +60,29 @@ impl Argument {
     }
 }
 
-/// The arguments of one call as they accumulate.
+/// The arguments of one call as they accumulate: each as given, and its value until core
+/// takes it (`values[i]` is `given[i]`'s).
 struct Call {
     op: &'static str,
-    args: Map<String, Value>,
     given: Vec<Argument>,
+    values: Vec<Option<Value>>,
     now: Option<u64>,
 }
 
 impl Call {
     fn new(op: &'static str) -> Call {
-        Call { op, args: Map::new(), given: Vec::new(), now: None }
+        Call { op, given: Vec::new(), values: Vec::new(), now: None }
+    }
+
+    fn push(&mut self, argument: Argument, value: Value) {
+        self.given.push(argument);
+        self.values.push(Some(value));
     }
 
     /// A positional argument: core's `name`, spelt in camelCase in JavaScript.
     fn positional(mut self, name: &'static str, value: &Unknown) -> Out<Call> {
-        let js = camel(name);
-        if let Some((json, given)) = json::argument(value, || js.clone())? {
-            self.args.insert(name.to_string(), json);
-            self.given.push(Argument { core: name.to_string(), js, within: "", given });
+        if let Some((json, given)) = json::argument(value, || camel(name))? {
+            self.push(Argument { core: Cow::Borrowed(name), key: None, within: "", given }, json);
         }
         Ok(self)
     }
@@ -97,36 +112,47 @@ impl Call {
                 Some(core) if !self.given.iter().any(|a| a.positional() && a.core == core) => core,
                 _ => format!("options.{key}"),
             };
-            self.args.insert(core.clone(), json);
-            self.given.push(Argument { core, js: key, within: "options.", given });
+            self.push(Argument { core: Cow::Owned(core), key: Some(key), within: "options.", given }, json);
         }
         Ok(self)
     }
 
-    /// The request core reads from the arguments (taking each value out of the map).
+    /// The request core reads from the arguments (taking each value it reads).
     fn prepare(mut self) -> Out<Operation> {
         let now = self.now.unwrap_or_else(unix_now);
-        match Request::from_arguments(self.op, &mut self.args) {
+        match Request::from_arguments(self.op, &mut self) {
             Ok(request) => Ok(Operation { request: Some(request), now, given: self.given }),
             Err(error) if error.parameter() == Some("arguments") => Err(self.unknown_option(error)),
             Err(error) => Err(fail(error, &self.given)),
         }
     }
 
-    /// Core refused an argument it does not know: every argument it knows was taken out of
-    /// the map, so the option left there is the one refused.
+    /// Core refused an argument it does not know: it took every argument it knows, so the
+    /// option left is the one refused.
     #[cold]
     fn unknown_option(&self, error: Error) -> Fail {
-        let unknown = self.given.iter().find(|a| !a.positional() && self.args.contains_key(&a.core));
-        match unknown {
-            Some(a) => Fail::Argument {
-                message: format!("options has an unknown option {:?}", a.js),
-                parameter: a.js.clone(),
+        let left = self.given.iter().zip(&self.values).find(|(a, value)| !a.positional() && value.is_some());
+        match left {
+            Some((a, _)) => Fail::Argument {
+                message: format!("options has an unknown option {:?}", a.js()),
+                parameter: a.js().into_owned(),
                 class: Class::Type,
                 error,
             },
             None => fail(error, &self.given),
         }
+    }
+}
+
+impl Arguments for Call {
+    fn take(&mut self, name: &'static str) -> Result<Option<Value>, Error> {
+        let value = self.given.iter().position(|a| a.core == name).and_then(|i| self.values[i].take());
+        Ok(value.filter(|v| !v.is_null()))
+    }
+
+    fn has_other(&self, _read: &[&'static str]) -> bool {
+        // Core takes each name it reads: a value still here is one the operation does not know.
+        self.values.iter().any(Option::is_some)
     }
 }
 
@@ -340,7 +366,7 @@ impl JsonCall {
         let args = args::string(args_json, "argsJson")?;
         let now = Call::new("call").options(options, None)?;
         if let Some(extra) = now.given.first() {
-            return Err(Fail::Type(format!("options has an unknown option {:?}; it takes now", extra.js)));
+            return Err(Fail::Type(format!("options has an unknown option {:?}; it takes now", extra.js())));
         }
         Ok(JsonCall { op, args, now: now.now.unwrap_or_else(unix_now) })
     }
@@ -960,7 +986,7 @@ fn config_of<'s>(settings: &Unknown<'s>) -> Out<(ServiceConfig, Vec<Argument>, O
         };
         if let Some((json, kind)) = converted {
             map.insert(wanted.0.to_string(), json);
-            given.push(Argument { core: wanted.0.to_string(), js: key, within: "settings.", given: kind });
+            given.push(Argument { core: Cow::Borrowed(wanted.0), key: Some(key), within: "settings.", given: kind });
         }
     }
     let config = ServiceConfig::from_map(&map).map_err(|error| fail(error, &given));
