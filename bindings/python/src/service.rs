@@ -64,24 +64,24 @@ fn config_of(settings: &Bound<'_, PyDict>) -> PyResult<ServiceConfig> {
 /// for it. `now` is kept apart and `None` values are left out. A value of a type nothing takes
 /// is kept as the `TypeError` to raise.
 struct Kwargs<'a, 'py> {
-    given: Vec<(&'a str, Bound<'py, PyAny>)>,
-    now: Option<Bound<'py, PyAny>>,
+    given: Vec<(&'a str, Borrowed<'a, 'py, PyAny>)>,
+    now: Option<Borrowed<'a, 'py, PyAny>>,
     taken: usize,
     failed: Option<PyErr>,
 }
 
 impl<'a, 'py> Kwargs<'a, 'py> {
-    fn new(names: &'a [Bound<'py, PyString>], values: &Bound<'py, PyTuple>) -> PyResult<Kwargs<'a, 'py>> {
+    fn new(names: &'a [Borrowed<'a, 'py, PyString>], values: &'a Bound<'py, PyTuple>) -> PyResult<Kwargs<'a, 'py>> {
         if names.len() != values.len() {
             return Err(PyTypeError::new_err("run takes as many values as names"));
         }
         let mut kwargs = Kwargs { given: Vec::with_capacity(names.len()), now: None, taken: 0, failed: None };
-        for (i, value) in values.iter().enumerate() {
+        for (name, value) in names.iter().zip(values.iter_borrowed()) {
             if value.is_none() {
                 continue;
             }
             // Read as UTF-8 once, compared as Rust text after.
-            let name: &'a str = names[i].to_str()?;
+            let name: &'a str = name.to_str()?;
             if name == "now" {
                 kwargs.now = Some(value);
             } else {
@@ -115,9 +115,12 @@ impl Arguments for Kwargs<'_, '_> {
 
 /// Operation `op`'s request from the values of the parameters `names`, and its time.
 fn request(op: &str, names: &Bound<'_, PyTuple>, values: &Bound<'_, PyTuple>) -> PyResult<(Request, u64)> {
-    let names = names.iter().map(|n| n.cast_into::<PyString>()).collect::<Result<Vec<_>, _>>()?;
-    let mut kwargs = Kwargs::new(&names, values)?;
-    let now = time_arg(kwargs.now.as_ref(), "now")?;
+    let mut borrowed = Vec::with_capacity(names.len());
+    for name in names.iter_borrowed() {
+        borrowed.push(name.cast::<PyString>()?);
+    }
+    let mut kwargs = Kwargs::new(&borrowed, values)?;
+    let now = time_arg(kwargs.now.as_deref(), "now")?;
     let request = Request::from_arguments(op, &mut kwargs);
     if let Some(e) = kwargs.failed {
         return Err(e);
