@@ -98,8 +98,7 @@ pub(crate) unsafe fn arg_str<'a>(ptr: *const c_char, name: &'static str) -> Resu
         return Err(Failure::NullArgument(name));
     }
     // SAFETY: non-NULL and NUL-terminated by the caller's promise.
-    let text = unsafe { CStr::from_ptr(ptr) };
-    text.to_str().map_err(|e| Failure::InvalidUtf8 { argument: name, position: e.valid_up_to() })
+    utf8(unsafe { CStr::from_ptr(ptr) }.to_bytes(), name)
 }
 
 /// A pointer + length text argument (may contain NUL bytes); NULL and invalid UTF-8 are errors.
@@ -109,6 +108,16 @@ pub(crate) unsafe fn arg_str<'a>(ptr: *const c_char, name: &'static str) -> Resu
 pub(crate) unsafe fn arg_text<'a>(ptr: *const c_char, len: usize, name: &'static str) -> Result<&'a str, Failure> {
     // SAFETY: forwarded promise.
     let bytes = unsafe { arg_bytes(ptr.cast::<u8>(), len, name) }?;
+    utf8(bytes, name)
+}
+
+/// `bytes` as text, or where its UTF-8 goes wrong. Arguments are mostly ASCII (sids,
+/// identities, codes), which is checked a word at a time.
+fn utf8<'a>(bytes: &'a [u8], name: &'static str) -> Result<&'a str, Failure> {
+    if bytes.is_ascii() {
+        // SAFETY: ASCII is UTF-8.
+        return Ok(unsafe { std::str::from_utf8_unchecked(bytes) });
+    }
     std::str::from_utf8(bytes).map_err(|e| Failure::InvalidUtf8 { argument: name, position: e.valid_up_to() })
 }
 

@@ -231,6 +231,10 @@ impl Arguments for Args {
     fn has_other(&self, read: &[&'static str]) -> bool {
         self.names().next().is_some() || self.options.has_other(read)
     }
+
+    fn is_empty(&self) -> bool {
+        self.names().next().is_none() && self.options.is_empty()
+    }
 }
 
 impl<'a> Call<'a> {
@@ -246,7 +250,7 @@ impl<'a> Call<'a> {
     ///
     /// # Safety
     /// `ptr` must be NULL or NUL-terminated.
-    unsafe fn text(mut self, name: &'static str, ptr: *const c_char) -> Result<Call<'a>, Failure> {
+    unsafe fn text(&mut self, name: &'static str, ptr: *const c_char) -> Result<&mut Call<'a>, Failure> {
         // SAFETY: forwarded promise.
         let value = unsafe { arg_str(ptr, name) }?;
         self.args.push(name, Value::String(value.to_owned()))?;
@@ -257,7 +261,7 @@ impl<'a> Call<'a> {
     ///
     /// # Safety
     /// `ptr` must be NULL or point to `len` readable bytes.
-    unsafe fn code(mut self, name: &'static str, ptr: *const c_char, len: usize) -> Result<Call<'a>, Failure> {
+    unsafe fn code(&mut self, name: &'static str, ptr: *const c_char, len: usize) -> Result<&mut Call<'a>, Failure> {
         // SAFETY: forwarded promise.
         let value = unsafe { arg_text(ptr, len, name) }?;
         self.args.push(name, Value::String(value.to_owned()))?;
@@ -269,7 +273,7 @@ impl<'a> Call<'a> {
     ///
     /// # Safety
     /// `ptr` must be NULL or NUL-terminated.
-    unsafe fn options(mut self, ptr: *const c_char) -> Result<Call<'a>, Failure> {
+    unsafe fn options(&mut self, ptr: *const c_char) -> Result<&mut Call<'a>, Failure> {
         const EXPECTED: &str = "a JSON object of the operation's optional arguments, or \"\" for none";
         // SAFETY: forwarded promise.
         let text = unsafe { arg_str(ptr, "options_json") }?;
@@ -290,7 +294,12 @@ impl<'a> Call<'a> {
     ///
     /// # Safety
     /// `ptr` must be NULL or point to `len` readable bytes.
-    unsafe fn opt_code(self, name: &'static str, ptr: *const c_char, len: usize) -> Result<Call<'a>, Failure> {
+    unsafe fn opt_code(
+        &mut self,
+        name: &'static str,
+        ptr: *const c_char,
+        len: usize,
+    ) -> Result<&mut Call<'a>, Failure> {
         if ptr.is_null() {
             return Ok(self);
         }
@@ -299,6 +308,7 @@ impl<'a> Call<'a> {
     }
 
     /// Runs `op`.
+    #[inline(always)]
     fn answer(mut self, op: &str, now: u64) -> Result<Answer, Failure> {
         let request = Request::from_arguments(op, &mut self.args)?;
         Ok(self.service.inner.execute(request, now)?)
@@ -365,7 +375,9 @@ pub extern "C" fn ww_service_create_entity(
 ) -> ww_status {
     ffi_boundary!({
         // SAFETY: pointers as documented in the header's introduction.
-        let call = unsafe { Call::new(service)?.text("identity", identity) }?;
+        let mut call = unsafe { Call::new(service) }?;
+        // SAFETY: as above.
+        unsafe { call.text("identity", identity) }?;
         call.run("create_entity", now, unsafe { out(out_json) }?)
     })
 }
@@ -380,7 +392,9 @@ pub extern "C" fn ww_service_fetch_entity(
 ) -> ww_status {
     ffi_boundary!({
         // SAFETY: pointers as documented in the header's introduction.
-        let call = unsafe { Call::new(service)?.text("identity", identity) }?;
+        let mut call = unsafe { Call::new(service) }?;
+        // SAFETY: as above.
+        unsafe { call.text("identity", identity) }?;
         call.run("fetch_entity", now, unsafe { out(out_json) }?)
     })
 }
@@ -414,7 +428,9 @@ pub extern "C" fn ww_service_list_entities_page(
 ) -> ww_status {
     ffi_boundary!({
         // SAFETY: pointers as documented in the header's introduction.
-        let call = unsafe { Call::new(service)?.options(options_json) }?;
+        let mut call = unsafe { Call::new(service) }?;
+        // SAFETY: as above.
+        unsafe { call.options(options_json) }?;
         call.run("list_entities", now, unsafe { out(out_json) }?)
     })
 }
@@ -429,7 +445,9 @@ pub extern "C" fn ww_service_delete_entity(
 ) -> ww_status {
     ffi_boundary!({
         // SAFETY: pointers as documented in the header's introduction.
-        let call = unsafe { Call::new(service)?.text("identity", identity) }?;
+        let mut call = unsafe { Call::new(service) }?;
+        // SAFETY: as above.
+        unsafe { call.text("identity", identity) }?;
         call.run("delete_entity", now, unsafe { out(out_json) }?)
     })
 }
@@ -453,9 +471,9 @@ pub extern "C" fn ww_service_create_factor(
 ) -> ww_status {
     ffi_boundary!({
         // SAFETY: pointers as documented in the header's introduction.
-        let call = unsafe {
-            Call::new(service)?.text("identity", identity)?.text("friendly_name", friendly_name)?.options(options_json)
-        }?;
+        let mut call = unsafe { Call::new(service) }?;
+        // SAFETY: as above.
+        unsafe { call.text("identity", identity)?.text("friendly_name", friendly_name)?.options(options_json) }?;
         call.run("create_factor", now, unsafe { out(out_json) }?)
     })
 }
@@ -471,7 +489,9 @@ pub extern "C" fn ww_service_fetch_factor(
 ) -> ww_status {
     ffi_boundary!({
         // SAFETY: pointers as documented in the header's introduction.
-        let call = unsafe { Call::new(service)?.text("identity", identity)?.text("factor_sid", factor_sid) }?;
+        let mut call = unsafe { Call::new(service) }?;
+        // SAFETY: as above.
+        unsafe { call.text("identity", identity)?.text("factor_sid", factor_sid) }?;
         call.run("fetch_factor", now, unsafe { out(out_json) }?)
     })
 }
@@ -488,7 +508,9 @@ pub extern "C" fn ww_service_list_factors(
 ) -> ww_status {
     ffi_boundary!({
         // SAFETY: pointers as documented in the header's introduction.
-        let call = unsafe { Call::new(service)?.text("identity", identity) }?;
+        let mut call = unsafe { Call::new(service) }?;
+        // SAFETY: as above.
+        unsafe { call.text("identity", identity) }?;
         call.run("list_factors", now, unsafe { out(out_json) }?)
     })
 }
@@ -506,7 +528,9 @@ pub extern "C" fn ww_service_list_factors_page(
 ) -> ww_status {
     ffi_boundary!({
         // SAFETY: pointers as documented in the header's introduction.
-        let call = unsafe { Call::new(service)?.text("identity", identity)?.options(options_json) }?;
+        let mut call = unsafe { Call::new(service) }?;
+        // SAFETY: as above.
+        unsafe { call.text("identity", identity)?.options(options_json) }?;
         call.run("list_factors", now, unsafe { out(out_json) }?)
     })
 }
@@ -526,9 +550,9 @@ pub extern "C" fn ww_service_update_factor(
 ) -> ww_status {
     ffi_boundary!({
         // SAFETY: pointers as documented in the header's introduction.
-        let call = unsafe {
-            Call::new(service)?.text("identity", identity)?.text("factor_sid", factor_sid)?.options(options_json)
-        }?;
+        let mut call = unsafe { Call::new(service) }?;
+        // SAFETY: as above.
+        unsafe { call.text("identity", identity)?.text("factor_sid", factor_sid)?.options(options_json) }?;
         call.run("update_factor", now, unsafe { out(out_json) }?)
     })
 }
@@ -550,9 +574,9 @@ pub extern "C" fn ww_service_verify_factor(
 ) -> ww_status {
     ffi_boundary!({
         // SAFETY: pointers as documented in the header's introduction.
-        let call = unsafe {
-            Call::new(service)?.text("identity", identity)?.text("factor_sid", factor_sid)?.code("code", code, code_len)
-        }?;
+        let mut call = unsafe { Call::new(service) }?;
+        // SAFETY: as above.
+        unsafe { call.text("identity", identity)?.text("factor_sid", factor_sid)?.code("code", code, code_len) }?;
         // SAFETY: as above.
         unsafe { call.check("verify_factor", now, out_outcome, out_json) }
     })
@@ -569,7 +593,9 @@ pub extern "C" fn ww_service_delete_factor(
 ) -> ww_status {
     ffi_boundary!({
         // SAFETY: pointers as documented in the header's introduction.
-        let call = unsafe { Call::new(service)?.text("identity", identity)?.text("factor_sid", factor_sid) }?;
+        let mut call = unsafe { Call::new(service) }?;
+        // SAFETY: as above.
+        unsafe { call.text("identity", identity)?.text("factor_sid", factor_sid) }?;
         call.run("delete_factor", now, unsafe { out(out_json) }?)
     })
 }
@@ -585,7 +611,9 @@ pub extern "C" fn ww_service_unlock_factor(
 ) -> ww_status {
     ffi_boundary!({
         // SAFETY: pointers as documented in the header's introduction.
-        let call = unsafe { Call::new(service)?.text("identity", identity)?.text("factor_sid", factor_sid) }?;
+        let mut call = unsafe { Call::new(service) }?;
+        // SAFETY: as above.
+        unsafe { call.text("identity", identity)?.text("factor_sid", factor_sid) }?;
         call.run("unlock_factor", now, unsafe { out(out_json) }?)
     })
 }
@@ -611,9 +639,10 @@ pub extern "C" fn ww_service_create_challenge(
 ) -> ww_status {
     ffi_boundary!({
         // SAFETY: pointers as documented in the header's introduction.
-        let call = unsafe {
-            Call::new(service)?
-                .text("identity", identity)?
+        let mut call = unsafe { Call::new(service) }?;
+        // SAFETY: as above.
+        unsafe {
+            call.text("identity", identity)?
                 .text("factor_sid", factor_sid)?
                 .opt_code("auth_payload", code, code_len)?
                 .options(options_json)
@@ -641,9 +670,10 @@ pub extern "C" fn ww_service_update_challenge(
 ) -> ww_status {
     ffi_boundary!({
         // SAFETY: pointers as documented in the header's introduction.
-        let call = unsafe {
-            Call::new(service)?
-                .text("identity", identity)?
+        let mut call = unsafe { Call::new(service) }?;
+        // SAFETY: as above.
+        unsafe {
+            call.text("identity", identity)?
                 .text("challenge_sid", challenge_sid)?
                 .code("auth_payload", code, code_len)?
                 .options(options_json)
@@ -665,7 +695,9 @@ pub extern "C" fn ww_service_fetch_challenge(
 ) -> ww_status {
     ffi_boundary!({
         // SAFETY: pointers as documented in the header's introduction.
-        let call = unsafe { Call::new(service)?.text("identity", identity)?.text("challenge_sid", challenge_sid) }?;
+        let mut call = unsafe { Call::new(service) }?;
+        // SAFETY: as above.
+        unsafe { call.text("identity", identity)?.text("challenge_sid", challenge_sid) }?;
         call.run("fetch_challenge", now, unsafe { out(out_json) }?)
     })
 }
@@ -684,7 +716,9 @@ pub extern "C" fn ww_service_list_challenges(
 ) -> ww_status {
     ffi_boundary!({
         // SAFETY: pointers as documented in the header's introduction.
-        let call = unsafe { Call::new(service)?.text("identity", identity)?.options(options_json) }?;
+        let mut call = unsafe { Call::new(service) }?;
+        // SAFETY: as above.
+        unsafe { call.text("identity", identity)?.options(options_json) }?;
         call.run("list_challenges", now, unsafe { out(out_json) }?)
     })
 }
@@ -725,7 +759,9 @@ pub extern "C" fn ww_service_export_entity(
 ) -> ww_status {
     ffi_boundary!({
         // SAFETY: pointers as documented in the header's introduction.
-        let call = unsafe { Call::new(service)?.text("identity", identity) }?;
+        let mut call = unsafe { Call::new(service) }?;
+        // SAFETY: as above.
+        unsafe { call.text("identity", identity) }?;
         call.run_export("export_entity", now, unsafe { OutString::new(out_record, "out_record") }?)
     })
 }
@@ -741,7 +777,9 @@ pub extern "C" fn ww_service_export_factor(
 ) -> ww_status {
     ffi_boundary!({
         // SAFETY: pointers as documented in the header's introduction.
-        let call = unsafe { Call::new(service)?.text("factor_sid", factor_sid) }?;
+        let mut call = unsafe { Call::new(service) }?;
+        // SAFETY: as above.
+        unsafe { call.text("factor_sid", factor_sid) }?;
         call.run_export("export_factor", now, unsafe { OutString::new(out_record, "out_record") }?)
     })
 }
@@ -757,7 +795,9 @@ pub extern "C" fn ww_service_export_challenge(
 ) -> ww_status {
     ffi_boundary!({
         // SAFETY: pointers as documented in the header's introduction.
-        let call = unsafe { Call::new(service)?.text("challenge_sid", challenge_sid) }?;
+        let mut call = unsafe { Call::new(service) }?;
+        // SAFETY: as above.
+        unsafe { call.text("challenge_sid", challenge_sid) }?;
         call.run_export("export_challenge", now, unsafe { OutString::new(out_record, "out_record") }?)
     })
 }
@@ -774,7 +814,9 @@ pub extern "C" fn ww_service_import_entity(
 ) -> ww_status {
     ffi_boundary!({
         // SAFETY: pointers as documented in the header's introduction.
-        let call = unsafe { Call::new(service)?.text("record", record) }?;
+        let mut call = unsafe { Call::new(service) }?;
+        // SAFETY: as above.
+        unsafe { call.text("record", record) }?;
         call.run("import_entity", now, unsafe { out(out_json) }?)
     })
 }
@@ -789,7 +831,9 @@ pub extern "C" fn ww_service_import_factor(
 ) -> ww_status {
     ffi_boundary!({
         // SAFETY: pointers as documented in the header's introduction.
-        let call = unsafe { Call::new(service)?.text("record", record) }?;
+        let mut call = unsafe { Call::new(service) }?;
+        // SAFETY: as above.
+        unsafe { call.text("record", record) }?;
         call.run("import_factor", now, unsafe { out(out_json) }?)
     })
 }
@@ -804,7 +848,9 @@ pub extern "C" fn ww_service_import_challenge(
 ) -> ww_status {
     ffi_boundary!({
         // SAFETY: pointers as documented in the header's introduction.
-        let call = unsafe { Call::new(service)?.text("record", record) }?;
+        let mut call = unsafe { Call::new(service) }?;
+        // SAFETY: as above.
+        unsafe { call.text("record", record) }?;
         call.run("import_challenge", now, unsafe { out(out_json) }?)
     })
 }

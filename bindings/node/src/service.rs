@@ -154,6 +154,10 @@ impl Arguments for Call {
         // Core takes each name it reads: a value still here is one the operation does not know.
         self.values.iter().any(Option::is_some)
     }
+
+    fn is_empty(&self) -> bool {
+        !self.has_other(&[])
+    }
 }
 
 /// A core error about the call, told in JavaScript's terms: the argument's JavaScript name in

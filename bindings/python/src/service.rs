@@ -111,6 +111,10 @@ impl Arguments for Kwargs<'_, '_> {
         // Core takes each name once: anything given and not taken is unknown to the operation.
         self.given.len() > self.taken
     }
+
+    fn is_empty(&self) -> bool {
+        self.taken == self.given.len()
+    }
 }
 
 /// Operation `op`'s request from the values of the parameters `names`, and its time.

@@ -176,6 +176,12 @@ pub trait Arguments {
 
     /// Whether an argument was given whose name is not in `read` (nulls may count as not given).
     fn has_other(&self, read: &[&'static str]) -> bool;
+
+    /// Whether no argument is left to take: the operation's arguments not read yet are then
+    /// all absent, and are not asked for one by one. The default, `false`, asks for each.
+    fn is_empty(&self) -> bool {
+        false
+    }
 }
 
 impl Arguments for Map<String, Value> {
@@ -185,6 +191,10 @@ impl Arguments for Map<String, Value> {
 
     fn has_other(&self, read: &[&'static str]) -> bool {
         self.keys().any(|k| !read.contains(&k.as_str()))
+    }
+
+    fn is_empty(&self) -> bool {
+        Map::is_empty(self)
     }
 }
 
@@ -227,6 +237,10 @@ impl Read {
 
 impl<A: Arguments + ?Sized> Args<'_, A> {
     fn value(&mut self, name: &'static str) -> Result<Option<Value>, Error> {
+        // Nothing left to take (nor, then, to refuse): this argument was not given.
+        if self.source.is_empty() {
+            return Ok(None);
+        }
         self.read.push(name);
         self.source.take(name)
     }
@@ -609,7 +623,51 @@ impl<S: Store> Verify<S> {
 
 #[cfg(test)]
 mod tests {
-    use super::Read;
+    use super::{Arguments, Read, Request};
+    use crate::Error;
+    use alloc::string::String;
+    use serde_json::{Map, Value};
+
+    /// A JSON object that counts how many arguments core asks it for.
+    struct Counted {
+        map: Map<String, Value>,
+        asked: usize,
+    }
+
+    impl Arguments for Counted {
+        fn take(&mut self, name: &'static str) -> Result<Option<Value>, Error> {
+            self.asked += 1;
+            self.map.take(name)
+        }
+
+        fn has_other(&self, read: &[&'static str]) -> bool {
+            self.map.has_other(read)
+        }
+
+        fn is_empty(&self) -> bool {
+            self.map.is_empty()
+        }
+    }
+
+    fn counted(args: Value) -> Counted {
+        Counted { map: args.as_object().cloned().unwrap(), asked: 0 }
+    }
+
+    /// Once every given argument is taken, the operation's others are not asked for; an
+    /// argument the operation does not know is still refused.
+    #[test]
+    fn absent_arguments_are_not_asked_for() {
+        let sid = "YF0123456789abcdef0123456789abcdef";
+        let mut args = counted(serde_json::json!({"identity": "user-0001", "factor_sid": sid}));
+        assert_eq!(Request::from_arguments("create_challenge", &mut args).unwrap().operation(), "create_challenge");
+        assert_eq!(args.asked, 2);
+        let mut args = counted(serde_json::json!({"identity": "user-0001", "factor_sid": sid, "metadata": {}}));
+        Request::from_arguments("create_challenge", &mut args).unwrap();
+        assert_eq!(args.asked, 7);
+        let mut args = counted(serde_json::json!({"identity": "user-0001", "factor_sid": sid, "colour": "red"}));
+        let refused = Request::from_arguments("create_challenge", &mut args).unwrap_err();
+        assert_eq!(refused.parameter(), Some("arguments"));
+    }
 
     /// Names past the in-place ones are kept too, in order.
     #[test]
