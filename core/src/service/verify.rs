@@ -313,8 +313,8 @@ impl<S: Store> Verify<S> {
         Draws { tape: self.tape.as_deref() }
     }
 
-    /// 16 random bytes for a sid: from the operating system in batches (see `pool`), or the
-    /// tape's when the operation runs as steps.
+    /// 16 random bytes for a sid: from a per-thread generator the operating system seeds (see
+    /// `pool`), or the tape's when the operation runs as steps.
     fn random16(&self) -> [u8; 16] {
         if self.tape.is_none() {
             return super::pool::random16();
