@@ -46,11 +46,11 @@ fn bench(c: &mut Criterion) {
     group.bench_function("seal_factor_to_text", |b| {
         b.iter(|| {
             nonce[0] = nonce[0].wrapping_add(1);
-            black_box(Record::Sealed(ring.seal("default", black_box(&record), nonce).unwrap()).to_stored())
+            black_box(Record::from(ring.seal("default", black_box(&record), nonce).unwrap()).to_stored())
         })
     });
     group.bench_function("plain_factor_to_text", |b| b.iter(|| black_box(black_box(&record).to_stored())));
-    let text = Record::Sealed(sealed.clone()).to_stored();
+    let text = Record::from(sealed.clone()).to_stored();
     group.bench_function("open_factor_from_text", |b| {
         b.iter(|| match Record::from_stored(kind, black_box(&text)).unwrap() {
             Record::Sealed(sealed) => black_box(ring.open("default", &sealed).unwrap()),

@@ -31,7 +31,7 @@ fn main() {
     let mut ring = KeyRing::new();
     ring.insert("2026-12", &[7; 32]).unwrap();
     ring.set_active("2026-12").unwrap();
-    let sealed = Record::Sealed(ring.seal("default", &record, [1; 24]).unwrap()).to_stored();
+    let sealed = Record::from(ring.seal("default", &record, [1; 24]).unwrap()).to_stored();
     let plain = record.to_stored();
     let totp = watchword_core::Totp::new(b"12345678901234567890", watchword_core::Algorithm::Sha1, 6, 30).unwrap();
     let report = |what: &str, ns: f64| println!("{what:<32} {ns:>8.0} ns");
@@ -42,7 +42,7 @@ fn main() {
         "sealed record to text",
         fastest(|| {
             let sealed = ring.seal("default", black_box(&record), [2; 24]).unwrap();
-            drop(black_box(Record::Sealed(sealed).to_stored()));
+            drop(black_box(Record::from(sealed).to_stored()));
         }),
     );
     report(

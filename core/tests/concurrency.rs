@@ -141,18 +141,18 @@ fn concurrent_wrong_answers_never_exceed_the_attempt_limit() {
 fn a_stale_write_is_a_conflict_and_changes_nothing() {
     let store = MemoryStore::new();
     let entity = Entity::new("user-0001-abcd", [1; 16], 0).unwrap();
-    store.commit("default", vec![Write::Put { record: Record::Entity(entity.clone()), expected: 0 }]).unwrap();
+    store.commit("default", vec![Write::Put { record: Record::from(entity.clone()), expected: 0 }]).unwrap();
     let newer = Entity { version: 2, date_updated: 5, ..entity.clone() };
-    store.commit("default", vec![Write::Put { record: Record::Entity(newer.clone()), expected: 1 }]).unwrap();
+    store.commit("default", vec![Write::Put { record: Record::from(newer.clone()), expected: 1 }]).unwrap();
     // A second writer still holding version 1 loses, and its other writes are not applied.
     let other = Entity::new("user-0002-abcd", [2; 16], 0).unwrap();
     let stale = vec![
-        Write::Put { record: Record::Entity(other), expected: 0 },
-        Write::Put { record: Record::Entity(Entity { version: 2, ..entity.clone() }), expected: 1 },
+        Write::Put { record: Record::from(other), expected: 0 },
+        Write::Put { record: Record::from(Entity { version: 2, ..entity.clone() }), expected: 1 },
     ];
     assert_eq!(store.commit("default", stale), Err(Error::Conflict));
     let get = |identity: &str| store.get("default", &Key::Entity(Identity::parse(identity).unwrap())).unwrap();
-    assert_eq!(get("user-0001-abcd"), Some(Record::Entity(newer)));
+    assert_eq!(get("user-0001-abcd"), Some(Record::from(newer)));
     assert_eq!(get("user-0002-abcd"), None);
     let delete = Write::Delete { key: Key::Entity(Identity::parse("user-0001-abcd").unwrap()), expected: 1 };
     assert_eq!(store.commit("default", vec![delete]), Err(Error::Conflict));

@@ -22,8 +22,8 @@ fn a_version_at_the_limit_is_an_error_not_a_panic() {
         let created = verify.create_factor("user-0001-abcd", NewFactor::new("phone").secret(SECRET), 10).unwrap();
         let stored = verify.store().get("default", &Key::Factor(created.factor.sid)).unwrap().unwrap();
         let Record::Factor(factor) = stored else { panic!("not a factor") };
-        let at_limit = Factor { version, ..factor.clone() };
-        let write = Write::Put { record: Record::Factor(at_limit), expected: factor.version };
+        let at_limit = Factor { version, ..Factor::clone(&factor) };
+        let write = Write::Put { record: Record::from(at_limit), expected: factor.version };
         verify.store().commit("default", vec![write]).unwrap();
         for outcome in [
             verify.unlock_factor("user-0001-abcd", &created.factor.sid).map(drop),
@@ -34,7 +34,7 @@ fn a_version_at_the_limit_is_an_error_not_a_panic() {
         }
         let stored = verify.fetch_entity("user-0001-abcd").unwrap();
         let expected = stored.version;
-        let write = Write::Put { record: Record::Entity(Entity { version, ..stored }), expected };
+        let write = Write::Put { record: Record::from(Entity { version, ..stored }), expected };
         verify.store().commit("default", vec![write]).unwrap();
         let again = verify.create_factor("user-0001-abcd", NewFactor::new("tablet"), 10);
         assert_eq!(again.unwrap_err().kind(), ErrorKind::InvalidParameter, "version {version}");

@@ -295,42 +295,36 @@ pub fn compare_and_set(store: &dyn Store) -> Result<(), String> {
     let conflict = |r: Result<(), Error>| matches!(r, Err(Error::Conflict));
     let a = entity("user-0001-abcd", 10);
     let key_a = Key::Entity(a.identity);
-    store.commit(service, vec![put(Record::Entity(a.clone()), 0)]).map_err(|e| format!("insert: {e}"))?;
-    check(
-        store.get(service, &key_a).map_err(|e| e.to_string())? == Some(Record::Entity(a.clone())),
-        "get after insert",
-    )?;
-    check(conflict(store.commit(service, vec![put(Record::Entity(a.clone()), 0)])), "a second insert conflicts")?;
+    store.commit(service, vec![put(Record::from(a.clone()), 0)]).map_err(|e| format!("insert: {e}"))?;
+    check(store.get(service, &key_a).map_err(|e| e.to_string())? == Some(Record::from(a.clone())), "get after insert")?;
+    check(conflict(store.commit(service, vec![put(Record::from(a.clone()), 0)])), "a second insert conflicts")?;
     let a2 = Entity { version: 2, date_updated: 11, ..a.clone() };
-    store.commit(service, vec![put(Record::Entity(a2.clone()), 1)]).map_err(|e| format!("update: {e}"))?;
+    store.commit(service, vec![put(Record::from(a2.clone()), 1)]).map_err(|e| format!("update: {e}"))?;
     let stale = Entity { version: 2, date_updated: 12, ..a.clone() };
-    check(conflict(store.commit(service, vec![put(Record::Entity(stale), 1)])), "a stale version conflicts")?;
+    check(conflict(store.commit(service, vec![put(Record::from(stale), 1)])), "a stale version conflicts")?;
     let ahead = Entity { version: 4, ..a.clone() };
-    check(conflict(store.commit(service, vec![put(Record::Entity(ahead), 3)])), "a version ahead conflicts")?;
+    check(conflict(store.commit(service, vec![put(Record::from(ahead), 3)])), "a version ahead conflicts")?;
     // A commit whose second write conflicts applies nothing.
     let b = entity("user-0002-abcd", 20);
     let key_b = Key::Entity(b.identity);
-    let mixed = vec![put(Record::Entity(b.clone()), 0), put(Record::Entity(Entity { version: 3, ..a2.clone() }), 1)];
+    let mixed = vec![put(Record::from(b.clone()), 0), put(Record::from(Entity { version: 3, ..a2.clone() }), 1)];
     check(conflict(store.commit(service, mixed)), "a commit with one stale write conflicts")?;
     check(store.get(service, &key_b).map_err(|e| e.to_string())?.is_none(), "…and its first write is not applied")?;
-    check(
-        store.get(service, &key_a).map_err(|e| e.to_string())? == Some(Record::Entity(a2.clone())),
-        "…nor its second",
-    )?;
+    check(store.get(service, &key_a).map_err(|e| e.to_string())? == Some(Record::from(a2.clone())), "…nor its second")?;
     // Deletes name the version they remove.
     check(conflict(store.commit(service, vec![Write::Delete { key: key_a, expected: 1 }])), "a stale delete")?;
     check(conflict(store.commit(service, vec![Write::Delete { key: key_a, expected: 0 }])), "a delete of version 0")?;
     check(conflict(store.commit(service, vec![Write::Delete { key: key_b, expected: 1 }])), "a delete of nothing")?;
-    let both = vec![Write::Delete { key: key_a, expected: 2 }, put(Record::Entity(b.clone()), 0)];
+    let both = vec![Write::Delete { key: key_a, expected: 2 }, put(Record::from(b.clone()), 0)];
     store.commit(service, both).map_err(|e| format!("delete and insert: {e}"))?;
     check(store.get(service, &key_a).map_err(|e| e.to_string())?.is_none(), "deleted")?;
-    check(store.get(service, &key_b).map_err(|e| e.to_string())? == Some(Record::Entity(b)), "inserted with it")?;
+    check(store.get(service, &key_b).map_err(|e| e.to_string())? == Some(Record::from(b)), "inserted with it")?;
     // Re-inserting a deleted key starts again from nothing.
-    store.commit(service, vec![put(Record::Entity(a.clone()), 0)]).map_err(|e| format!("re-insert: {e}"))?;
+    store.commit(service, vec![put(Record::from(a.clone()), 0)]).map_err(|e| format!("re-insert: {e}"))?;
     // Another service does not see these records, and may use the same keys.
     let other = namespace("cas-other");
     check(store.get(&other, &key_a).map_err(|e| e.to_string())?.is_none(), "services are apart")?;
-    store.commit(&other, vec![put(Record::Entity(a), 0)]).map_err(|e| format!("same key, other service: {e}"))?;
+    store.commit(&other, vec![put(Record::from(a), 0)]).map_err(|e| format!("same key, other service: {e}"))?;
     // An empty commit is fine.
     store.commit(service, Vec::new()).map_err(|e| format!("empty commit: {e}"))
 }
@@ -347,8 +341,8 @@ pub fn listing(store: &dyn Store) -> Result<(), String> {
     let mut entities = Vec::new();
     for (name, t) in names.iter().zip(times) {
         let e = entity(name, t);
-        store.commit(service, vec![put(Record::Entity(e.clone()), 0)]).map_err(err)?;
-        entities.push(Record::Entity(e));
+        store.commit(service, vec![put(Record::from(e.clone()), 0)]).map_err(err)?;
+        entities.push(Record::from(e));
     }
     let mut want = entities.clone();
     want.sort_by_key(|r| (r.date_created(), r.key()));
@@ -380,8 +374,8 @@ pub fn listing(store: &dyn Store) -> Result<(), String> {
         let holder = if i == 3 { &other } else { &owner };
         let f = watchword_core::service::Factor::create(&config, holder, &NewFactor::new("phone"), &mut rng, t)
             .map_err(err)?;
-        store.commit(service, vec![put(Record::Factor(f.clone()), 0)]).map_err(err)?;
-        factors.push(Record::Factor(f));
+        store.commit(service, vec![put(Record::from(f.clone()), 0)]).map_err(err)?;
+        factors.push(Record::from(f));
     }
     let mut want: Vec<Record> = factors[..3].to_vec();
     want.sort_by_key(|r| (r.date_created(), r.key()));
@@ -399,8 +393,8 @@ pub fn listing(store: &dyn Store) -> Result<(), String> {
     for t in [700u64, 701, 702] {
         rand_core::OsRng.fill_bytes(&mut sids);
         let c = Challenge::create(&config, f0, &NewChallenge::new(&f0.sid), sids, t).map_err(err)?;
-        store.commit(service, vec![put(Record::Challenge(c.clone()), 0)]).map_err(err)?;
-        challenges.push(Record::Challenge(c));
+        store.commit(service, vec![put(Record::from(c.clone()), 0)]).map_err(err)?;
+        challenges.push(Record::from(c));
     }
     check(
         store.list(service, &owner.identity, Kind::Challenge, None, 2).map_err(err)? == challenges[..2],
@@ -409,10 +403,11 @@ pub fn listing(store: &dyn Store) -> Result<(), String> {
     check(store.scan(service, Kind::Challenge, None, 10).map_err(err)? == challenges, "scan finds challenges")?;
     // A record that changes keeps its place; one that is deleted leaves it.
     let Record::Challenge(c1) = &challenges[1] else { unreachable!() };
-    let answered = Challenge { status: ChallengeStatus::Denied, date_responded: Some(800), version: 2, ..c1.clone() };
-    store.commit(service, vec![put(Record::Challenge(answered.clone()), 1)]).map_err(err)?;
+    let answered =
+        Challenge { status: ChallengeStatus::Denied, date_responded: Some(800), version: 2, ..Challenge::clone(c1) };
+    store.commit(service, vec![put(Record::from(answered.clone()), 1)]).map_err(err)?;
     let listed = store.list(service, &owner.identity, Kind::Challenge, None, 10).map_err(err)?;
-    check(listed[1] == Record::Challenge(answered), "an updated record keeps its place")?;
+    check(listed[1] == Record::from(answered), "an updated record keeps its place")?;
     let key = challenges[0].key();
     store.commit(service, vec![Write::Delete { key, expected: 1 }]).map_err(err)?;
     check(store.list(service, &owner.identity, Kind::Challenge, None, 10).map_err(err)?.len() == 2, "deleted")?;

@@ -126,7 +126,7 @@ fn a_stored_record_that_cannot_be_read_is_a_storage_error_naming_it_not_its_data
     assert_storage(&e, "cannot be read", "hunter2");
     // A row whose columns were edited by hand away from its record.
     let entity = Entity::new("user-0002-abcd", [7; 16], 5).unwrap();
-    store.commit(&service, vec![Write::Put { record: Record::Entity(entity.clone()), expected: 0 }]).unwrap();
+    store.commit(&service, vec![Write::Put { record: Record::from(entity.clone()), expected: 0 }]).unwrap();
     raw(&url).execute("UPDATE records SET version = 7 WHERE service = $1 AND kind = 'entity'", &[&service]).unwrap();
     let e = store.get(&service, &Key::Entity(entity.identity)).unwrap_err();
     assert_storage(&e, "the stored entity record user-0002-abcd disagrees with its row", "");
@@ -137,10 +137,10 @@ fn shape_write(i: usize, stale: bool, entities: &[Entity]) -> Write {
     let e = &entities[i];
     match i % 3 {
         // An insert: of a key that exists when stale.
-        0 => Write::Put { record: Record::Entity(Entity { version: 1, ..e.clone() }), expected: 0 },
+        0 => Write::Put { record: Record::from(Entity { version: 1, ..e.clone() }), expected: 0 },
         // An update of version 1 to 2; stale, it expects 2.
         1 => Write::Put {
-            record: Record::Entity(Entity { version: if stale { 3 } else { 2 }, date_updated: 9, ..e.clone() }),
+            record: Record::from(Entity { version: if stale { 3 } else { 2 }, date_updated: 9, ..e.clone() }),
             expected: if stale { 2 } else { 1 },
         },
         // A delete of version 1; stale, of version 2.
@@ -164,7 +164,7 @@ fn a_commit_with_one_stale_write_anywhere_applies_nothing() {
             for (i, e) in entities.iter().enumerate() {
                 let exists = i % 3 != 0 || stale == Some(i);
                 if exists {
-                    let record = Record::Entity(Entity { version: 1, ..e.clone() });
+                    let record = Record::from(Entity { version: 1, ..e.clone() });
                     store.commit(&service, vec![Write::Put { record: record.clone(), expected: 0 }]).unwrap();
                     before.push(Some(record));
                 } else {
@@ -208,7 +208,7 @@ fn of_stores_inserting_one_key_at_once_one_succeeds_and_the_others_conflict() {
                 std::thread::spawn(move || {
                     let store = open(&format!("{url}&pool_size=1")).unwrap();
                     barrier.wait();
-                    store.commit(&service, vec![Write::Put { record: Record::Entity(entity), expected: 0 }])
+                    store.commit(&service, vec![Write::Put { record: Record::from(entity), expected: 0 }])
                 })
             })
             .collect();
@@ -300,14 +300,14 @@ fn records_tables_keep_room_for_updates_whether_new_or_made_by_an_earlier_build(
     let store = open(&prefixed).unwrap();
     assert_eq!(reloptions(&mut client, &table), vec![String::from("fillfactor=90")], "a new table");
     let entity = Entity::new("user-0001-fill", [1; 16], 5).unwrap();
-    store.commit("fill", vec![Write::Put { record: Record::Entity(entity.clone()), expected: 0 }]).unwrap();
+    store.commit("fill", vec![Write::Put { record: Record::from(entity.clone()), expected: 0 }]).unwrap();
     drop(store);
     // A table of the same schema version made before tables had a fill factor.
     client.batch_execute(&format!("ALTER TABLE {table} RESET (fillfactor)")).unwrap();
     assert!(reloptions(&mut client, &table).is_empty());
     let store = open(&prefixed).unwrap();
     assert_eq!(reloptions(&mut client, &table), vec![String::from("fillfactor=90")], "an earlier table");
-    assert_eq!(store.get("fill", &Key::Entity(entity.identity)).unwrap(), Some(Record::Entity(entity)));
+    assert_eq!(store.get("fill", &Key::Entity(entity.identity)).unwrap(), Some(Record::from(entity)));
     let versions: Vec<i32> = client
         .query(&format!("SELECT version FROM {prefix}schema"), &[])
         .unwrap()
@@ -362,7 +362,7 @@ fn connections_the_server_ended_are_replaced_without_an_error() {
     let service = format!("ended-{}", random_hex());
     let entity = Entity::new("user-0003-abcd", [7; 16], 5).unwrap();
     let key = Key::Entity(entity.identity);
-    store.commit(&service, vec![Write::Put { record: Record::Entity(entity.clone()), expected: 0 }]).unwrap();
+    store.commit(&service, vec![Write::Put { record: Record::from(entity.clone()), expected: 0 }]).unwrap();
     let terminate = |client: &mut postgres::Client| -> i64 {
         client
             .query_one(
@@ -376,13 +376,13 @@ fn connections_the_server_ended_are_replaced_without_an_error() {
     assert!(terminate(&mut admin) >= 1, "the store keeps its connection open");
     std::thread::sleep(std::time::Duration::from_millis(100));
     // A read fails on the dead connection and tries once more on a new one.
-    assert_eq!(store.get(&service, &key).unwrap(), Some(Record::Entity(entity.clone())));
+    assert_eq!(store.get(&service, &key).unwrap(), Some(Record::from(entity.clone())));
     assert!(terminate(&mut admin) >= 1);
     // A commit pings a connection idle for more than 250 ms before it is sent.
     std::thread::sleep(std::time::Duration::from_millis(400));
     let newer = Entity { version: 2, ..entity };
-    store.commit(&service, vec![Write::Put { record: Record::Entity(newer.clone()), expected: 1 }]).unwrap();
-    assert_eq!(store.get(&service, &key).unwrap(), Some(Record::Entity(newer)));
+    store.commit(&service, vec![Write::Put { record: Record::from(newer.clone()), expected: 1 }]).unwrap();
+    assert_eq!(store.get(&service, &key).unwrap(), Some(Record::from(newer)));
 }
 
 // --- TLS ------------------------------------------------------------------------------------

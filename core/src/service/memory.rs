@@ -18,8 +18,8 @@ use crate::Error;
 /// use watchword_core::service::{Entity, MemoryStore, Record, Store, Write};
 /// let store = MemoryStore::new();
 /// let entity = Entity::new("user-0001", [1; 16], 0).unwrap();
-/// store.commit("default", vec![Write::Put { record: Record::Entity(entity.clone()), expected: 0 }]).unwrap();
-/// let again = store.commit("default", vec![Write::Put { record: Record::Entity(entity), expected: 0 }]);
+/// store.commit("default", vec![Write::Put { record: Record::from(entity.clone()), expected: 0 }]).unwrap();
+/// let again = store.commit("default", vec![Write::Put { record: Record::from(entity), expected: 0 }]);
 /// assert_eq!(again.unwrap_err().kind().as_str(), "conflict");
 /// ```
 #[derive(Debug, Default)]
@@ -124,15 +124,19 @@ fn unlist<T: Owned>(map: &mut Map<Sid, Slot<T>>, index: &mut Map<Identity, Lists
     }
 }
 
-/// Stores `record` (one probe of `map`; a replaced record is overwritten in its box) and
+/// Stores `record` (one probe of `map`; its box takes the place of a replaced record's) and
 /// lists it under its identity. A record it replaces that belonged to another identity is
 /// unlisted there; that identity is returned so its lists can be pruned.
-fn put_owned<T: Owned>(map: &mut Map<Sid, Slot<T>>, index: &mut Map<Identity, Lists>, record: T) -> Option<Identity> {
+fn put_owned<T: Owned>(
+    map: &mut Map<Sid, Slot<T>>,
+    index: &mut Map<Identity, Lists>,
+    record: Box<T>,
+) -> Option<Identity> {
     let (sid, identity) = (record.sid(), record.identity());
     let (old, place) = match map.entry(sid) {
         Entry::Occupied(mut stored) => {
             let slot = stored.get_mut();
-            let old = core::mem::replace(&mut *slot.record, record).identity();
+            let old = core::mem::replace(&mut slot.record, record).identity();
             if old == identity {
                 return None;
             }
@@ -142,7 +146,7 @@ fn put_owned<T: Owned>(map: &mut Map<Sid, Slot<T>>, index: &mut Map<Identity, Li
         }
         Entry::Vacant(free) => {
             let place = list::<T>(index, identity, sid);
-            free.insert(Slot { record: Box::new(record), place });
+            free.insert(Slot { record, place });
             return None;
         }
     };
@@ -163,9 +167,9 @@ fn remove_owned<T: Owned>(
 }
 
 /// Copies of the records listed under `identity`.
-fn listed<T: Owned>(map: &Map<Sid, Slot<T>>, lists: Option<&Lists>, pick: fn(&Lists) -> &Vec<Sid>) -> Vec<T> {
+fn listed<T: Owned>(map: &Map<Sid, Slot<T>>, lists: Option<&Lists>, pick: fn(&Lists) -> &Vec<Sid>) -> Vec<Box<T>> {
     lists.map_or_else(Vec::new, |lists| {
-        pick(lists).iter().filter_map(|sid| map.get(sid)).map(|s| T::clone(&s.record)).collect()
+        pick(lists).iter().filter_map(|sid| map.get(sid)).map(|s| s.record.clone()).collect()
     })
 }
 
@@ -187,17 +191,17 @@ impl Inner {
     fn put(&mut self, record: Record) {
         let moved_from = match record {
             Record::Entity(e) => {
-                self.entities.insert(e.identity, e);
+                self.entities.insert(e.identity, *e);
                 None
             }
             Record::Factor(f) => put_owned(&mut self.factors, &mut self.index, f),
             Record::Challenge(c) => put_owned(&mut self.challenges, &mut self.index, c),
             Record::Tombstone(t) => {
-                self.tombstones.insert(t.sid, t);
+                self.tombstones.insert(t.sid, *t);
                 None
             }
             Record::Service(d) => {
-                self.definitions.insert(d.sid, d);
+                self.definitions.insert(d.sid, *d);
                 None
             }
             // Refused by `commit`.
@@ -246,26 +250,24 @@ impl MemoryStore {
 impl Inner {
     fn get(&self, key: &Key) -> Option<Record> {
         Some(match key {
-            Key::Entity(identity) => Record::Entity(self.entities.get(identity)?.clone()),
-            Key::Factor(sid) => Record::Factor(Factor::clone(&self.factors.get(sid)?.record)),
-            Key::Challenge(sid) => Record::Challenge(Challenge::clone(&self.challenges.get(sid)?.record)),
-            Key::Tombstone(sid) => Record::Tombstone(self.tombstones.get(sid)?.clone()),
-            Key::Service(sid) => Record::Service(self.definitions.get(sid)?.clone()),
+            Key::Entity(identity) => Record::from(self.entities.get(identity)?.clone()),
+            Key::Factor(sid) => Record::Factor(self.factors.get(sid)?.record.clone()),
+            Key::Challenge(sid) => Record::Challenge(self.challenges.get(sid)?.record.clone()),
+            Key::Tombstone(sid) => Record::from(self.tombstones.get(sid)?.clone()),
+            Key::Service(sid) => Record::from(self.definitions.get(sid)?.clone()),
         })
     }
 
     /// Every record of `kind`, or only `identity`'s.
     fn records(&self, kind: Kind, identity: Option<&Identity>) -> Vec<Record> {
         match (kind, identity) {
-            (Kind::Entity, None) => self.entities.values().cloned().map(Record::Entity).collect(),
-            (Kind::Entity, Some(id)) => self.entities.get(id).cloned().map(Record::Entity).into_iter().collect(),
-            (Kind::Factor, None) => self.factors.values().map(|s| Record::Factor(Factor::clone(&s.record))).collect(),
+            (Kind::Entity, None) => self.entities.values().cloned().map(Record::from).collect(),
+            (Kind::Entity, Some(id)) => self.entities.get(id).cloned().map(Record::from).into_iter().collect(),
+            (Kind::Factor, None) => self.factors.values().map(|s| Record::Factor(s.record.clone())).collect(),
             (Kind::Factor, Some(id)) => {
                 listed(&self.factors, self.index.get(id), |lists| &lists.0).into_iter().map(Record::Factor).collect()
             }
-            (Kind::Challenge, None) => {
-                self.challenges.values().map(|s| Record::Challenge(Challenge::clone(&s.record))).collect()
-            }
+            (Kind::Challenge, None) => self.challenges.values().map(|s| Record::Challenge(s.record.clone())).collect(),
             (Kind::Challenge, Some(id)) => listed(&self.challenges, self.index.get(id), |lists| &lists.1)
                 .into_iter()
                 .map(Record::Challenge)
@@ -275,14 +277,14 @@ impl Inner {
                 .values()
                 .filter(|t| identity.is_none_or(|id| t.identity == *id))
                 .cloned()
-                .map(Record::Tombstone)
+                .map(Record::from)
                 .collect(),
             (Kind::Service, identity) => self
                 .definitions
                 .values()
                 .filter(|d| identity.is_none_or(|id| d.identity == *id))
                 .cloned()
-                .map(Record::Service)
+                .map(Record::from)
                 .collect(),
         }
     }
@@ -394,9 +396,9 @@ mod tests {
                 model.remove(&(is_factor, sid));
             } else {
                 inner.put(if is_factor {
-                    Record::Factor(Factor { sid, identity, ..factor.clone() })
+                    Record::from(Factor { sid, identity, ..factor.clone() })
                 } else {
-                    Record::Challenge(Challenge { sid, identity, ..challenge.clone() })
+                    Record::from(Challenge { sid, identity, ..challenge.clone() })
                 });
                 model.insert((is_factor, sid), identity);
             }

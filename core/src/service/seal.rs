@@ -12,9 +12,9 @@
 //! let mut ring = KeyRing::new();
 //! ring.insert("2026-12", &[7; 32]).unwrap();
 //! ring.set_active("2026-12").unwrap();
-//! let record = Record::Entity(Entity::new("user-0001", [1; 16], 1_700_000_000).unwrap());
+//! let record = Record::from(Entity::new("user-0001", [1; 16], 1_700_000_000).unwrap());
 //! let sealed = ring.seal("default", &record, [9; 24]).unwrap();
-//! let text = Record::Sealed(sealed).to_stored();
+//! let text = Record::from(sealed).to_stored();
 //! assert!(!text.contains("YE0101"));
 //! let Record::Sealed(read) = Record::from_stored(record.kind(), &text).unwrap() else { panic!() };
 //! assert_eq!(ring.open("default", &read).unwrap(), record);
@@ -169,7 +169,7 @@ impl KeyRing {
     /// used twice: draw them from the operating system).
     pub fn seal(&self, service: &str, record: &Record, nonce: [u8; NONCE_BYTES]) -> Result<Sealed, Error> {
         if let Record::Sealed(sealed) = record {
-            return Ok(sealed.clone());
+            return Ok(Sealed::clone(sealed));
         }
         let kid = self.active.as_deref().ok_or_else(|| Error::storage("no active secret key to seal records with"))?;
         let key = self.key(kid).ok_or_else(|| Error::storage("no active secret key to seal records with"))?;

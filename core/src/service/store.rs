@@ -5,6 +5,7 @@
 //! PostgreSQL, a host's own database) keeps [`Record::to_stored`] and reads it back with
 //! [`Record::from_stored`], so a new kind of record never needs a change to a store.
 
+use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -54,23 +55,44 @@ impl Kind {
     }
 }
 
-/// Any record.
+/// Any record. Each is boxed, so that a record moves through the service and its store as a
+/// pointer, whatever its size; `Record::from(factor)` boxes one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Record {
     /// An entity.
-    Entity(Entity),
+    Entity(Box<Entity>),
     /// A factor.
-    Factor(Factor),
+    Factor(Box<Factor>),
     /// A challenge.
-    Challenge(Challenge),
+    Challenge(Box<Challenge>),
     /// A deleted factor's tombstone.
-    Tombstone(Tombstone),
+    Tombstone(Box<Tombstone>),
     /// A service namespace's definition.
-    Service(ServiceDefinition),
+    Service(Box<ServiceDefinition>),
     /// A record of any kind sealed under a secret key (SPEC §10): what a store holds when the
     /// service has secret keys. Only its envelope's fields are readable.
-    Sealed(Sealed),
+    Sealed(Box<Sealed>),
 }
+
+/// `Record::from(x)`: `x` boxed as its kind of record.
+macro_rules! record_from {
+    ($($variant:ident($t:ty)),*) => {$(
+        impl From<$t> for Record {
+            fn from(record: $t) -> Record {
+                Record::$variant(Box::new(record))
+            }
+        }
+    )*};
+}
+
+record_from!(
+    Entity(Entity),
+    Factor(Factor),
+    Challenge(Challenge),
+    Tombstone(Tombstone),
+    Service(ServiceDefinition),
+    Sealed(Sealed)
+);
 
 impl Record {
     /// The record's key in its store.
@@ -148,7 +170,7 @@ impl Record {
     ///
     /// ```
     /// use watchword_core::service::{Entity, Kind, Record};
-    /// let record = Record::Entity(Entity::new("user-0001", [7; 16], 1_700_000_000).unwrap());
+    /// let record = Record::from(Entity::new("user-0001", [7; 16], 1_700_000_000).unwrap());
     /// assert_eq!(Record::from_stored(Kind::Entity, &record.to_stored()).unwrap(), record);
     /// assert!(Record::from_stored(Kind::Factor, &record.to_stored()).is_err());
     /// ```
@@ -157,7 +179,7 @@ impl Record {
     /// opens it with its key ring.
     pub fn from_stored(kind: Kind, text: &str) -> Result<Record, Error> {
         match Sealed::parse(kind, text)? {
-            Some(sealed) => Ok(Record::Sealed(sealed)),
+            Some(sealed) => Ok(Record::from(sealed)),
             None => Record::from_plain(kind, text),
         }
     }
@@ -170,11 +192,11 @@ impl Record {
 
     fn from_value(kind: Kind, value: serde_json::Value) -> Result<Record, Error> {
         Ok(match kind {
-            Kind::Entity => Record::Entity(Entity::from_value(value)?),
-            Kind::Factor => Record::Factor(Factor::from_value(value)?),
-            Kind::Challenge => Record::Challenge(Challenge::from_value(value)?),
-            Kind::Tombstone => Record::Tombstone(Tombstone::from_value(value)?),
-            Kind::Service => Record::Service(ServiceDefinition::from_value(value)?),
+            Kind::Entity => Record::from(Entity::from_value(value)?),
+            Kind::Factor => Record::from(Factor::from_value(value)?),
+            Kind::Challenge => Record::from(Challenge::from_value(value)?),
+            Kind::Tombstone => Record::from(Tombstone::from_value(value)?),
+            Kind::Service => Record::from(ServiceDefinition::from_value(value)?),
         })
     }
 }

@@ -1,5 +1,6 @@
 //! The `Verify` service: Twilio-like operations over a [`Store`], retrying lost races.
 
+use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
 use std::sync::{Arc, Mutex};
@@ -216,14 +217,14 @@ pub struct Page<T> {
 /// A record type the service reads from a store.
 trait Kept: Sized {
     const KIND: Kind;
-    fn from_record(record: Record) -> Option<Self>;
+    fn from_record(record: Record) -> Option<Box<Self>>;
 }
 
 macro_rules! kept {
     ($($t:ident),*) => {$(
         impl Kept for $t {
             const KIND: Kind = Kind::$t;
-            fn from_record(record: Record) -> Option<$t> {
+            fn from_record(record: Record) -> Option<Box<$t>> {
                 match record {
                     Record::$t(r) => Some(r),
                     _ => None,
@@ -237,7 +238,7 @@ kept!(Entity, Factor, Challenge, Tombstone);
 
 impl Kept for ServiceDefinition {
     const KIND: Kind = Kind::Service;
-    fn from_record(record: Record) -> Option<ServiceDefinition> {
+    fn from_record(record: Record) -> Option<Box<ServiceDefinition>> {
         match record {
             Record::Service(d) => Some(d),
             _ => None,
@@ -379,14 +380,23 @@ impl<S: Store> Verify<S> {
     }
 
     fn get<T: Kept>(&self, key: Key) -> Result<Option<T>, Error> {
+        Ok(self.get_boxed(key)?.map(|record| *record))
+    }
+
+    /// The record `key` as it came from the store, boxed: moved as a pointer.
+    fn get_boxed<T: Kept>(&self, key: Key) -> Result<Option<Box<T>>, Error> {
         match self.store.get(self.service(), &key)? {
             None => Ok(None),
-            Some(record) => self.typed(record).map(Some),
+            Some(record) => self.typed_boxed(record).map(Some),
         }
     }
 
     /// A record read from the store as `T`: opened when sealed (SPEC §10).
     fn typed<T: Kept>(&self, record: Record) -> Result<T, Error> {
+        self.typed_boxed(record).map(|record| *record)
+    }
+
+    fn typed_boxed<T: Kept>(&self, record: Record) -> Result<Box<T>, Error> {
         T::from_record(self.open(record)?).ok_or_else(wrong_kind)
     }
 
@@ -420,7 +430,7 @@ impl<S: Store> Verify<S> {
             OsRng.fill_bytes(&mut nonce);
             nonce
         };
-        self.config.secret_keys.seal(self.service(), record, nonce).map(Record::Sealed)
+        self.config.secret_keys.seal(self.service(), record, nonce).map(Record::from)
     }
 
     /// Every record of `identity` of one kind, in listing order.
@@ -440,18 +450,20 @@ impl<S: Store> Verify<S> {
     fn factor_of(&self, identity: &str, sid: &str) -> Result<Factor, Error> {
         let identity = check_identity(identity)?;
         let sid = check_factor_sid(sid)?;
-        self.factor_at(&identity, &sid)
+        self.factor_at(&identity, &sid).map(|factor| *factor)
     }
 
     /// The factor `sid` of `identity`, both already checked.
-    fn factor_at(&self, identity: &Identity, sid: &Sid) -> Result<Factor, Error> {
-        self.get::<Factor>(Key::Factor(*sid))?.filter(|f| f.identity == *identity).ok_or(Error::FactorNotFound)
+    fn factor_at(&self, identity: &Identity, sid: &Sid) -> Result<Box<Factor>, Error> {
+        self.get_boxed::<Factor>(Key::Factor(*sid))?.filter(|f| f.identity == *identity).ok_or(Error::FactorNotFound)
     }
 
-    fn challenge_of(&self, identity: &str, sid: &str) -> Result<Challenge, Error> {
+    fn challenge_of(&self, identity: &str, sid: &str) -> Result<Box<Challenge>, Error> {
         let identity = check_identity(identity)?;
         let sid = check_challenge_sid(sid)?;
-        self.get::<Challenge>(Key::Challenge(sid))?.filter(|c| c.identity == identity).ok_or(Error::ChallengeNotFound)
+        self.get_boxed::<Challenge>(Key::Challenge(sid))?
+            .filter(|c| c.identity == identity)
+            .ok_or(Error::ChallengeNotFound)
     }
 
     fn commit(&self, mut writes: Vec<Write>) -> Result<(), Error> {
@@ -512,7 +524,7 @@ impl<S: Store> Verify<S> {
                 return Err(Error::EntityAlreadyExists);
             }
             let entity = Entity::new(identity, self.random16(), now)?;
-            self.commit(alloc::vec![put(Record::Entity(entity.clone()), 0)?])?;
+            self.commit(alloc::vec![put(Record::from(entity.clone()), 0)?])?;
             Ok(entity)
         })
     }
@@ -588,7 +600,7 @@ impl<S: Store> Verify<S> {
                 return Err(Error::FactorLimitReached);
             }
             let entity = entity.admit_factor_creation(&self.config, now)?;
-            self.commit(alloc::vec![put(Record::Entity(entity), expected)?, put(Record::Factor(factor.clone()), 0)?])?;
+            self.commit(alloc::vec![put(Record::from(entity), expected)?, put(Record::from(factor.clone()), 0)?])?;
             Ok(Created { factor, binding })
         })
     }
@@ -655,7 +667,7 @@ impl<S: Store> Verify<S> {
 
     fn commit_factor(&self, next: Factor, expected: u64) -> Result<Factor, Error> {
         let next = Factor { version: next_version(expected)?, ..next };
-        self.commit(alloc::vec![Write::Put { record: Record::Factor(next.clone()), expected }])?;
+        self.commit(alloc::vec![Write::Put { record: Record::from(next.clone()), expected }])?;
         Ok(next)
     }
 
@@ -683,7 +695,7 @@ impl<S: Store> Verify<S> {
         let earlier = self.get::<Tombstone>(Key::Tombstone(factor.sid))?;
         let expected = earlier.as_ref().map_or(0, |t| t.version);
         let tombstone = Tombstone::of(factor, now.max(factor.date_updated));
-        writes.push(put(Record::Tombstone(tombstone), expected)?);
+        writes.push(put(Record::from(tombstone), expected)?);
         Ok(())
     }
 
@@ -742,7 +754,7 @@ impl<S: Store> Verify<S> {
                 challenge.version = 1;
                 self.commit(alloc::vec![
                     put(Record::Factor(factor), expected)?,
-                    Write::Put { record: Record::Challenge(challenge.clone()), expected: 0 },
+                    Write::Put { record: Record::from(challenge.clone()), expected: 0 },
                 ])?;
                 Ok((challenge, verification))
             })
@@ -772,7 +784,8 @@ impl<S: Store> Verify<S> {
                     self.commit(alloc::vec![put(Record::Challenge(challenge), expected)?])?;
                     return Err(Error::ChallengeExpired);
                 }
-                let mut factor = self.get::<Factor>(Key::Factor(challenge.factor_sid))?.ok_or(Error::FactorNotFound)?;
+                let mut factor =
+                    self.get_boxed::<Factor>(Key::Factor(challenge.factor_sid))?.ok_or(Error::FactorNotFound)?;
                 let (expected_challenge, expected_factor) = (challenge.version, factor.version);
                 let verification = challenge.answer_in_place(&self.config, &mut factor, code, metadata, now, digest)?;
                 challenge.version = next_version(expected_challenge)?;
@@ -780,14 +793,14 @@ impl<S: Store> Verify<S> {
                     put(Record::Factor(factor), expected_factor)?,
                     Write::Put { record: Record::Challenge(challenge.clone()), expected: expected_challenge },
                 ])?;
-                Ok((challenge, verification))
+                Ok((*challenge, verification))
             })
         })
     }
 
     /// The challenge (60391 if none for this identity).
     pub fn fetch_challenge(&self, identity: &str, sid: &str) -> Result<Challenge, Error> {
-        self.challenge_of(identity, sid)
+        self.challenge_of(identity, sid).map(|challenge| *challenge)
     }
 
     /// One page of the entity's challenges, optionally of one factor and in one status (as
@@ -835,7 +848,7 @@ impl<S: Store> Verify<S> {
     /// `conflict`.
     pub fn create_definition(&self, mut definition: ServiceDefinition) -> Result<ServiceDefinition, Error> {
         definition.version = next_version(0)?;
-        self.commit(alloc::vec![put(Record::Service(definition.clone()), 0)?])?;
+        self.commit(alloc::vec![put(Record::from(definition.clone()), 0)?])?;
         Ok(definition)
     }
 
@@ -858,7 +871,7 @@ impl<S: Store> Verify<S> {
             changed.date_created = stored.date_created;
             changed.date_updated = now.max(stored.date_created);
             changed.version = next_version(stored.version)?;
-            self.commit(alloc::vec![put(Record::Service(changed.clone()), stored.version)?])?;
+            self.commit(alloc::vec![put(Record::from(changed.clone()), stored.version)?])?;
             Ok(Some(changed))
         })
     }
@@ -991,12 +1004,11 @@ impl<S: Store> Verify<S> {
     /// record is taken also when the service seals (the caller vouches for what it imports,
     /// as without keys; the store gets it sealed).
     fn imported<T: Kept>(&self, text: &str) -> Result<T, Error> {
-        match Record::from_stored(T::KIND, text)? {
-            Record::Sealed(sealed) => {
-                T::from_record(self.config.secret_keys.open(self.service(), &sealed)?).ok_or_else(wrong_kind)
-            }
-            plain => T::from_record(plain).ok_or_else(wrong_kind),
-        }
+        let record = match Record::from_stored(T::KIND, text)? {
+            Record::Sealed(sealed) => self.config.secret_keys.open(self.service(), &sealed)?,
+            plain => plain,
+        };
+        T::from_record(record).map(|record| *record).ok_or_else(wrong_kind)
     }
 
     /// Loads an entity record. A record already stored is replaced only by a newer version
@@ -1014,7 +1026,7 @@ impl<S: Store> Verify<S> {
                 }
                 entity.factor_creations = higher_quota(stored.factor_creations, entity.factor_creations, now, 86_400);
             }
-            self.commit(alloc::vec![Write::Put { record: Record::Entity(entity.clone()), expected }])?;
+            self.commit(alloc::vec![Write::Put { record: Record::from(entity.clone()), expected }])?;
             Ok(entity)
         })
     }
@@ -1049,7 +1061,7 @@ impl<S: Store> Verify<S> {
             } else if let Some(tombstone) = self.get::<Tombstone>(Key::Tombstone(factor.sid))? {
                 factor.raise_to(&tombstone.guard, now);
             }
-            self.commit(alloc::vec![Write::Put { record: Record::Factor(factor.clone()), expected }])?;
+            self.commit(alloc::vec![Write::Put { record: Record::from(factor.clone()), expected }])?;
             Ok(factor)
         })
     }
@@ -1077,7 +1089,7 @@ impl<S: Store> Verify<S> {
                     challenge.date_responded = stored.date_responded;
                 }
             }
-            self.commit(alloc::vec![Write::Put { record: Record::Challenge(challenge.clone()), expected }])?;
+            self.commit(alloc::vec![Write::Put { record: Record::from(challenge.clone()), expected }])?;
             Ok(challenge)
         })
     }
