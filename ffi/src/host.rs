@@ -373,7 +373,7 @@ pub extern "C" fn ww_service_new_with_store(
             return Err(Failure::invalid("store", "no store URL: the service keeps its records in the host store"));
         }
         let host = CHost::new(table)?;
-        let inner = watchword_store::AnyStore::boxed(HostStore(host));
+        let inner: watchword_store::AnyStore = Box::new(HostStore(host));
         out.write(Box::into_raw(Box::new(ww_service::from(Verify::new(config, inner)))));
         Ok(())
     })

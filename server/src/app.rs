@@ -13,7 +13,6 @@ use base64::Engine;
 use subtle::ConstantTimeEq;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
-use watchword_core::service::Store as _;
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::error::ApiError;

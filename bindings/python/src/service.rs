@@ -169,7 +169,7 @@ impl Service {
             let settings = settings.copy()?;
             settings.del_item("store")?;
             let config = config_of(&settings)?;
-            let store = AnyStore::boxed(HostStore(PyHost::new(host.unbind())));
+            let store: AnyStore = Box::new(HostStore(PyHost::new(host.unbind())));
             Ok(Service { inner: Verify::new(config, store), in_memory: false })
         })
     }
