@@ -5,13 +5,16 @@
 //! `Request::parse` (the same reading every surface uses), runs the request, and hands over
 //! the answer's JSON view when the caller asks for it. `ww_service_call` forwards an operation
 //! name and its JSON arguments as they are. The code-checking calls also fill a `ww_outcome`,
-//! so that the common path needs no JSON parser.
+//! so that the common path needs no JSON parser; given no options, they call core's typed
+//! operation straight away, since their named arguments are all texts and there is nothing
+//! left to read by name.
 
 use std::ffi::{c_char, CStr};
 
 use serde_json::{Map, Value};
 use watchword_core::service::{
-    unix_now, Answer, Arguments, ChallengeStatus, FactorStatus, Request, ServiceConfig, Verification, Verify,
+    unix_now, Answer, Arguments, ChallengeStatus, FactorStatus, NewChallenge, Request, ServiceConfig, Verification,
+    Verify,
 };
 use watchword_store::AnyStore;
 
@@ -242,8 +245,17 @@ impl<'a> Call<'a> {
     /// `service` must be NULL or come from `ww_service_new`.
     unsafe fn new(service: *const ww_service) -> Result<Call<'a>, Failure> {
         // SAFETY: forwarded promise.
-        let service = unsafe { arg_ref(service, "service") }?;
-        Ok(Call { service, args: Args::default() })
+        Ok(Call::on(unsafe { arg_ref(service, "service") }?))
+    }
+
+    fn on(service: &'a ww_service) -> Call<'a> {
+        Call { service, args: Args::default() }
+    }
+
+    /// Adds a text parameter already read.
+    fn with(&mut self, name: &'static str, value: &str) -> Result<&mut Call<'a>, Failure> {
+        self.args.push(name, Value::String(value.to_owned()))?;
+        Ok(self)
     }
 
     /// Adds a NUL-terminated text parameter.
@@ -252,20 +264,7 @@ impl<'a> Call<'a> {
     /// `ptr` must be NULL or NUL-terminated.
     unsafe fn text(&mut self, name: &'static str, ptr: *const c_char) -> Result<&mut Call<'a>, Failure> {
         // SAFETY: forwarded promise.
-        let value = unsafe { arg_str(ptr, name) }?;
-        self.args.push(name, Value::String(value.to_owned()))?;
-        Ok(self)
-    }
-
-    /// Adds a pointer + length code parameter.
-    ///
-    /// # Safety
-    /// `ptr` must be NULL or point to `len` readable bytes.
-    unsafe fn code(&mut self, name: &'static str, ptr: *const c_char, len: usize) -> Result<&mut Call<'a>, Failure> {
-        // SAFETY: forwarded promise.
-        let value = unsafe { arg_text(ptr, len, name) }?;
-        self.args.push(name, Value::String(value.to_owned()))?;
-        Ok(self)
+        self.with(name, unsafe { arg_str(ptr, name) }?)
     }
 
     /// Merges the optional arguments given as a JSON object (`""` for none). An option that
@@ -274,10 +273,14 @@ impl<'a> Call<'a> {
     /// # Safety
     /// `ptr` must be NULL or NUL-terminated.
     unsafe fn options(&mut self, ptr: *const c_char) -> Result<&mut Call<'a>, Failure> {
-        const EXPECTED: &str = "a JSON object of the operation's optional arguments, or \"\" for none";
         // SAFETY: forwarded promise.
-        let text = unsafe { arg_str(ptr, "options_json") }?;
-        if text.trim().is_empty() {
+        self.options_text(unsafe { arg_str(ptr, "options_json") }?)
+    }
+
+    /// [`Call::options`] over the text already read.
+    fn options_text(&mut self, text: &str) -> Result<&mut Call<'a>, Failure> {
+        const EXPECTED: &str = "a JSON object of the operation's optional arguments, or \"\" for none";
+        if no_options(text) {
             return Ok(self);
         }
         let Ok(Value::Object(options)) = serde_json::from_str::<Value>(text) else {
@@ -288,23 +291,6 @@ impl<'a> Call<'a> {
         }
         self.args.options = options;
         Ok(self)
-    }
-
-    /// Adds the code of a code-checking call, unless `ptr` is NULL.
-    ///
-    /// # Safety
-    /// `ptr` must be NULL or point to `len` readable bytes.
-    unsafe fn opt_code(
-        &mut self,
-        name: &'static str,
-        ptr: *const c_char,
-        len: usize,
-    ) -> Result<&mut Call<'a>, Failure> {
-        if ptr.is_null() {
-            return Ok(self);
-        }
-        // SAFETY: forwarded promise.
-        unsafe { self.code(name, ptr, len) }
     }
 
     /// Runs `op`.
@@ -319,35 +305,6 @@ impl<'a> Call<'a> {
         out.write(self.answer(op, now)?.view(now).to_string())
     }
 
-    /// Runs a code-checking `op`: fills `*outcome` and `*out_json` where they are not NULL
-    /// (the view is not even made when `out_json` is NULL).
-    ///
-    /// # Safety
-    /// `outcome` and `out_json` must each be NULL or writable.
-    unsafe fn check(
-        self,
-        op: &str,
-        now: u64,
-        outcome: *mut ww_outcome,
-        out_json: *mut *mut c_char,
-    ) -> Result<(), Failure> {
-        let answer = self.answer(op, now)?;
-        if !outcome.is_null() {
-            let filled = match &answer {
-                Answer::Factor(f, v) => ww_outcome::new(v.as_ref(), factor_status(f.status)),
-                Answer::Challenge(c, v) => ww_outcome::new(v.as_ref(), challenge_status(c.status_at(now))),
-                _ => return Err(Failure::Panic(format!("internal error: {op} answered with no verification"))),
-            };
-            // SAFETY: non-NULL and writable, as promised.
-            unsafe { outcome.write(filled) };
-        }
-        if !out_json.is_null() {
-            // SAFETY: non-NULL and writable, as promised.
-            unsafe { OutString::new(out_json, "out_json") }?.write(answer.view(now).to_string())?;
-        }
-        Ok(())
-    }
-
     /// Runs an export and hands the record text (not JSON-quoted) to the caller.
     fn run_export(self, op: &str, now: u64, out: OutString) -> Result<(), Failure> {
         match self.answer(op, now)? {
@@ -355,6 +312,39 @@ impl<'a> Call<'a> {
             _ => Err(Failure::Panic(format!("internal error: {op} did not answer with a record"))),
         }
     }
+}
+
+/// Hands a code-checking call's answer to the caller: fills `*outcome` and `*out_json` where
+/// they are not NULL (the view is not even made when `out_json` is NULL).
+///
+/// # Safety
+/// `outcome` and `out_json` must each be NULL or writable.
+unsafe fn deliver(
+    answer: &Answer,
+    op: &str,
+    now: u64,
+    outcome: *mut ww_outcome,
+    out_json: *mut *mut c_char,
+) -> Result<(), Failure> {
+    if !outcome.is_null() {
+        let filled = match answer {
+            Answer::Factor(f, v) => ww_outcome::new(v.as_ref(), factor_status(f.status)),
+            Answer::Challenge(c, v) => ww_outcome::new(v.as_ref(), challenge_status(c.status_at(now))),
+            _ => return Err(Failure::Panic(format!("internal error: {op} answered with no verification"))),
+        };
+        // SAFETY: non-NULL and writable, as promised.
+        unsafe { outcome.write(filled) };
+    }
+    if !out_json.is_null() {
+        // SAFETY: non-NULL and writable, as promised.
+        unsafe { OutString::new(out_json, "out_json") }?.write(answer.view(now).to_string())?;
+    }
+    Ok(())
+}
+
+/// Whether an `options_json` argument gives no options.
+fn no_options(text: &str) -> bool {
+    text.trim().is_empty()
 }
 
 /// # Safety
@@ -574,11 +564,18 @@ pub extern "C" fn ww_service_verify_factor(
 ) -> ww_status {
     ffi_boundary!({
         // SAFETY: pointers as documented in the header's introduction.
-        let mut call = unsafe { Call::new(service) }?;
+        let (service, identity, factor_sid, code) = unsafe {
+            (
+                arg_ref(service, "service")?,
+                arg_str(identity, "identity")?,
+                arg_str(factor_sid, "factor_sid")?,
+                arg_text(code, code_len, "code")?,
+            )
+        };
+        let (factor, verification) = service.inner.verify_factor(identity, factor_sid, code, now)?;
+        let answer = Answer::Factor(factor, Some(verification));
         // SAFETY: as above.
-        unsafe { call.text("identity", identity)?.text("factor_sid", factor_sid)?.code("code", code, code_len) }?;
-        // SAFETY: as above.
-        unsafe { call.check("verify_factor", now, out_outcome, out_json) }
+        unsafe { deliver(&answer, "verify_factor", now, out_outcome, out_json) }
     })
 }
 
@@ -639,16 +636,29 @@ pub extern "C" fn ww_service_create_challenge(
 ) -> ww_status {
     ffi_boundary!({
         // SAFETY: pointers as documented in the header's introduction.
-        let mut call = unsafe { Call::new(service) }?;
+        let (service, identity, factor_sid) = unsafe {
+            (arg_ref(service, "service")?, arg_str(identity, "identity")?, arg_str(factor_sid, "factor_sid")?)
+        };
         // SAFETY: as above.
-        unsafe {
-            call.text("identity", identity)?
-                .text("factor_sid", factor_sid)?
-                .opt_code("auth_payload", code, code_len)?
-                .options(options_json)
-        }?;
+        let code = if code.is_null() { None } else { Some(unsafe { arg_text(code, code_len, "auth_payload") }?) };
         // SAFETY: as above.
-        unsafe { call.check("create_challenge", now, out_outcome, out_json) }
+        let options = unsafe { arg_str(options_json, "options_json") }?;
+        let answer = if no_options(options) {
+            // The common call, straight to core's typed operation.
+            let challenge = NewChallenge { auth_payload: code.map(str::to_owned), ..NewChallenge::new(factor_sid) };
+            let (challenge, verification) = service.inner.create_challenge(identity, challenge, now)?;
+            Answer::Challenge(challenge, verification)
+        } else {
+            let mut call = Call::on(service);
+            call.with("identity", identity)?.with("factor_sid", factor_sid)?;
+            if let Some(code) = code {
+                call.with("auth_payload", code)?;
+            }
+            call.options_text(options)?;
+            call.answer("create_challenge", now)?
+        };
+        // SAFETY: as above.
+        unsafe { deliver(&answer, "create_challenge", now, out_outcome, out_json) }
     })
 }
 
@@ -670,16 +680,27 @@ pub extern "C" fn ww_service_update_challenge(
 ) -> ww_status {
     ffi_boundary!({
         // SAFETY: pointers as documented in the header's introduction.
-        let mut call = unsafe { Call::new(service) }?;
+        let (service, identity, challenge_sid, code, options) = unsafe {
+            (
+                arg_ref(service, "service")?,
+                arg_str(identity, "identity")?,
+                arg_str(challenge_sid, "challenge_sid")?,
+                arg_text(code, code_len, "auth_payload")?,
+                arg_str(options_json, "options_json")?,
+            )
+        };
+        let answer = if no_options(options) {
+            // The common call, straight to core's typed operation.
+            let (challenge, verification) = service.inner.update_challenge(identity, challenge_sid, code, None, now)?;
+            Answer::Challenge(challenge, Some(verification))
+        } else {
+            let mut call = Call::on(service);
+            call.with("identity", identity)?.with("challenge_sid", challenge_sid)?.with("auth_payload", code)?;
+            call.options_text(options)?;
+            call.answer("update_challenge", now)?
+        };
         // SAFETY: as above.
-        unsafe {
-            call.text("identity", identity)?
-                .text("challenge_sid", challenge_sid)?
-                .code("auth_payload", code, code_len)?
-                .options(options_json)
-        }?;
-        // SAFETY: as above.
-        unsafe { call.check("update_challenge", now, out_outcome, out_json) }
+        unsafe { deliver(&answer, "update_challenge", now, out_outcome, out_json) }
     })
 }
 
