@@ -40,7 +40,7 @@ class Verify:
 
 
 def render(name: str) -> str:
-    method = getattr(_service.Verify, name).__wrapped__
+    method = _service._DECLARED[name]
     signature = inspect.signature(method)
     params = []
     keyword_only = False

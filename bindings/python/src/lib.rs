@@ -10,6 +10,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod convert;
 mod errors;
 mod host;
+mod methods;
 mod otp;
 mod service;
 mod uri;
@@ -23,6 +24,8 @@ mod _native {
     use crate::errors::{panic_for_tests, sample_error};
     #[pymodule_export]
     use crate::host::{Steps, Write};
+    #[pymodule_export]
+    use crate::methods::operation;
     #[pymodule_export]
     use crate::otp::{base32_decode, base32_encode, generate_secret, generate_secret_key, Check, Hotp, Totp};
     #[pymodule_export]

@@ -1,8 +1,8 @@
 //! The service: core's `Verify` over the store its `store` setting names (`memory:` by
 //! default, SQLite, PostgreSQL). An operation's arguments go to core's `Request::parse` as
 //! values (never as JSON text); its answer comes back as `Entity`, `Factor` and `Challenge`
-//! objects over the records core answered with. `watchword/_service.py` gives each operation
-//! its typed Python signature and passes its arguments on as they are.
+//! objects over the records core answered with. `watchword/_service.py` declares each
+//! operation's typed Python signature; `methods.rs` makes its native method from it.
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
@@ -63,7 +63,7 @@ fn config_of(settings: &Bound<'_, PyDict>) -> PyResult<ServiceConfig> {
 /// called with) as core reads them: one name at a time, each value converted when core asks
 /// for it. `now` is kept apart and `None` values are left out. A value of a type nothing takes
 /// is kept as the `TypeError` to raise.
-struct Kwargs<'a, 'py> {
+pub(crate) struct Kwargs<'a, 'py> {
     given: Vec<(&'a str, Borrowed<'a, 'py, PyAny>)>,
     now: Option<Borrowed<'a, 'py, PyAny>>,
     taken: usize,
@@ -71,22 +71,32 @@ struct Kwargs<'a, 'py> {
 }
 
 impl<'a, 'py> Kwargs<'a, 'py> {
-    fn new(names: &'a [Borrowed<'a, 'py, PyString>], values: &'a Bound<'py, PyTuple>) -> PyResult<Kwargs<'a, 'py>> {
+    /// No arguments yet, with room for `n`.
+    pub(crate) fn with_capacity(n: usize) -> Kwargs<'a, 'py> {
+        Kwargs { given: Vec::with_capacity(n), now: None, taken: 0, failed: None }
+    }
+
+    /// The value of the parameter `name`: `now` is kept apart, `None` is left out.
+    pub(crate) fn push(&mut self, name: &'a str, value: Borrowed<'a, 'py, PyAny>) {
+        if value.is_none() {
+            return;
+        }
+        if name == "now" {
+            self.now = Some(value);
+        } else {
+            self.given.push((name, value));
+        }
+    }
+
+    /// The values of the parameters `names`.
+    fn of(names: &'a [Borrowed<'a, 'py, PyString>], values: &'a Bound<'py, PyTuple>) -> PyResult<Kwargs<'a, 'py>> {
         if names.len() != values.len() {
             return Err(PyTypeError::new_err("run takes as many values as names"));
         }
-        let mut kwargs = Kwargs { given: Vec::with_capacity(names.len()), now: None, taken: 0, failed: None };
+        let mut kwargs = Kwargs::with_capacity(names.len());
         for (name, value) in names.iter().zip(values.iter_borrowed()) {
-            if value.is_none() {
-                continue;
-            }
             // Read as UTF-8 once, compared as Rust text after.
-            let name: &'a str = name.to_str()?;
-            if name == "now" {
-                kwargs.now = Some(value);
-            } else {
-                kwargs.given.push((name, value));
-            }
+            kwargs.push(name.to_str()?, value);
         }
         Ok(kwargs)
     }
@@ -94,6 +104,16 @@ impl<'a, 'py> Kwargs<'a, 'py> {
     fn fail(&mut self, e: PyErr) -> Error {
         self.failed = Some(e);
         Error::InvalidParameter(watchword_core::Invalid::Parameter { name: "arguments", expected: "Python values" })
+    }
+
+    /// Operation `op`'s request from these arguments, and its time.
+    pub(crate) fn request(mut self, op: &str) -> PyResult<(Request, u64)> {
+        let now = time_arg(self.now.as_deref(), "now")?;
+        let request = Request::from_arguments(op, &mut self);
+        if let Some(e) = self.failed {
+            return Err(e);
+        }
+        Ok((request.map_err(typed_error)?, now))
     }
 }
 
@@ -123,13 +143,7 @@ fn request(op: &str, names: &Bound<'_, PyTuple>, values: &Bound<'_, PyTuple>) ->
     for name in names.iter_borrowed() {
         borrowed.push(name.cast::<PyString>()?);
     }
-    let mut kwargs = Kwargs::new(&borrowed, values)?;
-    let now = time_arg(kwargs.now.as_deref(), "now")?;
-    let request = Request::from_arguments(op, &mut kwargs);
-    if let Some(e) = kwargs.failed {
-        return Err(e);
-    }
-    Ok((request.map_err(typed_error)?, now))
+    Kwargs::of(&borrowed, values)?.request(op)
 }
 
 /// `Verify<AnyStore>`: thread-safe; records change only through compare-and-set, so
@@ -188,12 +202,7 @@ impl Service {
     ) -> PyResult<Py<PyAny>> {
         guard(|| {
             let (request, now) = request(op, names, values)?;
-            let answer = if self.in_memory {
-                self.inner.execute(request, now)
-            } else {
-                py.detach(|| self.inner.execute(request, now))
-            };
-            views::answer(py, answer.map_err(to_py)?, now, owner)
+            self.perform(py, request, now, owner)
         })
     }
 
@@ -247,6 +256,25 @@ impl Service {
     #[getter]
     fn service(&self) -> &str {
         &self.inner.config().service
+    }
+}
+
+impl Service {
+    /// Runs `request` and returns its answer, attached to `owner`: on this thread with the memory
+    /// store, with the GIL released over a database.
+    pub(crate) fn perform(
+        &self,
+        py: Python<'_>,
+        request: Request,
+        now: u64,
+        owner: &Bound<'_, PyAny>,
+    ) -> PyResult<Py<PyAny>> {
+        let answer = if self.in_memory {
+            self.inner.execute(request, now)
+        } else {
+            py.detach(|| self.inner.execute(request, now))
+        };
+        views::answer(py, answer.map_err(to_py)?, now, owner)
     }
 }
 

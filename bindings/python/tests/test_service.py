@@ -24,6 +24,62 @@ def test_settings_keywords_are_core_settings() -> None:
     assert set(watchword.OPERATIONS) <= ops, "every core operation is a Verify method"
 
 
+def test_operations_are_native_methods_with_their_declared_signatures() -> None:
+    import inspect
+
+    from watchword import _service
+
+    for op in watchword.OPERATIONS:
+        method = getattr(watchword.Verify, op)
+        assert type(method).__name__ == "method_descriptor", op
+        declared = inspect.signature(_service._DECLARED[op])
+        shown = inspect.signature(method)
+        # The declaration's parameters, kinds and defaults, without the annotations.
+        expected = [(p.name, p.kind, p.default) for p in list(declared.parameters.values())[1:]]
+        assert [(p.name, p.kind, p.default) for p in list(shown.parameters.values())[1:]] == expected, op
+        assert (method.__doc__ or "") == (inspect.getdoc(_service._DECLARED[op]) or ""), op
+
+
+def test_calls_bind_as_python_methods_do() -> None:
+    v = watchword.Verify("Acme")
+    f = verified_factor(v)
+    # Positional parameters by keyword, in any order; keyword-only ones by keyword.
+    c = v.create_challenge(factor_sid=f.sid, identity=IDENTITY, now=NOW)
+    assert c.status == "pending"
+    cases = [
+        (lambda: v.create_challenge(IDENTITY, now=NOW), "missing 1 required positional argument: 'factor_sid'"),
+        (lambda: v.update_challenge(IDENTITY, now=NOW), "missing 2 required positional arguments: 'challenge_sid' and 'auth_payload'"),
+        (lambda: v.create_challenge(IDENTITY, f.sid, "123456", now=NOW), "takes 3 positional arguments but 4 were given"),
+        (lambda: v.create_challenge(IDENTITY, f.sid, code="123456", now=NOW), "unexpected keyword argument 'code'"),
+        (lambda: v.create_challenge(IDENTITY, f.sid, identity=IDENTITY, now=NOW), "multiple values for argument 'identity'"),
+        (lambda: v.sweep(NOW, now=NOW), "multiple values for argument 'now'"),
+    ]
+    for call, message in cases:
+        with pytest.raises(TypeError, match=message):
+            call()
+    # None of them reached the store.
+    assert [x.sid for x in v.list_challenges(IDENTITY, now=NOW)] == [c.sid]
+    # The method belongs to Verify: another object is refused before anything runs.
+    with pytest.raises(TypeError):
+        watchword.Verify.fetch_entity(object(), IDENTITY)  # type: ignore[arg-type]
+    # A default other than None is passed on as declared: order="asc".
+    assert v.list_challenges(IDENTITY, now=NOW)[0].sid == c.sid
+
+
+def test_operations_are_declared_once() -> None:
+    from watchword import _native, _service
+
+    with pytest.raises(ValueError, match="not an operation"):
+        _native.operation(watchword.Verify, "no_such_operation", [], 0, 0, [], "")
+    with pytest.raises(ValueError, match="declared before"):
+        _native.operation(watchword.Verify, "fetch_entity", ["identity"], 1, 0, [], "")
+    # The same declaration again gives the same method (a reloaded module).
+    again = _service._native_method(watchword.Verify, _service._DECLARED["fetch_entity"])
+    v = watchword.Verify("Acme")
+    v.create_entity(IDENTITY, now=NOW)
+    assert again(v, IDENTITY, now=NOW).identity == IDENTITY
+
+
 def test_factor_lifecycle_objects() -> None:
     v = watchword.Verify("Acme Co", skew=1)
     assert v.issuer == "Acme Co" and "Acme Co" in repr(v)

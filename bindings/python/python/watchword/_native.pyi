@@ -48,6 +48,7 @@ __all__ = [
     "base32_encode",
     "generate_secret",
     "generate_secret_key",
+    "operation",
     "qr_svg",
     "qr_terminal",
     "unix_seconds",
@@ -338,6 +339,15 @@ def base32_decode(text: str) -> bytes: ...
 def qr_svg(text: str) -> str: ...
 def qr_terminal(text: str, background: str = "dark") -> str: ...
 def unix_seconds(value: _Time, name: str = "time") -> int: ...
+def operation(
+    cls: type,
+    name: str,
+    names: list[str],
+    positional: int,
+    required: int,
+    defaults: list[tuple[int, Any]],
+    doc: str,
+) -> Any: ...
 def _sample_error(kind: str) -> WatchwordError | None: ...
 def _panic_for_tests() -> None: ...
 

@@ -1,8 +1,9 @@
 """The verification service: ``Verify`` and the ``Entity``, ``Factor`` and ``Challenge`` it returns.
 
-Every rule lives in the Rust core: each method here only gives an operation its typed Python
-signature and passes its arguments on, as they are, to the native service, which answers with
-``Entity``, ``Factor`` and ``Challenge`` objects over the records the core returned.
+Every rule lives in the Rust core: each method here only declares an operation's typed Python
+signature; the native method made from it passes the arguments on, as they are, to the core
+and answers with ``Entity``, ``Factor`` and ``Challenge`` objects over the records the core
+returned.
 """
 
 from __future__ import annotations
@@ -111,14 +112,37 @@ def _generate(method: _F, body: str, *, is_async: bool = False) -> _F:
     return cast(_F, functools.update_wrapper(scope[method.__name__], method))
 
 
-def _operation(method: _F) -> _F:
-    """The service operation named like ``method``, with its signature and docstring.
+_DECLARED: Dict[str, Callable[..., Any]] = {}
+"""Each operation's declaration (the method written in ``Verify`` below), by name."""
 
-    ``method`` only declares the operation's Python signature (adding an option is one line
-    there); the body made here hands the arguments, by name and unconverted, to the native
-    service, which lets the core read them and answers with its objects.
-    """
-    return _generate(method, "return self._service.run({op}, self, _names, {values})")
+
+def _operation(method: _F) -> _F:
+    """Declares the service operation named like ``method``: its Python signature (adding an
+    option is one line there) and docstring. Once the class exists, the declaration is replaced
+    by the native method made from it (see ``_native_method``), which hands the arguments, by
+    name and unconverted, to the core and answers with its objects."""
+    _DECLARED[method.__name__] = method
+    return method
+
+
+def _native_method(cls: type, method: Callable[..., Any]) -> Any:
+    """The native method of ``cls`` for the operation declared by ``method``: its parameters
+    (the first ones given by position), the defaults other than ``None``, and the docstring
+    with the signature on its first line, as a C extension's methods show theirs."""
+    signature = inspect.signature(method)
+    params = list(signature.parameters.values())[1:]
+    by_position = [p for p in params if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD]
+    required = [p for p in params if p.default is inspect.Parameter.empty]
+    if params[: len(by_position)] != by_position or by_position[: len(required)] != required:
+        raise TypeError(f"{method.__name__}: required parameters come first, then optional, then keyword-only")
+    defaults = [(i, p.default) for i, p in enumerate(params) if p.default not in (inspect.Parameter.empty, None)]
+    plain = signature.replace(
+        parameters=[p.replace(annotation=inspect.Parameter.empty) for p in signature.parameters.values()],
+        return_annotation=inspect.Signature.empty,
+    )
+    text = f"{method.__name__}({str(plain)[1:].replace('self', '$self', 1)}\n--\n\n{inspect.getdoc(method) or ''}"
+    names = [p.name for p in params]
+    return _native.operation(cls, method.__name__, names, len(by_position), len(required), defaults, text)
 
 
 class Verify:
@@ -389,3 +413,8 @@ class Verify:
 
     def __repr__(self) -> str:
         return f"Verify(issuer={self.issuer!r}, service={self.service!r})"
+
+
+for _name, _method in _DECLARED.items():
+    setattr(Verify, _name, _native_method(Verify, _method))
+del _name, _method

@@ -107,7 +107,7 @@ for _name in _native.OPERATIONS:
         Verify,
         _name,
         _service._generate(
-            getattr(_service.Verify, _name).__wrapped__,
+            _service._DECLARED[_name],
             "return await self._run({op}, _names, {values})",
             is_async=True,
         ),
