@@ -280,6 +280,14 @@ export declare class Verify {
   /** The namespace of this service's records in its store. */
   get service(): string
   /**
+   * Closes the service: its store (the memory store's records, a database's connections)
+   * is released now rather than when the object is collected, once the Promise-form calls
+   * already running have finished. Every later call throws (or rejects with) a
+   * `WatchwordError` with code `'storage'`. Closing again does nothing. A store object of the
+   * application is the application's to close.
+   */
+  close(): void
+  /**
    * Runs an operation by its name in core's JSON dispatch (`'create_factor'` …) with
    * snake_case JSON arguments and returns the JSON answer (snake_case, RFC 3339 dates):
    * for hosts that route requests by operation name, e.g. an HTTP API that takes Twilio's

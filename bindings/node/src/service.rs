@@ -9,6 +9,7 @@
 //! of behaviour lives here.
 
 use std::borrow::Cow;
+use std::cell::{Cell, RefCell};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
@@ -636,21 +637,30 @@ pub struct ListChallengesOptions {
 #[napi(custom_finalize)]
 pub struct Verify {
     inner: Backend,
+    /// Set by `close()`: every operation then fails.
+    closed: Cell<bool>,
 }
 
 /// Where a service keeps its records.
 enum Backend {
-    /// A store of watchword (memory, SQLite, PostgreSQL), which core calls.
-    Store(Arc<CoreVerify<AnyStore>>),
+    /// A store of watchword (memory, SQLite, PostgreSQL), which core calls; `None` once the
+    /// service is closed. Its issuer and namespace stay readable.
+    Store { verify: RefCell<Option<Arc<CoreVerify<AnyStore>>>>, issuer: String, service: String },
     /// A store object of the application, asked through steps.
     Host(Box<Host>),
+}
+
+/// What an operation runs over: the service's own store, or the application's store object.
+enum Open<'a> {
+    Store(Arc<CoreVerify<AnyStore>>),
+    Host(&'a Host),
 }
 
 impl ObjectFinalize for Verify {
     fn finalize(self, env: Env) -> napi::Result<()> {
         match self.inner {
             Backend::Host(host) => host.store.unref(&env),
-            Backend::Store(_) => Ok(()),
+            Backend::Store { .. } => Ok(()),
         }
     }
 }
@@ -684,11 +694,10 @@ macro_rules! operations {
                     let prepared = catch_unwind(AssertUnwindSafe(|| {
                         Call::new(stringify!($name))$(.positional(stringify!($arg), &$arg)?)*.options(&options, None)?.prepare()
                     }));
-                    match &self.inner {
-                        Backend::Store(verify) => {
-                            spawn(env, prepared.map(|p| p.map(|work| PoolTask { verify: Arc::clone(verify), work })))
-                        }
-                        Backend::Host(host) => host_async(env, host, prepared.map(|p| p.and_then(|work| steps(host, work)))),
+                    match self.backend() {
+                        Ok(Open::Store(verify)) => spawn(env, prepared.map(|p| p.map(|work| PoolTask { verify, work }))),
+                        Ok(Open::Host(host)) => host_async(env, host, prepared.map(|p| p.and_then(|work| steps(host, work)))),
+                        Err(fail) => rejected(env, rejection(env, fail)),
                     }
                 }
             }
@@ -722,12 +731,12 @@ impl Verify {
     fn run(&self, env: &Env, call: Call) -> Out<Answered> {
         let method = call.op;
         let mut operation = call.prepare()?;
-        match &self.inner {
-            Backend::Store(verify) => {
-                let answer = operation.run(verify);
+        match self.backend()? {
+            Open::Store(verify) => {
+                let answer = operation.run(&verify);
                 operation.answer(answer)
             }
-            Backend::Host(host) => {
+            Open::Host(host) => {
                 Ok(Answered::Js(host::drive(env, host, steps(host, operation)?, &camel(method), false)?.raw()))
             }
         }
@@ -735,13 +744,36 @@ impl Verify {
 
     /// A service over the store object `store`.
     fn over(config: ServiceConfig, store: &Unknown) -> napi::Result<Verify> {
-        Ok(Verify { inner: Backend::Host(Box::new(Host { config, store: store.create_ref()? })) })
+        Ok(Verify {
+            inner: Backend::Host(Box::new(Host { config, store: store.create_ref()? })),
+            closed: Cell::new(false),
+        })
     }
 
-    fn config(&self) -> &ServiceConfig {
+    /// A service over one of watchword's stores.
+    fn of(verify: CoreVerify<AnyStore>) -> Verify {
+        let (issuer, service) = (verify.config().issuer.clone(), verify.config().service.clone());
+        let verify = RefCell::new(Some(Arc::new(verify)));
+        Verify { inner: Backend::Store { verify, issuer, service }, closed: Cell::new(false) }
+    }
+
+    /// What an operation runs over; an error once the service is closed.
+    fn backend(&self) -> Out<Open<'_>> {
+        let closed = || Fail::from(Error::storage("this service is closed"));
+        if self.closed.get() {
+            return Err(closed());
+        }
         match &self.inner {
-            Backend::Store(verify) => verify.config(),
-            Backend::Host(host) => &host.config,
+            Backend::Store { verify, .. } => verify.borrow().clone().map(Open::Store).ok_or_else(closed),
+            Backend::Host(host) => Ok(Open::Host(host)),
+        }
+    }
+
+    /// The issuer and the namespace of the service's records.
+    fn names(&self) -> (&str, &str) {
+        match &self.inner {
+            Backend::Store { issuer, service, .. } => (issuer, service),
+            Backend::Host(host) => (&host.config.issuer, &host.config.service),
         }
     }
 }
@@ -832,7 +864,7 @@ impl Verify {
                 return Ok(Verify::over(config, &store)?);
             }
             let inner = watchword_store::service(config).map_err(|error| fail(error, &given))?;
-            Ok(Verify { inner: Backend::Store(Arc::new(inner)) })
+            Ok(Verify::of(inner))
         })
     }
 
@@ -867,13 +899,26 @@ impl Verify {
     /// The issuer of this service.
     #[napi(getter, catch_unwind)]
     pub fn issuer(&self) -> String {
-        self.config().issuer.clone()
+        self.names().0.to_string()
     }
 
     /// The namespace of this service's records in its store.
     #[napi(getter, catch_unwind)]
     pub fn service(&self) -> String {
-        self.config().service.clone()
+        self.names().1.to_string()
+    }
+
+    /// Closes the service: its store (the memory store's records, a database's connections)
+    /// is released now rather than when the object is collected, once the Promise-form calls
+    /// already running have finished. Every later call throws (or rejects with) a
+    /// `WatchwordError` with code `'storage'`. Closing again does nothing. A store object of the
+    /// application is the application's to close.
+    #[napi(catch_unwind)]
+    pub fn close(&self) {
+        self.closed.set(true);
+        if let Backend::Store { verify, .. } = &self.inner {
+            verify.borrow_mut().take();
+        }
     }
 
     /// Runs an operation by its name in core's JSON dispatch (`'create_factor'` …) with
@@ -884,11 +929,9 @@ impl Verify {
     pub fn call(&self, env: Env, operation: Unknown, args_json: Unknown, options: Unknown) -> napi::Result<Answered> {
         boundary(&env, || {
             let mut call = JsonCall::new(&operation, &args_json, &options)?;
-            match &self.inner {
-                Backend::Store(verify) => Ok(Answered::Record(call.run(verify)?)),
-                Backend::Host(host) => {
-                    Ok(Answered::Js(host::drive(&env, host, call.steps(host)?, "call", false)?.raw()))
-                }
+            match self.backend()? {
+                Open::Store(verify) => Ok(Answered::Record(call.run(&verify)?)),
+                Open::Host(host) => Ok(Answered::Js(host::drive(&env, host, call.steps(host)?, "call", false)?.raw())),
             }
         })
     }
@@ -906,11 +949,10 @@ impl Verify {
         options: Unknown,
     ) -> napi::Result<Unknown<'e>> {
         let prepared = catch_unwind(AssertUnwindSafe(|| JsonCall::new(&operation, &args_json, &options)));
-        match &self.inner {
-            Backend::Store(verify) => {
-                spawn(env, prepared.map(|p| p.map(|work| PoolTask { verify: Arc::clone(verify), work })))
-            }
-            Backend::Host(host) => host_async(env, host, prepared.map(|p| p.and_then(|call| call.steps(host)))),
+        match self.backend() {
+            Ok(Open::Store(verify)) => spawn(env, prepared.map(|p| p.map(|work| PoolTask { verify, work }))),
+            Ok(Open::Host(host)) => host_async(env, host, prepared.map(|p| p.and_then(|call| call.steps(host)))),
+            Err(fail) => rejected(env, rejection(env, fail)),
         }
     }
 }
@@ -1033,7 +1075,7 @@ impl<'env> ScopedTask<'env> for OpenTask {
 
     fn resolve(&mut self, env: &'env Env, output: Self::Output) -> napi::Result<Verify> {
         match output.map_err(|message| napi::Error::new(Status::GenericFailure, message))? {
-            Ok(inner) => Ok(Verify { inner: Backend::Store(Arc::new(inner)) }),
+            Ok(inner) => Ok(Verify::of(inner)),
             Err(error) => Err(rejection(env, fail(error, &self.given))),
         }
     }

@@ -259,6 +259,37 @@ test('Verify: the answers have exactly the fields index.d.ts declares for them',
   for (const item of verify.listChallenges(ID)) assertDeclared(item, 'ChallengeInstance')
 })
 
+test('Verify.close releases the store: later calls fail, running Promise forms finish', async () => {
+  const verify = new Verify({ issuer: 'Acme' })
+  const factor = verify.createFactor(ID, 'phone', { now: T })
+  // A Promise form already on the thread pool keeps the store until it finishes.
+  const running = verify.fetchFactorAsync(ID, factor.sid, { now: T })
+  verify.close()
+  assert.equal((await running).sid, factor.sid)
+  const closed = { name: 'WatchwordError', code: 'storage', message: /this service is closed/ }
+  assert.throws(() => verify.fetchFactor(ID, factor.sid, { now: T }), closed)
+  assert.throws(() => verify.call('fetch_entity', JSON.stringify({ identity: ID })), closed)
+  await assert.rejects(verify.fetchFactorAsync(ID, factor.sid, { now: T }), closed)
+  await assert.rejects(verify.callAsync('fetch_entity', JSON.stringify({ identity: ID })), closed)
+  // Its names stay readable, and closing again does nothing.
+  assert.equal(verify.issuer, 'Acme')
+  assert.equal(verify.service, 'default')
+  verify.close()
+  assert.throws(() => verify.createEntity(ID, { now: T }), closed)
+  // A service over a store object of the application closes too; the object stays the application's.
+  const records = new Map()
+  const store = {
+    get: (key) => records.get(key) ?? null,
+    list: () => [],
+    scan: () => [],
+    commit: () => true,
+  }
+  const hosted = new Verify({ issuer: 'Acme', store })
+  hosted.close()
+  assert.throws(() => hosted.fetchEntity(ID, { now: T }), closed)
+  await assert.rejects(hosted.fetchEntityAsync(ID, { now: T }), closed)
+})
+
 test('Verify.call runs an operation by name with JSON text', () => {
   const verify = new Verify({ issuer: 'Acme' })
   const out = JSON.parse(verify.call('create_entity', JSON.stringify({ identity: ID }), { now: T }))
