@@ -637,8 +637,6 @@ pub struct ListChallengesOptions {
 #[napi(custom_finalize)]
 pub struct Verify {
     inner: Backend,
-    /// Set by `close()`: every operation then fails.
-    closed: Cell<bool>,
 }
 
 /// Where a service keeps its records.
@@ -646,8 +644,8 @@ enum Backend {
     /// A store of watchword (memory, SQLite, PostgreSQL), which core calls; `None` once the
     /// service is closed. Its issuer and namespace stay readable.
     Store { verify: RefCell<Option<Arc<CoreVerify<AnyStore>>>>, issuer: String, service: String },
-    /// A store object of the application, asked through steps.
-    Host(Box<Host>),
+    /// A store object of the application, asked through steps; `closed` once `close()` ran.
+    Host { host: Box<Host>, closed: Cell<bool> },
 }
 
 /// What an operation runs over: the service's own store, or the application's store object.
@@ -659,7 +657,7 @@ enum Open<'a> {
 impl ObjectFinalize for Verify {
     fn finalize(self, env: Env) -> napi::Result<()> {
         match self.inner {
-            Backend::Host(host) => host.store.unref(&env),
+            Backend::Host { host, .. } => host.store.unref(&env),
             Backend::Store { .. } => Ok(()),
         }
     }
@@ -744,36 +742,31 @@ impl Verify {
 
     /// A service over the store object `store`.
     fn over(config: ServiceConfig, store: &Unknown) -> napi::Result<Verify> {
-        Ok(Verify {
-            inner: Backend::Host(Box::new(Host { config, store: store.create_ref()? })),
-            closed: Cell::new(false),
-        })
+        let host = Box::new(Host { config, store: store.create_ref()? });
+        Ok(Verify { inner: Backend::Host { host, closed: Cell::new(false) } })
     }
 
     /// A service over one of watchword's stores.
     fn of(verify: CoreVerify<AnyStore>) -> Verify {
         let (issuer, service) = (verify.config().issuer.clone(), verify.config().service.clone());
         let verify = RefCell::new(Some(Arc::new(verify)));
-        Verify { inner: Backend::Store { verify, issuer, service }, closed: Cell::new(false) }
+        Verify { inner: Backend::Store { verify, issuer, service } }
     }
 
     /// What an operation runs over; an error once the service is closed.
     fn backend(&self) -> Out<Open<'_>> {
-        let closed = || Fail::from(Error::storage("this service is closed"));
-        if self.closed.get() {
-            return Err(closed());
-        }
-        match &self.inner {
-            Backend::Store { verify, .. } => verify.borrow().clone().map(Open::Store).ok_or_else(closed),
-            Backend::Host(host) => Ok(Open::Host(host)),
-        }
+        let open = match &self.inner {
+            Backend::Store { verify, .. } => verify.borrow().clone().map(Open::Store),
+            Backend::Host { host, closed } => (!closed.get()).then_some(Open::Host(host)),
+        };
+        open.ok_or_else(|| Fail::from(Error::storage("this service is closed")))
     }
 
     /// The issuer and the namespace of the service's records.
     fn names(&self) -> (&str, &str) {
         match &self.inner {
             Backend::Store { issuer, service, .. } => (issuer, service),
-            Backend::Host(host) => (&host.config.issuer, &host.config.service),
+            Backend::Host { host, .. } => (&host.config.issuer, &host.config.service),
         }
     }
 }
@@ -915,9 +908,9 @@ impl Verify {
     /// application is the application's to close.
     #[napi(catch_unwind)]
     pub fn close(&self) {
-        self.closed.set(true);
-        if let Backend::Store { verify, .. } = &self.inner {
-            verify.borrow_mut().take();
+        match &self.inner {
+            Backend::Store { verify, .. } => drop(verify.borrow_mut().take()),
+            Backend::Host { closed, .. } => closed.set(true),
         }
     }
 
