@@ -28,10 +28,11 @@ pub(crate) const MAX_SECRET_LEN: usize = 128;
 pub struct Secret {
     bytes: [u8; MAX_SECRET_LEN],
     len: u8,
-    /// The key states of the first algorithm this secret was used with, computed then and
-    /// shared by clones; they zeroize themselves when the last clone holding them is dropped.
+    /// The key states of the first algorithm this secret (or any of its clones) was used with,
+    /// computed then and shared by every clone, made before or after: a clone costs a reference
+    /// count. They zeroize themselves when the last clone is dropped.
     #[cfg(feature = "std")]
-    keys: std::sync::OnceLock<std::sync::Arc<KeyState>>,
+    keys: std::sync::Arc<std::sync::OnceLock<KeyState>>,
 }
 
 impl Secret {
@@ -118,7 +119,7 @@ impl Secret {
     pub(crate) fn key_state(&self, algorithm: Algorithm) -> KeyState {
         #[cfg(feature = "std")]
         {
-            let kept = self.keys.get_or_init(|| std::sync::Arc::new(KeyState::new(algorithm, self.as_bytes())));
+            let kept = self.keys.get_or_init(|| KeyState::new(algorithm, self.as_bytes()));
             if kept.algorithm() == algorithm {
                 return KeyState::clone(kept);
             }
@@ -209,9 +210,12 @@ mod tests {
     #[test]
     fn clones_share_the_kept_states_and_other_algorithms_still_work() {
         let secret = Secret::from_bytes(b"12345678901234567890").unwrap();
+        let early = secret.clone();
         let _ = secret.key_state(Algorithm::Sha256);
         let clone = secret.clone();
-        assert!(std::sync::Arc::ptr_eq(secret.keys.get().unwrap(), clone.keys.get().unwrap()));
+        assert!(std::sync::Arc::ptr_eq(&secret.keys, &clone.keys));
+        // A clone made before the first use shares what that use computed.
+        assert_eq!(early.keys.get().unwrap().algorithm(), Algorithm::Sha256);
         let sha1 = Hotp::from_secret(&clone, Algorithm::Sha1, 6).unwrap();
         assert_eq!(sha1.generate(1).as_str(), "287082");
         assert_eq!(clone.keys.get().unwrap().algorithm(), Algorithm::Sha256);

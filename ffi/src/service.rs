@@ -573,7 +573,7 @@ pub extern "C" fn ww_service_verify_factor(
             )
         };
         let (factor, verification) = service.inner.verify_factor(identity, factor_sid, code, now)?;
-        let answer = Answer::Factor(factor, Some(verification));
+        let answer = Answer::Factor(Box::new(factor), Some(verification));
         // SAFETY: as above.
         unsafe { deliver(&answer, "verify_factor", now, out_outcome, out_json) }
     })
@@ -647,7 +647,7 @@ pub extern "C" fn ww_service_create_challenge(
             // The common call, straight to core's typed operation.
             let challenge = NewChallenge { auth_payload: code.map(str::to_owned), ..NewChallenge::new(factor_sid) };
             let (challenge, verification) = service.inner.create_challenge(identity, challenge, now)?;
-            Answer::Challenge(challenge, verification)
+            Answer::Challenge(Box::new(challenge), verification)
         } else {
             let mut call = Call::on(service);
             call.with("identity", identity)?.with("factor_sid", factor_sid)?;
@@ -692,7 +692,7 @@ pub extern "C" fn ww_service_update_challenge(
         let answer = if no_options(options) {
             // The common call, straight to core's typed operation.
             let (challenge, verification) = service.inner.update_challenge(identity, challenge_sid, code, None, now)?;
-            Answer::Challenge(challenge, Some(verification))
+            Answer::Challenge(Box::new(challenge), Some(verification))
         } else {
             let mut call = Call::on(service);
             call.with("identity", identity)?.with("challenge_sid", challenge_sid)?.with("auth_payload", code)?;

@@ -242,7 +242,7 @@ impl Work for Operation {
     fn answer(&self, answer: Result<Answer, Error>) -> Out<Answered> {
         let now = self.now;
         Ok(match answer.map_err(|error| fail(error, &self.given))? {
-            Answer::Entity(e) => Answered::Entity(EntityInstance::from(&e)),
+            Answer::Entity(e) => Answered::Entity(EntityInstance::from(&*e)),
             Answer::Entities(p) => Answered::Entities(PageOf::new(&p, |e| EntityInstance::from(e))),
             Answer::Factor(f, v) => Answered::Factor(FactorInstance::new(&f, v.as_ref())),
             Answer::Created(c) => Answered::Created(FactorInstance::created(&c)),

@@ -7,8 +7,8 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyList, PyString, PyType};
 use serde_json::Value;
 use watchword_core::service::{
-    rfc3339, Answer, Binding as CoreBinding, Challenge as CoreChallenge, Entity as CoreEntity, Factor as CoreFactor,
-    Metadata, Page as CorePage, Verification, MAX_TIME,
+    rfc3339, Answer, Binding as CoreBinding, Challenge as CoreChallenge, Created, Entity as CoreEntity,
+    Factor as CoreFactor, Metadata, Page as CorePage, Verification, MAX_TIME,
 };
 
 use crate::convert::value_to_py;
@@ -150,7 +150,7 @@ macro_rules! view_class {
 /// The user (`identity`) that owns factors.
 #[pyclass(module = "watchword", frozen)]
 pub struct Entity {
-    record: CoreEntity,
+    record: Box<CoreEntity>,
     owner: Py<PyAny>,
 }
 
@@ -258,7 +258,7 @@ impl Binding {
 /// A factor: TOTP or recovery codes.
 #[pyclass(module = "watchword", frozen)]
 pub struct Factor {
-    record: CoreFactor,
+    record: Box<CoreFactor>,
     verification: Option<Verification>,
     binding: Option<Py<Binding>>,
     owner: Py<PyAny>,
@@ -312,7 +312,7 @@ view_class!(Factor, "export_factor", "import_factor", with_result, {
 /// A login attempt against a factor, read at the time of the call that returned it.
 #[pyclass(module = "watchword", frozen)]
 pub struct Challenge {
-    record: CoreChallenge,
+    record: Box<CoreChallenge>,
     verification: Option<Verification>,
     now: u64,
     owner: Py<PyAny>,
@@ -385,12 +385,15 @@ pub fn answer(py: Python<'_>, answer: Answer, now: u64, owner: &Bound<'_, PyAny>
         |record, verification| Ok(Py::new(py, Challenge { record, verification, now, owner: owner() })?.into_any());
     match answer {
         Answer::Entity(e) => entity(e),
-        Answer::Entities(p) => page(py, p, entity),
+        Answer::Entities(p) => page(py, p, |e| entity(Box::new(e))),
         Answer::Factor(f, v) => factor(f, v, None),
-        Answer::Created(c) => factor(c.factor, None, Some(Py::new(py, Binding { inner: c.binding })?)),
-        Answer::Factors(p) => page(py, p, |f| factor(f, None, None)),
+        Answer::Created(c) => {
+            let Created { factor: record, binding } = *c;
+            factor(Box::new(record), None, Some(Py::new(py, Binding { inner: binding })?))
+        }
+        Answer::Factors(p) => page(py, p, |f| factor(Box::new(f), None, None)),
         Answer::Challenge(c, v) => challenge(c, v),
-        Answer::Challenges(p) => page(py, p, |c| challenge(c, None)),
+        Answer::Challenges(p) => page(py, p, |c| challenge(Box::new(c), None)),
         Answer::Record(r) => Ok(r.into_pyobject(py)?.into_any().unbind()),
         Answer::Count(n) => Ok(n.into_pyobject(py)?.into_any().unbind()),
         Answer::Nothing => Ok(py.None()),

@@ -6,6 +6,7 @@
 //!
 //! Every argument an operation takes, and every rule for it, is written here once.
 
+use alloc::boxed::Box;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
@@ -109,22 +110,23 @@ pub enum Request {
     ImportChallenge { record: String },
 }
 
-/// What an operation answers.
+/// What an operation answers. Records are boxed: an answer moves through its callers as a
+/// pointer, whichever record it holds.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Answer {
     /// An entity.
-    Entity(Entity),
+    Entity(Box<Entity>),
     /// A page of entities.
     Entities(Page<Entity>),
     /// A factor, with the result of the code it checked (`verify_factor`).
-    Factor(Factor, Option<Verification>),
+    Factor(Box<Factor>, Option<Verification>),
     /// A new factor with its binding (`create_factor`; `update_factor` with `regenerate`).
-    Created(Created),
+    Created(Box<Created>),
     /// A page of factors.
     Factors(Page<Factor>),
     /// A challenge, with the result of the code it checked.
-    Challenge(Challenge, Option<Verification>),
+    Challenge(Box<Challenge>, Option<Verification>),
     /// A page of challenges.
     Challenges(Page<Challenge>),
     /// A stored record (`export_*`).
@@ -531,46 +533,48 @@ impl<S: Store> Verify<S> {
     /// Runs a request at `now` (Unix seconds).
     pub fn execute(&self, request: Request, now: u64) -> Result<Answer, Error> {
         Ok(match request {
-            Request::CreateEntity { identity } => Answer::Entity(self.create_entity(&identity, now)?),
-            Request::FetchEntity { identity } => Answer::Entity(self.fetch_entity(&identity)?),
+            Request::CreateEntity { identity } => Answer::Entity(Box::new(self.create_entity(&identity, now)?)),
+            Request::FetchEntity { identity } => Answer::Entity(Box::new(self.fetch_entity(&identity)?)),
             Request::ListEntities { paging } => Answer::Entities(self.list_entities(&paging)?),
             Request::DeleteEntity { identity } => {
                 self.delete_entity(&identity, now)?;
                 Answer::Nothing
             }
-            Request::CreateFactor { identity, factor } => Answer::Created(self.create_factor(&identity, factor, now)?),
+            Request::CreateFactor { identity, factor } => {
+                Answer::Created(Box::new(self.create_factor(&identity, factor, now)?))
+            }
             Request::FetchFactor { identity, factor_sid } => {
-                Answer::Factor(self.fetch_factor(&identity, &factor_sid)?, None)
+                Answer::Factor(Box::new(self.fetch_factor(&identity, &factor_sid)?), None)
             }
             Request::ListFactors { identity, paging } => Answer::Factors(self.list_factors(&identity, &paging)?),
             Request::UpdateFactor { identity, factor_sid, update } => {
                 match self.update_factor_with_codes(&identity, &factor_sid, &update, now)? {
-                    (factor, Some(binding)) => Answer::Created(Created { factor, binding }),
-                    (factor, None) => Answer::Factor(factor, None),
+                    (factor, Some(binding)) => Answer::Created(Box::new(Created { factor, binding })),
+                    (factor, None) => Answer::Factor(Box::new(factor), None),
                 }
             }
             Request::VerifyFactor { identity, factor_sid, code } => {
                 let (factor, verification) = self.verify_factor(&identity, &factor_sid, &code, now)?;
-                Answer::Factor(factor, Some(verification))
+                Answer::Factor(Box::new(factor), Some(verification))
             }
             Request::DeleteFactor { identity, factor_sid } => {
                 self.delete_factor(&identity, &factor_sid, now)?;
                 Answer::Nothing
             }
             Request::UnlockFactor { identity, factor_sid } => {
-                Answer::Factor(self.unlock_factor(&identity, &factor_sid)?, None)
+                Answer::Factor(Box::new(self.unlock_factor(&identity, &factor_sid)?), None)
             }
             Request::CreateChallenge { identity, challenge } => {
                 let (challenge, verification) = self.create_challenge(&identity, challenge, now)?;
-                Answer::Challenge(challenge, verification)
+                Answer::Challenge(Box::new(challenge), verification)
             }
             Request::UpdateChallenge { identity, challenge_sid, auth_payload, metadata } => {
                 let (challenge, verification) =
                     self.update_challenge(&identity, &challenge_sid, &auth_payload, metadata.as_ref(), now)?;
-                Answer::Challenge(challenge, Some(verification))
+                Answer::Challenge(Box::new(challenge), Some(verification))
             }
             Request::FetchChallenge { identity, challenge_sid } => {
-                Answer::Challenge(self.fetch_challenge(&identity, &challenge_sid)?, None)
+                Answer::Challenge(Box::new(self.fetch_challenge(&identity, &challenge_sid)?), None)
             }
             Request::ListChallenges { identity, factor_sid, status, order, paging } => Answer::Challenges(
                 self.list_challenges(&identity, factor_sid.as_deref(), status, order, &paging, now)?,
@@ -580,9 +584,11 @@ impl<S: Store> Verify<S> {
             Request::ExportEntity { identity } => Answer::Record(self.export_entity(&identity)?),
             Request::ExportFactor { factor_sid } => Answer::Record(self.export_factor(&factor_sid)?),
             Request::ExportChallenge { challenge_sid } => Answer::Record(self.export_challenge(&challenge_sid)?),
-            Request::ImportEntity { record } => Answer::Entity(self.import_entity(&record, now)?),
-            Request::ImportFactor { record } => Answer::Factor(self.import_factor(&record, now)?, None),
-            Request::ImportChallenge { record } => Answer::Challenge(self.import_challenge(&record, now)?, None),
+            Request::ImportEntity { record } => Answer::Entity(Box::new(self.import_entity(&record, now)?)),
+            Request::ImportFactor { record } => Answer::Factor(Box::new(self.import_factor(&record, now)?), None),
+            Request::ImportChallenge { record } => {
+                Answer::Challenge(Box::new(self.import_challenge(&record, now)?), None)
+            }
         })
     }
 
