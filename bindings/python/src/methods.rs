@@ -3,7 +3,7 @@
 //! `watchword/_service.py` declares each operation as a Python method (its parameters, their
 //! types and defaults, its docstring) and hands the declaration to [`operation`], which answers
 //! with a method descriptor, as a C extension's own methods are: calling it runs no Python frame.
-//! The call's values reach core by name, as [`Kwargs`], exactly as `Service.run` passes them,
+//! The call's values reach core by name, as [`Kwargs`], exactly as `Service._run` passes them,
 //! and Python's own rules for a call (too many positional values, a missing or unknown
 //! parameter, a parameter given twice) raise the `TypeError` a Python method would.
 //!
@@ -15,9 +15,9 @@ use std::ffi::{c_char, CString};
 use std::sync::OnceLock;
 
 use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyString, PyTuple, PyType};
-use pyo3::{ffi, intern};
 use watchword_core::service::OPERATIONS;
 
 use crate::errors::guard;
@@ -81,8 +81,8 @@ const CALLBACKS: [ffi::PyCFunctionFastWithKeywords; OPERATIONS.len()] = [
     method::<22>,
 ];
 
-/// The native method of operation `name` for the instances of `cls` (which keep their `Service`
-/// as `_service`). `names` are its parameters after `self`; the first `positional` of them can be
+/// The native method of operation `name` for the instances of `cls` (a subclass of `Service`).
+/// `names` are its parameters after `self`; the first `positional` of them can be
 /// given by position, and the first `required` must be; `defaults` are those other than `None`
 /// (by index); `doc` is the docstring, its first line the signature (`name($self, …)\n--\n\n`).
 /// An operation is declared once per process: a second declaration must be the same.
@@ -186,8 +186,7 @@ unsafe fn call(
     let op = declared.op;
     // SAFETY: CPython passes the instance the method was called on.
     let owner = unsafe { Borrowed::from_ptr(py, slf) };
-    let service = owner.getattr(intern!(py, "_service"))?;
-    let service = service.cast::<Service>()?;
+    let service = owner.cast::<Service>()?;
     let by_position = usize::try_from(nargs).unwrap_or(0);
     let keywords = if kwnames.is_null() {
         None

@@ -8,6 +8,7 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString, PyTuple};
 use serde_json::{Map, Value};
+use smallvec::SmallVec;
 use watchword_core::service::{
     wipe_secret_keys, Arguments, Request, ServiceConfig, Verify, DEFAULT_STORE, MIN_SECRET_BYTES, OPERATIONS, SETTINGS,
 };
@@ -34,14 +35,14 @@ fn typed_error(err: Error) -> PyErr {
     })
 }
 
-/// The named arguments of a call (a method's `locals()`), without `self`, `now` and those
-/// left `None`.
+/// The named arguments of a call (a method's `locals()`), without `cls`, `self`, `now` and
+/// those left `None`.
 fn arguments(args: &Bound<'_, PyDict>) -> PyResult<Map<String, Value>> {
     let mut map = Map::new();
     for (key, value) in args.iter() {
         let key = key.cast_into::<PyString>()?;
         let name = key.to_cow()?;
-        if value.is_none() || name == "self" || name == "now" {
+        if value.is_none() || name == "cls" || name == "self" || name == "now" {
             continue;
         }
         let value = py_to_value(&value, &name)?;
@@ -64,7 +65,7 @@ fn config_of(settings: &Bound<'_, PyDict>) -> PyResult<ServiceConfig> {
 /// for it. `now` is kept apart and `None` values are left out. A value of a type nothing takes
 /// is kept as the `TypeError` to raise.
 pub(crate) struct Kwargs<'a, 'py> {
-    given: Vec<(&'a str, Borrowed<'a, 'py, PyAny>)>,
+    given: SmallVec<[(&'a str, Borrowed<'a, 'py, PyAny>); 12]>,
     now: Option<Borrowed<'a, 'py, PyAny>>,
     taken: usize,
     failed: Option<PyErr>,
@@ -73,7 +74,7 @@ pub(crate) struct Kwargs<'a, 'py> {
 impl<'a, 'py> Kwargs<'a, 'py> {
     /// No arguments yet, with room for `n`.
     pub(crate) fn with_capacity(n: usize) -> Kwargs<'a, 'py> {
-        Kwargs { given: Vec::with_capacity(n), now: None, taken: 0, failed: None }
+        Kwargs { given: SmallVec::with_capacity(n), now: None, taken: 0, failed: None }
     }
 
     /// The value of the parameter `name`: `now` is kept apart, `None` is left out.
@@ -107,6 +108,7 @@ impl<'a, 'py> Kwargs<'a, 'py> {
     }
 
     /// Operation `op`'s request from these arguments, and its time.
+    #[inline]
     pub(crate) fn request(mut self, op: &str) -> PyResult<(Request, u64)> {
         let now = time_arg(self.now.as_deref(), "now")?;
         let request = Request::from_arguments(op, &mut self);
@@ -143,13 +145,15 @@ fn request(op: &str, names: &Bound<'_, PyTuple>, values: &Bound<'_, PyTuple>) ->
     for name in names.iter_borrowed() {
         borrowed.push(name.cast::<PyString>()?);
     }
-    Kwargs::of(&borrowed, values)?.request(op)
+    let kwargs = Kwargs::of(&borrowed, values)?;
+    kwargs.request(op)
 }
 
 /// `Verify<AnyStore>`: thread-safe; records change only through compare-and-set, so
 /// concurrent callers — threads, processes, machines sharing one database — never both
-/// accept one code.
-#[pyclass(module = "watchword._native", frozen)]
+/// accept one code. `watchword.Verify` is its subclass, with the typed constructor and the
+/// operations' methods.
+#[pyclass(module = "watchword._native", frozen, subclass)]
 pub struct Service {
     inner: Verify<AnyStore>,
     /// Whether the store is this process's memory: its operations never wait, so they run
@@ -190,41 +194,40 @@ impl Service {
 
     /// Runs operation `op` with the arguments `values` of the parameters `names` (`now` among
     /// them: Unix seconds, an aware datetime, or `None` for the system clock) and returns its
-    /// answer, attached to `owner`. The GIL is released while an operation on a database runs,
-    /// so threads sharing one service run in parallel.
+    /// answer, attached to this service. The GIL is released while an operation on a database
+    /// runs, so threads sharing one service run in parallel.
+    #[pyo3(name = "_run")]
     fn run(
-        &self,
-        py: Python<'_>,
+        slf: &Bound<'_, Self>,
         op: &str,
-        owner: &Bound<'_, PyAny>,
         names: &Bound<'_, PyTuple>,
         values: &Bound<'_, PyTuple>,
     ) -> PyResult<Py<PyAny>> {
         guard(|| {
             let (request, now) = request(op, names, values)?;
-            self.perform(py, request, now, owner)
+            slf.get().perform(slf.py(), request, now, slf.as_any())
         })
     }
 
-    /// Operation `op` (arguments as for `run`) as steps that an asynchronous store answers
+    /// Operation `op` (arguments as for `_run`) as steps that an asynchronous store answers
     /// (`watchword.aio`).
+    #[pyo3(name = "_steps")]
     fn steps(
-        &self,
+        slf: &Bound<'_, Self>,
         op: &str,
-        owner: &Bound<'_, PyAny>,
         names: &Bound<'_, PyTuple>,
         values: &Bound<'_, PyTuple>,
     ) -> PyResult<Steps> {
         guard(|| {
             let (request, now) = request(op, names, values)?;
-            let steps = HostSteps::new(self.inner.config().clone(), request, now);
-            Ok(Steps::new(steps, now, owner.clone().unbind()))
+            let steps = HostSteps::new(slf.get().inner.config().clone(), request, now);
+            Ok(Steps::new(steps, now, slf.clone().into_any().unbind()))
         })
     }
 
     /// Runs operation `op` with `args` as JSON-shaped data (a dict of str, int … or `None`)
     /// and returns the JSON-shaped answer: for hosts that route requests by name.
-    #[pyo3(signature = (op, args, now=None))]
+    #[pyo3(name = "_call", signature = (op, args, now=None))]
     fn call(
         &self,
         py: Python<'_>,
@@ -262,6 +265,7 @@ impl Service {
 impl Service {
     /// Runs `request` and returns its answer, attached to `owner`: on this thread with the memory
     /// store, with the GIL released over a database.
+    #[inline]
     pub(crate) fn perform(
         &self,
         py: Python<'_>,

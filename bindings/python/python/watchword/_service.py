@@ -145,7 +145,7 @@ def _native_method(cls: type, method: Callable[..., Any]) -> Any:
     return _native.operation(cls, method.__name__, names, len(by_position), len(required), defaults, text)
 
 
-class Verify:
+class Verify(_native.Service):
     """The verification service (Twilio Verify TOTP semantics, Okta's results) over a store.
     Safe to share between threads; calls release the GIL while they run.
 
@@ -166,10 +166,10 @@ class Verify:
     read; never log them.
     """
 
-    __slots__ = ("_service",)
+    __slots__ = ()
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         issuer: str,
         *,
         store: Union[str, Store, None] = None,
@@ -199,24 +199,15 @@ class Verify:
         secret_keys: Optional[Mapping[str, bytes]] = None,
         active_secret_key: Optional[str] = None,
         accept_plaintext_records: Optional[bool] = None,
-    ) -> None:
-        self._service = _native.Service(locals())
-
-    @property
-    def issuer(self) -> str:
-        return self._service.issuer
-
-    @property
-    def service(self) -> str:
-        """The namespace of this service's records in its store."""
-        return self._service.service
+    ) -> "Verify":
+        return _native.Service.__new__(cls, locals())
 
     def call(self, op: str, args: Any = None, *, now: Optional[Time] = None) -> Any:
         """Runs any operation by name with JSON-shaped arguments (a dict of snake_case names,
         as in the README's operations table) and returns the JSON answer as plain Python data:
         views as dicts, lists of them, a record string, a count or None. For hosts that route
         requests to operations; the typed methods are the same operations."""
-        return self._service.call(op, args, now)
+        return self._call(op, args, now)
 
     # Entities
 

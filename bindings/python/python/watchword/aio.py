@@ -85,11 +85,11 @@ class Verify:
         return self._verify
 
     async def _run(self, op: str, names: Tuple[str, ...], values: Tuple[Any, ...]) -> Any:
-        service = self._verify._service
+        verify = self._verify
         if self._store is not None:
-            return await _drive(service.steps(op, self._verify, names, values), self._store)
+            return await _drive(verify._steps(op, names, values), self._store)
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(None, service.run, op, self._verify, names, values)
+        return await loop.run_in_executor(None, verify._run, op, names, values)
 
     async def call(self, op: str, args: Any = None, *, now: Optional[Time] = None) -> Any:
         """``watchword.Verify.call`` (operations by name, JSON-shaped), off the event loop. Not
