@@ -2,6 +2,8 @@
 //! `WatchwordError` class and the functions that build the service's answers. They are defined
 //! in JavaScript once per environment and held by references that are released with it.
 
+use std::cell::RefCell;
+
 use napi::bindgen_prelude::{Function, JsObjectValue, Object, Unknown};
 use napi::{Env, JsValue, Status};
 
@@ -13,6 +15,31 @@ pub(crate) struct Instance {
     pub(crate) builders: Vec<napi::UnknownRef>,
     /// The drivers of a store object's steps, `[sync, Promise]` ([`crate::host`]).
     pub(crate) drivers: Vec<napi::UnknownRef>,
+    /// The array of core's words the builders read, and the words in it, in order
+    /// ([`Instance::word`]).
+    word_array: napi::UnknownRef,
+    words: RefCell<Vec<&'static str>>,
+}
+
+impl Instance {
+    /// The place of `text`, one of core's words, in the builders' words, plus one (added the
+    /// first time it is asked for). Found by address first: the words are a few constants.
+    pub(crate) fn word(&self, env: &Env, text: &'static str) -> napi::Result<u32> {
+        let words = self.words.borrow();
+        let found = words.iter().position(|w| std::ptr::eq(w.as_ptr(), text.as_ptr()) && w.len() == text.len());
+        if let Some(i) = found.or_else(|| words.iter().position(|w| *w == text)) {
+            return Ok(i as u32 + 1);
+        }
+        let index = words.len() as u32;
+        drop(words);
+        if index >= 255 {
+            return Err(napi::Error::new(Status::GenericFailure, "more words than the answers can name"));
+        }
+        let mut array: Object = self.word_array.get_value(env)?.coerce_to_object()?;
+        array.set_element(index, env.create_string(text)?)?;
+        self.words.borrow_mut().push(text);
+        Ok(index + 1)
+    }
 }
 
 /// This environment's references.
@@ -28,18 +55,22 @@ pub(crate) fn init(env: &Env, exports: &mut Object) -> napi::Result<()> {
     let class: Function<Unknown, Unknown> = env.run_script(crate::error::ERROR_CLASS_SOURCE)?;
     exports.set_named_property("WatchwordError", class)?;
     let error_class = class.to_unknown().create_ref()?;
-    let builders = functions(env, crate::views::BUILDERS_SOURCE)?;
     let drivers = functions(env, crate::host::DRIVERS_SOURCE)?;
-    env.set_instance_data(Instance { error_class, builders, drivers }, (), |ctx| {
-        let Instance { error_class, builders, drivers } = ctx.value;
+    let mut builders = functions(env, crate::views::BUILDERS_SOURCE)?;
+    // After the builders, the array of words they read.
+    let word_array = builders.pop().ok_or_else(|| napi::Error::new(Status::GenericFailure, "no words"))?;
+    let words = RefCell::new(Vec::new());
+    env.set_instance_data(Instance { error_class, builders, drivers, word_array, words }, (), |ctx| {
+        let Instance { error_class, builders, drivers, word_array, .. } = ctx.value;
         let _ = error_class.unref(&ctx.env);
-        for function in builders.into_iter().chain(drivers) {
-            let _ = function.unref(&ctx.env);
+        for value in builders.into_iter().chain(drivers).chain([word_array]) {
+            let _ = value.unref(&ctx.env);
         }
     })
 }
 
-/// References to the functions of the array that `source` evaluates to.
+/// References to the values (functions, and the builders' words) of the array that `source`
+/// evaluates to.
 fn functions(env: &Env, source: &str) -> napi::Result<Vec<napi::UnknownRef>> {
     let array: Object = env.run_script(source)?;
     (0..array.get_array_length()?).map(|i| array.get_element::<Unknown>(i)?.create_ref()).collect()

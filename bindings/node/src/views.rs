@@ -11,48 +11,62 @@
 //! passed on does not compile (an unused binding is an error under clippy), and a test checks
 //! the objects' keys against `index.d.ts`.
 
+use crate::instance::Instance;
 use napi::bindgen_prelude::{JsObjectValue, Null, Object, ToNapiValue, Undefined};
 use napi::sys::{self, napi_env, napi_value};
 use napi::{Env, JsValue, Property, PropertyAttributes};
 use napi_derive::napi;
-use watchword_core::service::{Challenge, Created, Details, Entity, Factor, Metadata, Page, Verification};
+use watchword_core::service::{
+    Challenge, Created, Details, Entity, Factor, Identity, Metadata, Page, Sid, Verification,
+};
 
 /// The functions that assemble the answers' objects from their values, in the order of
-/// [`Builder`]; each takes its struct's fields in order (a factor's `config` as its four
-/// values and its recovery-code counts) and turns Unix seconds into `Date`s.
+/// [`Builder`], then the array of core's words they read; each takes its struct's fields in
+/// order (a factor's `config` as its values and its recovery-code counts) and turns Unix seconds
+/// into `Date`s. Core's words (statuses, types, algorithms, results) come as one number: up to
+/// four indexes of 8 bits into the words, each plus one (0 for none), as [`words`] packs them.
 pub(crate) const BUILDERS_SOURCE: &str = r#"(() => {
+  const words = []
+  const word = (packed, i) => {
+    const n = (packed >>> (8 * i)) & 255
+    return n === 0 ? undefined : words[n - 1]
+  }
   const date = (seconds) => new Date(seconds * 1000)
   const entity = (sid, identity, dateCreated, dateUpdated) =>
     ({ sid, identity, dateCreated: date(dateCreated), dateUpdated: date(dateUpdated) })
-  const factor = (sid, entitySid, identity, friendlyName, status, factorType, alg, codeLength, timeStep, skew,
-    count, remaining, metadata, dateCreated, dateUpdated, binding, result, resultOffset) => {
+  const factor = (sid, entitySid, identity, friendlyName, named, codeLength, timeStep, skew,
+    count, remaining, metadata, dateCreated, dateUpdated, binding, resultOffset) => {
+    const alg = word(named, 2)
     const config = count === undefined ? { alg, codeLength, timeStep, skew } : { alg, codeLength, timeStep, skew, count, remaining }
     const view = {
-      sid, entitySid, identity, friendlyName, status, factorType, config,
+      sid, entitySid, identity, friendlyName, status: word(named, 0), factorType: word(named, 1), config,
       metadata, dateCreated: date(dateCreated), dateUpdated: date(dateUpdated),
     }
     if (binding !== undefined) view.binding = binding
+    const result = word(named, 3)
     if (result !== undefined) {
       view.result = result
       view.resultOffset = resultOffset
     }
     return view
   }
-  const challenge = (sid, entitySid, identity, factorSid, status, respondedReason, factorType, dateCreated,
-    dateUpdated, dateResponded, expirationDate, details, hiddenDetails, metadata, result, resultOffset) => {
+  const challenge = (sid, entitySid, identity, factorSid, named, dateCreated,
+    dateUpdated, dateResponded, expirationDate, details, hiddenDetails, metadata, resultOffset) => {
     const view = {
-      sid, entitySid, identity, factorSid, status, respondedReason, factorType,
+      sid, entitySid, identity, factorSid, status: word(named, 0), respondedReason: word(named, 1),
+      factorType: word(named, 2),
       dateCreated: date(dateCreated), dateUpdated: date(dateUpdated),
       dateResponded: dateResponded === null ? null : date(dateResponded), expirationDate: date(expirationDate),
       details, hiddenDetails, metadata,
     }
+    const result = word(named, 3)
     if (result !== undefined) {
       view.result = result
       view.resultOffset = resultOffset
     }
     return view
   }
-  return [entity, factor, challenge]
+  return [entity, factor, challenge, words]
 })()"#;
 
 /// The builders of [`BUILDERS_SOURCE`].
@@ -63,10 +77,30 @@ pub(crate) enum Builder {
     Challenge = 2,
 }
 
-/// Calls a builder with the values of one object.
-unsafe fn build(env: napi_env, builder: Builder, args: &[napi_value]) -> napi::Result<napi_value> {
+/// This environment's references: the builders and core's words.
+fn instance(env: napi_env) -> napi::Result<&'static Instance> {
+    crate::instance::get(&Env::from_raw(env))
+}
+
+/// Up to four of core's words (statuses, types, algorithms, results) as the one number the
+/// builders read them from: the index of each in this environment's words plus one, 8 bits each,
+/// 0 for none.
+fn words(env: napi_env, instance: &Instance, words: [Option<&'static str>; 4]) -> napi::Result<napi_value> {
     let wrapper = Env::from_raw(env);
-    let function = crate::instance::get(&wrapper)?.builders[builder as usize].get_value(&wrapper)?.raw();
+    let mut packed = 0u32;
+    for (i, text) in words.into_iter().enumerate() {
+        if let Some(text) = text {
+            packed |= instance.word(&wrapper, text)? << (8 * i);
+        }
+    }
+    // SAFETY: made in the caller's environment.
+    unsafe { u32::to_napi_value(env, packed) }
+}
+
+/// Calls a builder with the values of one object.
+unsafe fn build(env: napi_env, instance: &Instance, builder: Builder, args: &[napi_value]) -> napi::Result<napi_value> {
+    let wrapper = Env::from_raw(env);
+    let function = instance.builders[builder as usize].get_value(&wrapper)?.raw();
     let mut raw = std::ptr::null_mut();
     // SAFETY: `function` is a function of this environment and `args` values of it.
     check(unsafe { sys::napi_call_function(env, function, function, args.len(), args.as_ptr(), &mut raw) })?;
@@ -146,9 +180,11 @@ fn strings(map: &Option<Metadata>) -> Nullable<Strings> {
 #[napi(object, object_from_js = false, object_to_js = false)]
 pub struct EntityInstance {
     /// `YE…`.
-    pub sid: String,
+    #[napi(ts_type = "string")]
+    pub sid: Sid,
     /// The caller's identifier of the user.
-    pub identity: String,
+    #[napi(ts_type = "string")]
+    pub identity: Identity,
     /// Creation time.
     #[napi(ts_type = "Date")]
     pub date_created: Time,
@@ -160,8 +196,8 @@ pub struct EntityInstance {
 impl From<&Entity> for EntityInstance {
     fn from(e: &Entity) -> EntityInstance {
         EntityInstance {
-            sid: e.sid.as_str().to_string(),
-            identity: e.identity.as_str().to_string(),
+            sid: e.sid,
+            identity: e.identity,
             date_created: Time(e.date_created),
             date_updated: Time(e.date_updated),
         }
@@ -204,11 +240,14 @@ pub struct FactorBinding {
 #[napi(object, object_from_js = false, object_to_js = false)]
 pub struct FactorInstance {
     /// `YF…`.
-    pub sid: String,
+    #[napi(ts_type = "string")]
+    pub sid: Sid,
     /// The entity's sid.
-    pub entity_sid: String,
+    #[napi(ts_type = "string")]
+    pub entity_sid: Sid,
     /// The entity's identity.
-    pub identity: String,
+    #[napi(ts_type = "string")]
+    pub identity: Identity,
     /// The name the user gave it.
     pub friendly_name: String,
     /// Verified once a first code was accepted.
@@ -244,9 +283,9 @@ impl FactorInstance {
     pub(crate) fn new(f: &Factor, verification: Option<&Verification>) -> FactorInstance {
         let (result, result_offset) = outcome(verification);
         FactorInstance {
-            sid: f.sid.as_str().to_string(),
-            entity_sid: f.entity_sid.as_str().to_string(),
-            identity: f.identity.as_str().to_string(),
+            sid: f.sid,
+            entity_sid: f.entity_sid,
+            identity: f.identity,
             friendly_name: f.friendly_name.clone(),
             status: f.status.as_str(),
             factor_type: f.factor_type(),
@@ -318,13 +357,17 @@ impl From<&Details> for ChallengeDetails {
 #[napi(object, object_from_js = false, object_to_js = false)]
 pub struct ChallengeInstance {
     /// `YC…`.
-    pub sid: String,
+    #[napi(ts_type = "string")]
+    pub sid: Sid,
     /// The entity's sid.
-    pub entity_sid: String,
+    #[napi(ts_type = "string")]
+    pub entity_sid: Sid,
     /// The entity's identity.
-    pub identity: String,
+    #[napi(ts_type = "string")]
+    pub identity: Identity,
     /// The factor's sid.
-    pub factor_sid: String,
+    #[napi(ts_type = "string")]
+    pub factor_sid: Sid,
     /// `'pending'`, `'approved'`, `'denied'` or `'expired'` (as of the call's `now`).
     #[napi(ts_type = "ChallengeStatus")]
     pub status: &'static str,
@@ -368,10 +411,10 @@ impl ChallengeInstance {
     pub(crate) fn new(c: &Challenge, verification: Option<&Verification>, now: u64) -> ChallengeInstance {
         let (result, result_offset) = outcome(verification);
         ChallengeInstance {
-            sid: c.sid.as_str().to_string(),
-            entity_sid: c.entity_sid.as_str().to_string(),
-            identity: c.identity.as_str().to_string(),
-            factor_sid: c.factor_sid.as_str().to_string(),
+            sid: c.sid,
+            entity_sid: c.entity_sid,
+            identity: c.identity,
+            factor_sid: c.factor_sid,
             status: c.status_at(now).as_str(),
             responded_reason: c.responded_reason(),
             factor_type: c.factor_type(),
@@ -391,15 +434,16 @@ impl ChallengeInstance {
 impl ToNapiValue for EntityInstance {
     unsafe fn to_napi_value(env: napi_env, value: EntityInstance) -> napi::Result<napi_value> {
         let EntityInstance { sid, identity, date_created, date_updated } = value;
+        let instance = instance(env)?;
         // SAFETY (all below): handed on with the caller's environment.
         unsafe {
             let args = [
-                ascii(env, &sid)?,
-                String::to_napi_value(env, identity)?,
+                ascii(env, sid.as_str())?,
+                <&str>::to_napi_value(env, identity.as_str())?,
                 seconds(env, date_created)?,
                 seconds(env, date_updated)?,
             ];
-            build(env, Builder::Entity, &args)
+            build(env, instance, Builder::Entity, &args)
         }
     }
 }
@@ -421,16 +465,15 @@ impl ToNapiValue for FactorInstance {
             result,
             result_offset,
         } = value;
+        let instance = instance(env)?;
         // SAFETY (all below): handed on with the caller's environment.
         unsafe {
             let args = [
-                ascii(env, &sid)?,
-                ascii(env, &entity_sid)?,
-                String::to_napi_value(env, identity)?,
+                ascii(env, sid.as_str())?,
+                ascii(env, entity_sid.as_str())?,
+                <&str>::to_napi_value(env, identity.as_str())?,
                 String::to_napi_value(env, friendly_name)?,
-                ascii(env, status)?,
-                ascii(env, factor_type)?,
-                ascii(env, alg)?,
+                words(env, instance, [Some(status), Some(factor_type), Some(alg), result])?,
                 u32::to_napi_value(env, code_length)?,
                 u32::to_napi_value(env, time_step)?,
                 u32::to_napi_value(env, skew)?,
@@ -440,10 +483,9 @@ impl ToNapiValue for FactorInstance {
                 seconds(env, date_created)?,
                 seconds(env, date_updated)?,
                 present(env, binding)?,
-                present(env, result)?,
                 present(env, result_offset)?,
             ];
-            build(env, Builder::Factor, &args)
+            build(env, instance, Builder::Factor, &args)
         }
     }
 }
@@ -468,6 +510,7 @@ impl ToNapiValue for ChallengeInstance {
             result,
             result_offset,
         } = value;
+        let instance = instance(env)?;
         // SAFETY (all below): handed on with the caller's environment.
         unsafe {
             let date_responded = match date_responded.0 {
@@ -475,13 +518,11 @@ impl ToNapiValue for ChallengeInstance {
                 None => Null::to_napi_value(env, Null)?,
             };
             let args = [
-                ascii(env, &sid)?,
-                ascii(env, &entity_sid)?,
-                String::to_napi_value(env, identity)?,
-                ascii(env, &factor_sid)?,
-                ascii(env, status)?,
-                ascii(env, responded_reason)?,
-                ascii(env, factor_type)?,
+                ascii(env, sid.as_str())?,
+                ascii(env, entity_sid.as_str())?,
+                <&str>::to_napi_value(env, identity.as_str())?,
+                ascii(env, factor_sid.as_str())?,
+                words(env, instance, [Some(status), Some(responded_reason), Some(factor_type), result])?,
                 seconds(env, date_created)?,
                 seconds(env, date_updated)?,
                 date_responded,
@@ -489,10 +530,9 @@ impl ToNapiValue for ChallengeInstance {
                 Nullable::to_napi_value(env, details)?,
                 Nullable::to_napi_value(env, hidden_details)?,
                 Nullable::to_napi_value(env, metadata)?,
-                present(env, result)?,
                 present(env, result_offset)?,
             ];
-            build(env, Builder::Challenge, &args)
+            build(env, instance, Builder::Challenge, &args)
         }
     }
 }
