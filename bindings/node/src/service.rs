@@ -11,7 +11,7 @@
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use napi::bindgen_prelude::{JsObjectValue, Object, ObjectFinalize, PromiseRaw, ToNapiValue, TypeName, Unknown};
 use napi::{sys, Env, JsValue, Property, PropertyAttributes, ScopedTask, Status, ValueType};
@@ -37,7 +37,7 @@ use crate::views::{ChallengeInstance, EntityInstance, FactorInstance, PageOf};
 /// value was.
 struct Argument {
     core: Cow<'static, str>,
-    key: Option<String>,
+    key: Option<Cow<'static, str>>,
     within: &'static str,
     given: Given,
 }
@@ -46,7 +46,7 @@ impl Argument {
     /// The name as JavaScript spells it: `friendlyName`.
     fn js(&self) -> Cow<'_, str> {
         match &self.key {
-            Some(key) => Cow::Borrowed(key),
+            Some(key) => Cow::Borrowed(&**key),
             None => Cow::Owned(camel(&self.core)),
         }
     }
@@ -100,21 +100,50 @@ impl Call {
         // SAFETY: checked to be an object.
         let object = unsafe { value.cast::<Object>()? };
         for (key, item) in args::entries(&object, keys)? {
-            if key == "now" {
-                if item.get_type()? != ValueType::Undefined {
-                    self.now = Some(args::time(&item, "options.now")?);
-                }
-                continue;
-            }
-            let Some((json, given)) = json::argument(&item, || format!("options.{key}"))? else { continue };
-            // A key that is no camelCase name, or names a positional argument, goes to core
-            // under a name no operation has, so that core refuses it as it refuses any unknown one.
-            let core = match core_name(&key) {
-                Some(core) if !self.given.iter().any(|a| a.positional() && a.core == core) => core,
-                _ => format!("options.{key}"),
-            };
-            self.push(Argument { core: Cow::Owned(core), key: Some(key), within: "options.", given }, json);
+            let core = core_name(&key).map(Cow::Owned);
+            self = self.option(Cow::Owned(key), core, &item)?;
         }
+        Ok(self)
+    }
+
+    /// The options of a call given as the values of keys named by the methods' option names
+    /// ([`OptionNames`]): `packed` holds up to four of their indexes, 8 bits each, plus one
+    /// (0 ends the list); `values` the values in the same order.
+    fn named_options(mut self, packed: &Unknown, values: &[Unknown]) -> Out<Call> {
+        // SAFETY: a number, as the methods pass it (anything else reads as no option).
+        let packed = match packed.get_type()? {
+            ValueType::Number => unsafe { packed.cast::<u32>()? },
+            _ => 0,
+        };
+        for (i, item) in values.iter().enumerate() {
+            let index = (packed >> (8 * i)) & 0xff;
+            if index == 0 {
+                break;
+            }
+            let name =
+                OptionNames::get(index - 1).ok_or_else(|| Fail::Type("an option no method named".to_string()))?;
+            self = self.option(Cow::Borrowed(name.key), name.core.map(Cow::Borrowed), item)?;
+        }
+        Ok(self)
+    }
+
+    /// One option: the key as given and its core name by the camelCase rule (`None` when the key
+    /// is no camelCase name), except `now`, the time the operation runs at.
+    fn option(mut self, key: Cow<'static, str>, core: Option<Cow<'static, str>>, item: &Unknown) -> Out<Call> {
+        if key == "now" {
+            if item.get_type()? != ValueType::Undefined {
+                self.now = Some(args::time(item, "options.now")?);
+            }
+            return Ok(self);
+        }
+        let Some((json, given)) = json::argument(item, || format!("options.{key}"))? else { return Ok(self) };
+        // A key that is no camelCase name, or names a positional argument, goes to core
+        // under a name no operation has, so that core refuses it as it refuses any unknown one.
+        let core = match core {
+            Some(core) if !self.given.iter().any(|a| a.positional() && a.core == core) => core,
+            _ => Cow::Owned(format!("options.{key}")),
+        };
+        self.push(Argument { core, key: Some(key), within: "options.", given }, json);
         Ok(self)
     }
 
@@ -158,6 +187,68 @@ impl Arguments for Call {
 
     fn is_empty(&self) -> bool {
         !self.has_other(&[])
+    }
+}
+
+/// The option names the methods have met, process-wide, each with its core name by the
+/// camelCase rule. A method passes each option of a plain options object as the index of its
+/// name here (the method keeps a `Map` of them), so that a call reads no key through N-API. At
+/// most [`OptionNames::MAX`] names of at most [`OptionNames::LONGEST`] bytes are kept, for the
+/// life of the process; an options object with any other key is read as it is.
+struct OptionNames;
+
+/// A key of an options object and its core name.
+struct OptionName {
+    key: &'static str,
+    core: Option<&'static str>,
+}
+
+static OPTION_NAMES: [OnceLock<OptionName>; OptionNames::MAX] = [const { OnceLock::new() }; OptionNames::MAX];
+static OPTION_COUNT: Mutex<usize> = Mutex::new(0);
+
+impl OptionNames {
+    /// The most names kept: an index plus one fits in 8 bits.
+    const MAX: usize = 255;
+    /// The longest name kept, in bytes.
+    const LONGEST: usize = 64;
+
+    fn get(index: u32) -> Option<&'static OptionName> {
+        OPTION_NAMES.get(index as usize)?.get()
+    }
+
+    /// The index of `key`, kept now if it is new; `None` when it cannot be kept.
+    fn intern(key: &str) -> Option<u32> {
+        if key.len() > Self::LONGEST {
+            return None;
+        }
+        let mut count = OPTION_COUNT.lock().unwrap_or_else(|e| e.into_inner());
+        let kept = OPTION_NAMES[..*count].iter().position(|n| n.get().is_some_and(|n| n.key == key));
+        if let Some(index) = kept {
+            return Some(index as u32);
+        }
+        let index = *count;
+        if index >= Self::MAX {
+            return None;
+        }
+        let key: &'static str = Box::leak(Box::from(key));
+        let core = core_name(key).map(|core| &*Box::leak(core.into_boxed_str()));
+        let _ = OPTION_NAMES[index].set(OptionName { key, core });
+        *count += 1;
+        Some(index as u32)
+    }
+}
+
+/// `intern(key)`, for the methods: the index of an option name ([`OptionNames`]), or -1.
+unsafe extern "C" fn intern_option(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
+    // SAFETY: called by N-API with a callback's arguments.
+    unsafe {
+        fast::call(env, info, |env, _, [key]| {
+            let index = match key.get_type()? {
+                ValueType::String => OptionNames::intern(&args::text(&key)?).map_or(-1, |i| i as i32),
+                _ => -1,
+            };
+            fast::to_raw(env, index)
+        })
     }
 }
 
@@ -637,6 +728,79 @@ pub struct ListChallengesOptions {
 #[napi(custom_finalize)]
 pub struct Verify {
     inner: Backend,
+    /// Its place in this thread's [`Slots`], once a method has asked for it.
+    slot: Cell<Option<u32>>,
+}
+
+/// The services whose methods have taken the fast path on this thread, by slot: the address
+/// of each `Verify` napi-rs keeps wrapped, until it is finalized. A method reads its service's
+/// slot from the instance (where the first call put it) instead of checking the instance's
+/// class tag and unwrapping it, two lookups V8 cannot cache.
+struct Slots {
+    services: Vec<Option<*const Verify>>,
+    free: Vec<u32>,
+}
+
+thread_local! {
+    static SLOTS: RefCell<Slots> = const { RefCell::new(Slots { services: Vec::new(), free: Vec::new() }) };
+}
+
+impl Verify {
+    /// This service's slot, given it now if it has none.
+    fn slot(&self) -> Out<u32> {
+        if let Some(slot) = self.slot.get() {
+            return Ok(slot);
+        }
+        let slot = SLOTS.with(|slots| {
+            let mut slots = slots.borrow_mut();
+            let address = Some(std::ptr::from_ref(self));
+            match slots.free.pop() {
+                Some(slot) => {
+                    slots.services[slot as usize] = address;
+                    Some(slot)
+                }
+                None => {
+                    let slot = u32::try_from(slots.services.len()).ok()?;
+                    slots.services.push(address);
+                    Some(slot)
+                }
+            }
+        });
+        let slot = slot.ok_or_else(|| Fail::Type("too many services".to_string()))?;
+        self.slot.set(Some(slot));
+        Ok(slot)
+    }
+
+    /// The service in `slot` (a number the methods pass), or a `TypeError`.
+    ///
+    /// # Safety
+    ///
+    /// Called on the JavaScript thread of the call, during it: a service stays in its slot
+    /// until napi-rs finalizes it, which never happens during a call.
+    unsafe fn in_slot<'a>(slot: &Unknown) -> Out<&'a Verify> {
+        let slot = match slot.get_type()? {
+            // SAFETY: checked to be a number.
+            ValueType::Number => unsafe { slot.cast::<u32>()? },
+            _ => u32::MAX,
+        };
+        let found = SLOTS.with(|slots| slots.borrow().services.get(slot as usize).copied().flatten());
+        // SAFETY: an address in the table is that of a live `Verify` (see above).
+        match found.and_then(|address| unsafe { address.as_ref() }) {
+            Some(verify) => Ok(verify),
+            None => Err(Fail::Type("Verify methods must be called on an instance of its class".to_string())),
+        }
+    }
+}
+
+/// `handle()`, called on an instance: its slot ([`Slots`]).
+unsafe extern "C" fn service_slot(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
+    // SAFETY: called by N-API with a callback's arguments.
+    unsafe {
+        fast::call(env, info, |env, this, []| {
+            let verify: &Verify = fast::instance(env.raw(), this, "Verify methods")?;
+            fast::to_raw(env, verify.slot()?)
+        })
+    }
 }
 
 /// Where a service keeps its records.
@@ -656,6 +820,16 @@ enum Open<'a> {
 
 impl ObjectFinalize for Verify {
     fn finalize(self, env: Env) -> napi::Result<()> {
+        if let Some(slot) = self.slot.get() {
+            let _ = SLOTS.try_with(|slots| {
+                let mut slots = slots.borrow_mut();
+                if let Some(entry) = slots.services.get_mut(slot as usize) {
+                    if entry.take().is_some() {
+                        slots.free.push(slot);
+                    }
+                }
+            });
+        }
         match self.inner {
             Backend::Host { host, .. } => host.store.unref(&env),
             Backend::Store { .. } => Ok(()),
@@ -700,7 +874,8 @@ macro_rules! operations {
                 }
             }
 
-            /// The synchronous method called straight from JavaScript (see [`install`]).
+            /// The synchronous method called straight from JavaScript (see [`install`]): with
+            /// the options object and its keys, or with its values by their names' indexes.
             mod $name {
                 use super::*;
 
@@ -715,12 +890,25 @@ macro_rules! operations {
                         })
                     }
                 }
+
+                pub(super) unsafe extern "C" fn named(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
+                    // SAFETY: called by N-API with a callback's arguments.
+                    unsafe {
+                        fast::call(env, info, |env, _, [slot, $($arg,)* packed, v0, v1, v2, v3]| {
+                            let verify = Verify::in_slot(&slot)?;
+                            let call = Call::new(stringify!($name))$(.positional(stringify!($arg), &$arg)?)*;
+                            let answer = verify.run(env, call.named_options(&packed, &[v0, v1, v2, v3])?)?;
+                            fast::to_raw(env, answer)
+                        })
+                    }
+                }
             }
         )*
 
         /// Every operation's synchronous method: its name, how many positional arguments it
-        /// takes and its direct callback.
-        const DIRECT: &[(&str, usize, fast::Callback)] = &[$((stringify!($name), <[&str]>::len(&[$(stringify!($arg)),*]), $name::direct)),*];
+        /// takes and its direct callbacks (with the options object, with its values by name).
+        const DIRECT: &[(&str, usize, fast::Callback, fast::Callback)] =
+            &[$((stringify!($name), <[&str]>::len(&[$(stringify!($arg)),*]), $name::direct, $name::named)),*];
     };
 }
 
@@ -743,14 +931,14 @@ impl Verify {
     /// A service over the store object `store`.
     fn over(config: ServiceConfig, store: &Unknown) -> napi::Result<Verify> {
         let host = Box::new(Host { config, store: store.create_ref()? });
-        Ok(Verify { inner: Backend::Host { host, closed: Cell::new(false) } })
+        Ok(Verify { inner: Backend::Host { host, closed: Cell::new(false) }, slot: Cell::new(None) })
     }
 
     /// A service over one of watchword's stores.
     fn of(verify: CoreVerify<AnyStore>) -> Verify {
         let (issuer, service) = (verify.config().issuer.clone(), verify.config().service.clone());
         let verify = RefCell::new(Some(Arc::new(verify)));
-        Verify { inner: Backend::Store { verify, issuer, service } }
+        Verify { inner: Backend::Store { verify, issuer, service }, slot: Cell::new(None) }
     }
 
     /// What an operation runs over; an error once the service is closed.
@@ -794,34 +982,84 @@ fn host_async<'e>(
 
 /// Puts the direct callbacks of the synchronous methods on `Verify.prototype` in place of
 /// napi-rs's: its glue for a class method (borrow tracking in a global map, argument scopes)
-/// costs about as much as a whole memory-store operation. Each method is a line of JavaScript
-/// that hands the callback its arguments and `Object.keys(options)` (the keys are the slow
-/// part of reading an object through N-API). The methods keep their names, arguments, errors
-/// and property attributes; napi-rs's declarations still give `index.d.ts`.
+/// costs about as much as a whole memory-store operation. Each method is a few lines of
+/// JavaScript ([`METHOD_SOURCE`]) that hand a callback its arguments: a plain options object of
+/// up to four keys as its values and the indexes of their names ([`OptionNames`]), any other
+/// with `Object.keys(options)` (reading keys is the slow part of reading an object through
+/// N-API). The methods keep their names, arguments, errors and property attributes; napi-rs's
+/// declarations still give `index.d.ts`.
 pub(crate) fn install(env: &Env, exports: &Object) -> napi::Result<()> {
     let class: Object = exports.get_named_property_unchecked("Verify")?;
     let mut prototype: Object = class.get_named_property_unchecked("prototype")?;
-    for (name, positional, callback) in DIRECT {
+    let shared: Object = env.run_script("({ known: new Map(), slot: Symbol('watchword service slot') })")?;
+    let known: Unknown = shared.get_named_property_unchecked("known")?;
+    let key: Unknown = shared.get_named_property_unchecked("slot")?;
+    let intern = fast::function(env, c"intern", intern_option)?;
+    let handle = fast::function(env, c"handle", service_slot)?;
+    for (name, positional, direct, named) in DIRECT {
         let js = camel(name);
-        let native = fast::function(env, c"direct", *callback)?;
         let params: Vec<String> = (0..*positional).map(|i| format!("a{i}, ")).collect();
-        let params = params.concat();
-        let source = format!(
-            "(native) => function {js}({params}options) {{ return native.call(this, {params}options, \
-             typeof options === 'object' && options !== null ? Object.keys(options) : undefined) }}"
-        );
-        let factory: napi::bindgen_prelude::Function<Unknown, Unknown> = env.run_script(&source)?;
-        // SAFETY: `native` was just created in `env`.
-        let method = factory.call(unsafe { Unknown::from_raw_unchecked(env.raw(), native) })?;
+        let source = METHOD_SOURCE.replace("NAME", &js).replace("PARAMS", &params.concat());
+        let factory: Unknown = env.run_script(&source)?;
+        let (direct, named) = (fast::function(env, c"direct", *direct)?, fast::function(env, c"named", *named)?);
+        let args = [direct, named, handle, key.raw(), known.raw(), intern];
+        let mut method = std::ptr::null_mut();
+        // SAFETY: the factory and its arguments belong to this environment.
+        let status = unsafe {
+            sys::napi_call_function(env.raw(), known.raw(), factory.raw(), args.len(), args.as_ptr(), &mut method)
+        };
+        if status != sys::Status::napi_ok {
+            return Err(napi::Error::new(Status::from(status), "could not make the service's methods"));
+        }
         prototype.define_properties(&[Property::new()
             .with_utf8_name(&js)?
-            .with_value(&method)
+            .with_value(&unsafe { Unknown::from_raw_unchecked(env.raw(), method) })
             .with_property_attributes(
                 PropertyAttributes::Writable | PropertyAttributes::Enumerable | PropertyAttributes::Configurable,
             )])?;
     }
     Ok(())
 }
+
+/// The factory of one method (`NAME`, its positional parameters `PARAMS`, each followed by a
+/// comma): `direct` takes the options object and its keys; `named` the instance's slot (kept on
+/// it under `key`, given by `handle`) and the values of a plain options object of up to four
+/// keys with the indexes of their names, 8 bits each (plus one), which `known` (a `Map`, one per
+/// environment) keeps and `intern` gives.
+const METHOD_SOURCE: &str = r#"(direct, named, handle, key, known, intern) => {
+  const { keys, getPrototypeOf, defineProperty, isExtensible } = Object
+  const plain = Object.prototype
+  const place = [1, 256, 65536, 16777216]
+  return function NAME(PARAMSoptions) {
+    if (typeof options !== 'object' || options === null) return direct.call(this, PARAMSoptions, undefined)
+    const names = keys(options)
+    if (names.length <= 4 && getPrototypeOf(options) === plain) {
+      let packed = 0, v0, v1, v2, v3
+      for (let i = 0; i < names.length; i++) {
+        const name = names[i]
+        let index = known.get(name)
+        if (index === undefined) {
+          index = intern(name)
+          if (index < 0) return direct.call(this, PARAMSoptions, names)
+          known.set(name, index)
+        }
+        const value = options[name]
+        if (i === 0) v0 = value
+        else if (i === 1) v1 = value
+        else if (i === 2) v2 = value
+        else v3 = value
+        packed += (index + 1) * place[i]
+      }
+      let slot = this === null || this === undefined ? undefined : this[key]
+      if (slot === undefined) {
+        slot = handle.call(this)
+        if (isExtensible(this)) defineProperty(this, key, { value: slot })
+      }
+      return named(slot, PARAMSpacked, v0, v1, v2, v3)
+    }
+    return direct.call(this, PARAMSoptions, names)
+  }
+}"#;
 
 /// The promise of `task` on the libuv thread pool; a failure to prepare it is a rejected promise.
 fn spawn<'e, T>(env: &'e Env, task: std::thread::Result<Out<T>>) -> napi::Result<Unknown<'e>>
@@ -1025,7 +1263,12 @@ fn config_of<'s>(settings: &Unknown<'s>) -> Out<(ServiceConfig, Vec<Argument>, O
         };
         if let Some((json, kind)) = converted {
             map.insert(wanted.0.to_string(), json);
-            given.push(Argument { core: Cow::Borrowed(wanted.0), key: Some(key), within: "settings.", given: kind });
+            given.push(Argument {
+                core: Cow::Borrowed(wanted.0),
+                key: Some(Cow::Owned(key)),
+                within: "settings.",
+                given: kind,
+            });
         }
     }
     let config = ServiceConfig::from_map(&map).map_err(|error| fail(error, &given));

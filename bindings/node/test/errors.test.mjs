@@ -358,6 +358,70 @@ test('service: the constructor takes exactly the camelCase spelling the methods 
   assert.match(thrown(() => verify.createFactor(ID, 'x', { identity: ID })).message, /unknown option "identity"/)
 })
 
+test('service: an options object reads the same whatever its shape, size or keys', () => {
+  const verify = new Verify({ issuer: 'Acme' })
+  const shapes = {
+    plain: (o) => o,
+    'null prototype': (o) => Object.assign(Object.create(null), o),
+    'class instance': (o) => Object.assign(new (class Options {})(), o),
+    getters: (o) => Object.defineProperties({}, Object.fromEntries(
+      Object.entries(o).map(([k, v]) => [k, { get: () => v, enumerable: true }]))),
+  }
+  const outcome = (fn) => {
+    try {
+      const f = fn()
+      return ['ok', f.status, f.config.codeLength, f.config.timeStep, f.dateCreated.getTime()]
+    } catch (e) {
+      return [e.constructor.name, e.message, e.parameter]
+    }
+  }
+  const long = 'x'.repeat(100)
+  const cases = [
+    { secret: SECRET, now: T },
+    { secret: SECRET, now: T, codeLength: 8, timeStep: 60, skew: 0 }, // five keys
+    {},
+    { now: T, digits: 6 },
+    { [long]: 1 },
+    { secret: 5 },
+    { codeLength: 8, now: undefined, timeStep: undefined },
+  ]
+  for (const [i, options] of cases.entries()) {
+    const outcomes = Object.entries(shapes).map(([shape, make]) => [shape, outcome(() => verify.createFactor(`user-${i}-abcd`, 'x', make(options)))])
+    for (const [shape, seen] of outcomes) assert.deepEqual(seen, outcomes[0][1], `${JSON.stringify(options)} as ${shape}`)
+  }
+  assert.match(thrown(() => verify.createFactor(ID, 'x', { [long]: 1 })).message, new RegExp(`unknown option "${long}"`))
+  // More distinct keys than the methods keep names of: every one is still told by its name.
+  for (let i = 0; i < 300; i++) {
+    assert.match(thrown(() => verify.fetchEntity(ID, { [`k${i}`]: 1 })).message, new RegExp(`unknown option "k${i}"`))
+  }
+  const f = verify.createFactor(ID, 'x', { secret: SECRET, now: T, codeLength: 8 })
+  assert.equal(f.config.codeLength, 8)
+  assert.equal(f.dateCreated.getTime(), T * 1000)
+})
+
+test('service: the methods find their instance, and only a Verify, whatever the receiver', () => {
+  const verify = new Verify({ issuer: 'Acme' })
+  verify.createEntity(ID, { now: T })
+  // The first call with options leaves the instance's slot on it, under a symbol.
+  const [slot] = Object.getOwnPropertySymbols(verify)
+  assert.equal(typeof verify[slot], 'number')
+  for (const receiver of [undefined, null, {}, new Totp(SECRET), { [slot]: verify[slot] + 1000 }, { [slot]: 'x' }]) {
+    const e = thrown(() => Verify.prototype.fetchEntity.call(receiver, ID, { now: T }))
+    assert.ok(e instanceof TypeError, String(receiver))
+  }
+  // A frozen instance keeps no slot and still works; so do two services side by side.
+  const frozen = Object.freeze(new Verify({ issuer: 'Frozen' }))
+  frozen.createEntity('frozen-user', { now: T })
+  assert.equal(frozen.fetchEntity('frozen-user', { now: T }).identity, 'frozen-user')
+  assert.equal(thrown(() => verify.fetchEntity('frozen-user', { now: T })).code, 'entity_not_found')
+  assert.equal(verify.fetchEntity(ID, { now: T }).identity, ID)
+  // A closed service refuses, through either path.
+  verify.close()
+  for (const options of [{ now: T }, undefined, Object.create(null)]) {
+    assert.equal(thrown(() => verify.fetchEntity(ID, options)).code, 'storage')
+  }
+})
+
 test('Totp.check answers the results as the service spells them', () => {
   const spelled = new Set(ww.verificationResults().map((r) => r.result))
   const totp = new Totp(SECRET)
