@@ -148,7 +148,7 @@ macro_rules! view_class {
 }
 
 /// The user (`identity`) that owns factors.
-#[pyclass(module = "watchword", frozen)]
+#[pyclass(module = "watchword", frozen, freelist = 32)]
 pub struct Entity {
     record: Box<CoreEntity>,
     owner: Py<PyAny>,
@@ -256,7 +256,7 @@ impl Binding {
 }
 
 /// A factor: TOTP or recovery codes.
-#[pyclass(module = "watchword", frozen)]
+#[pyclass(module = "watchword", frozen, freelist = 32)]
 pub struct Factor {
     record: Box<CoreFactor>,
     verification: Option<Verification>,
@@ -310,7 +310,7 @@ view_class!(Factor, "export_factor", "import_factor", with_result, {
 });
 
 /// A login attempt against a factor, read at the time of the call that returned it.
-#[pyclass(module = "watchword", frozen)]
+#[pyclass(module = "watchword", frozen, freelist = 32)]
 pub struct Challenge {
     record: Box<CoreChallenge>,
     verification: Option<Verification>,
