@@ -160,7 +160,7 @@ def main() -> int:
         print(f"{label:<30} {ratio:6.1f}x faster  (target {target:.0f}x: {verdict})")
     cost = statistics.median(ratio_samples["service"])
     verdict = "meets" if cost <= 3.0 else "ABOVE"
-    print(f"{'create_challenge vs Totp.verify':<30} {cost:6.1f}x the cost (target at most 3x: {verdict})")
+    print(f"{'create_challenge vs Totp.verify':<30} {cost:6.2f}x the cost (target at most 3x: {verdict})")
     if os.environ.get("BENCH_JSON"):
         with open(os.environ["BENCH_JSON"], "a") as out:
             line = {"language": "Python", "implementation": "watchword", "operation": "create_challenge",

@@ -104,8 +104,10 @@ impl Secret {
         Secret::generate_with(algorithm, &mut rand_core::OsRng)
     }
 
-    /// `len` (1–128) bytes of `bytes`.
-    fn new(bytes: [u8; MAX_SECRET_LEN], len: usize) -> Secret {
+    /// `len` (1–128) bytes of `bytes`. The bytes after them are made zero, so that only the
+    /// first `len` ever hold key material (and only they are wiped on drop).
+    fn new(mut bytes: [u8; MAX_SECRET_LEN], len: usize) -> Secret {
+        bytes[len.min(MAX_SECRET_LEN)..].fill(0);
         Secret {
             bytes,
             len: len as u8,
@@ -162,7 +164,8 @@ impl Secret {
 
 impl Drop for Secret {
     fn drop(&mut self) {
-        self.bytes.zeroize();
+        // The bytes after `len` are zero from the start (`Secret::new`).
+        self.bytes[..usize::from(self.len)].zeroize();
     }
 }
 
