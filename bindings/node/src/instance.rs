@@ -19,9 +19,21 @@ pub(crate) struct Instance {
     /// ([`Instance::word`]).
     word_array: napi::UnknownRef,
     words: RefCell<Vec<&'static str>>,
+    /// The builders' scratch array (a `Float64Array` of 8 over its own `ArrayBuffer`, whose
+    /// memory never moves), and where its numbers are.
+    pub(crate) scratch: napi::UnknownRef,
+    scratch_data: *mut f64,
 }
 
 impl Instance {
+    /// Writes `numbers` at the start of the builders' scratch array.
+    pub(crate) fn write_scratch<const N: usize>(&self, numbers: [f64; N]) {
+        const { assert!(N <= 8) };
+        // SAFETY: the array holds 8 numbers and lives as long as this environment, which
+        // keeps a reference to it; only this thread, the environment's, writes or reads it.
+        unsafe { std::ptr::copy_nonoverlapping(numbers.as_ptr(), self.scratch_data, N) }
+    }
+
     /// The place of `text`, one of core's words, in the builders' words, plus one (added the
     /// first time it is asked for). Found by address first: the words are a few constants.
     pub(crate) fn word(&self, env: &Env, text: &'static str) -> napi::Result<u32> {
@@ -57,16 +69,43 @@ pub(crate) fn init(env: &Env, exports: &mut Object) -> napi::Result<()> {
     let error_class = class.to_unknown().create_ref()?;
     let drivers = functions(env, crate::host::DRIVERS_SOURCE)?;
     let mut builders = functions(env, crate::views::BUILDERS_SOURCE)?;
-    // After the builders, the array of words they read.
-    let word_array = builders.pop().ok_or_else(|| napi::Error::new(Status::GenericFailure, "no words"))?;
+    // After the builders, the array of words they read and their scratch array.
+    let missing = || napi::Error::new(Status::GenericFailure, "the builders' arrays are missing");
+    let scratch = builders.pop().ok_or_else(missing)?;
+    let word_array = builders.pop().ok_or_else(missing)?;
+    let scratch_data = float64_data(env, &scratch)?;
     let words = RefCell::new(Vec::new());
-    env.set_instance_data(Instance { error_class, builders, drivers, word_array, words }, (), |ctx| {
-        let Instance { error_class, builders, drivers, word_array, .. } = ctx.value;
+    let instance = Instance { error_class, builders, drivers, word_array, words, scratch, scratch_data };
+    env.set_instance_data(instance, (), |ctx| {
+        let Instance { error_class, builders, drivers, word_array, scratch, .. } = ctx.value;
         let _ = error_class.unref(&ctx.env);
-        for value in builders.into_iter().chain(drivers).chain([word_array]) {
+        for value in builders.into_iter().chain(drivers).chain([word_array, scratch]) {
             let _ = value.unref(&ctx.env);
         }
     })
+}
+
+/// Where the numbers of the `Float64Array` of 8 that `array` refers to are.
+fn float64_data(env: &Env, array: &napi::UnknownRef) -> napi::Result<*mut f64> {
+    let value = array.get_value(env)?;
+    let (mut kind, mut length, mut data) = (0, 0usize, std::ptr::null_mut());
+    let (mut buffer, mut offset) = (std::ptr::null_mut(), 0usize);
+    // SAFETY: `value` is a value of this environment; N-API fills the out-parameters.
+    let status = unsafe {
+        napi::sys::napi_get_typedarray_info(
+            env.raw(),
+            value.raw(),
+            &mut kind,
+            &mut length,
+            &mut data,
+            &mut buffer,
+            &mut offset,
+        )
+    };
+    if status != napi::sys::Status::napi_ok || kind != napi::sys::TypedarrayType::float64_array || length != 8 {
+        return Err(napi::Error::new(Status::GenericFailure, "the builders' scratch array is not a Float64Array of 8"));
+    }
+    Ok(data.cast())
 }
 
 /// References to the values (functions, and the builders' words) of the array that `source`

@@ -29,7 +29,7 @@ use crate::error::{boundary, panic_message, rejection, Class, Fail, Out};
 use crate::fast;
 use crate::host::{self, Host, HostSteps};
 use crate::json::{self, camel, core_name, Given};
-use crate::views::{ChallengeInstance, EntityInstance, FactorInstance, PageOf};
+use crate::views::{Builder, ChallengeInstance, EntityInstance, FactorInstance, PageOf};
 
 /// One argument as given: core's name, the JavaScript key it was given under (an option's or
 /// a setting's; none for a positional argument, which is core's name in camelCase), the object
@@ -897,8 +897,13 @@ macro_rules! operations {
                         fast::call(env, info, |env, _, [slot, $($arg,)* packed, v0, v1, v2, v3]| {
                             let verify = Verify::in_slot(&slot)?;
                             let call = Call::new(stringify!($name))$(.positional(stringify!($arg), &$arg)?)*;
-                            let answer = verify.run(env, call.named_options(&packed, &[v0, v1, v2, v3])?)?;
-                            fast::to_raw(env, answer)
+                            match verify.run(env, call.named_options(&packed, &[v0, v1, v2, v3])?)? {
+                                Answered::Challenge(challenge) => match challenge.compact(env.raw())? {
+                                    Ok(compact) => Ok(compact),
+                                    Err(challenge) => fast::to_raw(env, Answered::Challenge(challenge)),
+                                },
+                                answer => fast::to_raw(env, answer),
+                            }
                         })
                     }
                 }
@@ -996,13 +1001,16 @@ pub(crate) fn install(env: &Env, exports: &Object) -> napi::Result<()> {
     let key: Unknown = shared.get_named_property_unchecked("slot")?;
     let intern = fast::function(env, c"intern", intern_option)?;
     let handle = fast::function(env, c"handle", service_slot)?;
+    let instance = crate::instance::get(env)?;
+    let compact = instance.builders[Builder::CompactChallenge as usize].get_value(env)?;
+    let scratch = instance.scratch.get_value(env)?;
     for (name, positional, direct, named) in DIRECT {
         let js = camel(name);
         let params: Vec<String> = (0..*positional).map(|i| format!("a{i}, ")).collect();
         let source = METHOD_SOURCE.replace("NAME", &js).replace("PARAMS", &params.concat());
         let factory: Unknown = env.run_script(&source)?;
         let (direct, named) = (fast::function(env, c"direct", *direct)?, fast::function(env, c"named", *named)?);
-        let args = [direct, named, handle, key.raw(), known.raw(), intern];
+        let args = [direct, named, handle, key.raw(), known.raw(), intern, compact.raw(), scratch.raw()];
         let mut method = std::ptr::null_mut();
         // SAFETY: the factory and its arguments belong to this environment.
         let status = unsafe {
@@ -1025,8 +1033,9 @@ pub(crate) fn install(env: &Env, exports: &Object) -> napi::Result<()> {
 /// comma): `direct` takes the options object and its keys; `named` the instance's slot (kept on
 /// it under `key`, given by `handle`) and the values of a plain options object of up to four
 /// keys with the indexes of their names, 8 bits each (plus one), which `known` (a `Map`, one per
-/// environment) keeps and `intern` gives.
-const METHOD_SOURCE: &str = r#"(direct, named, handle, key, known, intern) => {
+/// environment) keeps and `intern` gives. A challenge `named` answers may come as a string for
+/// `compact`, with its numbers in `scratch` (`scratch[0]` is then 1).
+const METHOD_SOURCE: &str = r#"(direct, named, handle, key, known, intern, compact, scratch) => {
   const { keys, getPrototypeOf, defineProperty, isExtensible } = Object
   const plain = Object.prototype
   const place = [1, 256, 65536, 16777216]
@@ -1055,7 +1064,8 @@ const METHOD_SOURCE: &str = r#"(direct, named, handle, key, known, intern) => {
         slot = handle.call(this)
         if (isExtensible(this)) defineProperty(this, key, { value: slot })
       }
-      return named(slot, PARAMSpacked, v0, v1, v2, v3)
+      const answer = named(slot, PARAMSpacked, v0, v1, v2, v3)
+      return scratch[0] === 1 ? compact(answer, scratch) : answer
     }
     return direct.call(this, PARAMSoptions, names)
   }

@@ -66,7 +66,27 @@ pub(crate) const BUILDERS_SOURCE: &str = r#"(() => {
     }
     return view
   }
-  return [entity, factor, challenge, words]
+  // A challenge without details, hidden details or metadata, from its sids and identity in one
+  // string and its other values in `scratch` (see `ChallengeInstance::compact`).
+  const scratch = new Float64Array(new ArrayBuffer(64))
+  const compactChallenge = (ids, n) => {
+    n[0] = 0
+    const named = n[1], dateResponded = n[4], resultOffset = n[6]
+    const view = {
+      sid: ids.slice(0, 34), entitySid: ids.slice(34, 68), identity: ids.slice(102), factorSid: ids.slice(68, 102),
+      status: word(named, 0), respondedReason: word(named, 1), factorType: word(named, 2),
+      dateCreated: date(n[2]), dateUpdated: date(n[3]),
+      dateResponded: Number.isNaN(dateResponded) ? null : date(dateResponded), expirationDate: date(n[5]),
+      details: null, hiddenDetails: null, metadata: null,
+    }
+    const result = word(named, 3)
+    if (result !== undefined) {
+      view.result = result
+      view.resultOffset = Number.isNaN(resultOffset) ? null : resultOffset
+    }
+    return view
+  }
+  return [entity, factor, challenge, compactChallenge, words, scratch]
 })()"#;
 
 /// The builders of [`BUILDERS_SOURCE`].
@@ -75,6 +95,8 @@ pub(crate) enum Builder {
     Entity = 0,
     Factor = 1,
     Challenge = 2,
+    /// `compactChallenge`, which the methods call themselves ([`ChallengeInstance::compact`]).
+    CompactChallenge = 3,
 }
 
 /// This environment's references: the builders and core's words.
@@ -86,6 +108,13 @@ fn instance(env: napi_env) -> napi::Result<&'static Instance> {
 /// builders read them from: the index of each in this environment's words plus one, 8 bits each,
 /// 0 for none.
 fn words(env: napi_env, instance: &Instance, words: [Option<&'static str>; 4]) -> napi::Result<napi_value> {
+    let packed = packed_words(env, instance, words)?;
+    // SAFETY: made in the caller's environment.
+    unsafe { u32::to_napi_value(env, packed) }
+}
+
+/// The number of [`words`].
+fn packed_words(env: napi_env, instance: &Instance, words: [Option<&'static str>; 4]) -> napi::Result<u32> {
     let wrapper = Env::from_raw(env);
     let mut packed = 0u32;
     for (i, text) in words.into_iter().enumerate() {
@@ -93,8 +122,7 @@ fn words(env: napi_env, instance: &Instance, words: [Option<&'static str>; 4]) -
             packed |= instance.word(&wrapper, text)? << (8 * i);
         }
     }
-    // SAFETY: made in the caller's environment.
-    unsafe { u32::to_napi_value(env, packed) }
+    Ok(packed)
 }
 
 /// Calls a builder with the values of one object.
@@ -428,6 +456,60 @@ impl ChallengeInstance {
             result,
             result_offset,
         }
+    }
+}
+
+impl ChallengeInstance {
+    /// The challenge for `compactChallenge` (which the synchronous methods call themselves,
+    /// sparing a call into JavaScript from here): its sid, entity sid, factor sid and identity in
+    /// one string, and its numbers in the environment's scratch array — `[0]` 1 (a compact
+    /// challenge waits to be read), `[1]` its words, `[2]`, `[3]` created and updated, `[4]`
+    /// responded (NaN: never), `[5]` expires, `[6]` the result's offset (NaN: null). `Err` gives
+    /// back a challenge with details, hidden details or metadata, which the builder takes.
+    pub(crate) fn compact(self, env: napi_env) -> napi::Result<Result<napi_value, ChallengeInstance>> {
+        if self.details.0.is_some() || self.hidden_details.0.is_some() || self.metadata.0.is_some() {
+            return Ok(Err(self));
+        }
+        let ChallengeInstance {
+            sid,
+            entity_sid,
+            identity,
+            factor_sid,
+            status,
+            responded_reason,
+            factor_type,
+            date_created,
+            date_updated,
+            date_responded,
+            expiration_date,
+            details: _,
+            hidden_details: _,
+            metadata: _,
+            result,
+            result_offset,
+        } = self;
+        let instance = instance(env)?;
+        let named = packed_words(env, instance, [Some(status), Some(responded_reason), Some(factor_type), result])?;
+        let mut text = [0u8; 3 * Sid::LEN + Identity::MAX_LEN];
+        let mut end = 0;
+        for part in [sid.as_str(), entity_sid.as_str(), factor_sid.as_str(), identity.as_str()] {
+            text[end..end + part.len()].copy_from_slice(part.as_bytes());
+            end += part.len();
+        }
+        // SAFETY: ASCII, as every sid and identity is.
+        let ids = unsafe { ascii(env, std::str::from_utf8(&text[..end]).unwrap_or_default())? };
+        let offset = result_offset.and_then(|offset| offset.0).map_or(f64::NAN, |offset| offset as f64);
+        let responded = date_responded.0.map_or(f64::NAN, |time| time.0 as f64);
+        instance.write_scratch([
+            1.0,
+            f64::from(named),
+            date_created.0 as f64,
+            date_updated.0 as f64,
+            responded,
+            expiration_date.0 as f64,
+            offset,
+        ]);
+        Ok(Ok(ids))
     }
 }
 

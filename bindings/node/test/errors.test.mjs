@@ -399,6 +399,37 @@ test('service: an options object reads the same whatever its shape, size or keys
   assert.equal(f.dateCreated.getTime(), T * 1000)
 })
 
+test('service: a challenge reads the same through every path of the methods', async () => {
+  const verify = new Verify({ issuer: 'Acme' })
+  const factor = verify.createFactor(ID, 'phone', { secret: SECRET, now: T })
+  verify.verifyFactor(ID, factor.sid, codeAt(T), { now: T })
+  const details = { message: 'Log in?', fields: [{ label: 'IP', value: '10.0.0.1' }] }
+  const made = [
+    verify.createChallenge(ID, factor.sid, { now: T + 60 }), // pending
+    verify.createChallenge(ID, factor.sid, { authPayload: codeAt(T + 90), now: T + 90 }), // approved
+    verify.createChallenge(ID, factor.sid, { authPayload: '000000', now: T + 150 }), // invalid code
+    verify.createChallenge(ID, factor.sid, { details, metadata: { k: 'v' }, now: T + 180 }),
+  ]
+  assert.deepEqual(made.map((c) => c.result), [undefined, 'approved', 'invalid_code', undefined])
+  assert.equal(made[1].resultOffset, 0)
+  assert.equal(made[2].resultOffset, null)
+  assert.equal(made[0].dateResponded, null)
+  for (const challenge of made) {
+    const plain = verify.fetchChallenge(ID, challenge.sid, { now: T + 200 })
+    const bare = verify.fetchChallenge(ID, challenge.sid, Object.assign(Object.create(null), { now: T + 200 }))
+    const promised = await verify.fetchChallengeAsync(ID, challenge.sid, { now: T + 200 })
+    assert.deepEqual(plain, bare)
+    assert.deepEqual(plain, promised)
+    assert.deepEqual(Object.keys(plain), Object.keys(promised))
+    const { result, resultOffset, ...rest } = challenge
+    assert.deepEqual({ ...rest, status: plain.status }, plain)
+  }
+  // Answers of other kinds and errors between two challenges leave nothing behind.
+  assert.equal(verify.fetchEntity(ID, { now: T }).identity, ID)
+  assert.equal(thrown(() => verify.fetchChallenge(ID, 'YC' + '0'.repeat(32), { now: T })).code, 'challenge_not_found')
+  assert.equal(verify.fetchChallenge(ID, made[1].sid, { now: T + 200 }).status, 'approved')
+})
+
 test('service: the methods find their instance, and only a Verify, whatever the receiver', () => {
   const verify = new Verify({ issuer: 'Acme' })
   verify.createEntity(ID, { now: T })
