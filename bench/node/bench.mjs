@@ -217,7 +217,7 @@ const [miss, challenge] = measure(serviceCase)
 for (const { label, ns } of [miss, challenge]) console.log(`  ${label.padEnd(60)} ${ns.toFixed(0).padStart(8)} ns/call`)
 const serviceMet = challenge.ratio <= SERVICE_TARGET
 if (!serviceMet) missed++
-console.log(`  createChallenge costs ${challenge.ratio.toFixed(1)}x a Totp.verify miss  (target <= ${SERVICE_TARGET}x: ${serviceMet ? 'met' : 'MISSED'})\n`)
+console.log(`  createChallenge costs ${challenge.ratio.toFixed(2)}x a Totp.verify miss  (target <= ${SERVICE_TARGET}x: ${serviceMet ? 'met' : 'MISSED'})\n`)
 if (process.env.BENCH_JSON) {
   appendFileSync(process.env.BENCH_JSON, JSON.stringify({
     language: 'Node', implementation: 'watchword', operation: 'create_challenge', ns: challenge.ns,
