@@ -6,7 +6,8 @@
 //! Connections are served by [`Workers`]: one single-threaded runtime per core, each connection
 //! kept on the thread it was handed to. A multi-threaded runtime moves a request's body between
 //! its workers and so wakes a sleeping thread for nearly every request; here a request is read,
-//! answered and written without another thread being woken.
+//! answered and written without another thread being woken. A worker reads and handles the
+//! requests it has ready before it writes their answers ([`Deferred`]).
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -172,8 +173,148 @@ where
     let connection = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
         .header_read_timeout(header_timeout)
-        .serve_connection(TokioIo::new(stream), service);
+        .serve_connection(TokioIo::new(Deferred { io: stream, read: false }), service);
     if let Err(e) = watcher.watch(connection).await {
         tracing::debug!("a connection ended with an error: {e}");
+    }
+}
+
+/// A connection whose answer to a request first lets the other connections its worker has ready
+/// run (its task is woken to run again after them): the answers of one pass then go out one
+/// after the other, so that a client holding many connections wakes once for several answers
+/// rather than once for each. When nothing else is ready the answer goes out at once.
+struct Deferred<S> {
+    io: S,
+    /// A request was read since the last answer was written.
+    read: bool,
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Deferred<S> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let polled = std::pin::Pin::new(&mut self.io).poll_read(cx, buf);
+        if buf.filled().len() > before {
+            self.read = true;
+        }
+        polled
+    }
+}
+
+impl<S: AsyncWrite + Unpin> Deferred<S> {
+    /// Whether to let the worker's other ready connections run first.
+    fn defer(&mut self, cx: &mut std::task::Context<'_>) -> bool {
+        if !std::mem::take(&mut self.read) {
+            return false;
+        }
+        cx.waker().wake_by_ref();
+        true
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Deferred<S> {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        if self.defer(cx) {
+            return std::task::Poll::Pending;
+        }
+        std::pin::Pin::new(&mut self.io).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        if self.defer(cx) {
+            return std::task::Poll::Pending;
+        }
+        std::pin::Pin::new(&mut self.io).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.io).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::pin::Pin;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use std::task::{Context, Poll, Wake, Waker};
+
+    use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+
+    use super::Deferred;
+
+    /// A waker that counts its wakes.
+    struct Wakes(AtomicUsize);
+
+    impl Wake for Wakes {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn an_answer_lets_the_other_ready_connections_run_once_before_it_is_written() {
+        let (io, mut client) = tokio::io::duplex(256);
+        let mut server = Deferred { io, read: false };
+        let wakes = Arc::new(Wakes(AtomicUsize::new(0)));
+        let waker = Waker::from(wakes.clone());
+        let mut cx = Context::from_waker(&waker);
+        // Nothing read yet: a write goes out at once.
+        assert!(matches!(Pin::new(&mut server).poll_write(&mut cx, b"hello"), Poll::Ready(Ok(5))));
+        for round in 1..=2 {
+            assert!(matches!(
+                Pin::new(&mut client).poll_write(&mut cx, b"GET / HTTP/1.1\r\n\r\n"),
+                Poll::Ready(Ok(18))
+            ));
+            let mut buf = [0u8; 64];
+            let mut read = ReadBuf::new(&mut buf);
+            assert!(matches!(Pin::new(&mut server).poll_read(&mut cx, &mut read), Poll::Ready(Ok(()))));
+            assert_eq!(read.filled().len(), 18);
+            // The answer to a request waits once, its task woken to be polled again…
+            let answer = [std::io::IoSlice::new(b"HTTP/1.1 200 OK\r\n"), std::io::IoSlice::new(b"\r\n")];
+            let first = if round == 1 {
+                Pin::new(&mut server).poll_write(&mut cx, b"HTTP/1.1 200 OK\r\n\r\n")
+            } else {
+                Pin::new(&mut server).poll_write_vectored(&mut cx, &answer)
+            };
+            assert!(first.is_pending());
+            assert_eq!(wakes.0.load(Ordering::SeqCst), round);
+            // …then goes out, and the rest of it too.
+            assert!(matches!(Pin::new(&mut server).poll_write_vectored(&mut cx, &answer), Poll::Ready(Ok(19))));
+            assert!(matches!(Pin::new(&mut server).poll_write(&mut cx, b"more"), Poll::Ready(Ok(4))));
+            assert!(matches!(Pin::new(&mut server).poll_flush(&mut cx), Poll::Ready(Ok(()))));
+        }
+        // A read that finds the connection closed is no request.
+        drop(client);
+        let mut buf = [0u8; 64];
+        let mut read = ReadBuf::new(&mut buf);
+        assert!(matches!(Pin::new(&mut server).poll_read(&mut cx, &mut read), Poll::Ready(Ok(()))));
+        assert!(matches!(Pin::new(&mut server).poll_write(&mut cx, b"x"), Poll::Ready(Err(_))));
+        assert_eq!(wakes.0.load(Ordering::SeqCst), 2);
     }
 }
