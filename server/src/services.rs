@@ -111,7 +111,7 @@ pub struct Registry {
     template: ServiceConfig,
     store: Shared,
     /// The services read lately, each with the version of the definition it was made from:
-    /// a request reads the definition anew and reuses its service while the version holds.
+    /// a request reads the definition's version anew and reuses its service while it holds.
     ready: Mutex<HashMap<String, Arc<ServiceDef>>>,
 }
 
@@ -178,13 +178,15 @@ impl Registry {
         if !is_service_sid(sid) {
             return Err(ApiError::NotFound);
         }
+        // The version alone says whether the service read before still holds.
+        let version = self.verify.definition_version(sid)?;
+        if let Some(def) = self.ready().get(sid).filter(|d| version != 0 && d.version == version) {
+            return Ok(def.clone());
+        }
         let Some(definition) = self.verify.fetch_definition(sid)? else {
             self.ready().remove(sid);
             return Err(ApiError::NotFound);
         };
-        if let Some(def) = self.ready().get(sid).filter(|d| d.version == definition.version) {
-            return Ok(def.clone());
-        }
         let def = Arc::new(self.def_of(&definition)?);
         let mut ready = self.ready();
         if ready.len() >= CACHED_SERVICES {

@@ -6,7 +6,8 @@
 //!   is in that folder's README); [`scenarios_by`] with [`Driver::Steps`] runs them as
 //!   sans-I/O steps answered by the store;
 //! - [`compare_and_set`]: stale versions conflict, inserts need absence, deletes name their
-//!   version, and a commit whose second write conflicts applies nothing;
+//!   version, a commit whose second write conflicts applies nothing, and `version` answers each
+//!   record's stored version (0 for none);
 //! - [`listing`]: list and scan answer in (date_created, key) order, page by page, and keep
 //!   services and identities apart; service definitions are kept and listed like any record;
 //! - [`one_approval_per_code`], [`one_approval_per_recovery_code`]: callers racing with one
@@ -293,13 +294,17 @@ pub fn compare_and_set(store: &dyn Store) -> Result<(), String> {
     let service = namespace("cas");
     let service = service.as_str();
     let conflict = |r: Result<(), Error>| matches!(r, Err(Error::Conflict));
+    let version = |service: &str, key: &Key| store.version(service, key).map_err(|e| e.to_string());
     let a = entity("user-0001-abcd", 10);
     let key_a = Key::Entity(a.identity);
+    check(version(service, &key_a)? == 0, "no version before the insert")?;
     store.commit(service, vec![put(Record::from(a.clone()), 0)]).map_err(|e| format!("insert: {e}"))?;
     check(store.get(service, &key_a).map_err(|e| e.to_string())? == Some(Record::from(a.clone())), "get after insert")?;
+    check(version(service, &key_a)? == 1, "version 1 after the insert")?;
     check(conflict(store.commit(service, vec![put(Record::from(a.clone()), 0)])), "a second insert conflicts")?;
     let a2 = Entity { version: 2, date_updated: 11, ..a.clone() };
     store.commit(service, vec![put(Record::from(a2.clone()), 1)]).map_err(|e| format!("update: {e}"))?;
+    check(version(service, &key_a)? == 2, "version 2 after the update")?;
     let stale = Entity { version: 2, date_updated: 12, ..a.clone() };
     check(conflict(store.commit(service, vec![put(Record::from(stale), 1)])), "a stale version conflicts")?;
     let ahead = Entity { version: 4, ..a.clone() };
@@ -318,12 +323,14 @@ pub fn compare_and_set(store: &dyn Store) -> Result<(), String> {
     let both = vec![Write::Delete { key: key_a, expected: 2 }, put(Record::from(b.clone()), 0)];
     store.commit(service, both).map_err(|e| format!("delete and insert: {e}"))?;
     check(store.get(service, &key_a).map_err(|e| e.to_string())?.is_none(), "deleted")?;
+    check(version(service, &key_a)? == 0, "no version after the delete")?;
     check(store.get(service, &key_b).map_err(|e| e.to_string())? == Some(Record::from(b)), "inserted with it")?;
     // Re-inserting a deleted key starts again from nothing.
     store.commit(service, vec![put(Record::from(a.clone()), 0)]).map_err(|e| format!("re-insert: {e}"))?;
     // Another service does not see these records, and may use the same keys.
     let other = namespace("cas-other");
     check(store.get(&other, &key_a).map_err(|e| e.to_string())?.is_none(), "services are apart")?;
+    check(version(&other, &key_a)? == 0 && version(service, &key_a)? == 1, "versions are apart")?;
     store.commit(&other, vec![put(Record::from(a), 0)]).map_err(|e| format!("same key, other service: {e}"))?;
     // An empty commit is fine.
     store.commit(service, Vec::new()).map_err(|e| format!("empty commit: {e}"))

@@ -303,6 +303,10 @@ impl Store for MemoryStore {
         Ok(self.in_service(service, |inner| inner.get(key)).flatten())
     }
 
+    fn version(&self, service: &str, key: &Key) -> Result<u64, Error> {
+        Ok(self.in_service(service, |inner| inner.version(key)).unwrap_or(0))
+    }
+
     fn list(
         &self,
         service: &str,

@@ -324,6 +324,13 @@ pub trait Store: Send + Sync {
     /// Applies every write, or none and [`Error::Conflict`].
     fn commit(&self, service: &str, writes: Vec<Write>) -> Result<(), Error>;
 
+    /// The stored version of the record with that key, 0 when there is none. A store that
+    /// can read a version without its record (the memory store) answers it more cheaply;
+    /// others read the record.
+    fn version(&self, service: &str, key: &Key) -> Result<u64, Error> {
+        Ok(self.get(service, key)?.map_or(0, |record| record.version()))
+    }
+
     /// Whether the store keeps typed records in this process's memory (the memory store): a
     /// service with secret keys then seals only what leaves it (exports). Every other store
     /// is given sealed records.
@@ -353,6 +360,9 @@ macro_rules! forward_store {
             }
             fn commit(&self, service: &str, writes: Vec<Write>) -> Result<(), Error> {
                 (**self).commit(service, writes)
+            }
+            fn version(&self, service: &str, key: &Key) -> Result<u64, Error> {
+                (**self).version(service, key)
             }
             fn keeps_typed_records(&self) -> bool {
                 (**self).keeps_typed_records()

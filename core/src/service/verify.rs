@@ -844,6 +844,12 @@ impl<S: Store> Verify<S> {
         self.get::<ServiceDefinition>(Key::Service(check_service_sid(sid)?))
     }
 
+    /// The version of the service definition `sid` (0 when there is none): whether a
+    /// definition read before still holds, without reading it again.
+    pub fn definition_version(&self, sid: &str) -> Result<u64, Error> {
+        self.store.version(self.service(), &Key::Service(check_service_sid(sid)?))
+    }
+
     /// Keeps a new service definition (version 1). One with its sid already there is a
     /// `conflict`.
     pub fn create_definition(&self, mut definition: ServiceDefinition) -> Result<ServiceDefinition, Error> {
