@@ -36,22 +36,27 @@ fn escaped(b: u8) -> bool {
     b < 0x20 || b == b'"' || b == b'\\'
 }
 
-/// Whether any byte must be escaped, eight at a time: with `ones` = 0x0101…01, a word `x`
-/// holds a byte below `n` (n ≤ 0x80) exactly when `(x - n·ones) & !x & 0x80·ones` is not 0,
-/// and a byte equal to `c` when `x ^ c·ones` holds one below 1.
+/// Whether any of 16 bytes must be escaped: one branch-free pass the compiler turns into a
+/// few vector instructions.
+fn any_escaped(block: &[u8; 16]) -> bool {
+    block.iter().fold(0u8, |found, &b| found | u8::from(escaped(b))) != 0
+}
+
+/// Whether any byte must be escaped, 16 at a time (a shorter tail is checked as the last 16
+/// bytes, or padded with plain ones when the string is shorter).
 fn needs_escapes(bytes: &[u8]) -> bool {
-    const ONES: u64 = u64::from_ne_bytes([1; 8]);
-    const HIGH: u64 = ONES * 0x80;
-    fn below(x: u64, n: u8) -> u64 {
-        x.wrapping_sub(ONES * u64::from(n)) & !x & HIGH
+    let mut blocks = bytes.chunks_exact(16);
+    let found = blocks.any(|block| any_escaped(block.try_into().unwrap_or(&[0; 16])));
+    let tail = blocks.remainder();
+    if found || tail.is_empty() {
+        return found;
     }
-    let mut words = bytes.chunks_exact(8);
-    let mut found = 0;
-    for word in &mut words {
-        let x = u64::from_ne_bytes(word.try_into().unwrap_or_default());
-        found |= below(x, 0x20) | below(x ^ (ONES * u64::from(b'"')), 1) | below(x ^ (ONES * u64::from(b'\\')), 1);
+    let mut last = [b'a'; 16];
+    match bytes.len().checked_sub(16) {
+        Some(from) => last.copy_from_slice(&bytes[from..]),
+        None => last[..tail.len()].copy_from_slice(tail),
     }
-    found != 0 || words.remainder().iter().any(|&b| escaped(b))
+    any_escaped(&last)
 }
 
 fn write_str(out: &mut Vec<u8>, s: &str) {
@@ -558,14 +563,22 @@ mod tests {
 
     #[test]
     fn a_string_needs_escapes_exactly_when_a_byte_does() {
-        // Every byte value at every place of a 20-byte string, among bytes that need none.
-        for b in 0..=255u8 {
-            for at in 0..20 {
-                let mut bytes = [b'a'; 20];
-                bytes[at] = b;
-                assert_eq!(super::needs_escapes(&bytes), super::escaped(b), "byte {b:#x} at {at}");
-                bytes[(at + 7) % 20] = 0xff;
-                assert_eq!(super::needs_escapes(&bytes), super::escaped(b), "byte {b:#x} at {at}, 0xff beside");
+        // Every byte value at every place of strings of 1 to 40 bytes (shorter than a block,
+        // whole blocks, blocks and a tail), among bytes that need none.
+        assert!(!super::needs_escapes(b""));
+        for len in 1..=40 {
+            for b in 0..=255u8 {
+                for at in 0..len {
+                    let mut bytes = vec![b'a'; len];
+                    bytes[at] = b;
+                    assert_eq!(super::needs_escapes(&bytes), super::escaped(b), "byte {b:#x} at {at} of {len}");
+                    bytes[(at + 7) % len] = if (at + 7) % len == at { b } else { 0xff };
+                    assert_eq!(
+                        super::needs_escapes(&bytes),
+                        super::escaped(b),
+                        "byte {b:#x} at {at} of {len}, 0xff beside"
+                    );
+                }
             }
         }
     }

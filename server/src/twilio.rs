@@ -47,7 +47,9 @@ impl<S: Send + Sync> FromRequest<S> for FormBody {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<FormBody, ApiError> {
-        let content_type = req.headers().get(header::CONTENT_TYPE).map(|v| v.to_str().unwrap_or("?").to_string());
+        let form_type =
+            req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).and_then(|t| t.split(';').next());
+        let form_type = form_type.is_some_and(|t| t.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"));
         let limit = req.extensions().get::<BodyLimit>().map_or(usize::MAX, |l| l.0);
         let bytes = axum::body::Bytes::from_request(req, state).await.map_err(|rejection| {
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -59,11 +61,10 @@ impl<S: Send + Sync> FromRequest<S> for FormBody {
         if bytes.is_empty() {
             return Ok(FormBody(Form::default()));
         }
-        let form_type = content_type.as_deref().and_then(|t| t.split(';').next()).map(str::trim);
-        if !form_type.is_some_and(|t| t.eq_ignore_ascii_case("application/x-www-form-urlencoded")) {
+        if !form_type {
             return Err(invalid("Content-Type", "application/x-www-form-urlencoded"));
         }
-        let text = std::str::from_utf8(&bytes).map_err(|_| invalid("body", "UTF-8 form-encoded text"))?;
+        let text = String::from_utf8(Vec::from(bytes)).map_err(|_| invalid("body", "UTF-8 form-encoded text"))?;
         Ok(FormBody(Form::parse(text, "body")?))
     }
 }
@@ -73,7 +74,7 @@ impl<S: Send + Sync> FromRequest<S> for FormBody {
 pub struct BodyLimit(pub usize);
 
 fn query(raw: Option<String>) -> Result<Form, ApiError> {
-    Ok(Form::parse(raw.as_deref().unwrap_or(""), "query")?)
+    Ok(Form::parse(raw.unwrap_or_default(), "query")?)
 }
 
 pub(crate) fn ok(status: StatusCode, value: Value) -> Answer {
