@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -20,11 +21,17 @@ const MAX_ADDRESSES: usize = 10_000;
 #[derive(Default)]
 pub struct Failures {
     by_address: Mutex<HashMap<IpAddr, (Instant, u32)>>,
+    /// Whether an address may have reached the limit: until one has, no request needs the
+    /// lock to learn that it is not blocked.
+    reached: AtomicBool,
 }
 
 impl Failures {
     /// How long `address` must wait before authenticating again, if it must.
     pub fn blocked(&self, address: IpAddr) -> Option<Duration> {
+        if !self.reached.load(Ordering::Acquire) {
+            return None;
+        }
         let map = self.by_address.lock().unwrap_or_else(|p| p.into_inner());
         let (start, count) = map.get(&address)?;
         let elapsed = start.elapsed();
@@ -36,12 +43,16 @@ impl Failures {
         let mut map = self.by_address.lock().unwrap_or_else(|p| p.into_inner());
         if map.len() >= MAX_ADDRESSES {
             map.retain(|_, (start, _)| start.elapsed() < WINDOW);
+            self.reached.store(map.values().any(|(_, count)| *count >= LIMIT), Ordering::Release);
         }
         let entry = map.entry(address).or_insert((Instant::now(), 0));
         if entry.0.elapsed() >= WINDOW {
             *entry = (Instant::now(), 0);
         }
         entry.1 = entry.1.saturating_add(1);
+        if entry.1 >= LIMIT {
+            self.reached.store(true, Ordering::Release);
+        }
     }
 }
 

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use axum::http::{Method, StatusCode};
@@ -27,6 +27,7 @@ struct Route {
     latencies: BTreeMap<&'static str, Histogram>,
 }
 
+#[derive(Default)]
 struct Registry {
     /// By route template (a label is made once per route, not once per request).
     routes: BTreeMap<String, Route>,
@@ -34,11 +35,87 @@ struct Registry {
     errors: BTreeMap<&'static str, u64>,
 }
 
-static METRICS: Mutex<Registry> =
-    Mutex::new(Registry { routes: BTreeMap::new(), results: BTreeMap::new(), errors: BTreeMap::new() });
+impl Registry {
+    const EMPTY: Registry = Registry { routes: BTreeMap::new(), results: BTreeMap::new(), errors: BTreeMap::new() };
 
-fn registry() -> std::sync::MutexGuard<'static, Registry> {
-    METRICS.lock().unwrap_or_else(|p| p.into_inner())
+    /// Adds `other`'s figures to these.
+    fn add(&mut self, other: &Registry) {
+        for (route, figures) in &other.routes {
+            let into = self.routes.entry(route.clone()).or_default();
+            for (key, n) in &figures.requests {
+                *into.requests.entry(*key).or_default() += n;
+            }
+            for (method, h) in &figures.latencies {
+                let sum = into.latencies.entry(method).or_default();
+                sum.counts.iter_mut().zip(h.counts).for_each(|(a, b)| *a += b);
+                sum.sum += h.sum;
+                sum.count += h.count;
+            }
+        }
+        for (key, n) in &other.results {
+            *self.results.entry(*key).or_default() += n;
+        }
+        for (key, n) in &other.errors {
+            *self.errors.entry(key).or_default() += n;
+        }
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Each thread counts into a registry of its own, so that counting takes no lock another
+/// thread holds and moves no cache line between cores; `/metrics` adds them up.
+static SHARDS: Mutex<Vec<Arc<Mutex<Registry>>>> = Mutex::new(Vec::new());
+/// The figures of threads that ended.
+static ENDED: Mutex<Registry> = Mutex::new(Registry::EMPTY);
+
+/// This thread's registry, listed in [`SHARDS`] while the thread lives.
+struct Shard(Arc<Mutex<Registry>>);
+
+impl Shard {
+    fn new() -> Shard {
+        let shard = Arc::new(Mutex::new(Registry::default()));
+        lock(&SHARDS).push(shard.clone());
+        Shard(shard)
+    }
+}
+
+impl Drop for Shard {
+    fn drop(&mut self) {
+        let mut shards = lock(&SHARDS);
+        shards.retain(|s| !Arc::ptr_eq(s, &self.0));
+        lock(&ENDED).add(&lock(&self.0));
+    }
+}
+
+thread_local! {
+    static SHARD: Shard = Shard::new();
+}
+
+/// Counts into this thread's registry (or, while the thread ends, into the ended threads').
+fn count(f: impl FnOnce(&mut Registry)) {
+    let mut f = Some(f);
+    let _ = SHARD.try_with(|shard| {
+        if let Some(f) = f.take() {
+            f(&mut lock(&shard.0));
+        }
+    });
+    if let Some(f) = f {
+        f(&mut lock(&ENDED));
+    }
+}
+
+/// Every thread's figures added up.
+fn total() -> Registry {
+    let mut total = Registry::default();
+    let shards = lock(&SHARDS);
+    total.add(&lock(&ENDED));
+    for shard in shards.iter() {
+        total.add(&lock(shard));
+    }
+    total
 }
 
 /// The method's label: the API's methods by name, any other as `other`.
@@ -51,32 +128,33 @@ pub fn method_label(method: &Method) -> &'static str {
 
 /// Counts a verification result of an operation (`verify_factor`, `create_challenge` …).
 pub fn result(operation: &'static str, result: &'static str) {
-    *registry().results.entry((operation, result)).or_default() += 1;
+    count(|r| *r.results.entry((operation, result)).or_default() += 1);
 }
 
 /// Counts an error answer by kind.
 pub fn error(kind: &'static str) {
-    *registry().errors.entry(kind).or_default() += 1;
+    count(|r| *r.errors.entry(kind).or_default() += 1);
 }
 
 /// Counts and times an answered request; `route` is the template it matched (`None`: none).
 pub fn request(method: &'static str, route: Option<&str>, started: Instant, status: StatusCode) {
     let seconds = started.elapsed().as_secs_f64();
     let route = route.unwrap_or("unmatched");
-    let mut metrics = registry();
-    let figures = match metrics.routes.get_mut(route) {
-        Some(figures) => figures,
-        None => metrics.routes.entry(route.to_string()).or_default(),
-    };
-    *figures.requests.entry((method, status.as_u16())).or_default() += 1;
-    let histogram = figures.latencies.entry(method).or_default();
-    for (i, bound) in BUCKETS.iter().enumerate() {
-        if seconds <= *bound {
-            histogram.counts[i] += 1;
+    count(|metrics| {
+        let figures = match metrics.routes.get_mut(route) {
+            Some(figures) => figures,
+            None => metrics.routes.entry(route.to_string()).or_default(),
+        };
+        *figures.requests.entry((method, status.as_u16())).or_default() += 1;
+        let histogram = figures.latencies.entry(method).or_default();
+        for (i, bound) in BUCKETS.iter().enumerate() {
+            if seconds <= *bound {
+                histogram.counts[i] += 1;
+            }
         }
-    }
-    histogram.sum += seconds;
-    histogram.count += 1;
+        histogram.sum += seconds;
+        histogram.count += 1;
+    });
 }
 
 fn escape(label: &str) -> String {
@@ -85,7 +163,7 @@ fn escape(label: &str) -> String {
 
 /// The metrics in Prometheus' text format.
 pub fn render() -> String {
-    let metrics = registry();
+    let metrics = total();
     let mut out = String::new();
     out.push_str("# HELP watchword_http_requests_total HTTP requests by method, route and status.\n");
     out.push_str("# TYPE watchword_http_requests_total counter\n");
@@ -128,4 +206,49 @@ pub fn render() -> String {
 /// `GET /metrics`.
 pub async fn serve() -> ([(axum::http::HeaderName, &'static str); 1], String) {
     ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], render())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_figures_of_every_thread_add_up_whether_it_ended_or_not() {
+        let line = |text: &str, start: &str| {
+            text.lines().find(|l| l.starts_with(start)).map(|l| l.rsplit(' ').next().unwrap_or("").to_string())
+        };
+        let counted = "watchword_verification_results_total{operation=\"metrics_test\",result=\"approved\"}";
+        let route = "/metrics-test/{sid}";
+        let requests = format!("watchword_http_requests_total{{method=\"POST\",route=\"{route}\",status=\"201\"}}");
+        let latencies = format!("watchword_http_request_duration_seconds_count{{method=\"POST\",route=\"{route}\"}}");
+        let ended: Vec<_> = (0..4)
+            .map(|_| {
+                std::thread::spawn(move || {
+                    for _ in 0..10 {
+                        result("metrics_test", "approved");
+                        request("POST", Some(route), Instant::now(), StatusCode::CREATED);
+                    }
+                })
+            })
+            .collect();
+        for thread in ended {
+            thread.join().unwrap();
+        }
+        // A thread still running, its figures counted too.
+        let (counted_tx, counted_rx) = std::sync::mpsc::channel();
+        let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+        let running = std::thread::spawn(move || {
+            result("metrics_test", "approved");
+            counted_tx.send(()).unwrap();
+            let _ = done_rx.recv();
+        });
+        counted_rx.recv().unwrap();
+        let text = render();
+        assert_eq!(line(&text, counted).as_deref(), Some("41"), "{text}");
+        assert_eq!(line(&text, &requests).as_deref(), Some("40"));
+        assert_eq!(line(&text, &latencies).as_deref(), Some("40"));
+        done_tx.send(()).unwrap();
+        running.join().unwrap();
+        assert_eq!(line(&render(), counted).as_deref(), Some("41"));
+    }
 }
