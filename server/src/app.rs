@@ -5,21 +5,17 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Extension, Router};
+use axum::Router;
 use base64::Engine;
 use subtle::ConstantTimeEq;
-use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::error::ApiError;
 use crate::layers::{Guard, Refusal, Track, Wrap};
 use crate::services::{Registry, Shared};
 use crate::settings::Settings;
-use crate::twilio::BodyLimit;
 
 /// What every handler shares.
 pub struct App {
@@ -41,6 +37,8 @@ pub struct App {
     pub failures: crate::backoff::Failures,
     /// Whether store calls may wait (every store but the memory store).
     pub store_waits: bool,
+    /// The largest request body, in bytes.
+    pub body_limit: usize,
 }
 
 impl App {
@@ -67,6 +65,7 @@ impl App {
             registry: Registry::new(store, settings.template.clone())?,
             failures: crate::backoff::Failures::default(),
             store_waits,
+            body_limit: settings.body_limit,
             public_url,
             account_sid: settings.twilio_account_sid.clone(),
             auth_token: Zeroizing::new(settings.twilio_auth_token.clone()),
@@ -158,7 +157,8 @@ async fn not_found() -> ApiError {
 }
 
 /// The whole application.
-pub fn router(app: Arc<App>, body_limit: usize, timeout: Duration) -> Router {
+pub fn router(app: Arc<App>, timeout: Duration) -> Router {
+    let body_limit = app.body_limit;
     let twilio = crate::twilio::routes().merge(crate::extras::routes()).fallback(not_found).route_layer(Guard::layer(
         app.clone(),
         App::authorized,
@@ -174,20 +174,18 @@ pub fn router(app: Arc<App>, body_limit: usize, timeout: Duration) -> Router {
     let router = router.route("/watchword/v1/test-clock", axum::routing::post(set_test_clock));
     // One layer of layers: each `Router::layer` call wraps every route once more, and each
     // wrapping costs a request a clone of what it wraps.
-    router.fallback(not_found).with_state(app).layer(
-        tower::ServiceBuilder::new()
-            .layer(TraceLayer::new_for_http())
-            .layer(Wrap(Track))
-            .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
-            .layer(Extension(BodyLimit(body_limit)))
-            .layer(DefaultBodyLimit::max(body_limit)),
-    )
+    router
+        .fallback(not_found)
+        .with_state(app)
+        .layer(tower::ServiceBuilder::new().layer(Wrap(Track { timeout })).layer(DefaultBodyLimit::max(body_limit)))
 }
 
 /// Test builds: `POST /watchword/v1/test-clock` with `Offset=<seconds>` moves the clock from
 /// the system clock, `Now=<Unix seconds>` fixes it (`Now=0` releases it).
 #[cfg(feature = "test-clock")]
-async fn set_test_clock(crate::twilio::FormBody(f): crate::twilio::FormBody) -> Result<StatusCode, ApiError> {
+async fn set_test_clock(
+    crate::twilio::FormBody(f): crate::twilio::FormBody,
+) -> Result<axum::http::StatusCode, ApiError> {
     let offset = match f.get("Offset")? {
         Some(v) => Some(v.parse::<i64>().map_err(|_| crate::error::invalid("Offset", "whole seconds"))?),
         None => None,
@@ -197,7 +195,7 @@ async fn set_test_clock(crate::twilio::FormBody(f): crate::twilio::FormBody) -> 
         None => None,
     };
     crate::clock::set(offset, fixed);
-    Ok(StatusCode::NO_CONTENT)
+    Ok(axum::http::StatusCode::NO_CONTENT)
 }
 
 /// Waits for Ctrl-C or SIGTERM.

@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 
 use axum::extract::{ConnectInfo, MatchedPath, Request};
 use axum::http::header::AUTHORIZATION;
-use axum::response::Response;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use tower::{Layer, Service};
 
 use crate::app::App;
@@ -115,9 +116,15 @@ impl Step for Guard {
     }
 }
 
-/// Counts and times every request ([`crate::metrics`]), by the route it matched.
+/// Bounds, counts, times and logs every request: an answer not ready within the request
+/// timeout is replaced by `408 Request Timeout`; every answer is counted and timed
+/// ([`crate::metrics`]) and logged (target `watchword::requests`: debug, or error for a server
+/// error) by its method, the route template it matched, its status and latency — never by
+/// its path's values or its body.
 #[derive(Clone, Copy)]
-pub struct Track;
+pub struct Track {
+    pub timeout: Duration,
+}
 
 impl Step for Track {
     fn call<S>(&self, inner: &mut S, request: Request) -> Answer
@@ -128,11 +135,40 @@ impl Step for Track {
         let method = crate::metrics::method_label(request.method());
         let route = request.extensions().get::<MatchedPath>().cloned();
         let started = Instant::now();
+        let deadline = tokio::time::Instant::from_std(started + self.timeout);
         let answer = inner.call(request);
         Box::pin(async move {
-            let response = answer.await?;
-            crate::metrics::request(method, route.as_ref().map(MatchedPath::as_str), started, response.status());
+            let response = within(deadline, answer).await?;
+            let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
+            let status = response.status();
+            let latency = started.elapsed();
+            crate::metrics::request(method, route, latency, status);
+            let latency_us = latency.as_micros();
+            if status.is_server_error() {
+                tracing::error!(target: "watchword::requests", method, route, status = status.as_u16(), latency_us);
+            } else {
+                tracing::debug!(target: "watchword::requests", method, route, status = status.as_u16(), latency_us);
+            }
             Ok(response)
         })
     }
+}
+
+/// `answer`, or `408 Request Timeout` once `deadline` has passed. The timer is set only when
+/// the answer is not ready at its first poll: a request answered in one go (over the memory
+/// store, with its body already read) costs no timer.
+async fn within<F>(deadline: tokio::time::Instant, answer: F) -> Result<Response, Infallible>
+where
+    F: Future<Output = Result<Response, Infallible>>,
+{
+    let mut answer = std::pin::pin!(answer);
+    let mut timer: Option<Pin<Box<tokio::time::Sleep>>> = None;
+    std::future::poll_fn(|cx| {
+        if let Poll::Ready(answered) = answer.as_mut().poll(cx) {
+            return Poll::Ready(answered);
+        }
+        let timer = timer.get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
+        timer.as_mut().poll(cx).map(|()| Ok(StatusCode::REQUEST_TIMEOUT.into_response()))
+    })
+    .await
 }

@@ -47,7 +47,7 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("WATCHWORD_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tower_http=info")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
@@ -102,7 +102,7 @@ async fn serve(settings: Settings, store: services::Shared, workers: &serve::Wor
     let scheme = if tls.is_some() { "https" } else { "http" };
     let public_url = settings.public_url.clone().unwrap_or_else(|| format!("{scheme}://{local}"));
     let app = Arc::new(app::App::new(&settings, store, public_url.clone()).map_err(|e| e.to_string())?);
-    let router = app::router(app, settings.body_limit, settings.request_timeout);
+    let router = app::router(app, settings.request_timeout);
     tracing::info!(listen = %local, public_url = %public_url, "watchword serve: listening");
     // The line tests and scripts wait for (with the port, when --listen asked for port 0).
     println!("listening on {local}");

@@ -43,14 +43,14 @@ pub fn routes() -> Router<Arc<App>> {
 /// limit is refused before the handler runs.
 pub struct FormBody(pub Form);
 
-impl<S: Send + Sync> FromRequest<S> for FormBody {
+impl FromRequest<Arc<App>> for FormBody {
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, state: &S) -> Result<FormBody, ApiError> {
+    async fn from_request(req: Request, state: &Arc<App>) -> Result<FormBody, ApiError> {
         let form_type =
             req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).and_then(|t| t.split(';').next());
         let form_type = form_type.is_some_and(|t| t.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"));
-        let limit = req.extensions().get::<BodyLimit>().map_or(usize::MAX, |l| l.0);
+        let limit = state.body_limit;
         let bytes = axum::body::Bytes::from_request(req, state).await.map_err(|rejection| {
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 ApiError::TooLarge(limit)
@@ -68,10 +68,6 @@ impl<S: Send + Sync> FromRequest<S> for FormBody {
         Ok(FormBody(Form::parse(text, "body")?))
     }
 }
-
-/// The body limit, for the error message (set by the app's layer).
-#[derive(Clone, Copy)]
-pub struct BodyLimit(pub usize);
 
 fn query(raw: Option<String>) -> Result<Form, ApiError> {
     Ok(Form::parse(raw.unwrap_or_default(), "query")?)

@@ -486,6 +486,70 @@ fn a_slow_client_is_cut_off_after_the_header_timeout() {
 }
 
 #[test]
+fn a_request_whose_body_does_not_arrive_is_answered_408_after_the_request_timeout() {
+    use std::io::{Read, Write};
+    let server = Server::start("memory:", &["--request-timeout", "1"], &[]);
+    let address = server.base.trim_start_matches("http://").to_string();
+    let mut stream = std::net::TcpStream::connect(&address).unwrap();
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(10))).unwrap();
+    let head = format!(
+        "POST /v2/Services HTTP/1.1\r\nHost: x\r\nAuthorization: Basic {}\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nFriendlyName=",
+        basic()
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    let started = std::time::Instant::now();
+    let mut answer = [0u8; 64];
+    let n = stream.read(&mut answer).unwrap_or(0);
+    let waited = started.elapsed();
+    let answer = String::from_utf8_lossy(&answer[..n]);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(
+        waited >= std::time::Duration::from_millis(900) && waited < std::time::Duration::from_secs(5),
+        "{waited:?}"
+    );
+    // Nothing was created, and requests answered at once are not held to the timer.
+    let (status, listed) = server.call("GET", "/v2/Services", &[]);
+    assert_eq!(status, 200);
+    assert_eq!(listed["services"].as_array().map(Vec::len), Some(0), "{listed}");
+}
+
+#[test]
+fn each_request_is_logged_by_its_route_template_and_no_value_of_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("server.log");
+    let file = std::fs::File::create(&log).unwrap();
+    let server = Server::start_logging("memory:", &[], &[("WATCHWORD_LOG", "watchword::requests=debug")], file.into());
+    let (_, service) = server.call("POST", "/v2/Services", &[("FriendlyName", "Logged")]);
+    let va = service["sid"].as_str().unwrap().to_string();
+    let base = format!("/v2/Services/{va}/Entities/{IDENTITY}");
+    let (status, factor) =
+        server.call("POST", &format!("{base}/Factors"), &[("FriendlyName", "phone"), ("FactorType", "totp")]);
+    assert_eq!(status, 201, "{factor}");
+    let secret = factor["binding"]["secret"].as_str().unwrap().to_string();
+    let sid = factor["sid"].as_str().unwrap().to_string();
+    let (status, _) = server.call("POST", &format!("{base}/Factors/{sid}"), &[("AuthPayload", "000000")]);
+    assert_eq!(status, 200);
+    assert_eq!(server.request("GET", &format!("/v2/Services/{va}"), &[], None).0, 401);
+    assert_eq!(server.stop().code(), Some(0));
+    let text = std::fs::read_to_string(&log).unwrap();
+    let lines: Vec<&str> = text.lines().filter(|l| l.contains("watchword::requests")).collect();
+    assert_eq!(lines.len(), 4, "{text}");
+    for (line, (route, status)) in lines.iter().zip([
+        ("/v2/Services", "201"),
+        ("/v2/Services/{va}/Entities/{identity}/Factors", "201"),
+        ("/v2/Services/{va}/Entities/{identity}/Factors/{sid}", "200"),
+        ("/v2/Services/{va}", "401"),
+    ]) {
+        assert!(line.contains(&format!("route=\"{route}\"")) || line.contains(&format!("route={route} ")), "{line}");
+        assert!(line.contains(&format!("status={status}")), "{line}");
+    }
+    for private in [va.as_str(), IDENTITY, &sid, &secret, "000000", "Logged", "phone", ACCOUNT_SID, AUTH_TOKEN] {
+        assert!(!text.contains(private), "{private} in the log: {text}");
+    }
+}
+
+#[test]
 fn shutdown_finishes_the_request_in_flight() {
     use std::io::{Read, Write};
     let server = Server::start("memory:", &[], &[]);

@@ -38,6 +38,11 @@ fn getrandom(out: &mut [u8]) {
 
 impl Server {
     pub fn start(store: &str, extra: &[&str], env: &[(&str, &str)]) -> Server {
+        Server::start_logging(store, extra, env, Stdio::inherit())
+    }
+
+    /// [`Server::start`] with the server's log (its standard error) going to `log`.
+    pub fn start_logging(store: &str, extra: &[&str], env: &[(&str, &str)], log: Stdio) -> Server {
         let mut command = Command::new(env!("CARGO_BIN_EXE_watchword"));
         command
             .args(["serve", "--listen", "127.0.0.1:0", "--store", store])
@@ -48,7 +53,7 @@ impl Server {
             .env_remove("WATCHWORD_OKTA_API_TOKEN")
             .env("WATCHWORD_LOG", std::env::var("WATCHWORD_LOG").unwrap_or_else(|_| "error".into()))
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
+            .stderr(log);
         for (k, v) in env {
             command.env(k, v);
         }
