@@ -1,7 +1,6 @@
 //! The server: a `Router` of small handlers over shared state, with the body limit, the
 //! request timeout, tracing and graceful shutdown as layers.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
@@ -123,13 +122,12 @@ pub fn may_hash(answer: &str) -> bool {
 /// and runs here, sparing the request two thread hand-offs. A panic becomes a 500 that says
 /// nothing more.
 pub async fn blocking<T: Send + 'static>(
-    app: &Arc<App>,
+    app: &'static App,
     hashing: bool,
     operation: impl FnOnce(&App) -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
     let outcome = if hashing || app.store_waits {
-        let app = app.clone();
-        tokio::task::spawn_blocking(move || operation(&app)).await.map_err(drop)
+        tokio::task::spawn_blocking(move || operation(app)).await.map_err(drop)
     } else {
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| operation(app))).map_err(drop)
     };
@@ -157,14 +155,14 @@ async fn not_found() -> ApiError {
 }
 
 /// The whole application.
-pub fn router(app: Arc<App>, timeout: Duration) -> Router {
+pub fn router(app: &'static App, timeout: Duration) -> Router {
     let body_limit = app.body_limit;
     let twilio = crate::twilio::routes().merge(crate::extras::routes()).fallback(not_found).route_layer(Guard::layer(
-        app.clone(),
+        app,
         App::authorized,
         twilio_refusal,
     ));
-    let okta = crate::okta::routes().route_layer(Guard::layer(app.clone(), crate::okta::accepts, crate::okta::refusal));
+    let okta = crate::okta::routes().route_layer(Guard::layer(app, crate::okta::accepts, crate::okta::refusal));
     let router = Router::new()
         .merge(twilio)
         .nest("/api/v1", okta)

@@ -2,8 +2,6 @@
 //! a factor, sweep a service, reseal every record, export and import records. Answers are
 //! JSON; errors are Twilio-shaped.
 
-use std::sync::Arc;
-
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
@@ -19,7 +17,7 @@ use crate::twilio::{
 };
 
 /// The `/watchword/v1` routes.
-pub fn routes() -> Router<Arc<App>> {
+pub fn routes() -> Router<&'static App> {
     Router::new()
         .route("/watchword/v1/Services/{va}/Entities/{identity}/Factors/{sid}/Unlock", post(unlock))
         .route("/watchword/v1/Services/{va}/Entities/{identity}/Factors", post(create_factor))
@@ -39,7 +37,7 @@ async fn create_factor(
     TwilioPath((va, identity)): TwilioPath<(String, String)>,
     FormBody(f): FormBody,
 ) -> Answer {
-    new_factor(&app, va, identity, &f, true).await
+    new_factor(app, va, identity, &f, true).await
 }
 
 /// A new set of recovery codes for a `recovery_codes` factor, answered once in `binding.codes`
@@ -53,8 +51,8 @@ async fn regenerate(
     let now = crate::clock::now();
     let update = FactorUpdate { regenerate: true, ..FactorUpdate::default() };
     let (va, (factor, binding)) =
-        in_service(&app, va, true, move |v| Ok(v.update_factor_with_codes(&identity, &sid, &update, now)?)).await?;
-    ok(StatusCode::OK, factor_view(&app, &va, &factor, factor.answer_view(None, binding.as_ref())))
+        in_service(app, va, true, move |v| Ok(v.update_factor_with_codes(&identity, &sid, &update, now)?)).await?;
+    ok(StatusCode::OK, factor_view(app, &va, &factor, factor.answer_view(None, binding.as_ref())))
 }
 
 /// Lifts a factor's lockout and clears its failure budget.
@@ -64,8 +62,8 @@ async fn unlock(
     FormBody(f): FormBody,
 ) -> Answer {
     f.only(&[], "no parameters")?;
-    let (va, factor) = in_service(&app, va, false, move |v| Ok(v.unlock_factor(&identity, &sid)?)).await?;
-    ok(StatusCode::OK, factor_view(&app, &va, &factor, factor.view()))
+    let (va, factor) = in_service(app, va, false, move |v| Ok(v.unlock_factor(&identity, &sid)?)).await?;
+    ok(StatusCode::OK, factor_view(app, &va, &factor, factor.view()))
 }
 
 /// Removes what has outlived its use in one service (SPEC §3: unverified factors past their
@@ -73,7 +71,7 @@ async fn unlock(
 async fn sweep(State(app): AppState, TwilioPath(va): TwilioPath<String>, FormBody(f): FormBody) -> Answer {
     f.only(&[], "no parameters")?;
     let now = crate::clock::now();
-    let (_, removed) = in_service(&app, va, true, move |v| Ok(v.sweep(now)?)).await?;
+    let (_, removed) = in_service(app, va, true, move |v| Ok(v.sweep(now)?)).await?;
     ok(StatusCode::OK, json!({ "removed": removed }))
 }
 
@@ -81,7 +79,7 @@ async fn sweep(State(app): AppState, TwilioPath(va): TwilioPath<String>, FormBod
 /// the active key; answers how many it rewrote.
 async fn reseal(State(app): AppState, FormBody(f): FormBody) -> Answer {
     f.only(&[], "no parameters")?;
-    let resealed = blocking(&app, true, |app| {
+    let resealed = blocking(app, true, |app| {
         let mut total = app.registry.reseal()?;
         let mut paging = Paging::first(500);
         loop {
@@ -105,7 +103,7 @@ async fn reseal(State(app): AppState, FormBody(f): FormBody) -> Answer {
 
 /// Answers a record as exported by `export` (`kind`: entity, factor or challenge).
 async fn exported(
-    app: &Arc<App>,
+    app: &'static App,
     va: String,
     kind: &'static str,
     export: impl FnOnce(&Verify<Shared>) -> Result<String, watchword_core::Error> + Send + 'static,
@@ -120,7 +118,7 @@ async fn export_entity(
     RawQuery(q): RawQuery,
 ) -> Answer {
     no_query(q)?;
-    exported(&app, va, "entity", move |v| v.export_entity(&identity)).await
+    exported(app, va, "entity", move |v| v.export_entity(&identity)).await
 }
 
 async fn export_factor(
@@ -129,7 +127,7 @@ async fn export_factor(
     RawQuery(q): RawQuery,
 ) -> Answer {
     no_query(q)?;
-    exported(&app, va, "factor", move |v| v.export_factor(&sid)).await
+    exported(app, va, "factor", move |v| v.export_factor(&sid)).await
 }
 
 async fn export_challenge(
@@ -138,7 +136,7 @@ async fn export_challenge(
     RawQuery(q): RawQuery,
 ) -> Answer {
     no_query(q)?;
-    exported(&app, va, "challenge", move |v| v.export_challenge(&sid)).await
+    exported(app, va, "challenge", move |v| v.export_challenge(&sid)).await
 }
 
 /// Loads a record (`Kind` = entity, factor or challenge; `Record` = its stored form).
@@ -150,15 +148,14 @@ async fn import(State(app): AppState, TwilioPath(va): TwilioPath<String>, FormBo
         return Err(invalid("Kind", "entity, factor or challenge"));
     }
     let now = crate::clock::now();
-    let app2 = app.clone();
-    let (_, view) = in_service(&app, va.clone(), false, move |v| {
+    let (_, view) = in_service(app, va.clone(), false, move |v| {
         Ok(match kind.as_str() {
-            "entity" => entity_view(&app2, &va, &v.import_entity(&record, now)?),
+            "entity" => entity_view(app, &va, &v.import_entity(&record, now)?),
             "factor" => {
                 let factor = v.import_factor(&record, now)?;
-                factor_view(&app2, &va, &factor, factor.view())
+                factor_view(app, &va, &factor, factor.view())
             }
-            _ => challenge_view(&app2, &va, &v.import_challenge(&record, now)?, None, now),
+            _ => challenge_view(app, &va, &v.import_challenge(&record, now)?, None, now),
         })
     })
     .await?;

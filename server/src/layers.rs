@@ -6,7 +6,6 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -78,14 +77,14 @@ pub enum Refusal {
 /// it presents. Each API says what it accepts and how it words a refusal.
 #[derive(Clone)]
 pub struct Guard {
-    app: Arc<App>,
+    app: &'static App,
     accepts: fn(&App, Option<&str>) -> bool,
     refuse: fn(Refusal) -> Response,
 }
 
 impl Guard {
     pub fn layer(
-        app: Arc<App>,
+        app: &'static App,
         accepts: fn(&App, Option<&str>) -> bool,
         refuse: fn(Refusal) -> Response,
     ) -> Wrap<Guard> {
@@ -106,7 +105,7 @@ impl Step for Guard {
             .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |ConnectInfo(peer)| peer.ip());
         let refusal = if let Some(wait) = self.app.failures.blocked(peer) {
             Refusal::Blocked(wait)
-        } else if (self.accepts)(&self.app, request.headers().get(AUTHORIZATION).and_then(|v| v.to_str().ok())) {
+        } else if (self.accepts)(self.app, request.headers().get(AUTHORIZATION).and_then(|v| v.to_str().ok())) {
             return Box::pin(inner.call(request));
         } else {
             self.app.failures.failed(peer);

@@ -52,8 +52,9 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
-    // The store is opened, and finally dropped, outside the async runtime: the PostgreSQL
-    // store's blocking client runs a runtime of its own, which may not be dropped inside another.
+    // The store is opened outside the async runtime: the PostgreSQL store's blocking client runs
+    // a runtime of its own, which may not be made or dropped inside another. The server's state
+    // holds it until the process exits.
     let store: services::Shared = match watchword_store::open(&settings.store) {
         Ok(store) => Arc::new(store),
         Err(e) => {
@@ -72,10 +73,9 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let result = runtime.block_on(serve(settings, store.clone(), &workers));
+    let result = runtime.block_on(serve(settings, store, &workers));
     workers.stop();
     drop(runtime);
-    drop(store);
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
@@ -101,7 +101,10 @@ async fn serve(settings: Settings, store: services::Shared, workers: &serve::Wor
     let local = listener.local_addr().map_err(|e| e.to_string())?;
     let scheme = if tls.is_some() { "https" } else { "http" };
     let public_url = settings.public_url.clone().unwrap_or_else(|| format!("{scheme}://{local}"));
-    let app = Arc::new(app::App::new(&settings, store, public_url.clone()).map_err(|e| e.to_string())?);
+    // Lives as long as the process: requests reach it by a plain reference, so no request
+    // moves a shared reference count between cores.
+    let app: &'static app::App =
+        Box::leak(Box::new(app::App::new(&settings, store, public_url.clone()).map_err(|e| e.to_string())?));
     let router = app::router(app, settings.request_timeout);
     tracing::info!(listen = %local, public_url = %public_url, "watchword serve: listening");
     // The line tests and scripts wait for (with the port, when --listen asked for port 0).

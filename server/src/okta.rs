@@ -3,8 +3,6 @@
 //! catalog, with `Authorization: SSWS <token>` and Okta's error JSON. Okta users are the
 //! identities of one service namespace, `okta`.
 
-use std::sync::Arc;
-
 use axum::extract::{FromRequest, FromRequestParts, Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -228,10 +226,10 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
 }
 
 type Answer = Result<Response, OktaError>;
-type AppState = State<Arc<App>>;
+type AppState = State<&'static App>;
 
 /// The routes under `/api/v1`; other paths there are Okta's `E0000007` (404).
-pub fn routes() -> Router<Arc<App>> {
+pub fn routes() -> Router<&'static App> {
     Router::new()
         .route("/users/{uid}/factors", get(list_factors).post(enroll))
         .route("/users/{uid}/factors/catalog", get(catalog))
@@ -259,7 +257,7 @@ pub fn refusal(refusal: Refusal) -> Response {
 /// Runs an operation of the Okta service where [`crate::app::blocking`] says (its factors are
 /// TOTP factors: nothing is hashed).
 async fn run<T: Send + 'static>(
-    app: &Arc<App>,
+    app: &'static App,
     operation: impl FnOnce(&Verify<Shared>) -> Result<T, OktaError> + Send + 'static,
 ) -> Result<T, OktaError> {
     let outcome = crate::app::blocking(app, false, move |app| {
@@ -357,13 +355,13 @@ async fn enroll(State(app): AppState, OktaPath(uid): OktaPath<String>, JsonBody(
     }
     request.metadata = Some(metadata);
     let now = crate::clock::now();
-    let (factor, secret, qr) = run(&app, move |v| {
+    let (factor, secret, qr) = run(app, move |v| {
         let created = v.create_factor(&uid, request, now)?;
         let qr = created.binding.qr_svg()?;
         Ok((created.factor.clone(), created.binding.secret.clone(), qr))
     })
     .await?;
-    let mut view = factor_view(&app, &factor);
+    let mut view = factor_view(app, &factor);
     let secret = Zeroizing::new(secret);
     let qr = base64::engine::general_purpose::STANDARD.encode(qr.as_bytes());
     view["_embedded"] = json!({
@@ -401,10 +399,10 @@ async fn activate(
 ) -> Answer {
     let code = pass_code(&body)?;
     let now = crate::clock::now();
-    let (factor, verification) = run(&app, move |v| Ok(v.verify_factor(&uid, &fid, &code, now)?)).await?;
+    let (factor, verification) = run(app, move |v| Ok(v.verify_factor(&uid, &fid, &code, now)?)).await?;
     crate::metrics::result("okta_activate", verification.result.as_str());
     accepted(&verification)?;
-    Ok(Json(factor_view(&app, &factor)).into_response())
+    Ok(Json(factor_view(app, &factor)).into_response())
 }
 
 /// Verifies a code of an active factor: a challenge answered at once (it counts against the
@@ -416,7 +414,7 @@ async fn verify(
 ) -> Answer {
     let code = pass_code(&body)?;
     let now = crate::clock::now();
-    let verification = run(&app, move |v| {
+    let verification = run(app, move |v| {
         let (_, verification) = v.create_challenge(&uid, NewChallenge::new(&fid).auth_payload(&code), now)?;
         verification.ok_or(OktaError::Internal)
     })
@@ -427,19 +425,19 @@ async fn verify(
 }
 
 async fn fetch_factor(State(app): AppState, OktaPath((uid, fid)): OktaPath<(String, String)>) -> Answer {
-    let factor = run(&app, move |v| Ok(v.fetch_factor(&uid, &fid)?)).await?;
-    Ok(Json(factor_view(&app, &factor)).into_response())
+    let factor = run(app, move |v| Ok(v.fetch_factor(&uid, &fid)?)).await?;
+    Ok(Json(factor_view(app, &factor)).into_response())
 }
 
 async fn delete_factor(State(app): AppState, OktaPath((uid, fid)): OktaPath<(String, String)>) -> Answer {
     let now = crate::clock::now();
-    run(&app, move |v| Ok(v.delete_factor(&uid, &fid, now)?)).await?;
+    run(app, move |v| Ok(v.delete_factor(&uid, &fid, now)?)).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 /// The user's factors, as Okta lists them: one array (a user has at most `factors_per_entity`).
 async fn list_factors(State(app): AppState, OktaPath(uid): OktaPath<String>) -> Answer {
-    let factors = run(&app, move |v| {
+    let factors = run(app, move |v| {
         let mut all = Vec::new();
         let mut paging = Paging::first(MAX_PAGE_SIZE);
         loop {
@@ -456,14 +454,14 @@ async fn list_factors(State(app): AppState, OktaPath(uid): OktaPath<String>) -> 
         }
     })
     .await?;
-    Ok(Json(Value::Array(factors.iter().map(|f| factor_view(&app, f)).collect())).into_response())
+    Ok(Json(Value::Array(factors.iter().map(|f| factor_view(app, f)).collect())).into_response())
 }
 
 /// What the user may enroll: `token:software:totp` from `OKTA` and `GOOGLE`.
 async fn catalog(State(app): AppState, OktaPath(uid): OktaPath<String>) -> Answer {
     let check = uid.clone();
-    run(&app, move |_| Ok(watchword_core::service::Identity::parse(&check)?)).await?;
-    let enroll = link(format!("{}/factors", user_url(&app, &uid)), &["POST"]);
+    run(app, move |_| Ok(watchword_core::service::Identity::parse(&check)?)).await?;
+    let enroll = link(format!("{}/factors", user_url(app, &uid)), &["POST"]);
     let entry = |provider: &str| {
         json!({
             "factorType": "token:software:totp",

@@ -2,8 +2,6 @@
 //! form-encoded requests and Twilio-shaped JSON answers. Every `url`, `links` and paging URL
 //! starts with the configured public URL, never the request's Host header.
 
-use std::sync::Arc;
-
 use axum::extract::{FromRequest, RawQuery, Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -21,10 +19,10 @@ use crate::form::Form;
 use crate::services::{ServiceChange, ServiceDef};
 
 pub(crate) type Answer = Result<Response, ApiError>;
-pub(crate) type AppState = State<Arc<App>>;
+pub(crate) type AppState = State<&'static App>;
 
 /// The `/v2` routes.
-pub fn routes() -> Router<Arc<App>> {
+pub fn routes() -> Router<&'static App> {
     Router::new()
         .route("/v2/Services", get(list_services).post(create_service))
         .route("/v2/Services/{va}", get(fetch_service).post(update_service).delete(delete_service))
@@ -43,10 +41,10 @@ pub fn routes() -> Router<Arc<App>> {
 /// limit is refused before the handler runs.
 pub struct FormBody(pub Form);
 
-impl FromRequest<Arc<App>> for FormBody {
+impl FromRequest<&'static App> for FormBody {
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, state: &Arc<App>) -> Result<FormBody, ApiError> {
+    async fn from_request(req: Request, state: &&'static App) -> Result<FormBody, ApiError> {
         let form_type =
             req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).and_then(|t| t.split(';').next());
         let form_type = form_type.is_some_and(|t| t.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"));
@@ -323,27 +321,27 @@ fn alg(f: &Form) -> Result<Option<watchword_core::Algorithm>, ApiError> {
 async fn create_service(State(app): AppState, FormBody(f): FormBody) -> Answer {
     let change = service_change(&f)?;
     let now = crate::clock::now();
-    let def = blocking(&app, false, move |app| app.registry.create(change, now)).await?;
-    ok(StatusCode::CREATED, service_view(&app, &def))
+    let def = blocking(app, false, move |app| app.registry.create(change, now)).await?;
+    ok(StatusCode::CREATED, service_view(app, &def))
 }
 
 async fn fetch_service(State(app): AppState, TwilioPath(va): TwilioPath<String>, RawQuery(q): RawQuery) -> Answer {
     no_query(q)?;
-    let def = blocking(&app, false, move |app| app.registry.fetch(&va)).await?;
-    ok(StatusCode::OK, service_view(&app, &def))
+    let def = blocking(app, false, move |app| app.registry.fetch(&va)).await?;
+    ok(StatusCode::OK, service_view(app, &def))
 }
 
 async fn update_service(State(app): AppState, TwilioPath(va): TwilioPath<String>, FormBody(f): FormBody) -> Answer {
     let change = service_change(&f)?;
     let now = crate::clock::now();
-    let def = blocking(&app, false, move |app| app.registry.update(&va, change, now)).await?;
-    ok(StatusCode::OK, service_view(&app, &def))
+    let def = blocking(app, false, move |app| app.registry.update(&va, change, now)).await?;
+    ok(StatusCode::OK, service_view(app, &def))
 }
 
 async fn delete_service(State(app): AppState, TwilioPath(va): TwilioPath<String>, RawQuery(q): RawQuery) -> Answer {
     no_query(q)?;
     let now = crate::clock::now();
-    blocking(&app, false, move |app| app.registry.delete(&va, now)).await?;
+    blocking(app, false, move |app| app.registry.delete(&va, now)).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -352,8 +350,8 @@ async fn list_services(State(app): AppState, RawQuery(q): RawQuery) -> Answer {
     q.only(PAGING, PAGING_EXPECTED)?;
     let at = paging_of(&q)?;
     let paging = at.paging.clone();
-    let page = blocking(&app, false, move |app| app.registry.list(&paging)).await?;
-    let items = page.items.iter().map(|d| service_view(&app, d)).collect();
+    let page = blocking(app, false, move |app| app.registry.list(&paging)).await?;
+    let items = page.items.iter().map(|d| service_view(app, d)).collect();
     let base = format!("{}/v2/Services", app.public_url);
     ok(StatusCode::OK, listing("services", &base, &[], &at, items, page.next_page_token))
 }
@@ -364,8 +362,8 @@ async fn create_entity(State(app): AppState, TwilioPath(va): TwilioPath<String>,
     f.only(&["Identity"], "only Identity")?;
     let identity = f.required("Identity", "8 to 64 dash-separated alphanumeric characters")?.to_string();
     let now = crate::clock::now();
-    let (va, entity) = in_service(&app, va, false, move |v| Ok(v.create_entity(&identity, now)?)).await?;
-    ok(StatusCode::CREATED, entity_view(&app, &va, &entity))
+    let (va, entity) = in_service(app, va, false, move |v| Ok(v.create_entity(&identity, now)?)).await?;
+    ok(StatusCode::CREATED, entity_view(app, &va, &entity))
 }
 
 async fn fetch_entity(
@@ -374,8 +372,8 @@ async fn fetch_entity(
     RawQuery(q): RawQuery,
 ) -> Answer {
     no_query(q)?;
-    let (va, entity) = in_service(&app, va, false, move |v| Ok(v.fetch_entity(&identity)?)).await?;
-    ok(StatusCode::OK, entity_view(&app, &va, &entity))
+    let (va, entity) = in_service(app, va, false, move |v| Ok(v.fetch_entity(&identity)?)).await?;
+    ok(StatusCode::OK, entity_view(app, &va, &entity))
 }
 
 async fn delete_entity(
@@ -385,7 +383,7 @@ async fn delete_entity(
 ) -> Answer {
     no_query(q)?;
     let now = crate::clock::now();
-    in_service(&app, va, false, move |v| Ok(v.delete_entity(&identity, now)?)).await?;
+    in_service(app, va, false, move |v| Ok(v.delete_entity(&identity, now)?)).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -394,9 +392,9 @@ async fn list_entities(State(app): AppState, TwilioPath(va): TwilioPath<String>,
     q.only(PAGING, PAGING_EXPECTED)?;
     let at = paging_of(&q)?;
     let paging = at.paging.clone();
-    let (va, page) = in_service(&app, va, false, move |v| Ok(v.list_entities(&paging)?)).await?;
-    let items = page.items.iter().map(|e| entity_view(&app, &va, e)).collect();
-    let base = format!("{}/Entities", service_url(&app, &va));
+    let (va, page) = in_service(app, va, false, move |v| Ok(v.list_entities(&paging)?)).await?;
+    let items = page.items.iter().map(|e| entity_view(app, &va, e)).collect();
+    let base = format!("{}/Entities", service_url(app, &va));
     ok(StatusCode::OK, listing("entities", &base, &[], &at, items, page.next_page_token))
 }
 
@@ -407,12 +405,18 @@ async fn create_factor(
     TwilioPath((va, identity)): TwilioPath<(String, String)>,
     FormBody(f): FormBody,
 ) -> Answer {
-    new_factor(&app, va, identity, &f, false).await
+    new_factor(app, va, identity, &f, false).await
 }
 
 /// Creates a factor: a TOTP factor, or with `recovery_codes` (the `/watchword/v1` endpoint
 /// only) a set of `Count` recovery codes. The answer alone carries the secret or the codes.
-pub(crate) async fn new_factor(app: &Arc<App>, va: String, identity: String, f: &Form, recovery_codes: bool) -> Answer {
+pub(crate) async fn new_factor(
+    app: &'static App,
+    va: String,
+    identity: String,
+    f: &Form,
+    recovery_codes: bool,
+) -> Answer {
     // `Count` (recovery codes only) last, so that a TOTP factor's fields are the others.
     const FIELDS: &[&str] = &[
         "FriendlyName",
@@ -465,8 +469,8 @@ async fn fetch_factor(
     RawQuery(q): RawQuery,
 ) -> Answer {
     no_query(q)?;
-    let (va, factor) = in_service(&app, va, false, move |v| Ok(v.fetch_factor(&identity, &sid)?)).await?;
-    ok(StatusCode::OK, factor_view(&app, &va, &factor, factor.view()))
+    let (va, factor) = in_service(app, va, false, move |v| Ok(v.fetch_factor(&identity, &sid)?)).await?;
+    ok(StatusCode::OK, factor_view(app, &va, &factor, factor.view()))
 }
 
 /// With `AuthPayload`: enrollment (verifies the factor with its first code; a wrong code is
@@ -500,9 +504,9 @@ async fn update_factor(
         }
         let code = code.to_string();
         let (va, (factor, v)) =
-            in_service(&app, va, may_hash(&code), move |s| Ok(s.verify_factor(&identity, &sid, &code, now)?)).await?;
+            in_service(app, va, may_hash(&code), move |s| Ok(s.verify_factor(&identity, &sid, &code, now)?)).await?;
         crate::metrics::result("verify_factor", v.result.as_str());
-        return ok(StatusCode::OK, factor_view(&app, &va, &factor, factor.answer_view(Some(&v), None)));
+        return ok(StatusCode::OK, factor_view(app, &va, &factor, factor.answer_view(Some(&v), None)));
     }
     let update = FactorUpdate {
         friendly_name: f.get("FriendlyName")?.map(str::to_string),
@@ -513,9 +517,8 @@ async fn update_factor(
         metadata: f.get("Metadata")?.map(|m| string_map(m, "metadata")).transpose()?,
         ..FactorUpdate::default()
     };
-    let (va, factor) =
-        in_service(&app, va, false, move |s| Ok(s.update_factor(&identity, &sid, &update, now)?)).await?;
-    ok(StatusCode::OK, factor_view(&app, &va, &factor, factor.view()))
+    let (va, factor) = in_service(app, va, false, move |s| Ok(s.update_factor(&identity, &sid, &update, now)?)).await?;
+    ok(StatusCode::OK, factor_view(app, &va, &factor, factor.view()))
 }
 
 async fn delete_factor(
@@ -525,7 +528,7 @@ async fn delete_factor(
 ) -> Answer {
     no_query(q)?;
     let now = crate::clock::now();
-    in_service(&app, va, false, move |v| Ok(v.delete_factor(&identity, &sid, now)?)).await?;
+    in_service(app, va, false, move |v| Ok(v.delete_factor(&identity, &sid, now)?)).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -539,9 +542,9 @@ async fn list_factors(
     let at = paging_of(&q)?;
     let paging = at.paging.clone();
     let id = identity.clone();
-    let (va, page) = in_service(&app, va, false, move |v| Ok(v.list_factors(&id, &paging)?)).await?;
-    let items = page.items.iter().map(|f| factor_view(&app, &va, f, f.view())).collect();
-    let base = format!("{}/Factors", entity_url(&app, &va, &identity));
+    let (va, page) = in_service(app, va, false, move |v| Ok(v.list_factors(&id, &paging)?)).await?;
+    let items = page.items.iter().map(|f| factor_view(app, &va, f, f.view())).collect();
+    let base = format!("{}/Factors", entity_url(app, &va, &identity));
     ok(StatusCode::OK, listing("factors", &base, &[], &at, items, page.next_page_token))
 }
 
@@ -596,11 +599,11 @@ async fn create_challenge(
     let now = crate::clock::now();
     let hashing = request.auth_payload.as_deref().is_some_and(may_hash);
     let (va, (challenge, v)) =
-        in_service(&app, va, hashing, move |s| Ok(s.create_challenge(&identity, request, now)?)).await?;
+        in_service(app, va, hashing, move |s| Ok(s.create_challenge(&identity, request, now)?)).await?;
     if let Some(v) = &v {
         crate::metrics::result("create_challenge", v.result.as_str());
     }
-    answer(StatusCode::CREATED, &twilio_challenge(&app, &va, &challenge, v.as_ref(), now))
+    answer(StatusCode::CREATED, &twilio_challenge(app, &va, &challenge, v.as_ref(), now))
 }
 
 async fn fetch_challenge(
@@ -610,8 +613,8 @@ async fn fetch_challenge(
 ) -> Answer {
     no_query(q)?;
     let now = crate::clock::now();
-    let (va, challenge) = in_service(&app, va, false, move |v| Ok(v.fetch_challenge(&identity, &sid)?)).await?;
-    answer(StatusCode::OK, &twilio_challenge(&app, &va, &challenge, None, now))
+    let (va, challenge) = in_service(app, va, false, move |v| Ok(v.fetch_challenge(&identity, &sid)?)).await?;
+    answer(StatusCode::OK, &twilio_challenge(app, &va, &challenge, None, now))
 }
 
 async fn update_challenge(
@@ -623,12 +626,12 @@ async fn update_challenge(
     let code = f.required("AuthPayload", "the code from the authenticator app")?.to_string();
     let metadata = f.get("Metadata")?.map(|m| string_map(m, "metadata")).transpose()?;
     let now = crate::clock::now();
-    let (va, (challenge, v)) = in_service(&app, va, may_hash(&code), move |s| {
+    let (va, (challenge, v)) = in_service(app, va, may_hash(&code), move |s| {
         Ok(s.update_challenge(&identity, &sid, &code, metadata.as_ref(), now)?)
     })
     .await?;
     crate::metrics::result("update_challenge", v.result.as_str());
-    answer(StatusCode::OK, &twilio_challenge(&app, &va, &challenge, Some(&v), now))
+    answer(StatusCode::OK, &twilio_challenge(app, &va, &challenge, Some(&v), now))
 }
 
 async fn list_challenges(
@@ -671,12 +674,12 @@ async fn list_challenges(
     let paging = at.paging.clone();
     let now = crate::clock::now();
     let id = identity.clone();
-    let (va, page) = in_service(&app, va, false, move |v| {
+    let (va, page) = in_service(app, va, false, move |v| {
         Ok(v.list_challenges(&id, factor_sid.as_deref(), status, order, &paging, now)?)
     })
     .await?;
-    let items = page.items.iter().map(|c| challenge_view(&app, &va, c, None, now)).collect();
-    let base = format!("{}/Challenges", entity_url(&app, &va, &identity));
+    let items = page.items.iter().map(|c| challenge_view(app, &va, c, None, now)).collect();
+    let base = format!("{}/Challenges", entity_url(app, &va, &identity));
     ok(StatusCode::OK, listing("challenges", &base, &filters, &at, items, page.next_page_token))
 }
 
@@ -684,7 +687,7 @@ async fn list_challenges(
 /// where [`blocking`] says (`hashing`: it may hash recovery codes); answers the service's sid
 /// with the result.
 pub(crate) async fn in_service<T: Send + 'static>(
-    app: &Arc<App>,
+    app: &'static App,
     va: String,
     hashing: bool,
     operation: impl FnOnce(&watchword_core::service::Verify<crate::services::Shared>) -> Result<T, ApiError>
