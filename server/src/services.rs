@@ -6,8 +6,10 @@
 //! `Totp.Skew`), versioned, compare-and-set, sealed under the service keys and listed by the
 //! stores' `scan` like every other record.
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use rand_core::{OsRng, RngCore};
 use watchword_core::service::{Page, Paging, ServiceConfig, ServiceDefinition, Verify};
@@ -52,8 +54,18 @@ impl ServiceDef {
     }
 }
 
-/// At most this many services' operations are kept ready between requests.
-const CACHED_SERVICES: usize = 10_000;
+/// At most this many services' operations are kept ready between requests, by each thread.
+const CACHED_SERVICES: usize = 1_000;
+
+/// Tells registries apart in [`READY`].
+static NEXT_REGISTRY: AtomicU64 = AtomicU64::new(1);
+
+thread_local! {
+    /// The services each thread read lately, by registry and sid, each with the version of the
+    /// definition it was made from. A thread makes its own, so that reusing one moves no
+    /// reference count between cores.
+    static READY: RefCell<HashMap<u64, HashMap<String, Arc<ServiceDef>>>> = RefCell::new(HashMap::new());
+}
 
 /// What a create or update sets (`None`: keep, or the default on create).
 #[derive(Debug, Default)]
@@ -110,9 +122,9 @@ pub struct Registry {
     verify: Verify<Shared>,
     template: ServiceConfig,
     store: Shared,
-    /// The services read lately, each with the version of the definition it was made from:
-    /// a request reads the definition's version anew and reuses its service while it holds.
-    ready: Mutex<HashMap<String, Arc<ServiceDef>>>,
+    /// This registry's services in [`READY`]: a request reads the definition's version anew
+    /// and reuses its service while it holds.
+    id: u64,
 }
 
 impl Registry {
@@ -123,12 +135,36 @@ impl Registry {
         config.secret_keys = template.secret_keys.clone();
         config.accept_plaintext_records = template.accept_plaintext_records;
         config.validate()?;
-        let ready = Mutex::new(HashMap::new());
-        Ok(Registry { verify: Verify::new(config, store.clone()), template, store, ready })
+        let id = NEXT_REGISTRY.fetch_add(1, Ordering::Relaxed);
+        Ok(Registry { verify: Verify::new(config, store.clone()), template, store, id })
     }
 
-    fn ready(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<ServiceDef>>> {
-        self.ready.lock().unwrap_or_else(|p| p.into_inner())
+    /// This thread's service `sid` when it was made from the definition's `version`.
+    fn ready(&self, sid: &str, version: u64) -> Option<Arc<ServiceDef>> {
+        let found = READY.try_with(|ready| {
+            let ready = ready.try_borrow().ok()?;
+            ready.get(&self.id)?.get(sid).filter(|def| version != 0 && def.version == version).cloned()
+        });
+        found.ok().flatten()
+    }
+
+    /// Keeps `def` ready on this thread (`None`: forgets the service `sid`).
+    fn keep(&self, sid: &str, def: Option<&Arc<ServiceDef>>) {
+        let _ = READY.try_with(|ready| {
+            let Ok(mut ready) = ready.try_borrow_mut() else { return };
+            let mine = ready.entry(self.id).or_default();
+            match def {
+                Some(def) => {
+                    if mine.len() >= CACHED_SERVICES {
+                        mine.clear();
+                    }
+                    mine.insert(sid.to_string(), def.clone());
+                }
+                None => {
+                    mine.remove(sid);
+                }
+            }
+        });
     }
 
     fn def_of(&self, definition: &ServiceDefinition) -> Result<ServiceDef, Error> {
@@ -180,19 +216,15 @@ impl Registry {
         }
         // The version alone says whether the service read before still holds.
         let version = self.verify.definition_version(sid)?;
-        if let Some(def) = self.ready().get(sid).filter(|d| version != 0 && d.version == version) {
-            return Ok(def.clone());
+        if let Some(def) = self.ready(sid, version) {
+            return Ok(def);
         }
         let Some(definition) = self.verify.fetch_definition(sid)? else {
-            self.ready().remove(sid);
+            self.keep(sid, None);
             return Err(ApiError::NotFound);
         };
         let def = Arc::new(self.def_of(&definition)?);
-        let mut ready = self.ready();
-        if ready.len() >= CACHED_SERVICES {
-            ready.clear();
-        }
-        ready.insert(sid.to_string(), def.clone());
+        self.keep(sid, Some(&def));
         Ok(def)
     }
 
@@ -218,7 +250,7 @@ impl Registry {
         let def = self.fetch(sid)?;
         let verify = def.verify();
         self.verify.delete_definition(sid)?;
-        self.ready().remove(sid);
+        self.keep(sid, None);
         loop {
             let page = verify.list_entities(&Paging::first(500))?;
             if page.items.is_empty() {
