@@ -190,6 +190,22 @@ impl<'w, 'a> ser::Serializer for &'w mut Writer<'a> {
         write_str(self.out, v);
         Ok(())
     }
+    /// Written in place rather than into a `String` first (a text with something to escape is
+    /// written again, escaped).
+    fn collect_str<T: fmt::Display + ?Sized>(self, value: &T) -> Result<(), Error> {
+        use std::io::Write as _;
+        let start = self.out.len();
+        self.out.push(b'"');
+        write!(self.out, "{value}").map_err(|e| Error(e.to_string()))?;
+        if needs_escapes(&self.out[start + 1..]) {
+            let text = String::from_utf8(self.out.split_off(start + 1)).map_err(|e| Error(e.to_string()))?;
+            self.out.truncate(start);
+            write_str(self.out, &text);
+        } else {
+            self.out.push(b'"');
+        }
+        Ok(())
+    }
     fn serialize_bytes(self, v: &[u8]) -> Result<(), Error> {
         let mut seq = self.open(b"[", b"]", Some(v.len()));
         for b in v {
@@ -529,9 +545,23 @@ mod tests {
             "\"",
             "ends with an escape\n",
         ];
+        /// A value serialized with `collect_str`, from its `Display`.
+        struct Shown<'a>(&'a str);
+        impl std::fmt::Display for Shown<'_> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "<{}>", self.0)
+            }
+        }
+        impl Serialize for Shown<'_> {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.collect_str(self)
+            }
+        }
         for s in strings {
             same(s);
             same(&json!({ s: s }));
+            same(&Shown(s));
+            same(&[Shown(s), Shown(s)]);
         }
         same(&json!(null));
         same(&json!([1, -2, 3.5, 1e300, -0.0, 1.0, 0.1, u64::MAX, i64::MIN, true, false, {}, [], {"a": []}]));

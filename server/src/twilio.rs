@@ -150,20 +150,57 @@ pub(crate) fn factor_view(app: &App, va: &str, factor: &Factor, view: Value) -> 
 }
 
 /// A challenge as the API answers it: core's view with the account, the service, its URL and
-/// links, serialized straight to the answer's JSON.
-#[derive(serde::Serialize)]
+/// links, serialized straight to the answer's JSON (the URLs too: they are written, not built).
 pub(crate) struct TwilioChallenge<'a> {
-    #[serde(flatten)]
     view: ChallengeView<'a>,
     account_sid: &'a str,
-    service_sid: &'a str,
-    links: ChallengeLinks,
-    url: String,
+    url: ChallengeUrl<'a>,
+}
+
+impl serde::Serialize for TwilioChallenge<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut out = serializer.serialize_struct("TwilioChallenge", self.view.field_count() + 4)?;
+        self.view.serialize_fields(&mut out)?;
+        out.serialize_field("account_sid", self.account_sid)?;
+        out.serialize_field("service_sid", self.url.va)?;
+        out.serialize_field(
+            "links",
+            &ChallengeLinks { notifications: ChallengeUrl { notifications: true, ..self.url } },
+        )?;
+        out.serialize_field("url", &self.url)?;
+        out.end()
+    }
 }
 
 #[derive(serde::Serialize)]
-struct ChallengeLinks {
-    notifications: String,
+struct ChallengeLinks<'a> {
+    notifications: ChallengeUrl<'a>,
+}
+
+/// `{public URL}/v2/Services/{va}/Entities/{identity}/Challenges/{sid}`, or its
+/// `/Notifications` link.
+#[derive(Clone, Copy)]
+struct ChallengeUrl<'a> {
+    base: &'a str,
+    va: &'a str,
+    identity: &'a str,
+    sid: &'a str,
+    notifications: bool,
+}
+
+impl std::fmt::Display for ChallengeUrl<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ChallengeUrl { base, va, identity, sid, notifications } = *self;
+        let links = if notifications { "/Notifications" } else { "" };
+        write!(f, "{base}/v2/Services/{va}/Entities/{identity}/Challenges/{sid}{links}")
+    }
+}
+
+impl serde::Serialize for ChallengeUrl<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
 }
 
 pub(crate) fn twilio_challenge<'a>(
@@ -173,18 +210,16 @@ pub(crate) fn twilio_challenge<'a>(
     verification: Option<&Verification>,
     now: u64,
 ) -> TwilioChallenge<'a> {
-    let mut url = entity_url(app, va, challenge.identity.as_str());
-    url.push_str("/Challenges/");
-    url.push_str(challenge.sid.as_str());
-    let mut notifications = String::with_capacity(url.len() + 14);
-    notifications.push_str(&url);
-    notifications.push_str("/Notifications");
     TwilioChallenge {
         view: challenge.typed_view(verification, now),
         account_sid: &app.account_sid,
-        service_sid: va,
-        links: ChallengeLinks { notifications },
-        url,
+        url: ChallengeUrl {
+            base: &app.public_url,
+            va,
+            identity: challenge.identity.as_str(),
+            sid: challenge.sid.as_str(),
+            notifications: false,
+        },
     }
 }
 
@@ -699,4 +734,54 @@ pub(crate) async fn in_service<T: Send + 'static>(
         Ok((va, operation(def.verify())?))
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use rand_core::OsRng;
+    use watchword_core::service::{NewFactor, ServiceConfig, VerificationResult};
+
+    use super::*;
+
+    #[test]
+    fn a_challenge_answer_is_what_serde_json_writes_with_its_urls_written_in_place() {
+        let config = ServiceConfig::new("Acme").unwrap();
+        let now = 1_800_000_000;
+        let entity = Entity::new("ff483d1f-f591-898a", [1; 16], now).unwrap();
+        let factor = Factor::create(&config, &entity, &NewFactor::new("phone"), &mut OsRng, now).unwrap();
+        let challenge =
+            Challenge::create(&config, &factor, &NewChallenge::new(factor.sid.as_str()), [2; 16], now).unwrap();
+        let va = "VA0123456789abcdef0123456789abcdef";
+        let approved = Verification { result: VerificationResult::Approved, offset: Some(-1) };
+        for (verification, keys) in [(None, 18), (Some(&approved), 20)] {
+            let answer = TwilioChallenge {
+                view: challenge.typed_view(verification, now),
+                account_sid: "AC0123456789abcdef0123456789abcdef",
+                url: ChallengeUrl {
+                    base: "https://verify.example.com",
+                    va,
+                    identity: challenge.identity.as_str(),
+                    sid: challenge.sid.as_str(),
+                    notifications: false,
+                },
+            };
+            let mut ours = Vec::new();
+            crate::json::write(&mut ours, &answer).unwrap();
+            assert_eq!(String::from_utf8(ours.clone()).unwrap(), serde_json::to_string(&answer).unwrap());
+            let url = format!(
+                "https://verify.example.com/v2/Services/{va}/Entities/ff483d1f-f591-898a/Challenges/{}",
+                challenge.sid
+            );
+            let text = String::from_utf8(ours).unwrap();
+            assert!(text.starts_with(&format!("{{\"sid\":\"{}\",", challenge.sid)), "{text}");
+            let tail = format!(
+                ",\"account_sid\":\"AC0123456789abcdef0123456789abcdef\",\"service_sid\":\"{va}\",\
+                 \"links\":{{\"notifications\":\"{url}/Notifications\"}},\"url\":\"{url}\"}}"
+            );
+            assert!(text.ends_with(&tail), "{text}");
+            let value: Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(value.as_object().map(|o| o.len()), Some(keys));
+            assert_eq!(value.get("result").and_then(Value::as_str), verification.map(|_| "approved"));
+        }
+    }
 }

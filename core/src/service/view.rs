@@ -94,7 +94,7 @@ impl Factor {
 /// A challenge's public view as read at a time, borrowing from the challenge: it serializes
 /// straight to its JSON form (what [`Challenge::view`] and [`Challenge::answer_view`] answer as
 /// values), for surfaces that write the JSON out without building it first.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone)]
 pub struct ChallengeView<'a> {
     sid: &'a super::Sid,
     entity_sid: &'a super::Sid,
@@ -110,15 +110,58 @@ pub struct ChallengeView<'a> {
     details: &'a Option<super::Details>,
     hidden_details: &'a Option<super::Metadata>,
     metadata: &'a Option<super::Metadata>,
-    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    /// `result` and `result_offset`, in the view of an operation that checked a code.
     verification: Option<ResultView>,
 }
 
-/// `result` and `result_offset`, in the view of an operation that checked a code.
-#[derive(Debug, Clone, Copy, serde::Serialize)]
+#[derive(Debug, Clone, Copy)]
 struct ResultView {
     result: &'static str,
     result_offset: Option<i64>,
+}
+
+impl ChallengeView<'_> {
+    /// How many fields [`ChallengeView::serialize_fields`] writes.
+    pub fn field_count(&self) -> usize {
+        if self.verification.is_some() {
+            16
+        } else {
+            14
+        }
+    }
+
+    /// Writes the view's fields, in their order, into a struct being serialized: the view's
+    /// own JSON object, or a surface's answer that adds its fields after them.
+    pub fn serialize_fields<S: serde::ser::SerializeStruct>(&self, out: &mut S) -> Result<(), S::Error> {
+        out.serialize_field("sid", self.sid)?;
+        out.serialize_field("entity_sid", self.entity_sid)?;
+        out.serialize_field("identity", self.identity)?;
+        out.serialize_field("factor_sid", self.factor_sid)?;
+        out.serialize_field("status", self.status)?;
+        out.serialize_field("responded_reason", self.responded_reason)?;
+        out.serialize_field("factor_type", self.factor_type)?;
+        out.serialize_field("date_created", &self.date_created)?;
+        out.serialize_field("date_updated", &self.date_updated)?;
+        out.serialize_field("date_responded", &self.date_responded)?;
+        out.serialize_field("expiration_date", &self.expiration_date)?;
+        out.serialize_field("details", self.details)?;
+        out.serialize_field("hidden_details", self.hidden_details)?;
+        out.serialize_field("metadata", self.metadata)?;
+        if let Some(v) = &self.verification {
+            out.serialize_field("result", v.result)?;
+            out.serialize_field("result_offset", &v.result_offset)?;
+        }
+        Ok(())
+    }
+}
+
+impl serde::Serialize for ChallengeView<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut out = serializer.serialize_struct("ChallengeView", self.field_count())?;
+        self.serialize_fields(&mut out)?;
+        out.end()
+    }
 }
 
 impl Challenge {
