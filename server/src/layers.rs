@@ -1,6 +1,7 @@
-//! The layers of the server's own that requests pass: authentication and metrics. They are
-//! plain services, so that a request costs no clone of the routes behind them (a middleware
-//! written as an async function holds, and so clones, the whole stack below it on every call).
+//! The layers of the server's own that requests pass: authentication, and the request timeout,
+//! metrics and request logs. They are plain services, so that a request costs no clone of the
+//! routes behind them (a middleware written as an async function holds, and so clones, the
+//! whole stack below it on every call).
 
 use std::convert::Infallible;
 use std::future::Future;
