@@ -9,7 +9,7 @@ use axum::routing::get;
 use axum::Router;
 use base64::Engine;
 use subtle::ConstantTimeEq;
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::Zeroizing;
 
 use crate::error::ApiError;
 use crate::layers::{Guard, Refusal, Track, Wrap};
@@ -24,12 +24,10 @@ pub struct App {
     pub public_url: String,
     /// The account SID answers carry (and clients authenticate with).
     pub account_sid: String,
-    auth_token: Zeroizing<String>,
-    api_key: Option<(String, Zeroizing<String>)>,
-    /// The `Authorization` headers the credentials above make as clients write them
-    /// (`Basic ` and the standard Base64 of `user:password`): one of them is recognized
-    /// without decoding it.
-    basic: Vec<Zeroizing<Vec<u8>>>,
+    /// The Basic credentials accepted, as clients send them: the standard Base64 of
+    /// `account_sid:auth_token`, and of `api_key:secret` when an API key is configured.
+    /// Base64 spells given bytes one way only, so comparing the texts compares the credentials.
+    credentials: Vec<Zeroizing<String>>,
     /// The Okta API, when a token is configured.
     pub okta: Option<crate::okta::Okta>,
     /// Failed authentications by client address.
@@ -45,16 +43,15 @@ impl App {
     pub fn new(settings: &Settings, store: Shared, public_url: String) -> Result<App, watchword_core::Error> {
         // Only the memory store keeps its records in this process: the others do I/O.
         let store_waits = !store.keeps_typed_records();
-        let basic = std::iter::once((&settings.twilio_account_sid, &settings.twilio_auth_token))
+        let credentials = std::iter::once((&settings.twilio_account_sid, &settings.twilio_auth_token))
             .chain(settings.twilio_api_key.as_ref().map(|(k, s)| (k, s)))
             .map(|(user, password)| {
                 let plain = Zeroizing::new(format!("{user}:{password}"));
-                let encoded = Zeroizing::new(base64::engine::general_purpose::STANDARD.encode(plain.as_bytes()));
-                Zeroizing::new([b"Basic ".as_slice(), encoded.as_bytes()].concat())
+                Zeroizing::new(base64::engine::general_purpose::STANDARD.encode(plain.as_bytes()))
             })
             .collect();
         Ok(App {
-            basic,
+            credentials,
             okta: match &settings.okta_api_token {
                 Some(token) => {
                     Some(crate::okta::Okta::new(store.clone(), &settings.template, &settings.okta_issuer, token)?)
@@ -67,8 +64,6 @@ impl App {
             body_limit: settings.body_limit,
             public_url,
             account_sid: settings.twilio_account_sid.clone(),
-            auth_token: Zeroizing::new(settings.twilio_auth_token.clone()),
-            api_key: settings.twilio_api_key.as_ref().map(|(k, s)| (k.clone(), Zeroizing::new(s.clone()))),
         })
     }
 
@@ -76,37 +71,14 @@ impl App {
     /// the API key and its secret. Every comparison runs in constant time, whatever the others
     /// found.
     fn authorized(&self, header: Option<&str>) -> bool {
-        let Some(header) = header else { return false };
-        let written_as_expected =
-            self.basic.iter().fold(subtle::Choice::from(0), |found, basic| found | header.as_bytes().ct_eq(basic));
-        if bool::from(written_as_expected) {
-            return true;
-        }
-        let Some(encoded) = header.strip_prefix("Basic ") else {
+        let Some(encoded) = header.and_then(|h| h.strip_prefix("Basic ")).map(str::trim) else {
             return false;
         };
-        // Decoded on the stack (credentials longer than the buffer are no one's), and what the
-        // decoder wrote wiped after.
-        let mut buffer = [0u8; 512];
-        let written = base64::engine::general_purpose::STANDARD.decode_slice(encoded.trim(), &mut buffer[..]).ok();
-        let matched = written.is_some_and(|length| self.credentials_match(&buffer[..length]));
-        let wipe = written.unwrap_or(buffer.len());
-        buffer[..wipe].zeroize();
-        matched
-    }
-
-    /// Whether decoded Basic credentials (`user:password`) are the account's or the API key's.
-    fn credentials_match(&self, decoded: &[u8]) -> bool {
-        let Some(colon) = decoded.iter().position(|b| *b == b':') else {
-            return false;
-        };
-        let (user, password) = (&decoded[..colon], &decoded[colon + 1..]);
-        let account = user.ct_eq(self.account_sid.as_bytes()) & password.ct_eq(self.auth_token.as_bytes());
-        let key = match &self.api_key {
-            Some((sid, secret)) => user.ct_eq(sid.as_bytes()) & password.ct_eq(secret.as_bytes()),
-            None => subtle::Choice::from(0),
-        };
-        bool::from(account | key)
+        let found = self
+            .credentials
+            .iter()
+            .fold(subtle::Choice::from(0), |found, expected| found | encoded.as_bytes().ct_eq(expected.as_bytes()));
+        bool::from(found)
     }
 }
 

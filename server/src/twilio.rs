@@ -95,20 +95,60 @@ fn extend(mut view: Value, extra: Value) -> Value {
 
 // ----- URLs and views -----
 
+/// `{public URL}/v2/Services/{va}`, the base of every URL of a service.
+#[derive(Clone, Copy)]
+struct ServiceUrl<'a> {
+    base: &'a str,
+    va: &'a str,
+}
+
+/// `{service URL}/Entities/{identity}`.
+#[derive(Clone, Copy)]
+struct EntityUrl<'a> {
+    service: ServiceUrl<'a>,
+    identity: &'a str,
+}
+
+/// `{entity URL}/Challenges/{sid}`, or its `/Notifications` link.
+#[derive(Clone, Copy)]
+struct ChallengeUrl<'a> {
+    entity: EntityUrl<'a>,
+    sid: &'a str,
+    notifications: bool,
+}
+
+impl std::fmt::Display for ServiceUrl<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/v2/Services/{}", self.base, self.va)
+    }
+}
+
+impl std::fmt::Display for EntityUrl<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/Entities/{}", self.service, self.identity)
+    }
+}
+
+impl std::fmt::Display for ChallengeUrl<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let links = if self.notifications { "/Notifications" } else { "" };
+        write!(f, "{}/Challenges/{}{links}", self.entity, self.sid)
+    }
+}
+
+/// Written into an answer without being built first.
+impl serde::Serialize for ChallengeUrl<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
 fn service_url(app: &App, va: &str) -> String {
-    // Room for the longest path under it (an entity's challenge's links).
-    let mut url = String::with_capacity(app.public_url.len() + va.len() + 160);
-    url.push_str(&app.public_url);
-    url.push_str("/v2/Services/");
-    url.push_str(va);
-    url
+    ServiceUrl { base: &app.public_url, va }.to_string()
 }
 
 fn entity_url(app: &App, va: &str, identity: &str) -> String {
-    let mut url = service_url(app, va);
-    url.push_str("/Entities/");
-    url.push_str(identity);
-    url
+    EntityUrl { service: ServiceUrl { base: &app.public_url, va }, identity }.to_string()
 }
 
 fn service_view(app: &App, def: &ServiceDef) -> Value {
@@ -163,7 +203,7 @@ impl serde::Serialize for TwilioChallenge<'_> {
         let mut out = serializer.serialize_struct("TwilioChallenge", self.view.field_count() + 4)?;
         self.view.serialize_fields(&mut out)?;
         out.serialize_field("account_sid", self.account_sid)?;
-        out.serialize_field("service_sid", self.url.va)?;
+        out.serialize_field("service_sid", self.url.entity.service.va)?;
         out.serialize_field(
             "links",
             &ChallengeLinks { notifications: ChallengeUrl { notifications: true, ..self.url } },
@@ -178,31 +218,6 @@ struct ChallengeLinks<'a> {
     notifications: ChallengeUrl<'a>,
 }
 
-/// `{public URL}/v2/Services/{va}/Entities/{identity}/Challenges/{sid}`, or its
-/// `/Notifications` link.
-#[derive(Clone, Copy)]
-struct ChallengeUrl<'a> {
-    base: &'a str,
-    va: &'a str,
-    identity: &'a str,
-    sid: &'a str,
-    notifications: bool,
-}
-
-impl std::fmt::Display for ChallengeUrl<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let ChallengeUrl { base, va, identity, sid, notifications } = *self;
-        let links = if notifications { "/Notifications" } else { "" };
-        write!(f, "{base}/v2/Services/{va}/Entities/{identity}/Challenges/{sid}{links}")
-    }
-}
-
-impl serde::Serialize for ChallengeUrl<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
-    }
-}
-
 pub(crate) fn twilio_challenge<'a>(
     app: &'a App,
     va: &'a str,
@@ -214,9 +229,10 @@ pub(crate) fn twilio_challenge<'a>(
         view: challenge.typed_view(verification, now),
         account_sid: &app.account_sid,
         url: ChallengeUrl {
-            base: &app.public_url,
-            va,
-            identity: challenge.identity.as_str(),
+            entity: EntityUrl {
+                service: ServiceUrl { base: &app.public_url, va },
+                identity: challenge.identity.as_str(),
+            },
             sid: challenge.sid.as_str(),
             notifications: false,
         },
@@ -758,9 +774,10 @@ mod tests {
                 view: challenge.typed_view(verification, now),
                 account_sid: "AC0123456789abcdef0123456789abcdef",
                 url: ChallengeUrl {
-                    base: "https://verify.example.com",
-                    va,
-                    identity: challenge.identity.as_str(),
+                    entity: EntityUrl {
+                        service: ServiceUrl { base: "https://verify.example.com", va },
+                        identity: challenge.identity.as_str(),
+                    },
                     sid: challenge.sid.as_str(),
                     notifications: false,
                 },

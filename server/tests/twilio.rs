@@ -469,9 +469,7 @@ fn basic() -> String {
 fn a_slow_client_is_cut_off_after_the_header_timeout() {
     use std::io::{Read, Write};
     let server = Server::start("memory:", &["--header-timeout", "1"], &[]);
-    let address = server.base.trim_start_matches("http://").to_string();
-    let mut stream = std::net::TcpStream::connect(&address).unwrap();
-    stream.set_read_timeout(Some(std::time::Duration::from_secs(10))).unwrap();
+    let mut stream = server.connect();
     stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n").unwrap();
     let started = std::time::Instant::now();
     let mut answer = Vec::new();
@@ -489,9 +487,7 @@ fn a_slow_client_is_cut_off_after_the_header_timeout() {
 fn a_request_whose_body_does_not_arrive_is_answered_408_after_the_request_timeout() {
     use std::io::{Read, Write};
     let server = Server::start("memory:", &["--request-timeout", "1"], &[]);
-    let address = server.base.trim_start_matches("http://").to_string();
-    let mut stream = std::net::TcpStream::connect(&address).unwrap();
-    stream.set_read_timeout(Some(std::time::Duration::from_secs(10))).unwrap();
+    let mut stream = server.connect();
     let head = format!(
         "POST /v2/Services HTTP/1.1\r\nHost: x\r\nAuthorization: Basic {}\r\n\
          Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nFriendlyName=",
@@ -553,9 +549,7 @@ fn each_request_is_logged_by_its_route_template_and_no_value_of_it() {
 fn shutdown_finishes_the_request_in_flight() {
     use std::io::{Read, Write};
     let server = Server::start("memory:", &[], &[]);
-    let address = server.base.trim_start_matches("http://").to_string();
-    let mut stream = std::net::TcpStream::connect(&address).unwrap();
-    stream.set_read_timeout(Some(std::time::Duration::from_secs(10))).unwrap();
+    let mut stream = server.connect();
     let body = "FriendlyName=Acme";
     let head = format!(
         "POST /v2/Services HTTP/1.1\r\nHost: x\r\nAuthorization: Basic {}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",

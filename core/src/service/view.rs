@@ -234,3 +234,26 @@ impl Challenge {
         serde_json::to_value(self.typed_view(verification, now)).unwrap_or(Value::Null)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Entity, Factor, NewChallenge, NewFactor, ServiceConfig, Verification, VerificationResult};
+    use super::*;
+    use rand_core::SeedableRng;
+
+    #[test]
+    fn a_challenge_view_counts_the_fields_it_writes() {
+        let config = ServiceConfig::new("Acme").unwrap();
+        let entity = Entity::new("user-0001", [1; 16], 0).unwrap();
+        let mut rng = rand_chacha::ChaCha20Rng::from_seed([3; 32]);
+        let factor = Factor::create(&config, &entity, &NewFactor::new("phone"), &mut rng, 0).unwrap();
+        let challenge =
+            Challenge::create(&config, &factor, &NewChallenge::new(factor.sid.as_str()), [2; 16], 0).unwrap();
+        let approved = Verification { result: VerificationResult::Approved, offset: Some(0) };
+        for verification in [None, Some(&approved)] {
+            let view = challenge.typed_view(verification, 0);
+            let written = serde_json::to_value(&view).unwrap();
+            assert_eq!(written.as_object().map(|o| o.len()), Some(view.field_count()), "{written}");
+        }
+    }
+}

@@ -78,6 +78,14 @@ impl Server {
         status
     }
 
+    /// A plain TCP connection to the server, for requests written by hand (reads give up
+    /// after 10 s).
+    pub fn connect(&self) -> std::net::TcpStream {
+        let stream = std::net::TcpStream::connect(self.base.trim_start_matches("http://")).unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        stream
+    }
+
     /// The server's process id.
     pub fn pid(&self) -> u32 {
         self.child.id()
