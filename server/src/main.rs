@@ -52,6 +52,7 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
+    serve::small_pages();
     // The store is opened outside the async runtime: the PostgreSQL store's blocking client runs
     // a runtime of its own, which may not be made or dropped inside another. The server's state
     // holds it until the process exits.

@@ -358,6 +358,18 @@ fn health_needs_no_credentials() {
     assert_eq!((status, body), (200, Value::String("ok\n".into())));
 }
 
+/// The server runs on 4 KiB pages: its process has transparent huge pages turned off
+/// (`serve::small_pages`), as the kernel reports in the process's status.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_server_turns_transparent_huge_pages_off() {
+    let server = Server::start("memory:", &[], &[]);
+    let status = std::fs::read_to_string(format!("/proc/{}/status", server.pid())).unwrap();
+    let line = status.lines().find(|l| l.starts_with("THP_enabled:")).expect("the kernel reports THP_enabled");
+    assert_eq!(line.split_whitespace().nth(1), Some("0"), "{line}");
+    assert_eq!(server.request("GET", "/healthz", &[], None).0, 200);
+}
+
 /// Builds without the `test-clock` feature (release builds) have no way to move the clock.
 #[cfg(not(feature = "test-clock"))]
 #[test]
