@@ -180,7 +180,8 @@ fn display(code: &[u8; RECOVERY_CODE_CHARS]) -> String {
 /// assert_eq!(normalize_recovery_code("abcde-fgu23"), None); // no `u` in the alphabet
 /// ```
 pub fn normalize_recovery_code(answer: &str) -> Option<Zeroizing<[u8; RECOVERY_CODE_CHARS]>> {
-    if answer.len() > MAX_ANSWER_BYTES {
+    // Every character of a code takes at least one byte: a shorter answer (a TOTP code) is none.
+    if !(RECOVERY_CODE_CHARS..=MAX_ANSWER_BYTES).contains(&answer.len()) {
         return None;
     }
     let mut out = Zeroizing::new([0u8; RECOVERY_CODE_CHARS]);
@@ -273,7 +274,7 @@ pub(crate) mod tests {
         for spelling in ["01234-56789", "O1234 56789", "oi234-56789", "0L234--56789", " 01234 - 56789 "] {
             assert_eq!(normalize_recovery_code(spelling).as_deref(), Some(&*canonical), "{spelling}");
         }
-        for wrong in ["", "012345678", "01234567890", "01234-5678u", "01234_56789", "０1234-56789"] {
+        for wrong in ["", "123456", "012345678", "01234567890", "01234-5678u", "01234_56789", "０1234-56789"] {
             assert!(normalize_recovery_code(wrong).is_none(), "{wrong}");
         }
         assert!(normalize_recovery_code(&" ".repeat(65)).is_none());
