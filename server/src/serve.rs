@@ -27,8 +27,9 @@ use tokio::runtime::Handle;
 use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 
-/// Asks the kernel to back this process's memory with 4 KiB pages only, not transparent huge
-/// pages, as servers that keep their data in memory commonly do (Redis and MongoDB advise it).
+/// Asks the kernel to back this process's memory with base pages only (4 KiB on x86-64), not
+/// transparent huge pages, as servers that keep their data in memory commonly do (Redis and
+/// MongoDB advise it).
 /// A memory store grows by a few hundred bytes a request; with huge pages each new 2 MiB page
 /// is zeroed whole at its first touch, in the middle of some request. In the server's benchmark
 /// the memory store answers about 4% more requests per second without them. Elsewhere than on
