@@ -27,7 +27,6 @@ struct Route {
     latencies: BTreeMap<&'static str, Histogram>,
 }
 
-#[derive(Default)]
 struct Registry {
     /// By route template (a label is made once per route, not once per request).
     routes: BTreeMap<String, Route>,
@@ -76,7 +75,7 @@ struct Shard(Arc<Mutex<Registry>>);
 
 impl Shard {
     fn new() -> Shard {
-        let shard = Arc::new(Mutex::new(Registry::default()));
+        let shard = Arc::new(Mutex::new(Registry::EMPTY));
         lock(&SHARDS).push(shard.clone());
         Shard(shard)
     }
@@ -109,7 +108,7 @@ fn count(f: impl FnOnce(&mut Registry)) {
 
 /// Every thread's figures added up.
 fn total() -> Registry {
-    let mut total = Registry::default();
+    let mut total = Registry::EMPTY;
     let shards = lock(&SHARDS);
     total.add(&lock(&ENDED));
     for shard in shards.iter() {

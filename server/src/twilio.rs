@@ -117,6 +117,18 @@ struct ChallengeUrl<'a> {
     notifications: bool,
 }
 
+impl<'a> ServiceUrl<'a> {
+    /// The service `va`'s URL under the configured public URL.
+    fn of(app: &'a App, va: &'a str) -> ServiceUrl<'a> {
+        ServiceUrl { base: &app.public_url, va }
+    }
+
+    /// The URL of the service's entity `identity`.
+    fn entity(self, identity: &'a str) -> EntityUrl<'a> {
+        EntityUrl { service: self, identity }
+    }
+}
+
 impl std::fmt::Display for ServiceUrl<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}/v2/Services/{}", self.base, self.va)
@@ -144,11 +156,11 @@ impl serde::Serialize for ChallengeUrl<'_> {
 }
 
 fn service_url(app: &App, va: &str) -> String {
-    ServiceUrl { base: &app.public_url, va }.to_string()
+    ServiceUrl::of(app, va).to_string()
 }
 
 fn entity_url(app: &App, va: &str, identity: &str) -> String {
-    EntityUrl { service: ServiceUrl { base: &app.public_url, va }, identity }.to_string()
+    ServiceUrl::of(app, va).entity(identity).to_string()
 }
 
 fn service_view(app: &App, def: &ServiceDef) -> Value {
@@ -229,10 +241,7 @@ pub(crate) fn twilio_challenge<'a>(
         view: challenge.typed_view(verification, now),
         account_sid: &app.account_sid,
         url: ChallengeUrl {
-            entity: EntityUrl {
-                service: ServiceUrl { base: &app.public_url, va },
-                identity: challenge.identity.as_str(),
-            },
+            entity: ServiceUrl::of(app, va).entity(challenge.identity.as_str()),
             sid: challenge.sid.as_str(),
             notifications: false,
         },
@@ -774,10 +783,7 @@ mod tests {
                 view: challenge.typed_view(verification, now),
                 account_sid: "AC0123456789abcdef0123456789abcdef",
                 url: ChallengeUrl {
-                    entity: EntityUrl {
-                        service: ServiceUrl { base: "https://verify.example.com", va },
-                        identity: challenge.identity.as_str(),
-                    },
+                    entity: ServiceUrl { base: "https://verify.example.com", va }.entity(challenge.identity.as_str()),
                     sid: challenge.sid.as_str(),
                     notifications: false,
                 },
